@@ -1,0 +1,2 @@
+/// Placeholder: this module is built in its own issue.
+public enum SluiceBenchModule {}
