@@ -1,4 +1,65 @@
-// Non-quantized operators of the forward pass (norms, RoPE, attention, ...).
+// Operators of the forward pass (norms, RoPE, paged attention, matmul, ...).
+// Shapes are row-major and given in brackets; a "token row" is one token's vector.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include "sl_quants.h"
+#include "sl_threadpool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// y[r] = x[r] / rms(x[r]) * weight, for `rows` rows of `n` floats ([rows, n]).
+void sl_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int64_t n, float eps);
+
+/// x[r] += y[r] elementwise over `n` floats.
+void sl_add(float *x, const float *y, int64_t n);
+/// x[t, :] += bias for `rows` rows of `n` floats.
+void sl_add_bias(float *x, const float *bias, int64_t rows, int64_t n);
+
+/// out = silu(gate) * up, elementwise over `n` floats.
+void sl_swiglu(const float *gate, const float *up, float *out, int64_t n);
+
+/// Rotary embedding in place on x [numTokens, numHeads, headDim], rotating the first `ropeDim` dims.
+/// `neox` = 0: adjacent pairs (x[2i], x[2i+1]) as llama.cpp's LLAMA_ROPE_TYPE_NORM;
+/// `neox` = 1: pairs (x[i], x[i + ropeDim/2]) as GPT-NeoX / Qwen2.
+void sl_rope(float *x, const int32_t *positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+             int64_t rope_dim, float freq_base, int neox);
+
+/// Rows of an embedding table of any supported type, converted to f32: out [n, cols].
+/// Returns 0, or -1 when a token id is outside [0, num_rows) or the type has no dequantizer.
+int sl_get_rows(sl_type type, const void *table, int64_t num_rows, int64_t cols, const int32_t *ids, int64_t n,
+                float *out);
+
+/// Bytes of scratch `sl_matmul` needs for `num_tokens` activation rows of `cols` floats.
+size_t sl_matmul_scratch_size(sl_type weight_type, int64_t cols, int64_t num_tokens);
+/// y [numTokens, rows] = x [numTokens, cols] · W^T, W being `rows` rows of `cols` elements of `weight_type`.
+/// Activations are first quantized into `scratch` to the type's vec_dot partner, as ggml does.
+void sl_matmul(sl_threadpool *pool, sl_type weight_type, const void *weight, int64_t rows, int64_t cols,
+               const float *x, int64_t num_tokens, float *y, void *scratch);
+
+/// Writes k, v [numTokens, kvDim] (f32) into the paged caches [numSlots, kvDim] (f16) at slot_mapping[t].
+/// A negative slot skips the token.
+void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16_t *v_cache,
+                       const int64_t *slot_mapping, int64_t num_tokens, int64_t kv_dim);
+
+/// Describes one paged-attention call; block tables are [numSeqs, maxBlocksPerSeq] block ids.
+typedef struct {
+    const float *q;             // [numTokens, numHeads, headDim]
+    const uint16_t *k_cache;    // [numBlocks, blockSize, numKVHeads, headDim] f16
+    const uint16_t *v_cache;    // same shape as k_cache
+    const int32_t *block_tables;
+    const int32_t *token_seq;   // [numTokens] which row of block_tables each token uses
+    const int32_t *context_lens;// [numTokens] positions 0..<len of its sequence are attended (causal)
+    float *out;                 // [numTokens, numHeads, headDim]
+    int64_t num_tokens, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
+    float scale;
+} sl_attention_args;
+/// Causal attention that reads K/V through block tables, with an online softmax; heads that share a KV head
+/// are computed together so each K/V row is read once.
+void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args);
+
+#ifdef __cplusplus
+}
+#endif

@@ -61,6 +61,18 @@ uint16_t sl_fp32_to_fp16(float f);
 float sl_bf16_to_fp32(uint16_t h);
 uint16_t sl_fp32_to_bf16(float f);
 
+/// AVX512VL, needed by the AVX-512 kernels (which also use 256-bit VNNI).
+enum { SL_CPU_AVX512VL = 256 };
+
+/// Kernel versions, so tests and benchmarks can pin one regardless of `sl_kernels_init`.
+typedef enum { SL_LEVEL_SCALAR = 0, SL_LEVEL_AVX2 = 1, SL_LEVEL_AVX512 = 2 } sl_level;
+/// The features a level needs (AVX2: AVX2+FMA+F16C; AVX512: those and F+BW+VL+VNNI).
+int sl_level_features(sl_level level);
+/// The vec_dot of `t` written for `level`, or NULL when there is none or this CPU lacks the level's features.
+sl_vec_dot_fn sl_get_vec_dot_impl(sl_type t, sl_level level);
+/// The quantizer of `t` written for `level` (bit-identical to the reference), or NULL as above.
+sl_from_float_fn sl_get_from_float_impl(sl_type t, sl_level level);
+
 #ifdef __cplusplus
 }
 #endif

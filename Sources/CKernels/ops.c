@@ -1,0 +1,81 @@
+// Elementwise and normalization operators. Scalar loops written so that -O3
+// vectorizes them; the matmul and attention kernels live in their own files.
+#include "sl_ops.h"
+
+#include <math.h>
+
+void sl_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int64_t n, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * n;
+        float *yr = y + r * n;
+        // Accumulate in double, as ggml's rms_norm does, so long rows round the same way.
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; i++) sum += (double)(xr[i] * xr[i]);
+        const float scale = 1.0f / sqrtf((float)(sum / (double)n) + eps);
+        for (int64_t i = 0; i < n; i++) yr[i] = xr[i] * scale * weight[i];
+    }
+}
+
+void sl_add(float *x, const float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] += y[i];
+}
+
+void sl_add_bias(float *x, const float *bias, int64_t rows, int64_t n) {
+    for (int64_t r = 0; r < rows; r++) sl_add(x + r * n, bias, n);
+}
+
+void sl_swiglu(const float *gate, const float *up, float *out, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void sl_rope(float *x, const int32_t *positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+             int64_t rope_dim, float freq_base, int neox) {
+    // theta_i = pos * base^(-2i/ropeDim), built by repeated multiplication as ggml does.
+    const float theta_scale = powf(freq_base, -2.0f / (float)rope_dim);
+    const int64_t half = rope_dim / 2;
+    float cos_table[512], sin_table[512];
+    for (int64_t t = 0; t < num_tokens; t++) {
+        float theta = (float)positions[t];
+        for (int64_t i = 0; i < half && i < 512; i++) {
+            cos_table[i] = cosf(theta);
+            sin_table[i] = sinf(theta);
+            theta *= theta_scale;
+        }
+        for (int64_t h = 0; h < num_heads; h++) {
+            float *v = x + (t * num_heads + h) * head_dim;
+            for (int64_t i = 0; i < half; i++) {
+                const int64_t a = neox ? i : 2 * i;
+                const int64_t b = neox ? i + half : 2 * i + 1;
+                const float x0 = v[a], x1 = v[b];
+                v[a] = x0 * cos_table[i] - x1 * sin_table[i];
+                v[b] = x0 * sin_table[i] + x1 * cos_table[i];
+            }
+        }
+    }
+}
+
+int sl_get_rows(sl_type type, const void *table, int64_t num_rows, int64_t cols, const int32_t *ids, int64_t n,
+                float *out) {
+    const sl_type_traits *traits = sl_get_type_traits(type);
+    if (!traits || !traits->to_float) return -1;
+    const size_t row_size = sl_row_size(type, cols);
+    for (int64_t i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= num_rows) return -1;
+        traits->to_float((const char *)table + (size_t)ids[i] * row_size, out + i * cols, cols);
+    }
+    return 0;
+}
+
+void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16_t *v_cache,
+                       const int64_t *slot_mapping, int64_t num_tokens, int64_t kv_dim) {
+    const sl_type_traits *f16 = sl_get_type_traits(SL_TYPE_F16);
+    for (int64_t t = 0; t < num_tokens; t++) {
+        const int64_t slot = slot_mapping[t];
+        if (slot < 0) continue;
+        f16->from_float(k + t * kv_dim, k_cache + slot * kv_dim, kv_dim);
+        f16->from_float(v + t * kv_dim, v_cache + slot * kv_dim, kv_dim);
+    }
+}

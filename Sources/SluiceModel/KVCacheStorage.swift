@@ -1,0 +1,44 @@
+/// The physical KV-cache memory: for each layer, K and V as f16 `[numBlocks, blockSize, numKVHeads, headDim]`.
+///
+/// Block ids index this memory; block 0 is the null block and is never handed to a request
+/// (ARCHITECTURE.md, decision 3). Only the model runner touches the bytes.
+public final class KVCacheStorage {
+    public let numBlocks: Int
+    public let blockSize: Int
+    public let numLayers: Int
+    public let kvDim: Int
+    /// Elements (f16) of one layer's K (or V) memory.
+    let layerElements: Int
+    let keys: UnsafeMutablePointer<UInt16>
+    let values: UnsafeMutablePointer<UInt16>
+
+    /// Bytes of KV memory one token occupies across all layers.
+    public static func bytesPerToken(_ configuration: LlamaConfiguration) -> Int {
+        2 * configuration.numLayers * configuration.kvDim * MemoryLayout<UInt16>.size
+    }
+
+    public init(configuration: LlamaConfiguration, numBlocks: Int, blockSize: Int) {
+        precondition(numBlocks >= 2 && blockSize >= 1, "KV cache needs the null block plus at least one block")
+        self.numBlocks = numBlocks
+        self.blockSize = blockSize
+        self.numLayers = configuration.numLayers
+        self.kvDim = configuration.kvDim
+        layerElements = numBlocks * blockSize * kvDim
+        let total = layerElements * numLayers
+        keys = .allocate(capacity: total)
+        values = .allocate(capacity: total)
+        keys.initialize(repeating: 0, count: total)
+        values.initialize(repeating: 0, count: total)
+    }
+
+    deinit {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    /// Token slots in the pool: `numBlocks * blockSize`.
+    public var numSlots: Int { numBlocks * blockSize }
+
+    func keys(layer: Int) -> UnsafeMutablePointer<UInt16> { keys + layer * layerElements }
+    func values(layer: Int) -> UnsafeMutablePointer<UInt16> { values + layer * layerElements }
+}

@@ -1,0 +1,24 @@
+import CKernels
+import Foundation
+
+/// The pool of spinning worker threads that every kernel of a forward pass runs on.
+///
+/// Kernels never run on Swift's cooperative pool (ARCHITECTURE.md, decision 7): the
+/// HTTP server needs those threads, and a kernel barrier must not wait on a task queue.
+public final class KernelThreadPool {
+    let pool: OpaquePointer
+
+    /// Starts `threadCount - 1` workers; the calling thread is the last one.
+    public init(threadCount: Int) {
+        sl_kernels_init(-1)
+        pool = sl_threadpool_create(Int32(max(1, threadCount)))
+    }
+
+    deinit { sl_threadpool_free(pool) }
+
+    /// Threads that take part in each kernel, the caller included.
+    public var threadCount: Int { Int(sl_threadpool_size(pool)) }
+
+    /// The number of threads to use when the user gives none: one per core.
+    public static var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
+}

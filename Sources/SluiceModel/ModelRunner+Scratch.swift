@@ -1,0 +1,45 @@
+import CKernels
+
+extension ModelRunner {
+    /// Activation buffers for the largest batch, allocated once.
+    final class Scratch {
+        let residual, normed, query, key, value, attention, projected, gate, up, logits: UnsafeMutablePointer<Float>
+        let contextLengths: UnsafeMutablePointer<Int32>
+        let quantized: UnsafeMutableRawPointer
+        private let owned: [UnsafeMutablePointer<Float>]
+
+        init(model: LlamaModel, maxTokens: Int, maxLogitRows: Int) {
+            let c = model.configuration
+            func floats(_ width: Int, rows: Int = maxTokens) -> UnsafeMutablePointer<Float> {
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: width * rows)
+                buffer.initialize(repeating: 0, count: width * rows)
+                return buffer
+            }
+            residual = floats(c.hiddenSize)
+            normed = floats(c.hiddenSize)
+            query = floats(c.queryDim)
+            key = floats(c.kvDim)
+            value = floats(c.kvDim)
+            attention = floats(c.queryDim)
+            projected = floats(c.hiddenSize)
+            gate = floats(c.intermediateSize)
+            up = floats(c.intermediateSize)
+            logits = floats(c.vocabularySize, rows: maxLogitRows)
+            owned = [residual, normed, query, key, value, attention, projected, gate, up, logits]
+            contextLengths = .allocate(capacity: maxTokens)
+            contextLengths.initialize(repeating: 0, count: maxTokens)
+            var matrices = [model.tokenEmbedding, model.output]
+            for layer in model.layers {
+                matrices += [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down]
+            }
+            let bytes = matrices.map { sl_matmul_scratch_size($0.type, Int64($0.cols), Int64(maxTokens)) }.max() ?? 0
+            quantized = .allocate(byteCount: max(64, bytes), alignment: 64)
+        }
+
+        deinit {
+            owned.forEach { $0.deallocate() }
+            contextLengths.deallocate()
+            quantized.deallocate()
+        }
+    }
+}

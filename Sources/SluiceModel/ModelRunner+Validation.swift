@@ -1,0 +1,42 @@
+extension ModelRunner {
+    /// Rejects a batch the kernels could not run safely: wrong lengths, ids or slots out of range,
+    /// or a block table that does not cover a token's context.
+    func validate(_ batch: ForwardBatch) throws(ModelError) {
+        let tokens = batch.numTokens
+        guard tokens > 0 else { throw .invalidBatch("no tokens") }
+        guard tokens <= maxBatchTokens else { throw .batchTooLarge(tokens: tokens, capacity: maxBatchTokens) }
+        guard batch.positions.count == tokens, batch.slotMapping.count == tokens, batch.sequenceIndices.count == tokens
+        else { throw .invalidBatch("positions, slot mapping and sequence indices must have one entry per token") }
+        guard batch.logitIndices.count <= maxLogitRows else {
+            throw .invalidBatch("\(batch.logitIndices.count) logit rows asked; the runner holds \(maxLogitRows)")
+        }
+        guard batch.maxBlocksPerSequence > 0, batch.blockTables.count % batch.maxBlocksPerSequence == 0 else {
+            throw .invalidBatch("block tables are not a whole number of rows of \(batch.maxBlocksPerSequence)")
+        }
+        let numSequences = batch.blockTables.count / batch.maxBlocksPerSequence
+        let vocabulary = model.configuration.vocabularySize
+        let blockSize = kvCache.blockSize
+        for id in batch.blockTables where id < 0 || Int(id) >= kvCache.numBlocks {
+            throw .invalidBatch("block id \(id) outside the pool of \(kvCache.numBlocks) blocks")
+        }
+        for index in batch.logitIndices where index < 0 || Int(index) >= tokens {
+            throw .invalidBatch("logit index \(index) outside the batch of \(tokens) tokens")
+        }
+        for t in 0..<tokens {
+            let token = Int(batch.tokenIDs[t])
+            guard token >= 0, token < vocabulary else { throw .tokenOutOfRange(token: token, vocabularySize: vocabulary) }
+            let sequence = Int(batch.sequenceIndices[t])
+            guard sequence >= 0, sequence < numSequences else {
+                throw .invalidBatch("token \(t) names sequence \(sequence) of \(numSequences)")
+            }
+            let position = Int(batch.positions[t])
+            guard position >= 0, position / blockSize < batch.maxBlocksPerSequence else {
+                throw .invalidBatch("position \(position) of token \(t) lies past its block table")
+            }
+            let slot = batch.slotMapping[t]
+            guard slot < Int64(kvCache.numSlots) else {
+                throw .invalidBatch("slot \(slot) of token \(t) outside the pool of \(kvCache.numSlots) slots")
+            }
+        }
+    }
+}

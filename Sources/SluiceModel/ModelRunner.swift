@@ -1,0 +1,130 @@
+import CKernels
+
+/// Runs one batched forward pass per step over a `ForwardBatch`, owning the KV-cache memory and
+/// every scratch buffer (sized once, so nothing allocates in the step loop: ARCHITECTURE.md, decision 9).
+///
+/// Not thread-safe: one owner (the engine core's thread) drives it.
+public final class ModelRunner {
+    public let model: LlamaModel
+    public let kvCache: KVCacheStorage
+    public let maxBatchTokens: Int
+    public let maxLogitRows: Int
+    let pool: KernelThreadPool
+    let scratch: Scratch
+
+    /// - Parameters:
+    ///   - numBlocks: KV blocks in the pool, block 0 (the null block) included.
+    ///   - maxBatchTokens: the most tokens one `execute` may carry.
+    ///   - maxLogitRows: the most rows of logits one `execute` may ask for.
+    public init(model: LlamaModel, numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int? = nil,
+                threadCount: Int = KernelThreadPool.defaultThreadCount) {
+        self.model = model
+        self.maxBatchTokens = max(1, maxBatchTokens)
+        self.maxLogitRows = max(1, maxLogitRows ?? maxBatchTokens)
+        kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize)
+        pool = KernelThreadPool(threadCount: threadCount)
+        scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows)
+    }
+
+    public var threadCount: Int { pool.threadCount }
+    public var vocabularySize: Int { model.configuration.vocabularySize }
+
+    /// Runs the batch and returns its logits, `[batch.logitIndices.count, vocabularySize]` row-major.
+    ///
+    /// The returned buffer is owned by the runner and valid until the next call.
+    public func execute(_ batch: ForwardBatch) throws(ModelError) -> UnsafeBufferPointer<Float> {
+        try validate(batch)
+        let config = model.configuration
+        let tokens = batch.numTokens
+        let s = scratch
+        let hidden = config.hiddenSize
+        for (index, position) in batch.positions.enumerated() { s.contextLengths[index] = position + 1 }
+
+        let status = batch.tokenIDs.withUnsafeBufferPointer { ids in
+            sl_get_rows(model.tokenEmbedding.type, model.tokenEmbedding.data, Int64(model.tokenEmbedding.rows),
+                        Int64(hidden), ids.baseAddress, Int64(tokens), s.residual)
+        }
+        guard status == 0 else { throw .invalidBatch("embedding lookup failed") }
+
+        for (layerIndex, layer) in model.layers.enumerated() {
+            attention(layer: layer, index: layerIndex, batch: batch)
+            feedForward(layer: layer, tokens: tokens)
+        }
+
+        // Only the rows that sample go through the final norm and the LM head.
+        let rows = batch.logitIndices.count
+        for (row, index) in batch.logitIndices.enumerated() {
+            (s.normed + row * hidden).update(from: s.residual + Int(index) * hidden, count: hidden)
+        }
+        model.outputNorm.withUnsafeBufferPointer {
+            sl_rmsnorm(s.normed, $0.baseAddress, s.normed, Int64(rows), Int64(hidden), config.rmsNormEps)
+        }
+        matmul(model.output, s.normed, tokens: rows, into: s.logits)
+        return UnsafeBufferPointer(start: s.logits, count: rows * config.vocabularySize)
+    }
+
+    private func attention(layer: LlamaLayer, index: Int, batch: ForwardBatch) {
+        let config = model.configuration
+        let s = scratch
+        let tokens = batch.numTokens
+        layer.attentionNorm.withUnsafeBufferPointer {
+            sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+        }
+        matmul(layer.query, s.normed, tokens: tokens, into: s.query)
+        matmul(layer.key, s.normed, tokens: tokens, into: s.key)
+        matmul(layer.value, s.normed, tokens: tokens, into: s.value)
+        addBias(layer.queryBias, to: s.query, rows: tokens, width: config.queryDim)
+        addBias(layer.keyBias, to: s.key, rows: tokens, width: config.kvDim)
+        addBias(layer.valueBias, to: s.value, rows: tokens, width: config.kvDim)
+        let neox: Int32 = config.ropeStyle == .neox ? 1 : 0
+        batch.positions.withUnsafeBufferPointer { positions in
+            sl_rope(s.query, positions.baseAddress, Int64(tokens), Int64(config.numHeads), Int64(config.headDim),
+                    Int64(config.ropeDim), config.ropeFreqBase, neox)
+            sl_rope(s.key, positions.baseAddress, Int64(tokens), Int64(config.numKVHeads), Int64(config.headDim),
+                    Int64(config.ropeDim), config.ropeFreqBase, neox)
+        }
+        let keyCache = kvCache.keys(layer: index)
+        let valueCache = kvCache.values(layer: index)
+        batch.slotMapping.withUnsafeBufferPointer {
+            sl_kv_cache_write(s.key, s.value, keyCache, valueCache, $0.baseAddress, Int64(tokens), Int64(config.kvDim))
+        }
+        batch.blockTables.withUnsafeBufferPointer { tables in
+            batch.sequenceIndices.withUnsafeBufferPointer { sequences in
+                var args = sl_attention_args(
+                    q: s.query, k_cache: keyCache, v_cache: valueCache, block_tables: tables.baseAddress,
+                    token_seq: sequences.baseAddress, context_lens: s.contextLengths, out: s.attention,
+                    num_tokens: Int64(tokens), num_heads: Int64(config.numHeads), num_kv_heads: Int64(config.numKVHeads),
+                    head_dim: Int64(config.headDim), block_size: Int64(kvCache.blockSize),
+                    max_blocks_per_seq: Int64(batch.maxBlocksPerSequence),
+                    scale: 1 / Float(config.headDim).squareRoot())
+                sl_paged_attention(pool.pool, &args)
+            }
+        }
+        matmul(layer.attentionOutput, s.attention, tokens: tokens, into: s.projected)
+        sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
+    }
+
+    private func feedForward(layer: LlamaLayer, tokens: Int) {
+        let config = model.configuration
+        let s = scratch
+        layer.feedForwardNorm.withUnsafeBufferPointer {
+            sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+        }
+        matmul(layer.gate, s.normed, tokens: tokens, into: s.gate)
+        matmul(layer.up, s.normed, tokens: tokens, into: s.up)
+        sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * config.intermediateSize))
+        matmul(layer.down, s.gate, tokens: tokens, into: s.projected)
+        sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
+    }
+
+    private func matmul(_ weight: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,
+                        into output: UnsafeMutablePointer<Float>) {
+        sl_matmul(pool.pool, weight.type, weight.data, Int64(weight.rows), Int64(weight.cols), input,
+                  Int64(tokens), output, scratch.quantized)
+    }
+
+    private func addBias(_ bias: [Float]?, to x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        guard let bias else { return }
+        bias.withUnsafeBufferPointer { sl_add_bias(x, $0.baseAddress, Int64(rows), Int64(width)) }
+    }
+}

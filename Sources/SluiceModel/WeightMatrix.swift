@@ -1,0 +1,49 @@
+import CKernels
+
+/// A weight matrix kept in its GGUF block format inside the file mapping: `[rows, cols]`,
+/// each row `cols` elements of `type` (ARCHITECTURE.md, decision 8: weights stay quantized).
+public struct WeightMatrix: @unchecked Sendable {
+    // @unchecked: `data` points into a read-only mapping that the owning model keeps alive
+    // and nobody writes, so sharing the pointer across threads is safe.
+    public let name: String
+    public let type: sl_type
+    public let rows: Int
+    public let cols: Int
+    public let data: UnsafeRawPointer
+
+    /// Reads tensor `name` of GGUF shape `[cols, rows]`, checking shape and that the kernels support its type.
+    init(_ gguf: GGUFFile, _ name: String, rows: Int, cols: Int) throws(ModelError) {
+        guard let info = gguf.tensor(named: name) else { throw .missingTensor(name: name) }
+        guard info.dimensions == [cols, rows] else {
+            throw .tensorShape(name: name, expected: [cols, rows], found: info.dimensions)
+        }
+        let type = sl_type(rawValue: info.type.rawValue)
+        guard let traits = sl_get_type_traits(type), traits.pointee.vec_dot != nil,
+              traits.pointee.to_float != nil, cols % Int(traits.pointee.block_size) == 0
+        else {
+            throw .unsupportedTensorType(name: name, type: info.type.name)
+        }
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.data = gguf.data(for: info)
+    }
+}
+
+/// Reads a small tensor (a norm weight or a bias) of `count` elements and converts it to f32.
+func loadVector(_ gguf: GGUFFile, _ name: String, count: Int) throws(ModelError) -> [Float] {
+    guard let info = gguf.tensor(named: name) else { throw .missingTensor(name: name) }
+    guard info.dimensions == [count] else {
+        throw .tensorShape(name: name, expected: [count], found: info.dimensions)
+    }
+    let type = sl_type(rawValue: info.type.rawValue)
+    guard let traits = sl_get_type_traits(type), let toFloat = traits.pointee.to_float,
+          count % Int(traits.pointee.block_size) == 0
+    else {
+        throw .unsupportedTensorType(name: name, type: info.type.name)
+    }
+    var values = [Float](repeating: 0, count: count)
+    values.withUnsafeMutableBufferPointer { toFloat(gguf.data(for: info), $0.baseAddress, Int64(count)) }
+    return values
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `sluice` command line.
+@main
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "An LLM inference and serving engine.",
+        subcommands: [Generate.self]
+    )
+}

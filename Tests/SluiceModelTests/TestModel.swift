@@ -1,0 +1,50 @@
+import Foundation
+import SluiceModel
+
+/// The default model, fetched into the cache on first use, shared by every test in the process.
+enum TestModel {
+    static let path: String = {
+        do {
+            return try DefaultModel.ensure { print($0) }
+        } catch {
+            fatalError("tests need the default model: \(error)")
+        }
+    }()
+
+    static let file: GGUFFile = {
+        do { return try GGUFFile(path: path) } catch { fatalError("cannot open \(path): \(error)") }
+    }()
+
+    static let model: LlamaModel = {
+        do { return try LlamaModel(file: file) } catch { fatalError("cannot load \(path): \(error)") }
+    }()
+}
+
+/// The teacher-forcing references written by scripts/make_fixtures.py from llama.cpp.
+struct LogitsFixture: Decodable {
+    struct Position: Decodable {
+        let top_ids: [Int]
+        let top_logprobs: [Float]
+    }
+    struct Case: Decodable {
+        let name: String
+        let prompt: String
+        let prompt_ids: [Int]
+        let generated_ids: [Int]
+        let positions: [Position]
+    }
+    let cases: [Case]
+
+    static let smolLM2: LogitsFixture = {
+        let url = Bundle.module.url(forResource: "logits_smollm2", withExtension: "json", subdirectory: "Resources")!
+        return try! JSONDecoder().decode(LogitsFixture.self, from: Data(contentsOf: url))
+    }()
+}
+
+/// log-softmax of one row of logits.
+func logSoftmax(_ row: UnsafeBufferPointer<Float>) -> [Float] {
+    let maxLogit = row.max() ?? 0
+    let sum = row.reduce(0.0) { $0 + exp(Double($1 - maxLogit)) }
+    let logSum = Float(log(sum))
+    return row.map { $0 - maxLogit - logSum }
+}
