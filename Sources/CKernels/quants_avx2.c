@@ -154,26 +154,18 @@ static inline SL_AVX2 float absmax(const float *x, int n) {
     return hmax_ps(m);
 }
 
-/// roundf (half away from zero), exactly: the fraction v - trunc(v) is representable.
-static inline SL_AVX2 __m256 round_half_away(__m256 v) {
-    const __m256 t = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
-    const __m256 away = _mm256_or_ps(_mm256_and_ps(v, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(1.0f));
-    const __m256 bump = _mm256_cmp_ps(abs_ps(_mm256_sub_ps(v, t)), _mm256_set1_ps(0.5f), _CMP_GE_OQ);
-    return _mm256_add_ps(t, _mm256_and_ps(bump, away));
-}
-
 /// Four vectors of 8 int32 (each in int8 range) -> 32 int8 in order.
 static inline SL_AVX2 __m256i pack_to_i8(__m256i a, __m256i b, __m256i c, __m256i d) {
     const __m256i words = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
     return _mm256_permutevar8x32_epi32(words, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
-/// Quantizes 32 floats with multiplier `id` and roundf; returns the quants' sum.
-static inline SL_AVX2 int quantize_32_away(const float *x, float id, int8_t *out) {
+/// Quantizes 32 floats with multiplier `id`, rounding half to even; returns the quants' sum.
+static inline SL_AVX2 int quantize_32_even(const float *x, float id, int8_t *out) {
     const __m256 mul = _mm256_set1_ps(id);
     __m256i q[4];
     for (int k = 0; k < 4; k++)
-        q[k] = _mm256_cvtps_epi32(round_half_away(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * k), mul)));
+        q[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + 8 * k), mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     _mm256_storeu_si256((__m256i *)out, pack_to_i8(q[0], q[1], q[2], q[3]));
     return hsum_epi32(_mm256_add_epi32(_mm256_add_epi32(q[0], q[1]), _mm256_add_epi32(q[2], q[3])));
 }
@@ -181,20 +173,22 @@ static inline SL_AVX2 int quantize_32_away(const float *x, float id, int8_t *out
 void SL_AVX2 sl_from_float_q8_0_avx2(const float *x, void *dst, int64_t n) {
     block_q8_0 *b = dst;
     for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
-        const float d = absmax(x, QK8_0) / 127;
-        const float id = d ? 1.0f / d : 0.0f;
+        const float amax = absmax(x, QK8_0);
+        const float d = amax / 127;
+        const float id = amax != 0 ? 127.0f / amax : 0.0f;
         b[i].d = sl_fp32_to_fp16(d);
-        quantize_32_away(x, id, b[i].qs);
+        quantize_32_even(x, id, b[i].qs);
     }
 }
 
 void SL_AVX2 sl_from_float_q8_1_avx2(const float *x, void *dst, int64_t n) {
     block_q8_1 *b = dst;
     for (int64_t i = 0; i < n / QK8_1; i++, x += QK8_1) {
-        const float d = absmax(x, QK8_1) / 127;
-        const float id = d ? 1.0f / d : 0.0f;
+        const float amax = absmax(x, QK8_1);
+        const float d = amax / 127;
+        const float id = amax != 0 ? 127.0f / amax : 0.0f;
         b[i].d = sl_fp32_to_fp16(d);
-        const int sum = quantize_32_away(x, id, b[i].qs);
+        const int sum = quantize_32_even(x, id, b[i].qs);
         b[i].s = sl_fp32_to_fp16(sum * d);
     }
 }

@@ -217,32 +217,36 @@ void sl_from_float_q5_1_ref(const float *x, void *dst, int64_t n) {
     }
 }
 
-/// Scale of a symmetric 8-bit block: absmax / 127 (ggml's Q8_0 / Q8_1 choice).
-static inline float q8_scale(const float *x, int n) {
+/// max |x| of a block; the 8-bit scale is absmax / 127.
+static inline float q8_absmax(const float *x, int n) {
     float amax = 0;
     for (int j = 0; j < n; j++) amax = fmaxf(amax, fabsf(x[j]));
-    return amax / 127;
+    return amax;
 }
 
 void sl_from_float_q8_0_ref(const float *x, void *dst, int64_t n) {
     block_q8_0 *b = dst;
     for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
-        const float d = q8_scale(x, QK8_0);
-        const float id = d ? 1.0f / d : 0.0f;
+        // As llama.cpp's x86 quantizer (the one its CPU backend runs): multiply by 127 / absmax and
+        // round half to even. Matching it matters: this model family is sensitive to activation rounding.
+        const float amax = q8_absmax(x, QK8_0);
+        const float d = amax / 127;
+        const float id = amax != 0 ? 127.0f / amax : 0.0f;
         b[i].d = sl_fp32_to_fp16(d);
-        for (int j = 0; j < QK8_0; j++) b[i].qs[j] = (int8_t)roundf(x[j] * id);
+        for (int j = 0; j < QK8_0; j++) b[i].qs[j] = (int8_t)nearbyintf(x[j] * id);
     }
 }
 
 void sl_from_float_q8_1_ref(const float *x, void *dst, int64_t n) {
     block_q8_1 *b = dst;
     for (int64_t i = 0; i < n / QK8_1; i++, x += QK8_1) {
-        const float d = q8_scale(x, QK8_1);
-        const float id = d ? 1.0f / d : 0.0f;
+        const float amax = q8_absmax(x, QK8_1);
+        const float d = amax / 127;
+        const float id = amax != 0 ? 127.0f / amax : 0.0f;
         b[i].d = sl_fp32_to_fp16(d);
         int sum = 0;
         for (int j = 0; j < QK8_1; j++) {
-            b[i].qs[j] = (int8_t)roundf(x[j] * id);
+            b[i].qs[j] = (int8_t)nearbyintf(x[j] * id);
             sum += b[i].qs[j];
         }
         b[i].s = sl_fp32_to_fp16(sum * d);

@@ -4,11 +4,13 @@ extension ModelRunner {
     /// Activation buffers for the largest batch, allocated once.
     final class Scratch {
         let residual, normed, query, key, value, attention, projected, gate, up, logits: UnsafeMutablePointer<Float>
+        /// Per-thread attention scores, `[threads, queryGroupSize, maxModelLength]`.
+        let attentionScores: UnsafeMutablePointer<Float>
         let contextLengths: UnsafeMutablePointer<Int32>
         let quantized: UnsafeMutableRawPointer
         private let owned: [UnsafeMutablePointer<Float>]
 
-        init(model: LlamaModel, maxTokens: Int, maxLogitRows: Int) {
+        init(model: LlamaModel, maxTokens: Int, maxLogitRows: Int, attentionScores scoreCount: Int) {
             let c = model.configuration
             func floats(_ width: Int, rows: Int = maxTokens) -> UnsafeMutablePointer<Float> {
                 let buffer = UnsafeMutablePointer<Float>.allocate(capacity: width * rows)
@@ -25,7 +27,8 @@ extension ModelRunner {
             gate = floats(c.intermediateSize)
             up = floats(c.intermediateSize)
             logits = floats(c.vocabularySize, rows: maxLogitRows)
-            owned = [residual, normed, query, key, value, attention, projected, gate, up, logits]
+            attentionScores = floats(scoreCount, rows: 1)
+            owned = [residual, normed, query, key, value, attention, projected, gate, up, logits, attentionScores]
             contextLengths = .allocate(capacity: maxTokens)
             contextLengths.initialize(repeating: 0, count: maxTokens)
             var matrices = [model.tokenEmbedding, model.output]

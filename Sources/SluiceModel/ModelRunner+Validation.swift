@@ -30,6 +30,9 @@ extension ModelRunner {
                 throw .invalidBatch("token \(t) names sequence \(sequence) of \(numSequences)")
             }
             let position = Int(batch.positions[t])
+            guard position < maxModelLength else {
+                throw .invalidBatch("position \(position) of token \(t) is past the maximum model length \(maxModelLength)")
+            }
             guard position >= 0, position / blockSize < batch.maxBlocksPerSequence else {
                 throw .invalidBatch("position \(position) of token \(t) lies past its block table")
             }

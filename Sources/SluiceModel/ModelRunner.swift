@@ -9,6 +9,8 @@ public final class ModelRunner {
     public let kvCache: KVCacheStorage
     public let maxBatchTokens: Int
     public let maxLogitRows: Int
+    /// The longest sequence (prompt plus output) a batch may hold.
+    public let maxModelLength: Int
     let pool: KernelThreadPool
     let scratch: Scratch
 
@@ -16,14 +18,17 @@ public final class ModelRunner {
     ///   - numBlocks: KV blocks in the pool, block 0 (the null block) included.
     ///   - maxBatchTokens: the most tokens one `execute` may carry.
     ///   - maxLogitRows: the most rows of logits one `execute` may ask for.
+    ///   - maxModelLength: the longest sequence; the model's trained context length by default.
     public init(model: LlamaModel, numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int? = nil,
-                threadCount: Int = KernelThreadPool.defaultThreadCount) {
+                maxModelLength: Int? = nil, threadCount: Int = KernelThreadPool.defaultThreadCount) {
         self.model = model
         self.maxBatchTokens = max(1, maxBatchTokens)
         self.maxLogitRows = max(1, maxLogitRows ?? maxBatchTokens)
+        self.maxModelLength = max(1, maxModelLength ?? model.configuration.contextLength)
         kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize)
         pool = KernelThreadPool(threadCount: threadCount)
-        scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows)
+        scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows,
+                          attentionScores: pool.threadCount * model.configuration.queryGroupSize * self.maxModelLength)
     }
 
     public var threadCount: Int { pool.threadCount }
@@ -93,6 +98,7 @@ public final class ModelRunner {
                 var args = sl_attention_args(
                     q: s.query, k_cache: keyCache, v_cache: valueCache, block_tables: tables.baseAddress,
                     token_seq: sequences.baseAddress, context_lens: s.contextLengths, out: s.attention,
+                    scratch: s.attentionScores, max_context: Int64(maxModelLength),
                     num_tokens: Int64(tokens), num_heads: Int64(config.numHeads), num_kv_heads: Int64(config.numKVHeads),
                     head_dim: Int64(config.headDim), block_size: Int64(kvCache.blockSize),
                     max_blocks_per_seq: Int64(batch.maxBlocksPerSequence),

@@ -66,15 +66,18 @@ struct QuantizeTests {
         }
     }
 
-    @Test("Q8_0 and Q8_1 round halves away from zero, as roundf in ggml's reference")
-    func q8RoundsHalvesAway() {
+    @Test("Q8_0 and Q8_1 scale by 127 / absmax and round halves to even, as llama.cpp's x86 quantizer")
+    func q8RoundsHalvesToEven() {
         let q8_0 = QuantFormat(type: SL_TYPE_Q8_0)
         var x = [Float](repeating: 0, count: 32)
         x[0] = 127 // d = 1
         x[1] = 0.5; x[2] = 1.5; x[3] = -0.5; x[4] = -2.5; x[5] = 2.4999998
         let q = quantize(q8_0.traits.from_float, q8_0, x)
         #expect(q.u16(0) == 0x3C00)
-        #expect([q.i8(3), q.i8(4), q.i8(5), q.i8(6), q.i8(7)] == [1, 2, -1, -3, 2])
+        #expect([q.i8(3), q.i8(4), q.i8(5), q.i8(6), q.i8(7)] == [0, 2, 0, -2, 2])
+        let q8_1 = QuantFormat(type: SL_TYPE_Q8_1)
+        let q1 = quantize(q8_1.traits.from_float, q8_1, x)
+        #expect([q1.i8(5), q1.i8(6), q1.i8(7), q1.i8(8), q1.i8(9)] == [0, 2, 0, -2, 2])
     }
 
     @Test("Q8_K scales by the first element of largest magnitude and rounds halves to even")

@@ -25,6 +25,9 @@ struct LogitsFixture: Decodable {
     struct Position: Decodable {
         let top_ids: [Int]
         let top_logprobs: [Float]
+        /// llama.cpp's own log-probs of `top_ids` when it evaluates the generated tokens one at a time:
+        /// its noise floor, since this model is sensitive to 8-bit activation rounding.
+        let incremental_top_logprobs: [Float]
     }
     struct Case: Decodable {
         let name: String

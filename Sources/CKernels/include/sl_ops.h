@@ -53,11 +53,14 @@ typedef struct {
     const int32_t *token_seq;   // [numTokens] which row of block_tables each token uses
     const int32_t *context_lens;// [numTokens] positions 0..<len of its sequence are attended (causal)
     float *out;                 // [numTokens, numHeads, headDim]
+    float *scratch;             // [numThreads, numHeads / numKVHeads, maxContext] attention scores
+    int64_t max_context;        // the longest context_lens entry the scratch can hold
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
     float scale;
 } sl_attention_args;
-/// Causal attention that reads K/V through block tables, with an online softmax; heads that share a KV head
-/// are computed together so each K/V row is read once.
+/// Causal attention that reads K/V through block tables; heads that share a KV head are computed together
+/// so each K/V row is read once per token. Rounds Q and the softmax weights to f16 as llama.cpp's CPU path
+/// does (its KQ and KQV products run in f16), which keeps our logits within its rounding noise.
 void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args);
 
 #ifdef __cplusplus
