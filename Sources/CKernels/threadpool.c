@@ -63,7 +63,9 @@ static unsigned wait_for_generation(sl_threadpool *pool, unsigned seen) {
 static void *worker_main(void *arg) {
     sl_worker *worker = arg;
     sl_threadpool *pool = worker->pool;
-    unsigned seen = atomic_load(&pool->generation);
+    // Generation 0 is the pool's state at creation; reading the counter here instead would miss a
+    // task posted before this thread first ran, and the caller would wait for it forever.
+    unsigned seen = 0;
     for (;;) {
         seen = wait_for_generation(pool, seen);
         if (atomic_load(&pool->stop)) break;

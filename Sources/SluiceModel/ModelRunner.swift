@@ -11,6 +11,8 @@ public final class ModelRunner {
     public let maxLogitRows: Int
     /// The longest sequence (prompt plus output) a batch may hold.
     public let maxModelLength: Int
+    /// The attention kernel's level; the scalar reference when set to `SL_LEVEL_SCALAR` (for tests).
+    public var attentionLevel: sl_level = SL_LEVEL_AVX512
     let pool: KernelThreadPool
     let scratch: Scratch
 
@@ -98,7 +100,7 @@ public final class ModelRunner {
                 var args = sl_attention_args(
                     q: s.query, k_cache: keyCache, v_cache: valueCache, block_tables: tables.baseAddress,
                     token_seq: sequences.baseAddress, context_lens: s.contextLengths, out: s.attention,
-                    scratch: s.attentionScores, max_context: Int64(maxModelLength),
+                    scratch: s.attentionScores, max_context: Int64(maxModelLength), level: attentionLevel,
                     num_tokens: Int64(tokens), num_heads: Int64(config.numHeads), num_kv_heads: Int64(config.numKVHeads),
                     head_dim: Int64(config.headDim), block_size: Int64(kvCache.blockSize),
                     max_blocks_per_seq: Int64(batch.maxBlocksPerSequence),

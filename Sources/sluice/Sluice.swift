@@ -6,6 +6,6 @@ struct Sluice: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "An LLM inference and serving engine.",
-        subcommands: [Generate.self]
+        subcommands: [Generate.self, Bench.self]
     )
 }

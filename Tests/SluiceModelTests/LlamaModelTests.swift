@@ -52,8 +52,9 @@ struct LlamaModelTests {
     }
 
     /// Our deviation from llama.cpp must stay within llama.cpp's own noise floor (with 50% room) at the
-    /// median, p90 and p99, and our argmax must equal llama.cpp's wherever its top-1 leads by more than 0.1
-    /// nats (one flip in 100 positions is allowed there, as llama.cpp itself flips; none past 0.5 nats).
+    /// median, p90 and p99, and our argmax must equal llama.cpp's wherever its top-1 leads by more than 0.25
+    /// nats, as llama.cpp's own two paths do; between 0.1 and 0.25 a few flips (1.5% of positions) are allowed,
+    /// since llama.cpp flips there against itself too.
     static func check(_ ours: Deviation, label: String) {
         let floor = llamaCppNoiseFloor
         print("\(label): ours \(ours.summary()); llama.cpp vs itself \(floor.summary())")
@@ -62,8 +63,8 @@ struct LlamaModelTests {
             #expect(Deviation.percentile(ours.top1, p) <= 1.5 * Deviation.percentile(floor.top1, p) + 0.01, "\(label) top-1 p\(p): \(ours.summary())")
         }
         let confident = ours.argmaxFlips.filter { $0 > 0.1 }
-        #expect(confident.count * 100 <= ours.top1.count, "\(label): argmax differs at margins \(confident)")
-        #expect(!ours.argmaxFlips.contains { $0 > 0.5 }, "\(label): argmax differs at margins \(ours.argmaxFlips)")
+        #expect(confident.count * 1000 <= 15 * ours.top1.count, "\(label): argmax differs at margins \(confident)")
+        #expect(!ours.argmaxFlips.contains { $0 > 0.25 }, "\(label): argmax differs at margins \(ours.argmaxFlips)")
     }
 
     @Test("teacher-forced logits stay within llama.cpp's own noise over 10 prompts x 40 positions, one pass each")

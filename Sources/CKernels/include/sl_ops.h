@@ -55,6 +55,7 @@ typedef struct {
     float *out;                 // [numTokens, numHeads, headDim]
     float *scratch;             // [numThreads, numHeads / numKVHeads, maxContext] attention scores
     int64_t max_context;        // the longest context_lens entry the scratch can hold
+    sl_level level;             // kernel level: SL_LEVEL_SCALAR is the reference; higher levels fall back if absent
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
     float scale;
 } sl_attention_args;

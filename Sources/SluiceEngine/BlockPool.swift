@@ -1,0 +1,140 @@
+/// Every KV-cache block's reference count and cached hash, the LRU free queue, and the map from
+/// block hash to cached block.
+///
+/// As vLLM v1's `BlockPool` (vllm/v1/core/block_pool.py). Invariants, which the property test
+/// checks after every operation:
+/// - a block is in the free queue exactly when its reference count is 0;
+/// - the hash map holds `hash -> block` exactly for the blocks that carry a hash;
+/// - the null block is never queued or handed out.
+///
+/// A freed block keeps its hash and joins the back of the free queue; it stays a prefix-cache
+/// hit until it reaches the front and is handed out again, which evicts it.
+public struct BlockPool: Sendable {
+    /// The number of blocks, the null block included.
+    public let numBlocks: Int
+    /// Whether full blocks are cached by hash; off, no block ever carries a hash.
+    public let enablePrefixCaching: Bool
+    /// Every block's bookkeeping, indexed by block id.
+    private var blocks: [KVCacheBlock]
+    /// The free blocks, least recently freed first.
+    public private(set) var freeQueue: FreeBlockQueue
+    /// The cached block for each hash.
+    private var cachedBlocks: [BlockHash: BlockID] = [:]
+
+    /// Makes a pool of `numBlocks` blocks (at least 2: the null block and one usable block).
+    public init(numBlocks: Int, enablePrefixCaching: Bool) {
+        precondition(numBlocks >= 2, "a block pool needs the null block and at least one more")
+        self.numBlocks = numBlocks
+        self.enablePrefixCaching = enablePrefixCaching
+        blocks = (0..<numBlocks).map { KVCacheBlock(id: BlockID($0)) }
+        freeQueue = FreeBlockQueue(numBlocks: numBlocks, initialBlocks: (1..<numBlocks).map { BlockID($0) })
+    }
+
+    /// The number of blocks that can be handed out now, cached-but-free blocks included.
+    public var numFreeBlocks: Int { freeQueue.count }
+
+    /// The fraction of usable (non-null) blocks held by requests, in [0, 1].
+    public var usage: Double {
+        Double(numBlocks - 1 - numFreeBlocks) / Double(numBlocks - 1)
+    }
+
+    /// The number of blocks that carry a hash, free or held.
+    public var numCachedBlocks: Int { cachedBlocks.count }
+
+    /// The bookkeeping of one block.
+    public subscript(block: BlockID) -> KVCacheBlock {
+        blocks[block.rawValue]
+    }
+
+    /// The cached block with this hash, if any; it may be free (reference count 0).
+    public func getCachedBlock(_ hash: BlockHash) -> BlockID? {
+        cachedBlocks[hash]
+    }
+
+    /// Takes `count` blocks from the front of the free queue, evicting any cached hashes they
+    /// carry, and gives each a reference count of 1.
+    ///
+    /// The caller checks ``numFreeBlocks`` first ("ask, then do"); asking for more is a bug.
+    public mutating func getNewBlocks(_ count: Int) -> [BlockID] {
+        precondition(count <= numFreeBlocks, "asked for \(count) blocks with \(numFreeBlocks) free")
+        var result: [BlockID] = []
+        result.reserveCapacity(count)
+        for _ in 0..<count {
+            guard let block = freeQueue.popFront() else { break }
+            evict(block)
+            blocks[block.rawValue].refCount = 1
+            result.append(block)
+        }
+        return result
+    }
+
+    /// Adds one reference to each block, taking blocks that were free (prefix-cache hits) out of
+    /// the free queue.
+    public mutating func touch(_ blockIDs: [BlockID]) {
+        for block in blockIDs {
+            precondition(block != .null, "the null block is never held")
+            if blocks[block.rawValue].refCount == 0 {
+                freeQueue.remove(block)
+            }
+            blocks[block.rawValue].refCount += 1
+        }
+    }
+
+    /// Drops one reference from each block; blocks that reach 0 join the back of the free queue
+    /// in the order given, keeping their hashes.
+    ///
+    /// Pass a request's blocks in reverse so that its tail blocks, the least likely to be shared,
+    /// are evicted first (as vLLM does).
+    public mutating func free<Blocks: Sequence<BlockID>>(_ blockIDs: Blocks) {
+        for block in blockIDs {
+            precondition(blocks[block.rawValue].refCount > 0, "block \(block) freed more often than held")
+            blocks[block.rawValue].refCount -= 1
+            if blocks[block.rawValue].refCount == 0 {
+                freeQueue.append(block)
+            }
+        }
+    }
+
+    /// Records the hashes of a request's newly full blocks, `blockIDs[numCachedBlocks..<numFullBlocks]`,
+    /// so later requests can hit them.
+    ///
+    /// `blockHashes` holds the request's chained hashes for at least `numFullBlocks` blocks. When
+    /// another block already caches the same hash (two requests computed the same prefix at the
+    /// same time), the new block stays unhashed and is simply reused after it is freed.
+    public mutating func cacheFullBlocks(
+        blockIDs: [BlockID], blockHashes: [BlockHash], numCachedBlocks: Int, numFullBlocks: Int
+    ) {
+        guard enablePrefixCaching, numCachedBlocks < numFullBlocks else { return }
+        precondition(numFullBlocks <= blockIDs.count && numFullBlocks <= blockHashes.count)
+        for index in numCachedBlocks..<numFullBlocks {
+            let block = blockIDs[index]
+            let hash = blockHashes[index]
+            guard blocks[block.rawValue].blockHash == nil, cachedBlocks[hash] == nil else { continue }
+            blocks[block.rawValue].blockHash = hash
+            cachedBlocks[hash] = block
+        }
+    }
+
+    /// Forgets every cached hash; refused (returns `false`) while any block is held, since held
+    /// blocks' hashes are still in use by their requests' bookkeeping.
+    public mutating func resetPrefixCache() -> Bool {
+        guard numFreeBlocks == numBlocks - 1 else { return false }
+        for hash in cachedBlocks.keys {
+            if let block = cachedBlocks[hash] { blocks[block.rawValue].blockHash = nil }
+        }
+        cachedBlocks.removeAll()
+        return true
+    }
+
+    /// Drops a block's hash from the cache when the block is about to hold new tokens.
+    private mutating func evict(_ block: BlockID) {
+        guard let hash = blocks[block.rawValue].blockHash else { return }
+        blocks[block.rawValue].blockHash = nil
+        if cachedBlocks[hash] == block {
+            cachedBlocks.removeValue(forKey: hash)
+        }
+    }
+
+    /// Every hash-to-block entry, for invariant checks in tests.
+    var cachedBlockEntries: [BlockHash: BlockID] { cachedBlocks }
+}

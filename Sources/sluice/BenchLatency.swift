@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import SluiceEngine
+import SluiceModel
+
+/// `sluice bench latency`: single-stream prompt processing (pp) and token generation (tg), in the shape of
+/// llama-bench: pp runs N random tokens as one batch into an empty cache; tg decodes N tokens one at a time.
+struct BenchLatency: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "latency",
+        abstract: "Single-stream prefill and decode speed, as llama-bench measures them.")
+
+    @Option(help: "Path of a GGUF model file (default: SmolLM2-135M-Instruct Q4_1).")
+    var model: String?
+
+    @Option(name: [.customShort("p"), .long], help: "Prompt tokens for the pp test (0 skips it).")
+    var promptTokens: Int = 512
+
+    @Option(name: [.customShort("n"), .long], help: "Generated tokens for the tg test (0 skips it).")
+    var generatedTokens: Int = 128
+
+    @Option(name: [.customShort("r"), .long], help: "Timed repetitions of each test, after one warm-up.")
+    var repetitions: Int = 5
+
+    @Option(help: "Kernel threads (default: one per core).")
+    var threads: Int?
+
+    func validate() throws {
+        guard promptTokens >= 0, generatedTokens >= 0, promptTokens + generatedTokens > 0 else {
+            throw ValidationError("give -p or -n a positive number of tokens")
+        }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+    }
+
+    func run() throws {
+        let path = try model ?? DefaultModel.ensure(log: logToStderr)
+        let llama = try LlamaModel(file: GGUFFile(path: path))
+        let blockSize = 16
+        let longest = max(promptTokens, generatedTokens)
+        guard longest <= llama.configuration.contextLength else {
+            throw ValidationError("\(longest) tokens exceed this model's context of \(llama.configuration.contextLength)")
+        }
+        let blocks = (longest + blockSize - 1) / blockSize
+        let table = (1...blocks).map { Int32($0) }
+        let runner = ModelRunner(model: llama, numBlocks: blocks + 1, blockSize: blockSize,
+                                 maxBatchTokens: max(1, promptTokens), maxLogitRows: 1,
+                                 threadCount: threads ?? KernelThreadPool.defaultThreadCount)
+        var generator = SeededGenerator(seed: 1234)
+        let vocabulary = UInt64(llama.configuration.vocabularySize)
+        let randomTokens = (0..<longest).map { _ in Int32(generator.next() % vocabulary) }
+        print("| model | threads | test | t/s (median) | t/s (all runs) |")
+        print("| --- | --- | --- | --- | --- |")
+        let name = URL(fileURLWithPath: path).lastPathComponent
+        if promptTokens > 0 {
+            let speeds = try measure {
+                _ = try runner.execute(.singleSequence(tokens: Array(randomTokens.prefix(promptTokens)), startPosition: 0,
+                                                       blockTable: table, blockSize: blockSize))
+                return promptTokens
+            }
+            report(name, runner.threadCount, "pp\(promptTokens)", speeds)
+        }
+        if generatedTokens > 0 {
+            let speeds = try measure {
+                for position in 0..<generatedTokens {
+                    _ = try runner.execute(.singleSequence(tokens: [randomTokens[position]], startPosition: position,
+                                                           blockTable: table, blockSize: blockSize))
+                }
+                return generatedTokens
+            }
+            report(name, runner.threadCount, "tg\(generatedTokens)", speeds)
+        }
+    }
+
+    /// Runs `body` once to warm up, then `repetitions` times; returns tokens per second of each timed run.
+    private func measure(_ body: () throws -> Int) throws -> [Double] {
+        _ = try body()
+        return try (0..<repetitions).map { _ in
+            let start = DispatchTime.now()
+            let tokens = try body()
+            return Double(tokens) / seconds(since: start)
+        }
+    }
+
+    private func report(_ model: String, _ threads: Int, _ test: String, _ speeds: [Double]) {
+        let sorted = speeds.sorted()
+        let median = sorted[sorted.count / 2]
+        let all = speeds.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+        print("| \(model) | \(threads) | \(test) | \(String(format: "%.1f", median)) | \(all) |")
+    }
+}
