@@ -85,10 +85,16 @@ sl_threadpool *sl_threadpool_create(int n_threads) {
     pthread_cond_init(&pool->wake, NULL);
     pool->threads = calloc((size_t)n_threads, sizeof(pthread_t));
     pool->workers = calloc((size_t)n_threads, sizeof(sl_worker));
+    if (!pool->threads || !pool->workers) n_threads = 1;
+    // If the system refuses a thread, the pool keeps the ones it got and shrinks to them. Workers read
+    // n_threads only when a task runs, which is after this function has returned.
+    int started = 1;
     for (int i = 1; i < n_threads; i++) {
         pool->workers[i] = (sl_worker){.pool = pool, .ith = i};
-        pthread_create(&pool->threads[i], NULL, worker_main, &pool->workers[i]);
+        if (pthread_create(&pool->threads[i], NULL, worker_main, &pool->workers[i]) != 0) break;
+        started++;
     }
+    pool->n_threads = started;
     return pool;
 }
 
@@ -116,7 +122,9 @@ void sl_threadpool_run(sl_threadpool *pool, sl_task_fn fn, void *ctx) {
     atomic_store(&pool->fn, fn);
     atomic_store(&pool->ctx, ctx);
     atomic_store(&pool->pending, pool->n_threads - 1);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    // seq_cst, not release: with the worker's sleepers++ / generation load this is a Dekker-style
+    // hand-off, and only sequential consistency guarantees one side sees the other's write.
+    atomic_fetch_add(&pool->generation, 1);
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->mutex);
         pthread_cond_broadcast(&pool->wake);

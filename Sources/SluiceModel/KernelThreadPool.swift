@@ -9,9 +9,13 @@ public final class KernelThreadPool {
     let pool: OpaquePointer
 
     /// Starts `threadCount - 1` workers; the calling thread is the last one.
+    /// The most threads a pool takes; more would only oversubscribe the cores.
+    public static let maxThreadCount = 256
+
+    /// Starts up to `threadCount - 1` workers (fewer if the system refuses threads); the calling
+    /// thread is the last one. Kernels are chosen for this CPU on first use of the traits table.
     public init(threadCount: Int) {
-        sl_kernels_init(-1)
-        pool = sl_threadpool_create(Int32(max(1, threadCount)))
+        pool = sl_threadpool_create(Int32(min(max(1, threadCount), Self.maxThreadCount)))
     }
 
     deinit { sl_threadpool_free(pool) }

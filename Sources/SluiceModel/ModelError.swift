@@ -5,6 +5,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case missingTensor(name: String)
     case tensorShape(name: String, expected: [Int], found: [Int])
     case unsupportedTensorType(name: String, type: String)
+    case misalignedTensor(name: String)
     case unsupportedShape(String)
     case batchTooLarge(tokens: Int, capacity: Int)
     case invalidBatch(String)
@@ -22,6 +23,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "tensor \(name) has shape \(found); expected \(expected)"
         case .unsupportedTensorType(let name, let type):
             return "tensor \(name) has type \(type), which Sluice cannot compute with yet"
+        case .misalignedTensor(let name):
+            return "tensor \(name) starts at an address its element type cannot be read from (the file's general.alignment is too small)"
         case .unsupportedShape(let why):
             return "unsupported model shape: \(why)"
         case .batchTooLarge(let tokens, let capacity):

@@ -7,7 +7,7 @@ extension ModelRunner {
         guard tokens <= maxBatchTokens else { throw .batchTooLarge(tokens: tokens, capacity: maxBatchTokens) }
         guard batch.positions.count == tokens, batch.slotMapping.count == tokens, batch.sequenceIndices.count == tokens
         else { throw .invalidBatch("positions, slot mapping and sequence indices must have one entry per token") }
-        guard batch.logitIndices.count <= maxLogitRows else {
+        guard batch.logitIndices.count <= min(maxLogitRows, tokens) else {
             throw .invalidBatch("\(batch.logitIndices.count) logit rows asked; the runner holds \(maxLogitRows)")
         }
         guard batch.maxBlocksPerSequence > 0, batch.blockTables.count % batch.maxBlocksPerSequence == 0 else {

@@ -25,7 +25,9 @@ public final class ModelRunner {
                 maxModelLength: Int? = nil, threadCount: Int = KernelThreadPool.defaultThreadCount) {
         self.model = model
         self.maxBatchTokens = max(1, maxBatchTokens)
-        self.maxLogitRows = max(1, maxLogitRows ?? maxBatchTokens)
+        // Logit rows are tokens of the batch, so there are never more of them than tokens (the final
+        // norm and LM head reuse the per-token scratch).
+        self.maxLogitRows = min(max(1, maxLogitRows ?? maxBatchTokens), self.maxBatchTokens)
         self.maxModelLength = max(1, maxModelLength ?? model.configuration.contextLength)
         kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize)
         pool = KernelThreadPool(threadCount: threadCount)

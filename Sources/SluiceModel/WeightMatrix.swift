@@ -23,12 +23,20 @@ public struct WeightMatrix: @unchecked Sendable {
         else {
             throw .unsupportedTensorType(name: name, type: info.type.name)
         }
+        let data = gguf.data(for: info)
+        guard isAligned(data, for: type) else { throw .misalignedTensor(name: name) }
         self.name = name
         self.type = type
         self.rows = rows
         self.cols = cols
-        self.data = gguf.data(for: info)
+        self.data = data
     }
+}
+
+/// The kernels read F32 as floats and every other format through 16-bit fields, so tensor data must
+/// start on such a boundary; GGUF's default 32-byte alignment always does, a file with alignment 1 may not.
+private func isAligned(_ pointer: UnsafeRawPointer, for type: sl_type) -> Bool {
+    Int(bitPattern: pointer) % (type == SL_TYPE_F32 ? 4 : 2) == 0
 }
 
 /// Reads a small tensor (a norm weight or a bias) of `count` elements and converts it to f32.
@@ -43,7 +51,9 @@ func loadVector(_ gguf: GGUFFile, _ name: String, count: Int) throws(ModelError)
     else {
         throw .unsupportedTensorType(name: name, type: info.type.name)
     }
+    let data = gguf.data(for: info)
+    guard isAligned(data, for: type) else { throw .misalignedTensor(name: name) }
     var values = [Float](repeating: 0, count: count)
-    values.withUnsafeMutableBufferPointer { toFloat(gguf.data(for: info), $0.baseAddress, Int64(count)) }
+    values.withUnsafeMutableBufferPointer { toFloat(data, $0.baseAddress, Int64(count)) }
     return values
 }

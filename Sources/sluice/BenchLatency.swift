@@ -26,8 +26,9 @@ struct BenchLatency: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        guard promptTokens >= 0, generatedTokens >= 0, promptTokens + generatedTokens > 0 else {
-            throw ValidationError("give -p or -n a positive number of tokens")
+        guard (0...1_048_576).contains(promptTokens), (0...1_048_576).contains(generatedTokens),
+              promptTokens + generatedTokens > 0 else {
+            throw ValidationError("give -p or -n a number of tokens between 1 and 1048576")
         }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
     }
@@ -43,7 +44,7 @@ struct BenchLatency: ParsableCommand {
         let blocks = (longest + blockSize - 1) / blockSize
         let table = (1...blocks).map { Int32($0) }
         let runner = ModelRunner(model: llama, numBlocks: blocks + 1, blockSize: blockSize,
-                                 maxBatchTokens: max(1, promptTokens), maxLogitRows: 1,
+                                 maxBatchTokens: max(1, promptTokens), maxLogitRows: 1, maxModelLength: longest,
                                  threadCount: threads ?? KernelThreadPool.defaultThreadCount)
         var generator = SeededGenerator(seed: 1234)
         let vocabulary = UInt64(llama.configuration.vocabularySize)

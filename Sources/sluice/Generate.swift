@@ -41,8 +41,6 @@ struct Generate: ParsableCommand {
             let promptText = chat ? loaded.chatFormat.render(userMessage: prompt) : prompt
             let promptTokens = loaded.tokenizer.encode(promptText, addSpecialTokens: true, parseSpecial: chat)
             try generate(loaded, promptTokens: promptTokens, params: params)
-        } catch let error as ValidationError {
-            throw error
         } catch {
             logToStderr("error: \(error)")
             throw ExitCode.failure
@@ -51,9 +49,9 @@ struct Generate: ParsableCommand {
 
     private func generate(_ loaded: LoadedModel, promptTokens: [Int], params: SamplingParams) throws {
         let contextLength = loaded.model.configuration.contextLength
-        guard !promptTokens.isEmpty else { throw ValidationError("the prompt is empty after tokenization") }
-        guard promptTokens.count + params.maxTokens <= contextLength else {
-            throw ValidationError("prompt has \(promptTokens.count) tokens plus \(params.maxTokens) to generate; this model's context is \(contextLength)")
+        guard !promptTokens.isEmpty else { throw GenerateError("the prompt is empty after tokenization") }
+        guard params.maxTokens <= contextLength - promptTokens.count else {
+            throw GenerateError("prompt has \(promptTokens.count) tokens plus \(params.maxTokens) to generate; this model's context is \(contextLength)")
         }
         let blockSize = 16
         let totalTokens = promptTokens.count + params.maxTokens
@@ -61,7 +59,7 @@ struct Generate: ParsableCommand {
         // Block 0 is the null block; this single sequence owns blocks 1...blocksNeeded.
         let blockTable = (1...blocksNeeded).map { Int32($0) }
         let runner = ModelRunner(model: loaded.model, numBlocks: blocksNeeded + 1, blockSize: blockSize,
-                                 maxBatchTokens: promptTokens.count, maxLogitRows: 1,
+                                 maxBatchTokens: promptTokens.count, maxLogitRows: 1, maxModelLength: totalTokens,
                                  threadCount: threads ?? KernelThreadPool.defaultThreadCount)
         var sampler = Sampler(params: params)
         var decoder = IncrementalDecoder(tokenizer: loaded.tokenizer)
@@ -92,6 +90,12 @@ struct Generate: ParsableCommand {
                            decodeSteps, decodeSeconds, decodeSteps > 0 ? Double(decodeSteps) / decodeSeconds : 0,
                            runner.threadCount))
     }
+}
+
+/// A request `sluice generate` cannot run, with the reason.
+struct GenerateError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 func seconds(since start: DispatchTime) -> Double {
