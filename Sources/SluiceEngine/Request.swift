@@ -1,0 +1,54 @@
+/// One generation request's token state, as vLLM v1's `Request` (vllm/v1/request.py) and
+/// nano-vllm's `Sequence`.
+///
+/// There are no prefill and decode phases: ``numComputedTokens`` catches up with ``numTokens``
+/// (prompt plus output), whatever the mix (ARCHITECTURE.md, decision 1).
+public struct Request: Sendable {
+    /// The request's identity.
+    public let requestID: RequestID
+    /// How to pick each next token; ``SamplingParams/maxTokens`` caps the outputs.
+    public let samplingParams: SamplingParams
+    /// The prompt then the outputs: the tokens whose KV the request needs, one array so that a
+    /// step never concatenates.
+    public private(set) var allTokenIDs: [Int]
+    /// How many leading tokens of ``allTokenIDs`` are the prompt.
+    public let numPromptTokens: Int
+    /// Tokens whose KV is in the cache (hits included), or scheduled to be by the current step.
+    public internal(set) var numComputedTokens = 0
+    /// The prefix-cache hit, in tokens, at the first admission; `nil` before it.
+    public internal(set) var numCachedTokens: Int?
+    /// Where the request is in its life.
+    public internal(set) var status = RequestStatus.waiting
+    /// The order of submission to the scheduler, from 0.
+    public internal(set) var arrivalIndex = 0
+    /// How many times it was preempted by recompute.
+    public internal(set) var numPreemptions = 0
+
+    /// Makes a waiting request for `promptTokenIDs`.
+    public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams()) {
+        self.requestID = requestID
+        self.samplingParams = samplingParams
+        allTokenIDs = promptTokenIDs
+        numPromptTokens = promptTokenIDs.count
+    }
+
+    /// The prompt's token ids.
+    public var promptTokenIDs: ArraySlice<Int> { allTokenIDs[..<numPromptTokens] }
+
+    /// The generated token ids so far.
+    public var outputTokenIDs: ArraySlice<Int> { allTokenIDs[numPromptTokens...] }
+
+    /// Prompt plus output tokens.
+    public var numTokens: Int { allTokenIDs.count }
+
+    /// How many tokens it generated.
+    public var numOutputTokens: Int { allTokenIDs.count - numPromptTokens }
+
+    /// Tokens still to compute before the request can sample.
+    public var numRemainingTokens: Int { numTokens - numComputedTokens }
+
+    /// Appends a sampled token.
+    mutating func append(_ tokenID: Int) {
+        allTokenIDs.append(tokenID)
+    }
+}

@@ -1,0 +1,48 @@
+/// The scheduler's limits, as vLLM's `SchedulerConfig` and `CacheConfig`.
+public struct SchedulerConfig: Sendable, Equatable {
+    /// The token budget of one step, over all scheduled requests.
+    public var maxNumBatchedTokens: Int
+    /// The most requests running at once.
+    public var maxNumSeqs: Int
+    /// The model's context: prompt plus `max_tokens` may not exceed it.
+    public var maxModelLength: Int
+    /// Tokens per KV block.
+    public var blockSize: Int
+    /// Whether full blocks are shared between requests by content.
+    public var enablePrefixCaching: Bool
+    /// KV blocks in the pool, the null block included.
+    public var numBlocks: Int
+    /// When set, no request gets more than this many tokens in one step, so a long prompt
+    /// leaves budget for the prompts behind it (vLLM's `long_prefill_token_threshold`).
+    public var longPrefillTokenThreshold: Int?
+
+    /// Makes a configuration; ``validate()`` checks it.
+    public init(
+        maxNumBatchedTokens: Int = 2048, maxNumSeqs: Int = 256, maxModelLength: Int,
+        blockSize: Int = 16, enablePrefixCaching: Bool = true, numBlocks: Int,
+        longPrefillTokenThreshold: Int? = nil
+    ) {
+        self.maxNumBatchedTokens = maxNumBatchedTokens
+        self.maxNumSeqs = maxNumSeqs
+        self.maxModelLength = maxModelLength
+        self.blockSize = blockSize
+        self.enablePrefixCaching = enablePrefixCaching
+        self.numBlocks = numBlocks
+        self.longPrefillTokenThreshold = longPrefillTokenThreshold
+    }
+
+    /// Rejects limits no scheduler could work with, naming the option.
+    public func validate() throws(SchedulerError) {
+        func check(_ condition: Bool, _ message: String) throws(SchedulerError) {
+            guard condition else { throw .invalidConfig(message) }
+        }
+        try check(maxNumBatchedTokens >= 1, "max-num-batched-tokens must be at least 1, got \(maxNumBatchedTokens)")
+        try check(maxNumSeqs >= 1, "max-num-seqs must be at least 1, got \(maxNumSeqs)")
+        try check(maxModelLength >= 1, "max-model-len must be at least 1, got \(maxModelLength)")
+        try check(blockSize >= 1, "block-size must be at least 1, got \(blockSize)")
+        try check(numBlocks >= 2, "the KV cache holds \(numBlocks) blocks; it needs the null block and at least one more")
+        if let threshold = longPrefillTokenThreshold {
+            try check(threshold >= 1, "long-prefill-token-threshold must be at least 1, got \(threshold)")
+        }
+    }
+}
