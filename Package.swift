@@ -28,7 +28,7 @@ let package = Package(
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
-        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine"]),
+        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

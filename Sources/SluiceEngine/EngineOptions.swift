@@ -1,0 +1,27 @@
+import SluiceModel
+
+/// The engine's sizing knobs, named like `vllm serve`'s flags.
+public struct EngineOptions: Sendable {
+    /// Bytes of KV-cache memory; the pool gets as many blocks as fit.
+    public var kvCacheMemory: Int = 1 << 30
+    public var blockSize: Int = 16
+    public var maxNumBatchedTokens: Int = 512
+    public var maxNumSeqs: Int = 64
+    /// The longest prompt plus output; the model's trained context when nil.
+    public var maxModelLength: Int?
+    public var enablePrefixCaching: Bool = true
+    public var threadCount: Int = KernelThreadPool.defaultThreadCount
+
+    public init() {}
+
+    /// The scheduler configuration these options give for `model`.
+    public func schedulerConfig(for model: LlamaModel) -> SchedulerConfig {
+        let configuration = model.configuration
+        let bytesPerBlock = KVCacheStorage.bytesPerToken(configuration) * blockSize
+        let maxModelLength = min(self.maxModelLength ?? configuration.contextLength, configuration.contextLength)
+        return SchedulerConfig(
+            maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, maxModelLength: maxModelLength,
+            blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
+            numBlocks: KVCacheManager.numBlocks(kvCacheMemory: kvCacheMemory, bytesPerBlock: max(1, bytesPerBlock)))
+    }
+}
