@@ -65,43 +65,30 @@ enum GGUFValueType: UInt32 {
         }
     }
 
-    /// The format's name of the type, for error messages.
-    var name: String {
-        switch self {
-        case .uint8: "uint8"
-        case .int8: "int8"
-        case .uint16: "uint16"
-        case .int16: "int16"
-        case .uint32: "uint32"
-        case .int32: "int32"
-        case .float32: "float32"
-        case .bool: "bool"
-        case .string: "string"
-        case .array: "array"
-        case .uint64: "uint64"
-        case .int64: "int64"
-        case .float64: "float64"
-        }
-    }
+    /// The format's name of the type ("uint32", "string"), for error messages: the case names are the format's.
+    var name: String { String(describing: self) }
 }
 
 extension GGUFValue {
     /// The format's name of the value's type ("uint32", "string"), for messages.
-    var typeName: String {
+    var typeName: String { valueType.name }
+
+    /// The format's type code of the value.
+    var valueType: GGUFValueType {
         switch self {
-        case .uint8: "uint8"
-        case .int8: "int8"
-        case .uint16: "uint16"
-        case .int16: "int16"
-        case .uint32: "uint32"
-        case .int32: "int32"
-        case .float32: "float32"
-        case .bool: "bool"
-        case .string: "string"
-        case .array: "array"
-        case .uint64: "uint64"
-        case .int64: "int64"
-        case .float64: "float64"
+        case .uint8: .uint8
+        case .int8: .int8
+        case .uint16: .uint16
+        case .int16: .int16
+        case .uint32: .uint32
+        case .int32: .int32
+        case .float32: .float32
+        case .bool: .bool
+        case .string: .string
+        case .array: .array
+        case .uint64: .uint64
+        case .int64: .int64
+        case .float64: .float64
         }
     }
 }
