@@ -2,9 +2,9 @@
 ///
 /// Text is split into words by the pre-tokenizer `tokenizer.ggml.pre` names; each word's UTF-8
 /// bytes become GPT-2 byte-alphabet symbols, which merge by rank (the order of `tokenizer.ggml.merges`).
-struct BytePairTokenizer: Tokenizer {
-    private let table: TokenTable
-    private let pieces: TokenPieces
+struct BytePairTokenizer: TableBackedTokenizer {
+    let table: TokenTable
+    let pieces: TokenPieces
     private let merges: BytePairMerges
     private let preTokenizer: PreTokenizer
     private let ignoresMerges: Bool
@@ -19,28 +19,10 @@ struct BytePairTokenizer: Tokenizer {
         self.ignoresMerges = configuration.ignoresMerges
     }
 
-    var vocabularySize: Int { table.count }
-    var bosTokenID: Int? { table.bosTokenID }
-    var eosTokenID: Int? { table.eosTokenID }
-    var endOfGenerationTokenIDs: Set<Int> { table.endOfGenerationTokenIDs }
-    var addBOS: Bool { table.addBOS }
-
     func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int] {
         table.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial) { utf8, _, output in
             tokenize(utf8, into: &output)
         }
-    }
-
-    func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
-        pieces.decode(ids, skipSpecialTokens: skipSpecialTokens)
-    }
-
-    func tokenBytes(_ id: Int, skipSpecialTokens: Bool) -> [UInt8] {
-        pieces.bytes(id, skipSpecialTokens: skipSpecialTokens)
-    }
-
-    func tokenText(_ id: Int) -> String {
-        table.contains(id) ? table.texts[id] : ""
     }
 
     /// Tokenizes one fragment of text with no special tokens in it.

@@ -3,9 +3,9 @@
 /// Spaces become `▁` (with one `▁` before the text when `add_space_prefix` is set), the text
 /// starts as one symbol per character, and the adjacent pair whose joined text is the token with
 /// the highest score merges first. A character left that is not a token becomes its `<0xXX>` byte tokens.
-struct SentencePieceTokenizer: Tokenizer {
-    private let table: TokenTable
-    private let pieces: TokenPieces
+struct SentencePieceTokenizer: TableBackedTokenizer {
+    let table: TokenTable
+    let pieces: TokenPieces
     /// The token for each byte value: `<0xXX>`, else the one-byte text itself, else nil.
     private let byteTokens: [Int?]
 
@@ -25,12 +25,6 @@ struct SentencePieceTokenizer: Tokenizer {
     static let spaceMarker = "\u{2581}"
     private static let spaceMarkerBytes = Array(spaceMarker.utf8)
 
-    var vocabularySize: Int { table.count }
-    var bosTokenID: Int? { table.bosTokenID }
-    var eosTokenID: Int? { table.eosTokenID }
-    var endOfGenerationTokenIDs: Set<Int> { table.endOfGenerationTokenIDs }
-    var addBOS: Bool { table.addBOS }
-
     func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int] {
         table.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial) { utf8, followsSpecialToken, output in
             var escaped: [UInt8] = []
@@ -47,18 +41,6 @@ struct SentencePieceTokenizer: Tokenizer {
             }
             tokenize(escaped, into: &output)
         }
-    }
-
-    func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
-        pieces.decode(ids, skipSpecialTokens: skipSpecialTokens)
-    }
-
-    func tokenBytes(_ id: Int, skipSpecialTokens: Bool) -> [UInt8] {
-        pieces.bytes(id, skipSpecialTokens: skipSpecialTokens)
-    }
-
-    func tokenText(_ id: Int) -> String {
-        table.contains(id) ? table.texts[id] : ""
     }
 
     /// One symbol of the text being merged: a byte range of it; merged-away symbols are empty.
