@@ -9,10 +9,17 @@ public final class EngineCore {
     public let runner: ModelRunner
     public private(set) var scheduler: Scheduler
     private var samplers: [RequestID: Sampler] = [:]
+    /// The end-of-generation tokens, which the samplers ban before `min_tokens`.
+    private let eosTokenIDs: Set<Int>
+    /// Tokens run through the model since start, cache hits excluded.
+    public private(set) var numComputedTokensTotal = 0
+    /// The requests the last step ran, in batch order.
+    public private(set) var lastScheduledRequestIDs: [RequestID] = []
 
     public init(model: LlamaModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
                 threadCount: Int = KernelThreadPool.defaultThreadCount) throws {
         try config.validate()
+        self.eosTokenIDs = eosTokenIDs
         scheduler = try Scheduler(config: config, eosTokenIDs: eosTokenIDs)
         runner = ModelRunner(model: model, numBlocks: config.numBlocks, blockSize: config.blockSize,
                              maxBatchTokens: config.maxNumBatchedTokens,
@@ -22,22 +29,45 @@ public final class EngineCore {
 
     /// Queues a request; refuses one that could never run, with the reason.
     public func add(_ request: Request) throws {
-        try request.samplingParams.validate()
+        try request.samplingParams.validate(vocabularySize: runner.vocabularySize)
+        try Self.checkTokenIDs(request.allTokenIDs, vocabularySize: runner.vocabularySize)
         try scheduler.add(request)
-        samplers[request.requestID] = Sampler(params: request.samplingParams)
+        samplers[request.requestID] = Sampler(params: request.samplingParams, eosTokenIDs: eosTokenIDs)
     }
 
     /// Ends a request now and frees its blocks; returns it, or nil when it is unknown or already done.
     @discardableResult
     public func abort(_ requestID: RequestID) -> Request? {
+        finish(requestID, reason: .abort)
+    }
+
+    /// Ends a request now for `reason` (a stop string seen in its text, say) and frees its blocks;
+    /// returns it, or nil when it is unknown or already done.
+    @discardableResult
+    public func finish(_ requestID: RequestID, reason: FinishReason, stopReason: StopReason? = nil) -> Request? {
         samplers[requestID] = nil
-        return scheduler.abort(requestID)
+        return scheduler.finish(requestID, reason: reason, stopReason: stopReason)
     }
 
     public var hasUnfinishedRequests: Bool { scheduler.hasUnfinishedRequests }
 
-    /// Runs one step and returns the requests that finished in it.
-    public func step() throws -> [Request] {
+    /// Refuses prompt token ids outside the vocabulary, which the model could not embed.
+    static func checkTokenIDs(_ tokenIDs: [Int], vocabularySize: Int) throws(EngineError) {
+        if let bad = tokenIDs.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw .invalidPromptToken(bad, vocabularySize: vocabularySize)
+        }
+    }
+
+    /// What one request got from a step: its new token, and itself when that token finished it.
+    public struct Update: Sendable {
+        public let requestID: RequestID
+        public let token: SampledToken
+        /// The request as it finished, or `nil` when it goes on.
+        public let finished: Request?
+    }
+
+    /// Runs one step and returns, in batch order, each sampling request's new token.
+    public func step() throws -> [Update] {
         let output = scheduler.schedule()
         guard !output.isEmpty else {
             if scheduler.hasUnfinishedRequests, scheduler.numRunning == 0 {
@@ -45,28 +75,53 @@ public final class EngineCore {
             }
             return []
         }
+        numComputedTokensTotal += output.numScheduledTokens
+        lastScheduledRequestIDs.removeAll(keepingCapacity: true)
+        for scheduled in output.scheduledRequests { lastScheduledRequestIDs.append(scheduled.requestID) }
         let logits = try runner.execute(output.makeForwardBatch())
         let vocabulary = runner.vocabularySize
-        var sampled: [RequestID: Int] = [:]
+        var sampledIDs: [RequestID: Int] = [:]
+        var sampled: [(RequestID, SampledToken)] = []
+        sampled.reserveCapacity(output.numSamplingRequests)
         var row = 0
         for scheduled in output.scheduledRequests where scheduled.samples {
+            defer { row += 1 }
+            let id = scheduled.requestID
+            guard let request = scheduler.request(id), samplers[id] != nil else { continue }
             let rowLogits = UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + 1) * vocabulary)])
-            sampled[scheduled.requestID] = samplers[scheduled.requestID]?.sample(logits: rowLogits)
-            row += 1
+            let token = samplers[id]!.sample(
+                logits: rowLogits, promptTokenIDs: request.promptTokenIDs, outputTokenIDs: request.outputTokenIDs)
+            sampledIDs[id] = token.tokenID
+            sampled.append((id, token))
         }
-        let finished = scheduler.update(output: output, sampledTokens: sampled)
-        for request in finished { samplers[request.requestID] = nil }
-        return finished
+        var finished: [RequestID: Request] = [:]
+        for request in scheduler.update(output: output, sampledTokens: sampledIDs) {
+            samplers[request.requestID] = nil
+            finished[request.requestID] = request
+        }
+        return sampled.map { Update(requestID: $0.0, token: $0.1, finished: finished[$0.0]) }
     }
 }
 
-/// Why the engine cannot go on.
-public enum EngineError: Error, CustomStringConvertible {
+/// Why the engine cannot go on, or refused a request.
+public enum EngineError: Error, CustomStringConvertible, Equatable {
     /// Requests wait but none can be scheduled, even with nothing running.
     case stalled(waiting: Int)
+    /// A prompt token id lies outside the vocabulary.
+    case invalidPromptToken(Int, vocabularySize: Int)
+    /// As many requests wait as the engine queues.
+    case queueFull(limit: Int)
+    /// The engine was shut down.
+    case shutDown
 
     public var description: String {
         switch self {
+        case let .invalidPromptToken(id, vocabularySize):
+            return "prompt token \(id) is not in the vocabulary of \(vocabularySize) tokens"
+        case .queueFull(let limit):
+            return "the engine already queues \(limit) requests; retry later"
+        case .shutDown:
+            return "the engine is shutting down"
         case .stalled(let waiting):
             return "\(waiting) requests wait but none fits the KV cache or the token budget; raise --kv-cache-memory or --max-num-batched-tokens"
         }

@@ -11,6 +11,8 @@ public struct EngineOptions: Sendable {
     public var maxModelLength: Int?
     public var enablePrefixCaching: Bool = true
     public var threadCount: Int = KernelThreadPool.defaultThreadCount
+    /// When set, requests beyond this many waiting are refused (the server answers 429).
+    public var maxQueuedRequests: Int?
 
     public init() {}
 

@@ -1,62 +1,95 @@
 import SluiceModel
 import SluiceTokenizer
 
-/// The offline batch API, as vLLM's `LLM`: submit many prompts at once, run the engine until all
-/// finish, and get the outputs back in prompt order.
+/// The offline batch API, as vLLM's `LLM`: submit many prompts at once, run the engine on the
+/// calling thread until all finish, and get the outputs back in prompt order.
 public final class LLM {
-    public let model: LlamaModel
     public let tokenizer: any Tokenizer
     public let core: EngineCore
+    private var processor: OutputProcessor
+    private var nextBatch = 0
 
+    /// Opens `modelPath` (GGUF) with its tokenizer.
     public init(modelPath: String, options: EngineOptions = EngineOptions()) throws {
         let file = try GGUFFile(path: modelPath)
-        model = try LlamaModel(file: file)
+        let model = try LlamaModel(file: file)
         tokenizer = try makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file))
         core = try EngineCore(model: model, config: options.schedulerConfig(for: model),
                               eosTokenIDs: tokenizer.endOfGenerationTokenIDs, threadCount: options.threadCount)
+        processor = OutputProcessor(tokenizer: tokenizer)
     }
 
-    /// One finished request of a batch.
-    public struct Completion: Sendable {
+    /// One prompt's result: a completion per `n`.
+    public struct Result: Sendable {
         public let promptTokenIDs: [Int]
-        public let tokenIDs: [Int]
-        public let text: String
-        public let finishReason: FinishReason?
+        public let completions: [Completion]
     }
 
-    /// Generates for each prompt (token ids) with its own parameters; outputs come back in prompt order.
-    public func generate(promptTokenIDs prompts: [[Int]], params: [SamplingParams]) throws -> [Completion] {
+    /// One finished completion, its outputs joined.
+    public struct Completion: Sendable {
+        public let index: Int
+        public internal(set) var tokenIDs: [Int] = []
+        public internal(set) var text = ""
+        public internal(set) var logprobs: [SampledToken]?
+        public internal(set) var finishReason: FinishReason?
+        public internal(set) var stopReason: StopReason?
+        public internal(set) var metrics: RequestMetrics?
+    }
+
+    /// Generates for each prompt (token ids) with its own parameters; results come back in prompt order.
+    public func generate(promptTokenIDs prompts: [[Int]], params: [SamplingParams]) throws -> [Result] {
         precondition(prompts.count == params.count, "one SamplingParams per prompt")
-        let ids = prompts.indices.map { RequestID("llm-\($0)") }
+        let batch = nextBatch
+        nextBatch += 1
+        let ids = prompts.indices.map { RequestID("llm-\(batch)-\($0)") }
+        var completions: [RequestID: [Completion]] = [:]
         do {
+            let arrival = ContinuousClock.now
             for (index, prompt) in prompts.enumerated() {
-                try core.add(Request(requestID: ids[index], promptTokenIDs: prompt, samplingParams: params[index]))
+                let children = OutputProcessor.childRequests(
+                    requestID: ids[index], promptTokenIDs: prompt, params: params[index])
+                for child in children { try core.add(child) }
+                processor.add(requestID: ids[index], children: children, arrival: arrival)
+                completions[ids[index]] = (0..<children.count).map { Completion(index: $0) }
             }
-        } catch {
-            ids.forEach { core.abort($0) }
-            throw error
-        }
-        var finished: [RequestID: Request] = [:]
-        do {
             while core.hasUnfinishedRequests {
-                for request in try core.step() { finished[request.requestID] = request }
+                let updates = try core.step()
+                let now = ContinuousClock.now
+                processor.markScheduled(core.lastScheduledRequestIDs, at: now)
+                let result = processor.process(updates, at: now)
+                for (child, stop) in result.stoppedByString {
+                    core.finish(child, reason: .stop, stopReason: .string(stop))
+                }
+                for output in result.outputs {
+                    completions[output.requestID]?[output.index].append(output)
+                }
             }
         } catch {
-            ids.forEach { core.abort($0) }
+            for id in ids { for child in processor.abort(id, at: .now).childIDs { core.abort(child) } }
             throw error
         }
-        return ids.map { id in
-            let request = finished[id]!
-            let output = Array(request.outputTokenIDs)
-            let finishReason: FinishReason? = if case .finished(let reason) = request.status { reason } else { nil }
-            return Completion(promptTokenIDs: Array(request.promptTokenIDs), tokenIDs: output,
-                              text: tokenizer.decode(output, skipSpecialTokens: true), finishReason: finishReason)
+        return ids.enumerated().map { index, id in
+            Result(promptTokenIDs: prompts[index], completions: completions[id] ?? [])
         }
     }
 
     /// Tokenizes each prompt (special tokens parsed, BOS as the model asks) and generates with `params`.
-    public func generate(prompts: [String], params: SamplingParams) throws -> [Completion] {
+    public func generate(prompts: [String], params: SamplingParams) throws -> [Result] {
         let tokenized = prompts.map { tokenizer.encode($0, addSpecialTokens: true, parseSpecial: true) }
         return try generate(promptTokenIDs: tokenized, params: Array(repeating: params, count: prompts.count))
+    }
+}
+
+extension LLM.Completion {
+    /// Adds a streamed output's tokens, text and ending.
+    mutating func append(_ output: RequestOutput) {
+        tokenIDs += output.tokenIDs
+        text += output.text
+        if let new = output.logprobs { logprobs = (logprobs ?? []) + new }
+        if output.finishReason != nil {
+            finishReason = output.finishReason
+            stopReason = output.stopReason
+            metrics = output.metrics
+        }
     }
 }

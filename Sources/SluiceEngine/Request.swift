@@ -23,6 +23,8 @@ public struct Request: Sendable {
     public internal(set) var arrivalIndex = 0
     /// How many times it was preempted by recompute.
     public internal(set) var numPreemptions = 0
+    /// What stopped it when a stop token id or stop string did; `nil` for EOS and other reasons.
+    public internal(set) var stopReason: StopReason?
 
     /// Makes a waiting request for `promptTokenIDs`.
     public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams()) {

@@ -74,6 +74,11 @@ extension Scheduler {
         request.status = .running
         request.numComputedTokens = numHitTokens
         if request.numCachedTokens == nil { request.numCachedTokens = numHitTokens }
+        if kvCacheManager.enablePrefixCaching {
+            prefixCacheStats.requests += 1
+            prefixCacheStats.queries += request.numTokens
+            prefixCacheStats.hits += numHitTokens
+        }
         requests[id] = request
         return commit(id, numNewTokens: numNewTokens)
     }

@@ -15,8 +15,9 @@ extension Scheduler {
                 preconditionFailure("no sampled token for request \(row.requestID), whose row samples")
             }
             request.append(token)
-            if let reason = finishReason(request, lastToken: token) {
+            if let (reason, stopReason) = finishReason(request, lastToken: token) {
                 request.status = .finished(reason)
+                request.stopReason = stopReason
                 requests[row.requestID] = nil
                 if let index = running.firstIndex(of: row.requestID) { running.remove(at: index) }
                 kvCacheManager.free(requestID: row.requestID)
@@ -29,11 +30,17 @@ extension Scheduler {
     }
 
     /// Why the request stops after sampling `lastToken`, or `nil` when it goes on.
-    private func finishReason(_ request: Request, lastToken: Int) -> FinishReason? {
-        if request.numOutputTokens >= request.samplingParams.maxTokens
-            || request.numTokens >= config.maxModelLength {
-            return .length
+    ///
+    /// Before `min_tokens` outputs no stop token counts (the sampler bans them anyway); EOS
+    /// does not stop a request that ignores it, but its `stop_token_ids` still do.
+    private func finishReason(_ request: Request, lastToken: Int) -> (FinishReason, StopReason?)? {
+        let params = request.samplingParams
+        if request.numOutputTokens >= params.maxTokens || request.numTokens >= config.maxModelLength {
+            return (.length, nil)
         }
-        return eosTokenIDs.contains(lastToken) ? .stop : nil
+        guard request.numOutputTokens >= params.minTokens else { return nil }
+        if !params.ignoreEOS && eosTokenIDs.contains(lastToken) { return (.stop, nil) }
+        if params.stopTokenIDs.contains(lastToken) { return (.stop, .tokenID(lastToken)) }
+        return nil
     }
 }

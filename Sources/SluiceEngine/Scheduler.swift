@@ -25,6 +25,9 @@ public struct Scheduler: Sendable {
     var nextArrivalIndex = 0
     /// Preemptions since start.
     public internal(set) var numPreemptions = 0
+    /// Prefix-cache lookups and hits of admitted requests, in tokens; a request that waits and
+    /// looks up again next step is counted once, when it gets in.
+    public internal(set) var prefixCacheStats = PrefixCacheStats()
 
     /// Makes a scheduler over a fresh KV pool of `config.numBlocks` blocks.
     public init(config: SchedulerConfig, eosTokenIDs: Set<Int> = []) throws(SchedulerError) {
@@ -42,20 +45,9 @@ public struct Scheduler: Sendable {
     /// that alone would need more blocks than the pool holds, a duplicate id, bad sampling params.
     public mutating func add(_ request: Request) throws(SchedulerError) {
         let id = request.requestID
-        guard request.numPromptTokens > 0 else { throw .emptyPrompt(id) }
         do { try request.samplingParams.validate() } catch { throw .invalidSamplingParams(id, error) }
-        let maxTokens = request.samplingParams.maxTokens
-        guard request.numPromptTokens + maxTokens <= config.maxModelLength else {
-            throw .exceedsMaxModelLength(
-                id, numPromptTokens: request.numPromptTokens, maxTokens: maxTokens,
-                maxModelLength: config.maxModelLength)
-        }
-        // The last sampled token is never run, so it needs no slot.
-        let maxComputedTokens = request.numPromptTokens + maxTokens - 1
-        let numBlocksNeeded = (maxComputedTokens + config.blockSize - 1) / config.blockSize
-        guard numBlocksNeeded <= config.numBlocks - 1 else {
-            throw .exceedsKVCache(id, numBlocksNeeded: numBlocksNeeded, numUsableBlocks: config.numBlocks - 1)
-        }
+        try config.check(requestID: id, numPromptTokens: request.numPromptTokens,
+                         maxTokens: request.samplingParams.maxTokens)
         guard requests[id] == nil else { throw .duplicateRequestID(id) }
 
         var queued = request
@@ -71,12 +63,21 @@ public struct Scheduler: Sendable {
     /// once; returns it, or `nil` when no live request has this id.
     @discardableResult
     public mutating func abort(_ requestID: RequestID) -> Request? {
+        finish(requestID, reason: .abort)
+    }
+
+    /// Finishes a waiting or running request now, for a reason found outside the scheduler (a
+    /// stop string the detokenizer saw, a client that went away), and frees its blocks; returns
+    /// it, or `nil` when no live request has this id.
+    @discardableResult
+    public mutating func finish(_ requestID: RequestID, reason: FinishReason, stopReason: StopReason? = nil) -> Request? {
         guard var request = requests.removeValue(forKey: requestID) else { return nil }
         if let index = waiting.firstIndex(of: requestID) { waiting.remove(at: index) }
         if let index = running.firstIndex(of: requestID) { running.remove(at: index) }
         // A waiting request may have looked up the prefix cache, so the manager knows it too.
         kvCacheManager.free(requestID: requestID)
-        request.status = .finished(.abort)
+        request.status = .finished(reason)
+        request.stopReason = stopReason
         abortedSinceLastStep.append(requestID)
         return request
     }
@@ -97,9 +98,6 @@ public struct Scheduler: Sendable {
 
     /// The fraction of usable KV blocks held by requests, in [0, 1].
     public var kvCacheUsage: Double { kvCacheManager.usage }
-
-    /// Prefix-cache lookups and hits, in tokens.
-    public var prefixCacheStats: PrefixCacheStats { kvCacheManager.prefixCacheStats }
 
     /// The running requests' ids, in admission order.
     public var runningRequestIDs: [RequestID] { running }

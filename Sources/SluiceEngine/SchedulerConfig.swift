@@ -45,4 +45,20 @@ public struct SchedulerConfig: Sendable, Equatable {
             try check(threshold >= 1, "long-prefill-token-threshold must be at least 1, got \(threshold)")
         }
     }
+
+    /// Refuses a request that could never run under these limits: an empty prompt, prompt plus
+    /// `max_tokens` beyond the model's context, or more KV blocks than the whole pool.
+    public func check(requestID id: RequestID, numPromptTokens: Int, maxTokens: Int) throws(SchedulerError) {
+        guard numPromptTokens > 0 else { throw .emptyPrompt(id) }
+        guard numPromptTokens + maxTokens <= maxModelLength else {
+            throw .exceedsMaxModelLength(
+                id, numPromptTokens: numPromptTokens, maxTokens: maxTokens, maxModelLength: maxModelLength)
+        }
+        // The last sampled token is never run, so it needs no slot.
+        let maxComputedTokens = numPromptTokens + maxTokens - 1
+        let numBlocksNeeded = (maxComputedTokens + blockSize - 1) / blockSize
+        guard numBlocksNeeded <= numBlocks - 1 else {
+            throw .exceedsKVCache(id, numBlocksNeeded: numBlocksNeeded, numUsableBlocks: numBlocks - 1)
+        }
+    }
 }

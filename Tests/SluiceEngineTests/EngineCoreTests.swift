@@ -3,18 +3,8 @@ import SluiceModel
 import Testing
 @testable import SluiceEngine
 
-/// The default model and its end-of-generation ids, loaded once for the suite.
-private enum DefaultModelFixture {
-    static let model: LlamaModel = {
-        do {
-            return try LlamaModel(file: GGUFFile(path: DefaultModel.ensure { print($0) }))
-        } catch {
-            fatalError("engine tests need the default model: \(error)")
-        }
-    }()
-}
-
-@Suite("Engine core: batching changes nothing", .serialized)
+extension ModelTests {
+@Suite("Engine core: batching changes nothing")
 struct EngineCoreTests {
     static let maxTokens = 12
 
@@ -42,7 +32,7 @@ struct EngineCoreTests {
         }
         var outputs: [RequestID: [Int]] = [:]
         while core.hasUnfinishedRequests {
-            for request in try core.step() { outputs[request.requestID] = Array(request.outputTokenIDs) }
+            for request in try core.step().compactMap(\.finished) { outputs[request.requestID] = Array(request.outputTokenIDs) }
         }
         #expect(core.scheduler.kvCacheManager.numFreeBlocks == core.scheduler.config.numBlocks - 1)
         return prompts.indices.map { outputs[RequestID("r\($0)")] ?? [] }
@@ -58,7 +48,7 @@ struct EngineCoreTests {
                 try core.add(Request(requestID: "solo", promptTokenIDs: prompt, samplingParams: greedy))
                 var output: [Int] = []
                 while core.hasUnfinishedRequests {
-                    for request in try core.step() { output = Array(request.outputTokenIDs) }
+                    for request in try core.step().compactMap(\.finished) { output = Array(request.outputTokenIDs) }
                 }
                 return output
             }
@@ -98,7 +88,7 @@ struct EngineCoreTests {
         try alone.add(Request(requestID: "solo", promptTokenIDs: Self.prompts[5], samplingParams: seeded))
         var expected: [Int] = []
         while alone.hasUnfinishedRequests {
-            for request in try alone.step() { expected = Array(request.outputTokenIDs) }
+            for request in try alone.step().compactMap(\.finished) { expected = Array(request.outputTokenIDs) }
         }
         let busy = try Self.runTogether(try Self.makeCore()) { index in
             index == 5 ? seeded : SamplingParams(temperature: 1, seed: UInt64(index), maxTokens: Self.maxTokens)
@@ -118,4 +108,5 @@ struct EngineCoreTests {
         #expect(!core.hasUnfinishedRequests)
         #expect(core.scheduler.kvCacheManager.numFreeBlocks == core.scheduler.config.numBlocks - 1)
     }
+}
 }

@@ -1,0 +1,112 @@
+import Foundation
+import SluiceModel
+import SluiceTokenizer
+
+/// The online engine: many callers submit requests from any thread or task and each gets its
+/// outputs as an `AsyncThrowingStream`, while one step thread runs the batched model.
+///
+/// As vLLM's `AsyncLLM` over its `EngineCore` busy loop: `generate` checks the request at once
+/// (so a server can answer 400 before streaming), then hands it to the step thread through a
+/// locked inbox; the step thread admits, steps, detokenizes and yields. Dropping a stream or
+/// calling ``abort(_:)`` frees the request's KV blocks on the next loop turn (ARCHITECTURE.md,
+/// decision 7: kernels run on their own worker threads, the step loop on its own thread).
+public final class Engine: Sendable {
+    /// The model's tokenizer, for callers that render chat or count tokens.
+    public let tokenizer: any Tokenizer
+    /// The scheduler's limits, the KV pool size among them.
+    public let config: SchedulerConfig
+    /// How many tokens the model knows; token ids must lie below it.
+    public let vocabularySize: Int
+    /// Requests beyond this many queued are refused with ``EngineError/queueFull(limit:)``.
+    public let maxQueuedRequests: Int?
+    private let inbox: EngineInbox
+
+    /// Starts an engine over `model`; its step thread runs until ``shutdown()``.
+    public init(model: LlamaModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
+        let config = options.schedulerConfig(for: model)
+        let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
+                                  threadCount: options.threadCount)
+        self.tokenizer = tokenizer
+        self.config = config
+        vocabularySize = core.runner.vocabularySize
+        maxQueuedRequests = options.maxQueuedRequests
+        inbox = EngineInbox(stats: EngineStats(core: core, numPendingRequests: 0))
+        let loop = EngineLoop(core: core, tokenizer: tokenizer, inbox: inbox)
+        let thread = Thread { loop.run() }
+        thread.name = "sluice-engine"
+        thread.start()
+    }
+
+    /// Opens `modelPath` (GGUF) and starts an engine over its model and tokenizer.
+    public convenience init(modelPath: String, options: EngineOptions = EngineOptions()) throws {
+        let file = try GGUFFile(path: modelPath)
+        try self.init(model: LlamaModel(file: file),
+                      tokenizer: makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file)), options: options)
+    }
+
+    deinit { shutdown() }
+
+    /// A prompt as text (tokenized with the model's special tokens) or as token ids.
+    public enum Prompt: Sendable, Equatable {
+        case text(String)
+        case tokenIDs([Int])
+    }
+
+    /// The prompt's token ids: text gets BOS as the model asks and its control tokens parsed.
+    public func tokenize(_ prompt: Prompt) -> [Int] {
+        switch prompt {
+        case .text(let text): return tokenizer.encode(text, addSpecialTokens: true, parseSpecial: true)
+        case .tokenIDs(let ids): return ids
+        }
+    }
+
+    /// Submits a request and returns the stream of its outputs, which ends after every
+    /// completion's last output; throws at once for a request that could never run.
+    ///
+    /// Cancelling the consuming task or dropping the stream aborts the request.
+    public func generate(
+        prompt: Prompt, params: SamplingParams, requestID: RequestID = RequestID.random()
+    ) throws -> AsyncThrowingStream<RequestOutput, Error> {
+        let promptTokenIDs = tokenize(prompt)
+        try checkRequest(requestID: requestID, promptTokenIDs: promptTokenIDs, params: params)
+        let (stream, continuation) = AsyncThrowingStream<RequestOutput, Error>.makeStream()
+        let submission = EngineInbox.Submission(
+            requestID: requestID, promptTokenIDs: promptTokenIDs, params: params,
+            arrival: ContinuousClock.now, continuation: continuation)
+        try inbox.submit(submission, maxQueued: maxQueuedRequests)
+        continuation.onTermination = { [inbox] termination in
+            if case .cancelled = termination { inbox.abort(requestID) }
+        }
+        return stream
+    }
+
+    /// Ends a request: its stream yields a last output with ``FinishReason/abort`` for each
+    /// running completion, and its blocks are freed on the step thread's next turn.
+    public func abort(_ requestID: RequestID) {
+        inbox.abort(requestID)
+    }
+
+    /// Counters and gauges as of the step thread's last turn.
+    public var stats: EngineStats { inbox.stats }
+
+    /// Aborts every request, stops the step thread and waits for it; idempotent.
+    public func shutdown() {
+        inbox.shutdown()
+    }
+
+    /// Refuses, with a message a user can act on, a request that could never run.
+    public func checkRequest(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams) throws {
+        do { try params.validate(vocabularySize: vocabularySize) } catch {
+            throw SchedulerError.invalidSamplingParams(requestID, error)
+        }
+        try EngineCore.checkTokenIDs(promptTokenIDs, vocabularySize: vocabularySize)
+        try config.check(requestID: requestID, numPromptTokens: promptTokenIDs.count, maxTokens: params.maxTokens)
+    }
+}
+
+extension RequestID {
+    /// A fresh id, as vLLM's `random_uuid`.
+    public static func random() -> RequestID {
+        RequestID(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+    }
+}

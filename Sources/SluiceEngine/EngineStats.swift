@@ -1,0 +1,31 @@
+/// The engine's gauges and counters for metrics (vLLM's `SchedulerStats` and iteration stats),
+/// as of the step thread's last turn.
+public struct EngineStats: Sendable, Equatable {
+    /// Requests admitted and holding KV blocks (each completion of `n > 1` counts).
+    public var numRunning: Int
+    /// Requests queued, preempted ones and ones not yet seen by the step thread included.
+    public var numWaiting: Int
+    /// The fraction of usable KV blocks held, in [0, 1].
+    public var kvCacheUsage: Double
+    /// KV blocks in the pool, the null block excluded.
+    public var numUsableBlocks: Int
+    /// Prompt tokens looked up in the prefix cache at admission, and of those, found.
+    public var prefixCacheQueries: Int
+    public var prefixCacheHits: Int
+    /// Preemptions by recompute since start.
+    public var numPreemptions: Int
+    /// Tokens run through the model since start (prompts, recomputes and decodes; hits excluded).
+    public var numComputedTokens: Int
+
+    init(core: EngineCore, numPendingRequests: Int) {
+        let scheduler = core.scheduler
+        numRunning = scheduler.numRunning
+        numWaiting = scheduler.numWaiting + numPendingRequests
+        kvCacheUsage = scheduler.kvCacheUsage
+        numUsableBlocks = scheduler.config.numBlocks - 1
+        prefixCacheQueries = scheduler.prefixCacheStats.queries
+        prefixCacheHits = scheduler.prefixCacheStats.hits
+        numPreemptions = scheduler.numPreemptions
+        numComputedTokens = core.numComputedTokensTotal
+    }
+}
