@@ -9,14 +9,19 @@ public final class LLM {
     private var processor: OutputProcessor
     private var nextBatch = 0
 
-    /// Opens `modelPath` (GGUF) with its tokenizer.
-    public init(modelPath: String, options: EngineOptions = EngineOptions()) throws {
-        let file = try GGUFFile(path: modelPath)
-        let model = try LlamaModel(file: file)
-        tokenizer = try makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file))
+    /// Runs `model` with its `tokenizer`.
+    public init(model: LlamaModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
+        self.tokenizer = tokenizer
         core = try EngineCore(model: model, config: options.schedulerConfig(for: model),
                               eosTokenIDs: tokenizer.endOfGenerationTokenIDs, threadCount: options.threadCount)
         processor = OutputProcessor(tokenizer: tokenizer)
+    }
+
+    /// Opens `modelPath` (GGUF) with its tokenizer.
+    public convenience init(modelPath: String, options: EngineOptions = EngineOptions()) throws {
+        let file = try GGUFFile(path: modelPath)
+        try self.init(model: LlamaModel(file: file), tokenizer: makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file)),
+                      options: options)
     }
 
     /// One prompt's result: a completion per `n`.
