@@ -51,6 +51,13 @@ public final class EngineCore {
 
     public var hasUnfinishedRequests: Bool { scheduler.hasUnfinishedRequests }
 
+    /// Forgets every cached block, so the next requests compute everything; refused (false)
+    /// while any request holds blocks.
+    @discardableResult
+    public func resetPrefixCache() -> Bool {
+        scheduler.resetPrefixCache()
+    }
+
     /// Refuses prompt token ids outside the vocabulary, which the model could not embed.
     static func checkTokenIDs(_ tokenIDs: [Int], vocabularySize: Int) throws(EngineError) {
         if let bad = tokenIDs.first(where: { $0 < 0 || $0 >= vocabularySize }) {

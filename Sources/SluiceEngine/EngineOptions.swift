@@ -1,9 +1,10 @@
+import Foundation
 import SluiceModel
 
 /// The engine's sizing knobs, named like `vllm serve`'s flags.
 public struct EngineOptions: Sendable {
     /// Bytes of KV-cache memory; the pool gets as many blocks as fit.
-    public var kvCacheMemory: Int = 1 << 30
+    public var kvCacheMemory: Int = EngineOptions.defaultKVCacheMemory
     public var blockSize: Int = 16
     public var maxNumBatchedTokens: Int = 512
     public var maxNumSeqs: Int = 64
@@ -15,6 +16,13 @@ public struct EngineOptions: Sendable {
     public var maxQueuedRequests: Int?
 
     public init() {}
+
+    /// A quarter of the machine's memory, at most 4 GiB (vLLM's CPU backend reserves 4 GiB of KV
+    /// space by default) and at least 256 MiB. Pages are touched only as blocks fill.
+    public static var defaultKVCacheMemory: Int {
+        let quarter = Int(clamping: ProcessInfo.processInfo.physicalMemory / 4)
+        return min(max(quarter, 256 << 20), 4 << 30)
+    }
 
     /// The scheduler configuration these options give for `model`.
     public func schedulerConfig(for model: LlamaModel) -> SchedulerConfig {

@@ -82,6 +82,11 @@ public struct Scheduler: Sendable {
         return request
     }
 
+    /// Forgets every cached block; refused (false) while any request holds blocks.
+    public mutating func resetPrefixCache() -> Bool {
+        kvCacheManager.resetPrefixCache()
+    }
+
     /// A live request's current state.
     public func request(_ requestID: RequestID) -> Request? {
         requests[requestID]

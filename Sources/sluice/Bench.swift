@@ -1,9 +1,9 @@
 import ArgumentParser
 
 /// `sluice bench`: speed measurements.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed.",
-        subcommands: [BenchLatency.self]
+        subcommands: [BenchLatency.self, BenchThroughput.self]
     )
 }

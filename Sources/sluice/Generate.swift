@@ -4,8 +4,8 @@ import SluiceEngine
 import SluiceModel
 import SluiceTokenizer
 
-/// `sluice generate`: runs one prompt and streams the text to stdout.
-struct Generate: ParsableCommand {
+/// `sluice generate`: runs one prompt through the engine and streams the text to stdout.
+struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate text from a prompt, streaming it to stdout; speeds go to stderr.")
 
@@ -24,78 +24,72 @@ struct Generate: ParsableCommand {
     @Option(help: "Nucleus sampling: keep the smallest set of tokens whose probability reaches this.")
     var topP: Float = 1
 
+    @Option(help: "Keep only the k likeliest tokens (0 keeps all).")
+    var topK: Int = 0
+
+    @Option(help: "Drop tokens less likely than this fraction of the likeliest one.")
+    var minP: Float = 0
+
+    @Option(help: "Penalise tokens already in the prompt or output (1 is off).")
+    var repetitionPenalty: Float = 1
+
     @Option(help: "Seed for reproducible sampling.")
     var seed: UInt64?
+
+    @Option(help: "Stop before this string (repeatable).")
+    var stop: [String] = []
+
+    @Flag(help: "Keep generating past the end-of-sequence token.")
+    var ignoreEOS = false
 
     @Flag(help: "Wrap the prompt in the model's chat template as a user message.")
     var chat = false
 
-    @Option(help: "Kernel threads (default: one per core).")
-    var threads: Int?
+    @OptionGroup var engineFlags: EngineFlags
 
-    func run() throws {
-        let params = SamplingParams(temperature: temperature, topP: topP, seed: seed, maxTokens: maxTokens)
+    func run() async throws {
+        var params = SamplingParams(temperature: temperature, topP: topP, topK: topK, seed: seed, maxTokens: maxTokens)
+        params.minP = minP
+        params.repetitionPenalty = repetitionPenalty
+        params.stop = stop
+        params.ignoreEOS = ignoreEOS
         do {
             try params.validate()
             let loaded = try LoadedModel(path: model ?? DefaultModel.ensure(log: logToStderr))
+            var options = engineFlags.options
+            // One request: a KV pool sized for it alone, unless asked otherwise.
+            if engineFlags.kvCacheMemory == nil {
+                let tokens = min(loaded.model.configuration.contextLength, 16_384)
+                options.kvCacheMemory = (tokens + options.blockSize) * KVCacheStorage.bytesPerToken(loaded.model.configuration)
+            }
+            let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
+            defer { engine.shutdown() }
             let promptText = chat ? loaded.chatFormat.render(userMessage: prompt) : prompt
             let promptTokens = loaded.tokenizer.encode(promptText, addSpecialTokens: true, parseSpecial: chat)
-            try generate(loaded, promptTokens: promptTokens, params: params)
+            try await generate(engine, promptTokens: promptTokens, params: params)
         } catch {
             logToStderr("error: \(error)")
             throw ExitCode.failure
         }
     }
 
-    private func generate(_ loaded: LoadedModel, promptTokens: [Int], params: SamplingParams) throws {
-        let contextLength = loaded.model.configuration.contextLength
-        guard !promptTokens.isEmpty else { throw GenerateError("the prompt is empty after tokenization") }
-        guard params.maxTokens <= contextLength - promptTokens.count else {
-            throw GenerateError("prompt has \(promptTokens.count) tokens plus \(params.maxTokens) to generate; this model's context is \(contextLength)")
-        }
-        let blockSize = 16
-        let totalTokens = promptTokens.count + params.maxTokens
-        let blocksNeeded = (totalTokens + blockSize - 1) / blockSize
-        // Block 0 is the null block; this single sequence owns blocks 1...blocksNeeded.
-        let blockTable = (1...blocksNeeded).map { Int32($0) }
-        let runner = ModelRunner(model: loaded.model, numBlocks: blocksNeeded + 1, blockSize: blockSize,
-                                 maxBatchTokens: promptTokens.count, maxLogitRows: 1, maxModelLength: totalTokens,
-                                 threadCount: threads ?? KernelThreadPool.defaultThreadCount)
-        var sampler = Sampler(params: params)
-        var decoder = IncrementalDecoder(tokenizer: loaded.tokenizer)
+    private func generate(_ engine: Engine, promptTokens: [Int], params: SamplingParams) async throws {
         let output = FileHandle.standardOutput
-
-        let prefillStart = DispatchTime.now()
-        var logits = try runner.execute(.singleSequence(tokens: promptTokens.map(Int32.init), startPosition: 0,
-                                                        blockTable: blockTable, blockSize: blockSize))
-        let prefillSeconds = seconds(since: prefillStart)
-        let decodeStart = DispatchTime.now()
-        var generated = 0
-        var position = promptTokens.count
-        while true {
-            let token = sampler.sample(logits: logits)
-            generated += 1
-            if loaded.tokenizer.endOfGenerationTokenIDs.contains(token) { break }
-            output.write(Data(decoder.add(token).utf8))
-            if generated >= params.maxTokens { break }
-            logits = try runner.execute(.singleSequence(tokens: [Int32(token)], startPosition: position,
-                                                        blockTable: blockTable, blockSize: blockSize))
-            position += 1
+        var last: RequestOutput?
+        for try await delta in try engine.generate(prompt: .tokenIDs(promptTokens), params: params) {
+            output.write(Data(delta.text.utf8))
+            last = delta
         }
-        output.write(Data((decoder.flush() + "\n").utf8))
-        let decodeSeconds = seconds(since: decodeStart)
-        let decodeSteps = max(0, generated - 1)
-        logToStderr(String(format: "prefill: %d tokens in %.3f s (%.1f tok/s); decode: %d tokens in %.3f s (%.1f tok/s); %d threads",
-                           promptTokens.count, prefillSeconds, Double(promptTokens.count) / prefillSeconds,
-                           decodeSteps, decodeSeconds, decodeSteps > 0 ? Double(decodeSteps) / decodeSeconds : 0,
-                           runner.threadCount))
+        output.write(Data("\n".utf8))
+        guard let last, let metrics = last.metrics else { return }
+        let ttft = metrics.timeToFirstToken ?? metrics.e2eLatency
+        let decodeSeconds = metrics.e2eLatency - ttft
+        let decodeTokens = max(0, metrics.numGenerationTokens - 1)
+        logToStderr(String(
+            format: "prompt: %d tokens, first token after %.3f s (%.1f tok/s); decode: %d tokens in %.3f s (%.1f tok/s)",
+            promptTokens.count, ttft, Double(promptTokens.count) / ttft, decodeTokens, decodeSeconds,
+            decodeTokens > 0 ? Double(decodeTokens) / decodeSeconds : 0) + "; finish: \(last.finishReason?.description ?? "none")")
     }
-}
-
-/// A request `sluice generate` cannot run, with the reason.
-struct GenerateError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 func seconds(since start: DispatchTime) -> Double {

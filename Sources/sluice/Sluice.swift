@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `sluice` command line.
 @main
-struct Sluice: ParsableCommand {
+struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "An LLM inference and serving engine.",

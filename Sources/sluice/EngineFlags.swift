@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import SluiceEngine
+import SluiceModel
+
+/// The engine's sizing flags, shaped like `vllm serve`'s, shared by every command that runs it.
+struct EngineFlags: ParsableArguments {
+    @Option(help: "KV-cache memory: bytes, or with a unit (512MiB, 4GiB). Default: a quarter of RAM, at most 4 GiB.")
+    var kvCacheMemory: ByteCount?
+
+    @Option(help: "Tokens per KV block.")
+    var blockSize: Int = 16
+
+    @Option(name: .customLong("max-model-len"), help: "The longest prompt plus output (default: the model's context).")
+    var maxModelLength: Int?
+
+    @Option(help: "The most requests running at once.")
+    var maxNumSeqs: Int = 64
+
+    @Option(help: "The token budget of one engine step.")
+    var maxNumBatchedTokens: Int = 512
+
+    @Flag(help: "Do not share the KV blocks of equal prompt prefixes between requests.")
+    var noPrefixCaching = false
+
+    @Option(help: "Kernel threads (default: one per core).")
+    var threads: Int?
+
+    func validate() throws {
+        guard blockSize >= 1 else { throw ValidationError("--block-size must be at least 1") }
+        guard maxNumSeqs >= 1 else { throw ValidationError("--max-num-seqs must be at least 1") }
+        guard maxNumBatchedTokens >= 1 else { throw ValidationError("--max-num-batched-tokens must be at least 1") }
+        if let maxModelLength, maxModelLength < 1 { throw ValidationError("--max-model-len must be at least 1") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    /// The engine options these flags give.
+    var options: EngineOptions {
+        var options = EngineOptions()
+        if let kvCacheMemory { options.kvCacheMemory = kvCacheMemory.bytes }
+        options.blockSize = blockSize
+        options.maxModelLength = maxModelLength
+        options.maxNumSeqs = maxNumSeqs
+        options.maxNumBatchedTokens = maxNumBatchedTokens
+        options.enablePrefixCaching = !noPrefixCaching
+        if let threads { options.threadCount = threads }
+        return options
+    }
+}
+
+/// A size in bytes, written plainly or with a unit: `1073741824`, `512MiB`, `4GiB`, `2GB`.
+struct ByteCount: ExpressibleByArgument {
+    let bytes: Int
+
+    init?(argument: String) {
+        let text = argument.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Double)] = [
+            ("kib", 1024), ("mib", 1_048_576), ("gib", 1_073_741_824), ("kb", 1e3), ("mb", 1e6), ("gb", 1e9),
+            ("k", 1024), ("m", 1_048_576), ("g", 1_073_741_824), ("b", 1),
+        ]
+        var number = Substring(text)
+        var scale = 1.0
+        for (suffix, value) in units where text.hasSuffix(suffix) {
+            number = text.dropLast(suffix.count)
+            scale = value
+            break
+        }
+        guard let value = Double(number.trimmingCharacters(in: .whitespaces)), value > 0,
+              value * scale < Double(Int.max) else { return nil }
+        bytes = Int(value * scale)
+    }
+}
