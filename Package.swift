@@ -13,13 +13,25 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags, linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
         .target(name: "SluiceModel", dependencies: ["CKernels"]),
         .target(name: "SluiceTokenizer", dependencies: ["SluiceModel"]),
         .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceTokenizer"]),
-        .target(name: "SluiceServer", dependencies: ["SluiceEngine"]),
+        .target(name: "SluiceServer", dependencies: [
+            "SluiceEngine", "SluiceModel", "SluiceTokenizer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "SluiceBench", dependencies: []),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceServer", "SluiceBench",
@@ -29,6 +41,10 @@ let package = Package(
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer"]),
+        .testTarget(name: "SluiceServerTests", dependencies: [
+            "SluiceServer", "SluiceEngine", "SluiceModel",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )
