@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SluiceModel"]),
         .testTarget(name: "SluiceServerTests", dependencies: [
             "SluiceServer", "SluiceEngine", "SluiceModel",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

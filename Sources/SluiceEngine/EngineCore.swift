@@ -13,6 +13,9 @@ public final class EngineCore {
     private let eosTokenIDs: Set<Int>
     /// Tokens run through the model since start, cache hits excluded.
     public private(set) var numComputedTokensTotal = 0
+    /// The model input, refilled each step in place.
+    private var batch = ForwardBatch(tokenIDs: [], positions: [], slotMapping: [], sequenceIndices: [],
+                                     blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
     /// The requests the last step ran, in batch order.
     public private(set) var lastScheduledRequestIDs: [RequestID] = []
 
@@ -85,7 +88,8 @@ public final class EngineCore {
         numComputedTokensTotal += output.numScheduledTokens
         lastScheduledRequestIDs.removeAll(keepingCapacity: true)
         for scheduled in output.scheduledRequests { lastScheduledRequestIDs.append(scheduled.requestID) }
-        let logits = try runner.execute(output.makeForwardBatch())
+        output.fill(&batch)
+        let logits = try runner.execute(batch)
         let vocabulary = runner.vocabularySize
         var sampledIDs: [RequestID: Int] = [:]
         var sampled: [(RequestID, SampledToken)] = []

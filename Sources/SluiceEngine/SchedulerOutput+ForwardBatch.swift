@@ -5,39 +5,39 @@ extension SchedulerOutput {
     /// (`blockID * blockSize + offset`), each token's row, block tables padded with the null
     /// block to the widest, and the batch index of each sampling row's last token.
     public func makeForwardBatch() -> ForwardBatch {
-        let numTokens = numScheduledTokens
-        let maxBlocksPerSequence = scheduledRequests.map(\.blockIDs.count).max() ?? 0
-        var tokenIDs: [Int32] = []
-        var positions: [Int32] = []
-        var slotMapping: [Int64] = []
-        var sequenceIndices: [Int32] = []
-        var logitIndices: [Int32] = []
-        tokenIDs.reserveCapacity(numTokens)
-        positions.reserveCapacity(numTokens)
-        slotMapping.reserveCapacity(numTokens)
-        sequenceIndices.reserveCapacity(numTokens)
-        var blockTables = [Int32](repeating: Int32(BlockID.null.rawValue),
-                                 count: scheduledRequests.count * maxBlocksPerSequence)
+        var batch = ForwardBatch(tokenIDs: [], positions: [], slotMapping: [], sequenceIndices: [],
+                                 blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
+        fill(&batch)
+        return batch
+    }
+
+    /// Writes the step into `batch`, reusing its arrays' storage: once they have grown to the
+    /// largest step, the step loop allocates nothing here.
+    public func fill(_ batch: inout ForwardBatch) {
+        var maxBlocksPerSequence = 0
+        for scheduled in scheduledRequests { maxBlocksPerSequence = max(maxBlocksPerSequence, scheduled.blockIDs.count) }
+        batch.tokenIDs.removeAll(keepingCapacity: true)
+        batch.positions.removeAll(keepingCapacity: true)
+        batch.slotMapping.removeAll(keepingCapacity: true)
+        batch.sequenceIndices.removeAll(keepingCapacity: true)
+        batch.logitIndices.removeAll(keepingCapacity: true)
+        batch.blockTables.removeAll(keepingCapacity: true)
+        batch.maxBlocksPerSequence = maxBlocksPerSequence
 
         for (row, scheduled) in scheduledRequests.enumerated() {
-            for (column, block) in scheduled.blockIDs.enumerated() {
-                blockTables[row * maxBlocksPerSequence + column] = Int32(block.rawValue)
-            }
+            for block in scheduled.blockIDs { batch.blockTables.append(Int32(block.rawValue)) }
+            for _ in scheduled.blockIDs.count..<maxBlocksPerSequence { batch.blockTables.append(Int32(BlockID.null.rawValue)) }
             for (offset, token) in scheduled.tokenIDs.enumerated() {
                 let position = scheduled.startPosition + offset
                 let block = scheduled.blockIDs[position / blockSize]
-                tokenIDs.append(Int32(token))
-                positions.append(Int32(position))
-                slotMapping.append(Int64(block.rawValue) * Int64(blockSize) + Int64(position % blockSize))
-                sequenceIndices.append(Int32(row))
+                batch.tokenIDs.append(Int32(token))
+                batch.positions.append(Int32(position))
+                batch.slotMapping.append(Int64(block.rawValue) * Int64(blockSize) + Int64(position % blockSize))
+                batch.sequenceIndices.append(Int32(row))
             }
             if scheduled.samples {
-                logitIndices.append(Int32(tokenIDs.count - 1))
+                batch.logitIndices.append(Int32(batch.tokenIDs.count - 1))
             }
         }
-        return ForwardBatch(
-            tokenIDs: tokenIDs, positions: positions, slotMapping: slotMapping,
-            sequenceIndices: sequenceIndices, blockTables: blockTables,
-            maxBlocksPerSequence: maxBlocksPerSequence, logitIndices: logitIndices)
     }
 }

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Drives a running OpenAI-compatible server with the official `openai` client and checks
+what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
+seed reproducibility, 8 concurrent streams, and errors.
+
+Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
+Exits non-zero, naming every failed check, when the server misbehaves.
+"""
+import argparse
+import concurrent.futures
+import sys
+
+import openai
+from openai import OpenAI
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}", file=sys.stderr)
+    return condition
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--api-key", default="unused")
+    args = parser.parse_args()
+    client = OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
+
+    models = client.models.list().data
+    check(len(models) == 1, f"one served model, got {[m.id for m in models]}")
+    model = models[0].id
+
+    # Completions, greedy.
+    completion = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
+    choice = completion.choices[0]
+    check(completion.object == "text_completion", f"completion object {completion.object}")
+    check(len(choice.text) > 0, "completion text is empty")
+    check(choice.finish_reason == "length", f"8 tokens of 8 finish with length, got {choice.finish_reason}")
+    check(completion.usage.completion_tokens == 8, f"usage completion_tokens {completion.usage.completion_tokens}")
+    check(completion.usage.total_tokens == completion.usage.prompt_tokens + 8, "usage total")
+
+    # Chat, non-streaming then streaming with usage: the same greedy text.
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+    chat = client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0)
+    answer = chat.choices[0].message.content
+    check(chat.choices[0].message.role == "assistant", "chat role")
+    check(len(answer) > 0, "chat answer is empty")
+    check(chat.choices[0].finish_reason in ("stop", "length"), f"chat finish {chat.choices[0].finish_reason}")
+
+    stream = client.chat.completions.create(model=model, messages=messages, max_tokens=24, temperature=0,
+                                            stream=True, stream_options={"include_usage": True})
+    chunks = list(stream)
+    check(chunks[0].choices[0].delta.role == "assistant", "first stream chunk carries the role")
+    content_chunks = [c for c in chunks if c.choices]
+    streamed = "".join(c.choices[0].delta.content or "" for c in content_chunks)
+    check(streamed == answer, f"streamed {streamed!r} != non-streamed {answer!r}")
+    finishes = [c.choices[0].finish_reason for c in content_chunks if c.choices[0].finish_reason]
+    check(finishes == [chat.choices[0].finish_reason], f"one finish_reason on the last chunk, got {finishes}")
+    check(chunks[-1].choices == [] and chunks[-1].usage is not None, "a usage chunk ends the stream")
+    if chunks[-1].usage is not None:
+        check(chunks[-1].usage.completion_tokens == chat.usage.completion_tokens, "streamed usage matches")
+
+    # n = 2.
+    two = client.completions.create(model=model, prompt="Once upon a time", max_tokens=6, n=2, temperature=1, seed=5)
+    check(sorted(c.index for c in two.choices) == [0, 1], f"n=2 indices {[c.index for c in two.choices]}")
+    check(two.usage.completion_tokens == 12, f"n=2 usage completion_tokens {two.usage.completion_tokens}")
+
+    # Logprobs, completions and chat.
+    scored = client.completions.create(model=model, prompt="1, 2, 3,", max_tokens=4, temperature=0, logprobs=3)
+    logprobs = scored.choices[0].logprobs
+    check(len(logprobs.tokens) == 4 and len(logprobs.token_logprobs) == 4, "completion logprobs per token")
+    check(all(len(top) == 3 for top in logprobs.top_logprobs), "three alternatives per token")
+    check(all(lp <= 0 for lp in logprobs.token_logprobs), "log-probabilities are <= 0")
+    check(all(max(top.values()) == lp for top, lp in zip(logprobs.top_logprobs, logprobs.token_logprobs)),
+          "greedy picks the likeliest alternative")
+    chat_scored = client.chat.completions.create(model=model, messages=messages, max_tokens=4, temperature=0,
+                                                 logprobs=True, top_logprobs=2)
+    content = chat_scored.choices[0].logprobs.content
+    check(len(content) == 4 and all(len(t.top_logprobs) == 2 for t in content), "chat logprobs shape")
+
+    # Stop: a string from the greedy text ends the text just before it.
+    full = client.completions.create(model=model, prompt="The capital of France is", max_tokens=16, temperature=0)
+    text = full.choices[0].text
+    stop = text[len(text) // 2: len(text) // 2 + 3]
+    if check(len(stop.strip()) > 0, f"no stop string to try in {text!r}"):
+        stopped = client.completions.create(model=model, prompt="The capital of France is", max_tokens=16,
+                                            temperature=0, stop=[stop])
+        check(stopped.choices[0].text == text[:text.index(stop)], f"stop {stop!r}: {stopped.choices[0].text!r}")
+        check(stopped.choices[0].finish_reason == "stop", "a stop string finishes with stop")
+
+    # Seed reproducibility.
+    def seeded(seed):
+        return client.completions.create(model=model, prompt="My favourite animal is", max_tokens=12,
+                                         temperature=1.0, seed=seed).choices[0].text
+    first, again = seeded(1234), seeded(1234)
+    check(first == again, f"seed 1234 twice: {first!r} vs {again!r}")
+
+    # 8 concurrent streams, each equal to its greedy text alone.
+    prompts = [f"Count from {i} to {i + 5}:" for i in range(8)]
+    alone = [client.completions.create(model=model, prompt=p, max_tokens=10, temperature=0).choices[0].text
+             for p in prompts]
+
+    def stream_one(prompt):
+        parts = client.completions.create(model=model, prompt=prompt, max_tokens=10, temperature=0, stream=True)
+        return "".join(chunk.choices[0].text for chunk in parts if chunk.choices)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        together = list(pool.map(stream_one, prompts))
+    for index, (solo, batched) in enumerate(zip(alone, together)):
+        check(solo == batched, f"stream {index}: alone {solo!r}, concurrent {batched!r}")
+
+    # Errors come back as OpenAI errors, and the server keeps serving.
+    try:
+        client.completions.create(model=model, prompt="hello " * 5000, max_tokens=4)
+        check(False, "a prompt longer than the context is refused")
+    except openai.BadRequestError as error:
+        check(error.status_code == 400, f"too long: status {error.status_code}")
+    try:
+        client.completions.create(model="no-such-model", prompt="hi", max_tokens=2)
+        check(False, "an unknown model is refused")
+    except (openai.BadRequestError, openai.NotFoundError) as error:
+        check(error.status_code in (400, 404), f"unknown model: status {error.status_code}")
+    try:
+        client.completions.create(model=model, prompt="hi", max_tokens=2, temperature=-1)
+        check(False, "a negative temperature is refused")
+    except openai.BadRequestError:
+        pass
+    after = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
+    check(after.choices[0].text == completion.choices[0].text, "the server answers the same after bad requests")
+
+    if failures:
+        print(f"{len(failures)} checks failed", file=sys.stderr)
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
