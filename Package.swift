@@ -33,6 +33,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .target(name: "SluiceBench", dependencies: []),
+        .target(name: "SluiceTemplate"),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceServer", "SluiceBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -41,6 +42,7 @@ let package = Package(
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer"]),
+        .testTarget(name: "SluiceTemplateTests", dependencies: ["SluiceTemplate"], resources: [.copy("Resources")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SluiceModel"]),
         .testTarget(name: "SluiceServerTests", dependencies: [
             "SluiceServer", "SluiceEngine", "SluiceModel",
