@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceEngine
 import SluiceModel
+import SluiceServer
 import SluiceTokenizer
 
 /// `sluice generate`: runs one prompt through the engine and streams the text to stdout.
@@ -42,7 +43,7 @@ struct Generate: AsyncParsableCommand {
     @Flag(help: "Keep generating past the end-of-sequence token.")
     var ignoreEOS = false
 
-    @Flag(help: "Wrap the prompt in the model's chat template as a user message.")
+    @Flag(help: "Wrap the prompt in the model's own chat template as a user message.")
     var chat = false
 
     @OptionGroup var engineFlags: EngineFlags
@@ -64,8 +65,13 @@ struct Generate: AsyncParsableCommand {
             }
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
             defer { engine.shutdown() }
-            let promptText = chat ? loaded.chatFormat.render(userMessage: prompt) : prompt
-            let promptTokens = loaded.tokenizer.encode(promptText, addSpecialTokens: true, parseSpecial: chat)
+            // A chat prompt is the template's text, tokenized without adding BOS again (as vLLM does).
+            let promptTokens = chat
+                ? loaded.tokenizer.encode(
+                    try JinjaChatRenderer.forModel(file: loaded.file, tokenizer: loaded.tokenizer)
+                        .render(messages: [ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true),
+                    addSpecialTokens: false, parseSpecial: true)
+                : loaded.tokenizer.encode(prompt, addSpecialTokens: true, parseSpecial: false)
             try await generate(engine, promptTokens: promptTokens, params: params)
         } catch {
             logToStderr("error: \(error)")

@@ -1,0 +1,60 @@
+import Hummingbird
+import SluiceEngine
+
+/// `POST /v1/chat/completions`, as vLLM's `OpenAIServingChat`: render the conversation with the
+/// chat template, tokenize it, submit it with `n` completions, then answer with one JSON body or
+/// a stream of events.
+struct ChatCompletionsHandler: Sendable {
+    let state: ServerState
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(limit: state.configuration.maxBodySize)
+        let chat = try ChatCompletionRequest.decode(from: body)
+        try state.checkModel(chat.model)
+        // Checked before rendering, so a bad value is named whatever the conversation holds.
+        _ = try chat.sampling.samplingParams(
+            maxTokens: chat.maxTokens ?? state.engine.config.maxModelLength, logprobs: chat.engineLogprobs,
+            vocabularySize: state.engine.vocabularySize)
+        let text = try state.render(chat.messages, addGenerationPrompt: chat.addGenerationPrompt)
+        let prompt = PreparedPrompt(
+            tokenIDs: state.tokenizer.encode(text, addSpecialTokens: chat.addSpecialTokens, parseSpecial: true),
+            text: text)
+        let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
+        let params = try chat.sampling.samplingParams(
+            maxTokens: maxTokens, logprobs: chat.engineLogprobs, vocabularySize: state.engine.vocabularySize)
+        let id = "chatcmpl-\(RequestID.random().rawValue)"
+        let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
+                                        promptField: "messages", logger: context.logger)
+        let job = ChatJob(
+            state: state, id: id, created: ServerState.now(), numPromptTokens: prompt.tokenIDs.count, n: params.n,
+            wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
+            generation: generation, logger: context.logger)
+        if chat.stream {
+            return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
+        }
+        // As for completions: watching the inbound side cancels the collection when the client goes away.
+        let response = try await request.body.consumeWithCancellationOnInboundClose { _ in try await job.collect() }
+        return try JSONBody.response(response, headers: [.connection: "close"])
+    }
+
+    /// vLLM's default for chat: the rest of the context. It is also held to what the KV cache can
+    /// hold, which may be less, so that a request without `max_tokens` is never refused for it.
+    private func defaultMaxTokens(numPromptTokens: Int) throws(APIError) -> Int {
+        let config = state.engine.config
+        // The last sampled token is never run, so a full pool holds one token more than its slots.
+        let kvCapacity = (config.numBlocks - 1) * config.blockSize + 1
+        let room = min(config.maxModelLength, kvCapacity) - numPromptTokens
+        guard room < 1 else { return room }
+        if numPromptTokens >= config.maxModelLength {
+            throw .badRequest(
+                "This model's maximum context length is \(config.maxModelLength) tokens. However, your messages "
+                    + "resulted in \(numPromptTokens) tokens. Please reduce the length of the messages.",
+                param: "messages", code: "context_length_exceeded")
+        }
+        throw .badRequest(
+            "Your messages resulted in \(numPromptTokens) tokens, which leaves no room to generate in the server's "
+                + "KV cache of \(kvCapacity) tokens. Please reduce the length of the messages.",
+            param: "messages", code: "context_length_exceeded")
+    }
+}

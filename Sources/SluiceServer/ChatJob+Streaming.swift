@@ -1,0 +1,53 @@
+import Hummingbird
+import SluiceEngine
+
+extension ChatJob {
+    /// Writes, as OpenAI does: a first chunk per choice with `delta: {role: "assistant", content: ""}`,
+    /// then a chunk per output that adds text, log-probabilities or a finish reason, then the
+    /// usage chunk (no choices) when asked, then `[DONE]`.
+    ///
+    /// An engine failure after the stream started is sent as an error event before `[DONE]`, as
+    /// vLLM does; a failed write or the client going away ends it by throwing.
+    func stream(to writer: inout any ResponseBodyWriter) async throws {
+        var tally = makeTally()
+        for index in 0..<n {
+            let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
+            try await writer.write(ServerSentEvents.event(makeChunk([opening], usage: nil)))
+        }
+        do {
+            try await generation.forEachOutput { _, output in
+                tally.record(output, choice: output.index, metrics: state.metrics)
+                var logprobs: ChatLogprobs?
+                if wantsLogprobs, let sampled = output.logprobs, !sampled.isEmpty {
+                    var delta = ChatLogprobs()
+                    delta.append(sampled, tokenizer: state.tokenizer)
+                    logprobs = delta
+                }
+                guard !output.text.isEmpty || logprobs != nil || output.finishReason != nil else { return }
+                let choice = ChatCompletionChunk.Choice(
+                    index: output.index, content: output.text.isEmpty ? nil : output.text, logprobs: logprobs,
+                    finishReason: output.finishReason, stopReason: output.stopReason)
+                try await writer.write(ServerSentEvents.event(makeChunk([choice], usage: nil)))
+            }
+        } catch let error as APIError {
+            tally.finish(logger: logger, metrics: state.metrics)
+            try await writer.write(ServerSentEvents.errorEvent(error))
+            try await writer.write(ServerSentEvents.done)
+            return
+        } catch {
+            tally.finish(logger: logger, metrics: state.metrics)
+            throw error
+        }
+        tally.finish(logger: logger, metrics: state.metrics)
+        if includeUsage {
+            let usage = Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens)
+            try await writer.write(ServerSentEvents.event(makeChunk([], usage: usage)))
+        }
+        try await writer.write(ServerSentEvents.done)
+    }
+
+    private func makeChunk(_ choices: [ChatCompletionChunk.Choice], usage: Usage?) -> ChatCompletionChunk {
+        ChatCompletionChunk(id: id, created: created, model: state.configuration.servedModelName,
+                            choices: choices, usage: usage, writesNullUsage: includeUsage)
+    }
+}

@@ -1,0 +1,46 @@
+import Logging
+import SluiceEngine
+
+/// One `/v1/chat/completions` request after it was accepted: its prompt is in the engine, and
+/// this turns its outputs into one response or a stream of chunks (`ChatJob+Streaming.swift`).
+struct ChatJob: Sendable {
+    let state: ServerState
+    let id: String
+    let created: Int
+    let numPromptTokens: Int
+    let n: Int
+    let wantsLogprobs: Bool
+    let includeUsage: Bool
+    let generation: Generation
+    let logger: Logger
+
+    func makeTally() -> RequestTally {
+        RequestTally(requestID: id, numChoices: n, numPromptTokens: numPromptTokens)
+    }
+
+    /// Waits for every choice to finish and returns the whole response.
+    func collect() async throws -> ChatCompletionResponse {
+        var tally = makeTally()
+        var choices = (0..<n).map { index in
+            ChatCompletionResponse.Choice(index: index, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil)
+        }
+        do {
+            try await generation.forEachOutput { _, output in
+                tally.record(output, choice: output.index, metrics: state.metrics)
+                choices[output.index].content += output.text
+                if let sampled = output.logprobs { choices[output.index].logprobs?.append(sampled, tokenizer: state.tokenizer) }
+                if let reason = output.finishReason {
+                    choices[output.index].finishReason = reason
+                    choices[output.index].stopReason = output.stopReason
+                }
+            }
+        } catch {
+            tally.finish(logger: logger, metrics: state.metrics)
+            throw error
+        }
+        tally.finish(logger: logger, metrics: state.metrics)
+        return ChatCompletionResponse(
+            id: id, created: created, model: state.configuration.servedModelName, choices: choices,
+            usage: Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens))
+    }
+}

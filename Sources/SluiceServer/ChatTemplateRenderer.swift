@@ -1,0 +1,45 @@
+/// One message of a chat conversation, as a chat template sees it.
+public struct ChatMessage: Sendable, Equatable {
+    /// Who speaks: `system`, `user`, `assistant`, or another role the template knows.
+    public var role: String
+    /// The message's text; text parts of an array content are joined with newlines, as vLLM does.
+    public var content: String
+    /// The speaker's name, when the request gave one.
+    public var name: String?
+
+    /// A message from `role`.
+    public init(role: String, content: String, name: String? = nil) {
+        self.role = role
+        self.content = content
+        self.name = name
+    }
+}
+
+/// Turns a conversation into the prompt text a model was trained on: the seam where each model's
+/// own (Jinja) chat template plugs in.
+public protocol ChatTemplateRenderer: Sendable {
+    /// The prompt text for `messages`; `addGenerationPrompt` opens the assistant's turn.
+    ///
+    /// A template may refuse a conversation (Jinja's `raise_exception`, for example "Conversation
+    /// roles must alternate"): the error's description becomes the 400 response's message.
+    func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String
+}
+
+/// The ChatML format (`<|im_start|>role\n…<|im_end|>\n`) of SmolLM2, Qwen2 and many others,
+/// written out by hand until the Jinja interpreter renders each model's own template.
+///
+/// It adds no default system message and ignores ``ChatMessage/name``, as plain ChatML does.
+public struct ChatMLRenderer: ChatTemplateRenderer {
+    /// A ChatML renderer.
+    public init() {}
+
+    /// Each message as a ChatML turn, then `<|im_start|>assistant\n` when asked.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
+        var prompt = ""
+        for message in messages {
+            prompt += "<|im_start|>\(message.role)\n\(message.content)<|im_end|>\n"
+        }
+        if addGenerationPrompt { prompt += "<|im_start|>assistant\n" }
+        return prompt
+    }
+}

@@ -1,0 +1,33 @@
+import Hummingbird
+import SluiceEngine
+
+/// `POST /v1/completions`, as vLLM's `OpenAIServingCompletion`: decode and check the request,
+/// submit each prompt to the engine, then answer with one JSON body or a stream of events.
+struct CompletionsHandler: Sendable {
+    let state: ServerState
+
+    func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(limit: state.configuration.maxBodySize)
+        let completion = try CompletionRequest.decode(from: body)
+        try state.checkModel(completion.model)
+        let params = try completion.sampling.samplingParams(
+            maxTokens: completion.maxTokens ?? CompletionRequest.defaultMaxTokens, logprobs: completion.logprobs,
+            vocabularySize: state.engine.vocabularySize)
+        let prompts = completion.prompts.map { state.prepare($0, addSpecialTokens: completion.addSpecialTokens) }
+        let id = "cmpl-\(RequestID.random().rawValue)"
+        let generation = try Generation(state: state, id: id, prompts: prompts, params: params,
+                                        promptField: "prompt", logger: context.logger)
+        let job = CompletionJob(
+            state: state, id: id, created: ServerState.now(), prompts: prompts, n: params.n, echo: completion.echo,
+            wantsLogprobs: completion.logprobs != nil, includeUsage: completion.streamOptions?.includeUsage ?? false,
+            generation: generation, logger: context.logger)
+        if completion.stream {
+            return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
+        }
+        // Watching the inbound side is the only way Hummingbird 2 tells a handler that the client
+        // went away; it cancels the collection, which aborts the engine requests.
+        let response = try await request.body.consumeWithCancellationOnInboundClose { _ in try await job.collect() }
+        return try JSONBody.response(response, headers: [.connection: "close"])
+    }
+}

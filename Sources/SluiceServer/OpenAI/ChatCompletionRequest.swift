@@ -1,0 +1,80 @@
+import Hummingbird
+import SluiceEngine
+
+/// The body of `POST /v1/chat/completions`, as vLLM's `ChatCompletionRequest` accepts it.
+struct ChatCompletionRequest: Decodable, Sendable {
+    /// The model asked for; `nil` means the one served.
+    var model: String?
+    var messages: [ChatMessage]
+    /// `max_completion_tokens`, or the older `max_tokens`; `nil` means the rest of the context.
+    var maxTokens: Int?
+    /// Return each token's log-probability.
+    var logprobs = false
+    /// How many alternatives per token, with ``logprobs``.
+    var topLogprobs: Int?
+    /// Open the assistant's turn after the conversation.
+    var addGenerationPrompt = true
+    /// Add BOS when tokenizing the rendered conversation; off because templates write it themselves.
+    var addSpecialTokens = false
+    var stream = false
+    var streamOptions: StreamOptions?
+    var sampling = SamplingFields()
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, logprobs, stream
+        case maxTokens = "max_tokens"
+        case maxCompletionTokens = "max_completion_tokens"
+        case topLogprobs = "top_logprobs"
+        case addGenerationPrompt = "add_generation_prompt"
+        case addSpecialTokens = "add_special_tokens"
+        case streamOptions = "stream_options"
+    }
+
+    init(messages: [ChatMessage]) {
+        self.messages = messages
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        messages = try container.decode([ChatMessageInput].self, forKey: .messages).map(\.message)
+        guard !messages.isEmpty else {
+            throw APIError.badRequest("messages must hold at least one message.", param: "messages")
+        }
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxCompletionTokens)
+            ?? container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        logprobs = try container.decodeIfPresent(Bool.self, forKey: .logprobs) ?? false
+        topLogprobs = try container.decodeIfPresent(Int.self, forKey: .topLogprobs)
+        addGenerationPrompt = try container.decodeIfPresent(Bool.self, forKey: .addGenerationPrompt) ?? true
+        addSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? false
+        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
+        sampling = try SamplingFields(from: decoder)
+        try checkConsistency()
+    }
+
+    /// The engine's `logprobs`: the alternatives per token, or `nil` when not asked.
+    var engineLogprobs: Int? { logprobs ? topLogprobs ?? 0 : nil }
+
+    /// Refuses combinations vLLM refuses.
+    private func checkConsistency() throws(APIError) {
+        if streamOptions != nil, !stream {
+            throw .badRequest("stream_options can only be set when stream is true.", param: "stream_options")
+        }
+        if let topLogprobs {
+            guard topLogprobs >= 0, topLogprobs <= SamplingParams.maxLogprobs else {
+                throw .badRequest("top_logprobs must be in [0, \(SamplingParams.maxLogprobs)], got \(topLogprobs).",
+                                  param: "top_logprobs")
+            }
+            if topLogprobs > 0, !logprobs {
+                throw .badRequest("top_logprobs needs logprobs set to true.", param: "top_logprobs")
+            }
+        }
+    }
+
+    /// Decodes a request body, refusing unsupported features by name first.
+    static func decode(from body: ByteBuffer) throws(APIError) -> ChatCompletionRequest {
+        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.chat)
+        return try JSONBody.decode(ChatCompletionRequest.self, from: body)
+    }
+}

@@ -1,0 +1,96 @@
+import SluiceEngine
+import SluiceTokenizer
+
+/// Log-probabilities in the legacy completions shape:
+/// `{tokens, token_logprobs, top_logprobs: [{token: logprob}], text_offset}`.
+///
+/// As OpenAI documents and vLLM does, each `top_logprobs` entry holds the `logprobs` likeliest
+/// tokens plus the sampled one, so it may have one entry more than asked.
+struct CompletionLogprobs: Encodable, Equatable, Sendable {
+    var tokens: [String] = []
+    var tokenLogprobs: [Float?] = []
+    var topLogprobs: [[String: Float]?] = []
+    /// Where each token's text starts, in characters of the choice's text (vLLM counts Unicode
+    /// scalars, as Python's `len` does).
+    var textOffset: [Int] = []
+
+    enum CodingKeys: String, CodingKey {
+        case tokens
+        case tokenLogprobs = "token_logprobs"
+        case topLogprobs = "top_logprobs"
+        case textOffset = "text_offset"
+    }
+
+    /// Adds `sampled`; `offset` is where the first one's text starts, and moves past the last.
+    mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer, offset: inout Int) {
+        for token in sampled {
+            let text = TokenText.of(token.tokenID, tokenizer: tokenizer)
+            tokens.append(text)
+            tokenLogprobs.append(token.logprob.map(TokenText.finite))
+            var top: [String: Float] = [:]
+            for alternative in token.topLogprobs {
+                top[TokenText.of(alternative.tokenID, tokenizer: tokenizer)] = TokenText.finite(alternative.logprob)
+            }
+            if let logprob = token.logprob { top[text] = TokenText.finite(logprob) }
+            topLogprobs.append(top)
+            textOffset.append(offset)
+            offset += text.unicodeScalars.count
+        }
+    }
+}
+
+/// Log-probabilities in the chat shape:
+/// `{content: [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}`.
+struct ChatLogprobs: Encodable, Equatable, Sendable {
+    var content: [Entry] = []
+
+    /// One generated token and its alternatives.
+    struct Entry: Encodable, Equatable, Sendable {
+        var token: String
+        var logprob: Float
+        var bytes: [UInt8]
+        var topLogprobs: [Alternative]
+
+        enum CodingKeys: String, CodingKey {
+            case token, logprob, bytes
+            case topLogprobs = "top_logprobs"
+        }
+    }
+
+    /// One of the likeliest tokens at a position.
+    struct Alternative: Encodable, Equatable, Sendable {
+        var token: String
+        var logprob: Float
+        var bytes: [UInt8]
+    }
+
+    /// Adds `sampled`.
+    mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer) {
+        for token in sampled {
+            let bytes = tokenizer.tokenBytes(token.tokenID, skipSpecialTokens: false)
+            content.append(Entry(
+                token: String(decoding: bytes, as: UTF8.self),
+                logprob: TokenText.finite(token.logprob ?? -.infinity),
+                bytes: bytes,
+                topLogprobs: token.topLogprobs.map { alternative in
+                    let bytes = tokenizer.tokenBytes(alternative.tokenID, skipSpecialTokens: false)
+                    return Alternative(token: String(decoding: bytes, as: UTF8.self),
+                                       logprob: TokenText.finite(alternative.logprob), bytes: bytes)
+                }))
+        }
+    }
+}
+
+/// How tokens and log-probabilities are written in responses.
+enum TokenText {
+    /// A token's own text, control tokens included; bytes that end inside a UTF-8 sequence show
+    /// as U+FFFD, as in vLLM's per-token decoding.
+    static func of(_ tokenID: Int, tokenizer: any Tokenizer) -> String {
+        String(decoding: tokenizer.tokenBytes(tokenID, skipSpecialTokens: false), as: UTF8.self)
+    }
+
+    /// JSON has no -inf: an impossible token gets vLLM's floor of -9999.
+    static func finite(_ logprob: Float) -> Float {
+        logprob.isNaN ? -9999 : max(logprob, -9999)
+    }
+}

@@ -1,0 +1,75 @@
+/// The request fields this server does not implement, refused by name with a 400 rather than
+/// silently ignored, as the issue asks. Fields it has never heard of are ignored, as vLLM does.
+enum UnsupportedFields {
+    /// One field and when its value asks for something unsupported.
+    struct Rule: Sendable {
+        let field: String
+        /// Whether the value (in the context of the whole request) asks for nothing unsupported.
+        let allows: @Sendable (_ value: JSONValue, _ request: JSONValue) -> Bool
+        let reason: String
+    }
+
+    /// Refuses the first field of `request` that a rule forbids.
+    static func check(_ request: JSONValue, rules: [Rule]) throws(APIError) {
+        for rule in rules {
+            guard let value = request[rule.field], !rule.allows(value, request) else { continue }
+            throw .unsupported("`\(rule.field)` is not supported by this server: \(rule.reason)", param: rule.field)
+        }
+    }
+
+    /// Rules for fields that both completion APIs share.
+    static let common: [Rule] = [
+        Rule(field: "response_format", allows: { value, _ in value == .null || value["type"] == .string("text") },
+             reason: "structured output (json_object, json_schema) is not implemented; send {\"type\": \"text\"} or leave it out."),
+        Rule(field: "prompt_logprobs", allows: { value, _ in value == .null },
+             reason: "log-probabilities of prompt tokens are not computed."),
+        Rule(field: "use_beam_search", allows: { value, _ in value.isEmpty }, reason: "beam search is not implemented."),
+        Rule(field: "structured_outputs", allows: { value, _ in value == .null },
+             reason: "structured output is not implemented."),
+        Rule(field: "allowed_token_ids", allows: { value, _ in value == .null },
+             reason: "restricting sampling to a token list is not implemented; use logit_bias."),
+        Rule(field: "bad_words", allows: { value, _ in value.isEmpty }, reason: "bad-word filtering is not implemented."),
+        Rule(field: "logits_processors", allows: { value, _ in value.isEmpty },
+             reason: "custom logits processors are not implemented."),
+        Rule(field: "truncate_prompt_tokens", allows: { value, _ in value == .null },
+             reason: "prompts are never truncated; shorten the prompt instead."),
+        Rule(field: "return_tokens_as_token_ids", allows: { value, _ in value.isEmpty },
+             reason: "log-probability tokens are always returned as text."),
+        Rule(field: "priority", allows: { value, _ in value.isEmpty },
+             reason: "requests are served first come, first served."),
+    ] + ["guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
+         "guided_whitespace_pattern"].map {
+        Rule(field: $0, allows: { value, _ in value == .null }, reason: "guided decoding is not implemented.")
+    }
+
+    /// Rules for `/v1/completions`.
+    static let completions: [Rule] = common + [
+        Rule(field: "suffix", allows: { value, _ in value.isEmpty }, reason: "insertion (fill-in-the-middle) is not implemented."),
+        Rule(field: "prompt_embeds", allows: { value, _ in value == .null }, reason: "prompts must be text or token ids."),
+    ]
+
+    /// Rules for `/v1/chat/completions`.
+    static let chat: [Rule] = common + [
+        Rule(field: "tools", allows: { value, request in value.isEmpty || request["tool_choice"] == .string("none") },
+             reason: "tool calling is not implemented; leave out `tools` or set `tool_choice` to \"none\"."),
+        Rule(field: "tool_choice",
+             allows: { value, request in
+                 value == .null || value == .string("none") || (value == .string("auto") && (request["tools"]?.isEmpty ?? true))
+             },
+             reason: "tool calling is not implemented; leave it out or set it to \"none\"."),
+        Rule(field: "functions", allows: { value, _ in value.isEmpty }, reason: "function calling is not implemented."),
+        Rule(field: "function_call", allows: { value, _ in value == .null || value == .string("none") },
+             reason: "function calling is not implemented."),
+        Rule(field: "modalities", allows: { value, _ in value == .null || value == .array([.string("text")]) },
+             reason: "only text output is generated."),
+        Rule(field: "audio", allows: { value, _ in value == .null }, reason: "only text output is generated."),
+        Rule(field: "echo", allows: { value, _ in value.isEmpty }, reason: "echoing the last message is not implemented."),
+        Rule(field: "continue_final_message", allows: { value, _ in value.isEmpty },
+             reason: "continuing the final message is not implemented by the chat template renderer."),
+        Rule(field: "chat_template", allows: { value, _ in value == .null },
+             reason: "the server renders every conversation with the model's own chat template."),
+        Rule(field: "chat_template_kwargs", allows: { value, _ in value.isEmpty },
+             reason: "the chat template takes no extra arguments."),
+        Rule(field: "documents", allows: { value, _ in value.isEmpty }, reason: "documents are not passed to the chat template."),
+    ]
+}

@@ -1,0 +1,127 @@
+import Prometheus
+import SluiceEngine
+
+/// The server's Prometheus metrics, with vLLM's names under a `sluice:` prefix and a
+/// `model_name` label, in a registry this server owns (never the process-wide one), so that
+/// several servers can live in one process.
+///
+/// Gauges and the engine's own counters (preemptions, prefix cache) are brought up to date from
+/// ``Engine/stats`` when `/metrics` is scraped; token counters and latency histograms are fed by
+/// the handlers from each completion's final ``RequestMetrics``.
+final class ServerMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    let registry: PrometheusCollectorRegistry
+
+    private let numRequestsRunning: Gauge
+    private let numRequestsWaiting: Gauge
+    private let kvCacheUsage: Gauge
+    private let promptTokens: Counter
+    private let generationTokens: Counter
+    private let requestSuccess: [FinishReason: Counter]
+    private let numPreemptions: Counter
+    private let prefixCacheQueries: Counter
+    private let prefixCacheHits: Counter
+    private let timeToFirstToken: ValueHistogram
+    private let interTokenLatency: ValueHistogram
+    private let e2eRequestLatency: ValueHistogram
+    private let requestQueueTime: ValueHistogram
+    /// The highest engine counters seen, to add only what goes past them.
+    private let lastStats: Locked<EngineStats>
+
+    /// Registers every metric at zero; `stats` is the engine's state now.
+    init(modelName: String, stats: EngineStats) {
+        let registry = PrometheusCollectorRegistry()
+        self.registry = registry
+        let labels = [("model_name", modelName)]
+        // The descriptor joins its parts with "_"; the whole prefixed name goes in `metricName`
+        // because Prometheus allows ':' in names (swift-prometheus checks it) and vLLM uses it.
+        func name(_ base: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(metricName: "sluice:\(base)", unitName: unit, helpText: help)
+        }
+        func gauge(_ base: String, _ help: String) -> Gauge {
+            registry.makeGauge(descriptor: name(base, "", help), labels: labels)
+        }
+        func counter(_ base: String, _ help: String, _ extra: [(String, String)] = []) -> Counter {
+            registry.makeCounter(descriptor: name(base, "total", help), labels: labels + extra)
+        }
+        func histogram(_ base: String, _ buckets: [Double], _ help: String) -> ValueHistogram {
+            registry.makeValueHistogram(descriptor: name(base, "seconds", help), labels: labels, buckets: buckets)
+        }
+        numRequestsRunning = gauge("num_requests_running", "Number of requests in model execution batches.")
+        numRequestsWaiting = gauge("num_requests_waiting", "Number of requests waiting to be processed.")
+        kvCacheUsage = gauge("kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.")
+        promptTokens = counter("prompt_tokens", "Number of prefill tokens processed.")
+        generationTokens = counter("generation_tokens", "Number of generation tokens processed.")
+        var success: [FinishReason: Counter] = [:]
+        for reason in [FinishReason.stop, .length, .abort] {
+            success[reason] = counter("request_success", "Count of successfully processed requests.",
+                                      [("finished_reason", reason.rawValue)])
+        }
+        requestSuccess = success
+        numPreemptions = counter("num_preemptions", "Cumulative number of preemptions from the engine.")
+        prefixCacheQueries = counter("prefix_cache_queries", "Prefix cache queries, in terms of number of queried tokens.")
+        prefixCacheHits = counter("prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.")
+        // vLLM's buckets, so dashboards built for vLLM read the same.
+        timeToFirstToken = histogram("time_to_first_token", [
+            0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560,
+        ], "Histogram of time to first token in seconds.")
+        interTokenLatency = histogram("inter_token_latency", [
+            0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80,
+        ], "Histogram of inter-token latency in seconds.")
+        let requestBuckets: [Double] = [
+            0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
+        ]
+        e2eRequestLatency = histogram("e2e_request_latency", requestBuckets,
+                                      "Histogram of end to end request latency in seconds.")
+        requestQueueTime = histogram("request_queue_time", requestBuckets,
+                                     "Histogram of time spent in WAITING phase for request.")
+        lastStats = Locked(stats)
+        refresh(from: stats)
+    }
+
+    /// Brings gauges and engine counters up to `stats`.
+    func refresh(from stats: EngineStats) {
+        numRequestsRunning.set(Double(stats.numRunning))
+        numRequestsWaiting.set(Double(stats.numWaiting))
+        kvCacheUsage.set(stats.kvCacheUsage)
+        // Two scrapes may race with stats read in either order: counting only what goes past the
+        // highest value seen keeps every increment counted once.
+        let (preemptions, queries, hits) = lastStats.withLock { last in
+            defer {
+                last.numPreemptions = max(last.numPreemptions, stats.numPreemptions)
+                last.prefixCacheQueries = max(last.prefixCacheQueries, stats.prefixCacheQueries)
+                last.prefixCacheHits = max(last.prefixCacheHits, stats.prefixCacheHits)
+            }
+            return (stats.numPreemptions - last.numPreemptions, stats.prefixCacheQueries - last.prefixCacheQueries,
+                    stats.prefixCacheHits - last.prefixCacheHits)
+        }
+        add(preemptions, to: numPreemptions)
+        add(queries, to: prefixCacheQueries)
+        add(hits, to: prefixCacheHits)
+    }
+
+    /// Records one finished completion: its tokens, finish reason and latencies.
+    func recordCompletion(finishReason: FinishReason, numGenerationTokens: Int, metrics: RequestMetrics?) {
+        requestSuccess[finishReason]?.increment()
+        add(numGenerationTokens, to: generationTokens)
+        guard let metrics else { return }
+        if let ttft = metrics.timeToFirstToken { timeToFirstToken.record(ttft) }
+        for latency in metrics.interTokenLatencies { interTokenLatency.record(latency) }
+        e2eRequestLatency.record(metrics.e2eLatency)
+        if let queueTime = metrics.queueTime { requestQueueTime.record(queueTime) }
+    }
+
+    /// Records the prompt tokens of one request that reached the engine.
+    func recordPromptTokens(_ count: Int) {
+        add(count, to: promptTokens)
+    }
+
+    /// Every metric in Prometheus' text format.
+    func exposition() -> String {
+        registry.emitToString()
+    }
+
+    private func add(_ amount: Int, to counter: Counter) {
+        if amount > 0 { counter.increment(by: Int64(amount)) }
+    }
+}

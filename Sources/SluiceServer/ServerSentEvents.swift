@@ -1,0 +1,48 @@
+import Hummingbird
+
+/// Server-sent events as OpenAI streams them: `data: {json}\n\n` per chunk, then `data: [DONE]\n\n`.
+enum ServerSentEvents {
+    /// `Connection: close` because watching for the client going away
+    /// (`consumeWithCancellationOnInboundClose`) ends the connection's inbound stream, so the
+    /// connection cannot serve another request; saying so keeps clients from reusing it.
+    static let headers: HTTPFields = [
+        .contentType: "text/event-stream", .cacheControl: "no-cache", .connection: "close",
+    ]
+
+    /// The event that ends every stream.
+    static let done = ByteBuffer(string: "data: [DONE]\n\n")
+
+    /// One event carrying `value` as JSON.
+    static func event(_ value: some Encodable) throws -> ByteBuffer {
+        var buffer = ByteBuffer(string: "data: ")
+        var json = try JSONBody.encode(value)
+        buffer.writeBuffer(&json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    /// The event for an error that happened after the response had started, as vLLM sends it.
+    static func errorEvent(_ error: APIError) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "data: ")
+        var json = error.jsonBody()
+        buffer.writeBuffer(&json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    /// A streamed response whose events `produce` writes.
+    ///
+    /// `produce` runs until it returns or the client goes away: then it is cancelled, which drops
+    /// the engine streams and aborts their requests. A failed write ends it too.
+    static func response(
+        for request: Request,
+        _ produce: @escaping @Sendable (inout any ResponseBodyWriter) async throws -> Void
+    ) -> Response {
+        Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            try await request.body.consumeWithCancellationOnInboundClose { _ in
+                try await produce(&writer)
+            }
+            try await writer.finish(nil)
+        })
+    }
+}

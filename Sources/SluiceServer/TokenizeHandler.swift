@@ -1,0 +1,39 @@
+import Hummingbird
+
+/// `POST /tokenize` and `POST /detokenize`, in vLLM's shapes, for clients that count tokens or
+/// build token-id prompts themselves.
+struct TokenizeHandler: Sendable {
+    let state: ServerState
+
+    func tokenize(_ request: Request, context: some RequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(limit: state.configuration.maxBodySize)
+        let tokenize = try JSONBody.decode(TokenizeRequest.self, from: body)
+        try state.checkModel(tokenize.model)
+        let text: String
+        switch tokenize.input {
+        case .prompt(let prompt):
+            text = prompt
+        case .messages(let messages):
+            text = try state.render(messages, addGenerationPrompt: tokenize.addGenerationPrompt)
+        }
+        let tokens = state.tokenizer.encode(text, addSpecialTokens: tokenize.addSpecialTokens, parseSpecial: true)
+        return try JSONBody.response(TokenizeResponse(
+            count: tokens.count, maxModelLength: state.engine.config.maxModelLength, tokens: tokens))
+    }
+
+    func detokenize(_ request: Request, context: some RequestContext) async throws -> Response {
+        var request = request
+        let body = try await request.collectBody(limit: state.configuration.maxBodySize)
+        let detokenize = try JSONBody.decode(DetokenizeRequest.self, from: body)
+        try state.checkModel(detokenize.model)
+        let vocabularySize = state.tokenizer.vocabularySize
+        if let bad = detokenize.tokens.first(where: { $0 < 0 || $0 >= vocabularySize }) {
+            throw APIError.badRequest(
+                "tokens has id \(bad), which is not in the model's vocabulary of \(vocabularySize) tokens "
+                    + "(valid ids are 0 to \(vocabularySize - 1)).", param: "tokens")
+        }
+        let prompt = state.tokenizer.decode(detokenize.tokens, skipSpecialTokens: false)
+        return try JSONBody.response(DetokenizeResponse(prompt: prompt))
+    }
+}

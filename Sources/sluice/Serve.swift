@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SluiceEngine
+import SluiceModel
+import SluiceServer
+
+/// `sluice serve`: the OpenAI-compatible server, with flags shaped like `vllm serve`'s.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve a model over the OpenAI API (completions, chat, models, tokenize, metrics).")
+
+    @Argument(help: "Path of a GGUF model file (default: SmolLM2-135M-Instruct Q4_1, fetched on first use).")
+    var model: String?
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port: Int = 8000
+
+    @Option(help: "Require `Authorization: Bearer KEY` on the API (default: $SLUICE_API_KEY, else open).")
+    var apiKey: String?
+
+    @Option(help: "The model name clients use (default: the file name without .gguf).")
+    var servedModelName: String?
+
+    @Option(help: "A Jinja chat template file to use instead of the model's own.")
+    var chatTemplate: String?
+
+    @Option(help: "Refuse requests (429) while this many wait.")
+    var maxQueuedRequests: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @OptionGroup var engineFlags: EngineFlags
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+        if let maxQueuedRequests, maxQueuedRequests < 1 { throw ValidationError("--max-queued-requests must be at least 1") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "sluice")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        do {
+            let path = try model ?? DefaultModel.ensure { logger.info("\($0)") }
+            let loaded = try LoadedModel(path: path)
+            let override = try chatTemplate.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            let renderer = try JinjaChatRenderer.forModel(file: loaded.file, tokenizer: loaded.tokenizer,
+                                                          overrideSource: override)
+            var options = engineFlags.options
+            options.maxQueuedRequests = maxQueuedRequests
+            let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
+            let configuration = ServerConfiguration(
+                servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
+                host: host, port: port,
+                apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"])
+            logger.info("""
+                serving \(configuration.servedModelName) on http://\(host):\(port) — \
+                KV cache \(engine.config.numBlocks - 1) blocks of \(engine.config.blockSize) tokens, \
+                max model length \(engine.config.maxModelLength), \(options.threadCount) threads
+                """)
+            let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)
+            let group = ServiceGroup(configuration: .init(
+                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
