@@ -55,6 +55,7 @@ final class EngineLoop: @unchecked Sendable {
         guard processor.isLive(id) else { return }
         let (outputs, childIDs) = processor.abort(id, at: .now)
         for child in childIDs { core.abort(child) }
+        inbox.publish(EngineStats(core: core, numPendingRequests: 0), finished: [])
         let continuation = continuations.removeValue(forKey: id)
         for output in outputs { continuation?.yield(output) }
         continuation?.finish()
@@ -80,10 +81,10 @@ final class EngineLoop: @unchecked Sendable {
         for (child, stop) in result.stoppedByString {
             core.finish(child, reason: .stop, stopReason: .string(stop))
         }
+        finished += result.finishedRequestIDs
+        // Stats first, so a caller that reads them after its last output sees its blocks freed.
+        inbox.publish(EngineStats(core: core, numPendingRequests: 0), finished: finished)
         for output in result.outputs { continuations[output.requestID]?.yield(output) }
-        for id in result.finishedRequestIDs {
-            continuations.removeValue(forKey: id)?.finish()
-            finished.append(id)
-        }
+        for id in result.finishedRequestIDs { continuations.removeValue(forKey: id)?.finish() }
     }
 }
