@@ -14,7 +14,9 @@ extension ChatJob {
             let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
             try await writer.write(ServerSentEvents.event(makeChunk([opening], usage: nil)))
         }
-        do {
+        try await ServerSentEvents.writeStream(
+            to: &writer, tally: &tally, logger: logger, metrics: state.metrics, usageChunk: usageChunk
+        ) { writer, tally in
             try await generation.forEachOutput { _, output in
                 tally.record(output, choice: output.index, metrics: state.metrics)
                 var logprobs: ChatLogprobs?
@@ -29,21 +31,14 @@ extension ChatJob {
                     finishReason: output.finishReason, stopReason: output.stopReason)
                 try await writer.write(ServerSentEvents.event(makeChunk([choice], usage: nil)))
             }
-        } catch let error as APIError {
-            tally.finish(logger: logger, metrics: state.metrics)
-            try await writer.write(ServerSentEvents.errorEvent(error))
-            try await writer.write(ServerSentEvents.done)
-            return
-        } catch {
-            tally.finish(logger: logger, metrics: state.metrics)
-            throw error
         }
-        tally.finish(logger: logger, metrics: state.metrics)
-        if includeUsage {
-            let usage = Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens)
-            try await writer.write(ServerSentEvents.event(makeChunk([], usage: usage)))
-        }
-        try await writer.write(ServerSentEvents.done)
+    }
+
+    /// The usage chunk (no choices) when the request asked for it.
+    private func usageChunk(_ tally: RequestTally) throws -> ByteBuffer? {
+        guard includeUsage else { return nil }
+        let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens)
+        return try ServerSentEvents.event(makeChunk([], usage: usage))
     }
 
     private func makeChunk(_ choices: [ChatCompletionChunk.Choice], usage: Usage?) -> ChatCompletionChunk {

@@ -11,7 +11,9 @@ extension CompletionJob {
         var tally = makeTally()
         var offsets = Array(repeating: 0, count: numChoices)
         var started = Array(repeating: false, count: numChoices)
-        do {
+        try await ServerSentEvents.writeStream(
+            to: &writer, tally: &tally, logger: logger, metrics: state.metrics, usageChunk: usageChunk
+        ) { writer, tally in
             try await generation.forEachOutput { promptIndex, output in
                 let choice = promptIndex * n + output.index
                 tally.record(output, choice: choice, metrics: state.metrics)
@@ -29,21 +31,14 @@ extension CompletionJob {
                                              finishReason: output.finishReason, stopReason: output.stopReason)
                 try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
             }
-        } catch let error as APIError {
-            tally.finish(logger: logger, metrics: state.metrics)
-            try await writer.write(ServerSentEvents.errorEvent(error))
-            try await writer.write(ServerSentEvents.done)
-            return
-        } catch {
-            tally.finish(logger: logger, metrics: state.metrics)
-            throw error
         }
-        tally.finish(logger: logger, metrics: state.metrics)
-        if includeUsage {
-            let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens)
-            try await writer.write(ServerSentEvents.event(makeChunk([], usage: usage)))
-        }
-        try await writer.write(ServerSentEvents.done)
+    }
+
+    /// The usage chunk (no choices) when the request asked for it.
+    private func usageChunk(_ tally: RequestTally) throws -> ByteBuffer? {
+        guard includeUsage else { return nil }
+        let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens)
+        return try ServerSentEvents.event(makeChunk([], usage: usage))
     }
 
     private func makeChunk(_ choices: [CompletionChoice], usage: Usage?) -> CompletionResponse {

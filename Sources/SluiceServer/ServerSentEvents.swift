@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 
 /// Server-sent events as OpenAI streams them: `data: {json}\n\n` per chunk, then `data: [DONE]\n\n`.
 enum ServerSentEvents {
@@ -19,6 +20,30 @@ enum ServerSentEvents {
         buffer.writeBuffer(&json)
         buffer.writeString("\n\n")
         return buffer
+    }
+
+    /// Runs a stream's chunk loop, then ends the stream as every endpoint does: the request's log
+    /// line and metrics whatever happens; an engine failure as an error event; else the usage
+    /// chunk `usageChunk` makes, when it makes one; then `[DONE]`. A failed write rethrows.
+    static func writeStream(
+        to writer: inout any ResponseBodyWriter, tally: inout RequestTally, logger: Logger, metrics: ServerMetrics,
+        usageChunk: (RequestTally) throws -> ByteBuffer?,
+        chunks: (inout any ResponseBodyWriter, inout RequestTally) async throws -> Void
+    ) async throws {
+        do {
+            try await chunks(&writer, &tally)
+        } catch let error as APIError {
+            tally.finish(logger: logger, metrics: metrics)
+            try await writer.write(errorEvent(error))
+            try await writer.write(done)
+            return
+        } catch {
+            tally.finish(logger: logger, metrics: metrics)
+            throw error
+        }
+        tally.finish(logger: logger, metrics: metrics)
+        if let usage = try usageChunk(tally) { try await writer.write(usage) }
+        try await writer.write(done)
     }
 
     /// The event for an error that happened after the response had started, as vLLM sends it.
