@@ -116,11 +116,13 @@ sl_from_float_fn sl_get_from_float_impl(sl_type t, sl_level level) {
 
 static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static int initialized; // read with __atomic_load_n
+static int enabled = -1; // the CPU's features limited by sl_kernels_init's mask; read with __atomic_load_n
 
 // Readers use the pointers without a lock: each is one aligned word, stored atomically,
 // and every candidate computes the same result up to float rounding order.
 static void select_kernels_locked(int mask) {
     const int features = sl_cpu_features() & mask;
+    __atomic_store_n(&enabled, features, __ATOMIC_RELEASE);
     for (int t = 0; t < TYPE_SLOTS; t++) {
         type_entry *e = &table[t];
         if (e->traits.name == NULL) continue;
@@ -155,6 +157,11 @@ const sl_type_traits *sl_get_type_traits(sl_type t) {
     }
     const type_entry *e = entry_of(t);
     return e ? &e->traits : NULL;
+}
+
+int sl_enabled_features(void) {
+    (void)sl_get_type_traits(SL_TYPE_F32); // makes the first choice if nobody has
+    return __atomic_load_n(&enabled, __ATOMIC_ACQUIRE);
 }
 
 size_t sl_row_size(sl_type t, int64_t n) {

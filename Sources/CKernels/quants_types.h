@@ -80,6 +80,9 @@ static inline void sl_k_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t 
     }
 }
 
+/// The CPU's features as limited by sl_kernels_init's mask: the kernels chosen may use these.
+int sl_enabled_features(void);
+
 // Reference kernels (quants_ref.c, quants_ref_k.c).
 void sl_to_float_f32(const void *src, float *dst, int64_t n);
 void sl_to_float_f16(const void *src, float *dst, int64_t n);

@@ -8,6 +8,8 @@ extension ModelRunner {
         let attentionScores: UnsafeMutablePointer<Float>
         let contextLengths: UnsafeMutablePointer<Int32>
         let quantized: UnsafeMutableRawPointer
+        /// Quantized activations for the packed GEMM, sized for the widest input of the largest batch.
+        let packedActivations: UnsafeMutableRawPointer
         private let owned: [UnsafeMutablePointer<Float>]
 
         init(model: LlamaModel, maxTokens: Int, maxLogitRows: Int, attentionScores scoreCount: Int) {
@@ -37,12 +39,17 @@ extension ModelRunner {
             }
             let bytes = matrices.map { sl_matmul_scratch_size($0.type, Int64($0.cols), Int64(maxTokens)) }.max() ?? 0
             quantized = .allocate(byteCount: max(64, bytes), alignment: 64)
+            let widest = [c.hiddenSize, c.queryDim, c.intermediateSize].map {
+                sl_qact_size(Int64(maxTokens), Int64($0))
+            }.max() ?? 0
+            packedActivations = .allocate(byteCount: max(64, widest), alignment: 64)
         }
 
         deinit {
             owned.forEach { $0.deallocate() }
             contextLengths.deallocate()
             quantized.deallocate()
+            packedActivations.deallocate()
         }
     }
 }

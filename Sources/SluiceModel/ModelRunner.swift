@@ -13,6 +13,9 @@ public final class ModelRunner {
     public let maxModelLength: Int
     /// The attention kernel's level; the scalar reference when set to `SL_LEVEL_SCALAR` (for tests).
     public var attentionLevel: sl_level = SL_LEVEL_AVX512
+    /// The packed GEMM's level (the model's packed weights run only when it has any); the scalar
+    /// reference when set to `SL_LEVEL_SCALAR` (for tests).
+    public var gemmLevel: sl_level = sl_packed_best_level()
     let pool: KernelThreadPool
     let scratch: Scratch
 
@@ -65,10 +68,15 @@ public final class ModelRunner {
         for (row, index) in batch.logitIndices.enumerated() {
             (s.normed + row * hidden).update(from: s.residual + Int(index) * hidden, count: hidden)
         }
-        model.outputNorm.withUnsafeBufferPointer {
-            sl_rmsnorm(s.normed, $0.baseAddress, s.normed, Int64(rows), Int64(hidden), config.rmsNormEps)
+        if let head = model.packedOutput {
+            let act = normQuantize(s.normed, weight: model.outputNorm, tokens: rows, for: head)
+            gemm(head, act, [(s.logits, config.vocabularySize, false)])
+        } else {
+            model.outputNorm.withUnsafeBufferPointer {
+                sl_rmsnorm(s.normed, $0.baseAddress, s.normed, Int64(rows), Int64(hidden), config.rmsNormEps)
+            }
+            matmul(model.output, s.normed, tokens: rows, into: s.logits)
         }
-        matmul(model.output, s.normed, tokens: rows, into: s.logits)
         return UnsafeBufferPointer(start: s.logits, count: rows * config.vocabularySize)
     }
 
@@ -76,12 +84,17 @@ public final class ModelRunner {
         let config = model.configuration
         let s = scratch
         let tokens = batch.numTokens
-        layer.attentionNorm.withUnsafeBufferPointer {
-            sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+        if let qkv = layer.packed?.qkv {
+            let act = normQuantize(s.residual, weight: layer.attentionNorm, tokens: tokens, for: qkv)
+            gemm(qkv, act, [(s.query, config.queryDim, false), (s.key, config.kvDim, false), (s.value, config.kvDim, false)])
+        } else {
+            layer.attentionNorm.withUnsafeBufferPointer {
+                sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+            }
+            matmul(layer.query, s.normed, tokens: tokens, into: s.query)
+            matmul(layer.key, s.normed, tokens: tokens, into: s.key)
+            matmul(layer.value, s.normed, tokens: tokens, into: s.value)
         }
-        matmul(layer.query, s.normed, tokens: tokens, into: s.query)
-        matmul(layer.key, s.normed, tokens: tokens, into: s.key)
-        matmul(layer.value, s.normed, tokens: tokens, into: s.value)
         addBias(layer.queryBias, to: s.query, rows: tokens, width: config.queryDim)
         addBias(layer.keyBias, to: s.key, rows: tokens, width: config.kvDim)
         addBias(layer.valueBias, to: s.value, rows: tokens, width: config.kvDim)
@@ -110,21 +123,76 @@ public final class ModelRunner {
                 sl_paged_attention(pool.pool, &args)
             }
         }
-        matmul(layer.attentionOutput, s.attention, tokens: tokens, into: s.projected)
-        sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
+        if let output = layer.packed?.attentionOutput {
+            var act = activations(cols: output.cols)
+            sl_quantize_act(pool.pool, s.attention, Int64(config.queryDim), Int64(tokens),
+                            output.wantsUnsignedActivations, &act, gemmLevel)
+            // The residual add is fused: the GEMM adds into the residual stream.
+            gemm(output, act, [(s.residual, config.hiddenSize, true)])
+        } else {
+            matmul(layer.attentionOutput, s.attention, tokens: tokens, into: s.projected)
+            sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
+        }
     }
 
     private func feedForward(layer: LlamaLayer, tokens: Int) {
         let config = model.configuration
         let s = scratch
-        layer.feedForwardNorm.withUnsafeBufferPointer {
-            sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+        let width = config.intermediateSize
+        if let gateUp = layer.packed?.gateUp {
+            let act = normQuantize(s.residual, weight: layer.feedForwardNorm, tokens: tokens, for: gateUp)
+            gemm(gateUp, act, [(s.gate, width, false), (s.up, width, false)])
+        } else {
+            layer.feedForwardNorm.withUnsafeBufferPointer {
+                sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+            }
+            matmul(layer.gate, s.normed, tokens: tokens, into: s.gate)
+            matmul(layer.up, s.normed, tokens: tokens, into: s.up)
         }
-        matmul(layer.gate, s.normed, tokens: tokens, into: s.gate)
-        matmul(layer.up, s.normed, tokens: tokens, into: s.up)
-        sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * config.intermediateSize))
-        matmul(layer.down, s.gate, tokens: tokens, into: s.projected)
-        sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
+        if let down = layer.packed?.down {
+            // SwiGLU and the down projection's quantization in one pass; the residual add in the GEMM.
+            var act = activations(cols: down.cols)
+            sl_swiglu_quantize(pool.pool, s.gate, s.up, Int64(width), Int64(tokens), down.wantsUnsignedActivations,
+                               &act, gemmLevel)
+            gemm(down, act, [(s.residual, config.hiddenSize, true)])
+        } else {
+            sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * width))
+            matmul(layer.down, s.gate, tokens: tokens, into: s.projected)
+            sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
+        }
+    }
+
+    /// The packed-activation scratch laid out for inputs of `cols`.
+    private func activations(cols: Int) -> sl_qact {
+        var act = sl_qact()
+        sl_qact_init(&act, scratch.packedActivations, Int64(maxBatchTokens), Int64(cols))
+        return act
+    }
+
+    /// RMSNorm of `tokens` rows of `input` into the `normed` scratch, quantized for `weight` in the same pass.
+    private func normQuantize(_ input: UnsafeMutablePointer<Float>, weight norm: [Float], tokens: Int,
+                              for linear: PackedLinear) -> sl_qact {
+        var act = activations(cols: linear.cols)
+        norm.withUnsafeBufferPointer {
+            sl_rmsnorm_quantize(pool.pool, input, $0.baseAddress, model.configuration.rmsNormEps, scratch.normed,
+                                Int64(tokens), linear.wantsUnsignedActivations, &act, gemmLevel)
+        }
+        return act
+    }
+
+    /// Runs a packed GEMM; each destination takes the next of `linear.rowRanges` as (buffer, row stride, add into it).
+    private func gemm(_ linear: PackedLinear, _ act: sl_qact,
+                      _ destinations: [(UnsafeMutablePointer<Float>, Int, Bool)]) {
+        withUnsafeTemporaryAllocation(of: sl_gemm_output.self, capacity: destinations.count) { outputs in
+            for (index, destination) in destinations.enumerated() {
+                let range = linear.rowRanges[index]
+                outputs[index] = sl_gemm_output(y: destination.0, ldy: Int64(destination.1), row_begin: Int64(range.lowerBound),
+                                                row_end: Int64(range.upperBound), accumulate: destination.2 ? 1 : 0)
+            }
+            var matrix = linear.matrix
+            var act = act
+            sl_gemm(pool.pool, &matrix, &act, outputs.baseAddress, Int32(destinations.count), gemmLevel)
+        }
     }
 
     private func matmul(_ weight: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,

@@ -18,6 +18,11 @@ enum TestModel {
     static let model: LlamaModel = {
         do { return try LlamaModel(file: file) } catch { fatalError("cannot load \(path): \(error)") }
     }()
+
+    /// The same model without packed weights: every matrix runs on vec_dot, as on CPUs without AVX-512 VNNI.
+    static let unpackedModel: LlamaModel = {
+        do { return try LlamaModel(file: file, packWeights: false) } catch { fatalError("cannot load \(path): \(error)") }
+    }()
 }
 
 /// The teacher-forcing references written by scripts/make_fixtures.py from llama.cpp.

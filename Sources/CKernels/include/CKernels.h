@@ -3,3 +3,4 @@
 #include "sl_quants.h"
 #include "sl_ops.h"
 #include "sl_threadpool.h"
+#include "sl_gemm.h"

@@ -1,0 +1,88 @@
+// Batched GEMM over weights repacked once at load ("packed" matrices), with
+// activations quantized to 8 bits per step, as llama.cpp's repacked CPU path
+// (ggml-cpu/repack.cpp) and its AMX path do. The packed layout interleaves
+// 16 rows, so one 64-byte vector holds 4 consecutive quants of each of the 16
+// rows and a single VNNI instruction (vpdpbusd) advances 16 dot products;
+// one pass over a weight tile then serves up to 8 tokens from registers.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "sl_quants.h"
+#include "sl_threadpool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows per packed group: one int32 lane of a 512-bit register each.
+enum { SL_PACK_ROWS = 16 };
+
+/// A weight matrix in the packed layout: `groups` groups of 16 rows, each group holding its
+/// `cols / 32` blocks one after another, `block_stride` bytes each. Rows past `rows` are zero.
+typedef struct {
+    sl_type type;
+    int64_t rows, cols, groups;
+    size_t block_stride;
+    void *data;
+} sl_packed_matrix;
+
+/// 1 when `type` has a packed layout: Q4_0, Q4_1 and Q8_0.
+int sl_packed_supports(sl_type type);
+/// The fastest level the packed GEMM has on this CPU: SL_LEVEL_AVX512 (it needs VNNI), or
+/// SL_LEVEL_SCALAR, which is the reference and too slow to serve with.
+sl_level sl_packed_best_level(void);
+/// Bytes of a packed matrix of `rows` x `cols` (`cols` a multiple of 32), or 0 when unsupported.
+size_t sl_packed_size(sl_type type, int64_t rows, int64_t cols);
+/// Describes `data` (sl_packed_size bytes, 64-byte aligned) as a packed matrix and zero-fills it.
+void sl_packed_init(sl_packed_matrix *m, sl_type type, int64_t rows, int64_t cols, void *data);
+/// Packs `rows` GGUF rows of `src` (the matrix's type) into rows first_row... of `m`;
+/// `first_row` must be a multiple of 16, so several tensors can share one matrix (fused QKV).
+void sl_pack_rows(sl_packed_matrix *m, int64_t first_row, const void *src, int64_t rows);
+
+/// Activations quantized for the packed GEMM, one row per token: the quants as Q8_1 makes them
+/// (d = absmax / 127, round half to even) and, per 32-element block, the scale d, s = d * sum(q)
+/// (both rounded through f16 as in Q8_1) and c = -8 * sum(q) (Q4_0's offset, exact in int32).
+/// With `unsigned_q` the quants are stored plus 128 (Q8_0 weights take them as vpdpbusd's u8 side).
+typedef struct {
+    int8_t *q;    // [tokens, cols]
+    float *d, *s; // [tokens, cols / 32]
+    int32_t *c;   // [tokens, cols / 32]
+    int64_t tokens, cols, max_tokens;
+    int unsigned_q;
+} sl_qact;
+
+/// Bytes of activation scratch for `max_tokens` rows of `cols`.
+size_t sl_qact_size(int64_t max_tokens, int64_t cols);
+/// Lays `a` out over `buffer` (sl_qact_size bytes, 64-byte aligned).
+void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols);
+/// 1 when a matrix of `type` takes its activations with unsigned quants.
+int sl_packed_wants_unsigned(sl_type type);
+
+/// Quantizes `tokens` rows of x (row stride `ldx`) into `a`, split over the pool's threads.
+void sl_quantize_act(sl_threadpool *pool, const float *x, int64_t ldx, int64_t tokens, int unsigned_q,
+                     sl_qact *a, sl_level level);
+/// RMSNorm (as sl_rmsnorm) of `tokens` rows of x [tokens, cols] into `normed` [tokens, cols], then
+/// quantizes each row into `a` while it is in cache: one pass and one barrier.
+void sl_rmsnorm_quantize(sl_threadpool *pool, const float *x, const float *weight, float eps, float *normed,
+                         int64_t tokens, int unsigned_q, sl_qact *a, sl_level level);
+/// gate[t] = silu(gate[t]) * up[t] (as sl_swiglu) for `tokens` rows of `cols` with row stride `ld`,
+/// then quantizes each row into `a`.
+void sl_swiglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64_t ld, int64_t tokens,
+                        int unsigned_q, sl_qact *a, sl_level level);
+
+/// Where rows [row_begin, row_end) of a GEMM go: y[t * ldy + (r - row_begin)]. `row_begin` must be
+/// a multiple of 16. With `accumulate` the result is added to y (a fused residual add).
+typedef struct {
+    float *y;
+    int64_t ldy, row_begin, row_end;
+    int accumulate;
+} sl_gemm_output;
+
+/// y = W · x for every token of `a`, rows split over the pool's threads by groups of 16.
+/// `outputs` must cover rows [0, m->rows) in order.
+void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, const sl_gemm_output *outputs,
+             int num_outputs, sl_level level);
+
+#ifdef __cplusplus
+}
+#endif

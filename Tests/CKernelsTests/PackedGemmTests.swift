@@ -1,0 +1,264 @@
+import CKernels
+import Foundation
+import Testing
+
+/// A packed matrix over Swift-owned memory, built from GGUF-layout rows.
+private final class PackedFixture {
+    var matrix = sl_packed_matrix()
+    let buffer: UnsafeMutableRawPointer
+
+    /// Packs `parts` (GGUF rows of `type`, `cols` wide) one after another, as PackedLinear does.
+    init(_ format: QuantFormat, cols: Int, parts: [(rows: Int, bytes: [UInt8])]) {
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        let size = sl_packed_size(format.type, Int64(rows), Int64(cols))
+        buffer = .allocate(byteCount: size, alignment: 64)
+        sl_packed_init(&matrix, format.type, Int64(rows), Int64(cols), buffer)
+        var next: Int64 = 0
+        for part in parts {
+            part.bytes.withUnsafeBytes { sl_pack_rows(&matrix, next, $0.baseAddress, Int64(part.rows)) }
+            next += Int64(part.rows)
+        }
+    }
+
+    deinit { buffer.deallocate() }
+}
+
+/// Quantized activations over Swift-owned memory.
+private final class ActivationFixture {
+    var act = sl_qact()
+    let buffer: UnsafeMutableRawPointer
+
+    init(tokens: Int, cols: Int) {
+        buffer = .allocate(byteCount: sl_qact_size(Int64(tokens), Int64(cols)), alignment: 64)
+        sl_qact_init(&act, buffer, Int64(tokens), Int64(cols))
+    }
+
+    deinit { buffer.deallocate() }
+
+    func quantize(_ x: [Float], tokens: Int, unsigned: Bool, level: sl_level, pool: OpaquePointer) {
+        x.withUnsafeBufferPointer {
+            sl_quantize_act(pool, $0.baseAddress, act.cols, Int64(tokens), unsigned ? 1 : 0, &act, level)
+        }
+    }
+
+    var quants: [Int8] { Array(UnsafeBufferPointer(start: act.q, count: Int(act.tokens * act.cols))) }
+    var blockValues: (d: [Float], s: [Float], c: [Int32]) {
+        let n = Int(act.tokens * act.cols / 32)
+        return (Array(UnsafeBufferPointer(start: act.d, count: n)), Array(UnsafeBufferPointer(start: act.s, count: n)),
+                Array(UnsafeBufferPointer(start: act.c, count: n)))
+    }
+}
+
+private let q8_1Reference = sl_get_from_float_impl(SL_TYPE_Q8_1, SL_LEVEL_SCALAR)!
+private let packedFormats = [SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q8_0].map(QuantFormat.init)
+private var fastLevelAvailable: Bool { sl_packed_best_level() == SL_LEVEL_AVX512 }
+
+@Suite("Packed GEMM: repacked weights, 8-bit activations, VNNI against the scalar reference")
+struct PackedGemmTests {
+    let pool = sl_threadpool_create(2)!
+
+    /// y[t, r] = Σ_k W[r, k] * x[t, k] with W read through the type's own dequantizer and x through
+    /// the Q8_1 quantizer, in Double: what every version must approximate.
+    static func expected(_ format: QuantFormat, weights: [UInt8], rows: Int, cols: Int, x: [Float], tokens: Int) -> [Double] {
+        let w = dequantize(format, weights, count: rows * cols)
+        let q8 = QuantFormat(type: SL_TYPE_Q8_1)
+        let blocks = (0..<tokens).map { t in quantize(q8_1Reference, q8, Array(x[(t * cols)..<((t + 1) * cols)])) }
+        let xs = blocks.flatMap { dequantize(q8, $0, count: cols) }
+        var y = [Double](repeating: 0, count: tokens * rows)
+        for t in 0..<tokens {
+            for r in 0..<rows {
+                var sum = 0.0
+                for k in 0..<cols { sum += Double(w[r * cols + k]) * Double(xs[t * cols + k]) }
+                if format.type == SL_TYPE_Q4_1 {
+                    // Q4_1's offset term uses Q8_1's s = d * sum(q) as rounded to f16, not the exact sum.
+                    for b in 0..<(cols / 32) {
+                        let m = Double(halfValue(weights.u16((r * cols / 32 + b) * 20 + 2)))
+                        let exactS = (0..<32).reduce(0.0) { $0 + Double(xs[t * cols + b * 32 + $1]) }
+                        sum += m * (Double(halfValue(blocks[t].u16(b * 36 + 2))) - exactS)
+                    }
+                }
+                y[t * rows + r] = sum
+            }
+        }
+        return y
+    }
+
+    /// Runs the GEMM of `fixture` over `x` at `level` into one output of `rows` columns.
+    fileprivate func run(_ fixture: PackedFixture, _ format: QuantFormat, x: [Float], tokens: Int, level: sl_level,
+             initial: [Float]? = nil) -> [Float] {
+        let rows = Int(fixture.matrix.rows), cols = Int(fixture.matrix.cols)
+        let act = ActivationFixture(tokens: tokens, cols: cols)
+        act.quantize(x, tokens: tokens, unsigned: sl_packed_wants_unsigned(format.type) != 0, level: level, pool: pool)
+        var y = initial ?? [Float](repeating: .nan, count: tokens * rows)
+        y.withUnsafeMutableBufferPointer { out in
+            var output = sl_gemm_output(y: out.baseAddress, ldy: Int64(rows), row_begin: 0, row_end: Int64(rows),
+                                        accumulate: initial == nil ? 0 : 1)
+            sl_gemm(pool, &fixture.matrix, &act.act, &output, 1, level)
+        }
+        return y
+    }
+
+    @Test("the scalar reference computes W · x for every type, ragged row counts and token counts",
+          arguments: packedFormats)
+    func referenceMatchesDequantizedProduct(format: QuantFormat) {
+        var rng = SeededGenerator()
+        for (rows, cols, tokens) in [(16, 32, 1), (37, 96, 3), (5, 64, 9)] {
+            let weights = randomRow(format, blocks: rows * cols / 32, using: &rng)
+            let x = randomFloats(tokens * cols, in: -3...3, using: &rng)
+            let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+            let y = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+            let exact = Self.expected(format, weights: weights, rows: rows, cols: cols, x: x, tokens: tokens)
+            for i in exact.indices {
+                #expect(abs(Double(y[i]) - exact[i]) <= 1e-4 * (1 + abs(exact[i])),
+                        "\(format) \(rows)x\(cols) t=\(tokens) [\(i)]: \(y[i]) vs \(exact[i]) (seed \(rng.seed))")
+            }
+        }
+    }
+
+    @Test("the AVX-512 kernel equals the scalar reference bit for bit, for every tile size and tail",
+          .enabled(if: fastLevelAvailable), arguments: packedFormats)
+    func simdMatchesReference(format: QuantFormat) {
+        var rng = SeededGenerator()
+        for tokens in [1, 2, 3, 7, 8, 9, 16, 21] {
+            let rows = 40, cols = 160
+            let weights = randomRow(format, blocks: rows * cols / 32, using: &rng)
+            let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
+            let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+            let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+            let simd = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_AVX512)
+            #expect(simd == reference, "\(format) tokens \(tokens) (seed \(rng.seed))")
+        }
+    }
+
+    @Test("stacked parts land in their own outputs, and accumulate adds to what is there",
+          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    func fusedOutputsAndAccumulate(level: sl_level) throws {
+        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
+        var rng = SeededGenerator()
+        let format = QuantFormat(type: SL_TYPE_Q4_1)
+        let cols = 64, tokens = 5
+        let a = randomRow(format, blocks: 32 * cols / 32, using: &rng)
+        let b = randomRow(format, blocks: 16 * cols / 32, using: &rng)
+        let c = randomRow(format, blocks: 7 * cols / 32, using: &rng)
+        let x = randomFloats(tokens * cols, using: &rng)
+        let stacked = PackedFixture(format, cols: cols, parts: [(32, a), (16, b), (7, c)])
+        let whole = run(stacked, format, x: x, tokens: tokens, level: level)
+
+        let act = ActivationFixture(tokens: tokens, cols: cols)
+        act.quantize(x, tokens: tokens, unsigned: false, level: level, pool: pool)
+        var ya = [Float](repeating: .nan, count: tokens * 32)
+        var yb = [Float](repeating: 1, count: tokens * 20) // row stride 20, wider than the 16 rows written
+        var yc = [Float](repeating: .nan, count: tokens * 7)
+        ya.withUnsafeMutableBufferPointer { pa in
+            yb.withUnsafeMutableBufferPointer { pb in
+                yc.withUnsafeMutableBufferPointer { pc in
+                    var outputs = [
+                        sl_gemm_output(y: pa.baseAddress, ldy: 32, row_begin: 0, row_end: 32, accumulate: 0),
+                        sl_gemm_output(y: pb.baseAddress, ldy: 20, row_begin: 32, row_end: 48, accumulate: 1),
+                        sl_gemm_output(y: pc.baseAddress, ldy: 7, row_begin: 48, row_end: 55, accumulate: 0),
+                    ]
+                    sl_gemm(pool, &stacked.matrix, &act.act, &outputs, 3, level)
+                }
+            }
+        }
+        for t in 0..<tokens {
+            for r in 0..<32 { #expect(ya[t * 32 + r] == whole[t * 55 + r]) }
+            for r in 0..<16 { #expect(yb[t * 20 + r] == 1 + whole[t * 55 + 32 + r]) }
+            for r in 16..<20 { #expect(yb[t * 20 + r] == 1, "columns past the output's rows are untouched") }
+            for r in 0..<7 { #expect(yc[t * 7 + r] == whole[t * 55 + 48 + r]) }
+        }
+    }
+
+    @Test("activations quantize exactly as Q8_1 does, signed and offset by 128, at every level",
+          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    func activationQuantizer(level: sl_level) throws {
+        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
+        var rng = SeededGenerator()
+        let cols = 96, tokens = 3
+        var x = randomFloats(tokens * cols, in: -5...5, using: &rng)
+        for k in 32..<64 { x[k] = 0 }       // an all-zero block: scale 0, quants 0
+        x[70] = 1e-30                        // a tiny value beside normal ones
+        x[100] = 2.5; x[101] = -2.5          // halves land on exact .5 multiples of the scale
+        let q8 = QuantFormat(type: SL_TYPE_Q8_1)
+        for unsigned in [false, true] {
+            let act = ActivationFixture(tokens: tokens, cols: cols)
+            act.quantize(x, tokens: tokens, unsigned: unsigned, level: level, pool: pool)
+            let quants = act.quants
+            let (d, s, c) = act.blockValues
+            for t in 0..<tokens {
+                let blocks = quantize(q8_1Reference, q8, Array(x[(t * cols)..<((t + 1) * cols)]))
+                for b in 0..<(cols / 32) {
+                    let o = b * 36
+                    #expect(d[t * 3 + b] == halfValue(blocks.u16(o)))
+                    #expect(s[t * 3 + b] == halfValue(blocks.u16(o + 2)))
+                    var sum = 0
+                    for k in 0..<32 {
+                        let q = blocks.i8(o + 4 + k)
+                        sum += q
+                        let stored = Int(quants[t * cols + b * 32 + k])
+                        #expect(unsigned ? Int(UInt8(bitPattern: Int8(stored))) == q + 128 : stored == q)
+                    }
+                    #expect(Int(c[t * 3 + b]) == -8 * sum)
+                }
+            }
+        }
+    }
+
+    @Test("RMSNorm fused with quantization equals RMSNorm then quantization", arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    func rmsnormQuantize(level: sl_level) throws {
+        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
+        var rng = SeededGenerator()
+        let cols = 128, tokens = 5
+        let x = randomFloats(tokens * cols, in: -2...2, using: &rng)
+        let weight = randomFloats(cols, in: 0.5...1.5, using: &rng)
+        var normed = [Float](repeating: 0, count: tokens * cols)
+        normed.withUnsafeMutableBufferPointer { sl_rmsnorm(x, weight, $0.baseAddress, Int64(tokens), Int64(cols), 1e-5) }
+        let separate = ActivationFixture(tokens: tokens, cols: cols)
+        separate.quantize(normed, tokens: tokens, unsigned: true, level: level, pool: pool)
+        let fused = ActivationFixture(tokens: tokens, cols: cols)
+        var fusedNormed = [Float](repeating: .nan, count: tokens * cols)
+        fusedNormed.withUnsafeMutableBufferPointer {
+            sl_rmsnorm_quantize(pool, x, weight, 1e-5, $0.baseAddress, Int64(tokens), 1, &fused.act, level)
+        }
+        #expect(fusedNormed == normed)
+        #expect(fused.quants == separate.quants)
+        #expect(fused.blockValues.d == separate.blockValues.d)
+    }
+
+    @Test("SwiGLU fused with quantization stays within 4 ulp of silu(g) * u, extremes included",
+          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    func swigluQuantize(level: sl_level) throws {
+        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
+        var rng = SeededGenerator()
+        let cols = 96, tokens = 2
+        var gate = randomFloats(tokens * cols, in: -20...20, using: &rng)
+        let up = randomFloats(tokens * cols, in: -3...3, using: &rng)
+        for (i, v) in [Float(0), -0.0, 88, -88, 100, -100, 1e30, -1e30, 1e-30, .infinity, -.infinity].enumerated() {
+            gate[i] = v
+        }
+        let original = gate
+        let act = ActivationFixture(tokens: tokens, cols: cols)
+        gate.withUnsafeMutableBufferPointer {
+            sl_swiglu_quantize(pool, $0.baseAddress, up, Int64(cols), Int64(tokens), 0, &act.act, level)
+        }
+        for i in gate.indices {
+            let g = Double(original[i])
+            let exact = Float(g / (1 + Foundation.exp(-g)) * Double(up[i]))
+            if !exact.isFinite {
+                #expect(gate[i] == exact || gate[i].isNaN && exact.isNaN, "g=\(g): \(gate[i]) vs \(exact)")
+                continue
+            }
+            #expect(abs(gate[i] - exact) <= 4 * exact.ulp + Float.leastNormalMagnitude, "g=\(g) u=\(up[i]): \(gate[i]) vs \(exact)")
+        }
+    }
+
+    @Test("sizes: unsupported types and widths have no packed layout")
+    func unsupportedShapes() {
+        #expect(sl_packed_size(SL_TYPE_Q6_K, 16, 256) == 0)
+        #expect(sl_packed_size(SL_TYPE_F32, 16, 32) == 0)
+        #expect(sl_packed_size(SL_TYPE_Q4_0, 16, 48) == 0)
+        #expect(sl_packed_size(SL_TYPE_Q4_0, 0, 32) == 0)
+        #expect(sl_packed_size(SL_TYPE_Q4_1, 17, 64) == 2 * 2 * 320)
+        #expect(sl_packed_supports(SL_TYPE_Q8_0) == 1 && sl_packed_supports(SL_TYPE_Q5_0) == 0)
+    }
+}
