@@ -1,17 +1,63 @@
 // Paged attention: each token attends to positions 0..<context_len of its own
-// sequence, reading K/V rows through the sequence's block table (never
-// gathered into a contiguous copy). One task handles one (token, KV head) pair
-// and every query head grouped on that KV head (GQA), so each K/V row is
-// converted once per task. Two passes over the context: scores, then the
-// weighted sum of V, with the weights rounded to f16 as llama.cpp does.
+// sequence, reading K/V through the sequence's block table (never gathered
+// into a contiguous copy).
+//
+// K blocks are stored transposed, [kvHead, headDim, blockSize] (as vLLM's CPU
+// and GPU caches keep K in a position-minor layout), so 16 positions of one
+// dimension are one 32-byte load: q.k for 16 positions is headDim FMAs with q
+// broadcast, no horizontal sums. V blocks stay [blockSize, kvHead, headDim].
+//
+// One task is a run of consecutive tokens of one sequence (prefill) or a
+// single token (decode) on one KV head, with every query head grouped on that
+// KV head (GQA), so each K/V element is read once per task for all of them.
+// Two passes: scores, then the weighted sum of V, with Q and the softmax
+// weights rounded to f16 as llama.cpp's non-flash CPU path sees them.
 #include "sl_ops.h"
+#include "quants_types.h"
 
 #include <math.h>
 #include <string.h>
 
-enum { MAX_HEAD_DIM = 256, MAX_GROUP = 16 };
+enum { MAX_HEAD_DIM = 256, MAX_GROUP = 16, MAX_ROWS = SL_ATTENTION_MAX_ROWS };
 
-/// The vector primitives of the kernel, per level.
+static inline float round_to_f16(float x) { return sl_fp16_to_fp32(sl_fp32_to_fp16(x)); }
+
+int64_t sl_attention_scores_stride(int64_t max_context) { return (max_context + 15) & ~(int64_t)15; }
+
+static inline int64_t slot_of(const sl_attention_args *a, const int32_t *table, int64_t position) {
+    return (int64_t)table[position / a->block_size] * a->block_size + position % a->block_size;
+}
+
+/// Element d of K at `position`, through the transposed block layout.
+static inline uint16_t key_at(const sl_attention_args *a, const int32_t *table, int64_t position, int64_t kv_head,
+                              int64_t d) {
+    const int64_t block = table[position / a->block_size];
+    return a->k_cache[((block * a->num_kv_heads + kv_head) * a->head_dim + d) * a->block_size + position % a->block_size];
+}
+
+static inline const uint16_t *value_row(const sl_attention_args *a, const int32_t *table, int64_t position,
+                                        int64_t kv_head) {
+    return a->v_cache + (slot_of(a, table, position) * a->num_kv_heads + kv_head) * a->head_dim;
+}
+
+void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16_t *v_cache,
+                       const int64_t *slot_mapping, int64_t num_tokens, int64_t num_kv_heads, int64_t head_dim,
+                       int64_t block_size) {
+    const sl_type_traits *f16 = sl_get_type_traits(SL_TYPE_F16);
+    const int64_t kv_dim = num_kv_heads * head_dim;
+    for (int64_t t = 0; t < num_tokens; t++) {
+        const int64_t slot = slot_mapping[t];
+        if (slot < 0) continue;
+        const int64_t block = slot / block_size, offset = slot % block_size;
+        uint16_t *kb = k_cache + block * block_size * kv_dim + offset;
+        for (int64_t i = 0; i < kv_dim; i++) kb[i * block_size] = sl_fp32_to_fp16(k[t * kv_dim + i]);
+        f16->from_float(v + t * kv_dim, v_cache + slot * kv_dim, kv_dim);
+    }
+}
+
+// MARK: - Reference (and AVX2) kernel: one token and one KV head per task
+
+/// The vector primitives of the per-token kernel, per level.
 typedef struct {
     void (*f16_to_f32)(const uint16_t *x, float *y, int64_t n);
     float (*dot)(const float *x, const float *y, int64_t n);
@@ -67,63 +113,249 @@ static attention_vectors vectors_for(sl_level level) {
     return (attention_vectors){f16_to_f32_ref, dot_ref, axpy_ref};
 }
 
-static inline float round_to_f16(float x) { return sl_fp16_to_fp32(sl_fp32_to_fp16(x)); }
+static void attention_token(const sl_attention_args *a, const attention_vectors *v, int64_t t, int64_t g,
+                            float *scores, int64_t stride) {
+    const int64_t group = a->num_heads / a->num_kv_heads;
+    const int64_t hd = a->head_dim;
+    const int32_t *table = a->block_tables + (int64_t)a->token_seq[t] * a->max_blocks_per_seq;
+    const int64_t len = a->context_lens[t];
+    uint16_t raw[MAX_HEAD_DIM];
+    float row[MAX_HEAD_DIM];
+    float q[MAX_GROUP][MAX_HEAD_DIM];
+    float acc[MAX_GROUP][MAX_HEAD_DIM];
+    for (int64_t h = 0; h < group; h++) {
+        const float *qh = a->q + (t * a->num_heads + g * group + h) * hd;
+        for (int64_t d = 0; d < hd; d++) q[h][d] = round_to_f16(qh[d]);
+        memset(acc[h], 0, sizeof(float) * (size_t)hd);
+    }
+    // Pass 1: scaled scores q.k for every position.
+    for (int64_t j = 0; j < len; j++) {
+        for (int64_t d = 0; d < hd; d++) raw[d] = key_at(a, table, j, g, d);
+        v->f16_to_f32(raw, row, hd);
+        for (int64_t h = 0; h < group; h++) scores[h * stride + j] = v->dot(q[h], row, hd) * a->scale;
+    }
+    // Softmax per head; the weights are rounded to f16 like llama.cpp's KQV product sees them.
+    for (int64_t h = 0; h < group; h++) {
+        float *s = scores + h * stride;
+        float max = -INFINITY;
+        for (int64_t j = 0; j < len; j++) max = s[j] > max ? s[j] : max;
+        double sum = 0.0;
+        for (int64_t j = 0; j < len; j++) {
+            s[j] = expf(s[j] - max);
+            sum += s[j];
+        }
+        const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+        for (int64_t j = 0; j < len; j++) s[j] = round_to_f16(s[j] * inv);
+    }
+    // Pass 2: weighted sum of V.
+    for (int64_t j = 0; j < len; j++) {
+        v->f16_to_f32(value_row(a, table, j, g), row, hd);
+        for (int64_t h = 0; h < group; h++) v->axpy(scores[h * stride + j], row, acc[h], hd);
+    }
+    for (int64_t h = 0; h < group; h++) {
+        memcpy(a->out + (t * a->num_heads + g * group + h) * hd, acc[h], sizeof(float) * (size_t)hd);
+    }
+}
 
-static inline const uint16_t *cache_row(const sl_attention_args *a, const uint16_t *cache, const int32_t *table,
-                                        int64_t position, int64_t kv_head) {
-    const int64_t slot = (int64_t)table[position / a->block_size] * a->block_size + position % a->block_size;
-    return cache + (slot * a->num_kv_heads + kv_head) * a->head_dim;
+// MARK: - AVX-512 kernel: a run of tokens of one sequence per task
+
+#if defined(__x86_64__)
+#define SL_AVX512_ATTN __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/// e^x for the softmax: as gemm_avx512.c's, x = n ln2 + r, a degree-7 series for e^r, scaled by 2^n.
+ALWAYS_INLINE SL_AVX512_ATTN __m512 exp512(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+ALWAYS_INLINE SL_AVX512_ATTN __m512 round_f16_512(__m512 x) {
+    return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+}
+
+/// Scores of `NR` rows (q rows r0...) for the 16 positions pos0... whose transposed K starts at `kt`.
+ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64_t q_stride, const uint16_t *kt,
+                                             int64_t block_size, int64_t hd, float scale, int64_t pos0,
+                                             const int32_t *row_len, float *scores, int64_t stride) {
+    __m512 acc[8];
+    for (int r = 0; r < NR; r++) acc[r] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < hd; d++) {
+        const __m512 k = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kt + d * block_size)));
+        for (int r = 0; r < NR; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(q[r * q_stride + d]), k, acc[r]);
+    }
+    const __m512i lanes = _mm512_add_epi32(_mm512_set1_epi32((int)pos0),
+                                           _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    for (int r = 0; r < NR; r++) {
+        // Positions at or past the row's context are masked out (causal attention within the run).
+        const __mmask16 visible = _mm512_cmplt_epi32_mask(lanes, _mm512_set1_epi32(row_len[r]));
+        const __m512 s = _mm512_mask_blend_ps(visible, _mm512_set1_ps(-INFINITY), _mm512_mul_ps(acc[r], _mm512_set1_ps(scale)));
+        _mm512_storeu_ps(scores + r * stride + pos0, s);
+    }
+}
+
+/// out rows += Σ_j p[r][j] V[j] for `NR` rows and head dims of `D16` vectors, over positions 0..<len.
+ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int NR, const int D16, const sl_attention_args *a,
+                                               const int32_t *table, int64_t g, int64_t len, const float *p,
+                                               int64_t stride, float *const *out) {
+    __m512 acc[4][8];
+    for (int r = 0; r < NR; r++)
+        for (int c = 0; c < D16; c++) acc[r][c] = _mm512_setzero_ps();
+    for (int64_t j = 0; j < len; j++) {
+        const uint16_t *vr = value_row(a, table, j, g);
+        __m512 v[8];
+        for (int c = 0; c < D16; c++) v[c] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vr + 16 * c)));
+        for (int r = 0; r < NR; r++) {
+            const __m512 w = _mm512_set1_ps(p[r * stride + j]);
+            for (int c = 0; c < D16; c++) acc[r][c] = _mm512_fmadd_ps(w, v[c], acc[r][c]);
+        }
+    }
+    for (int r = 0; r < NR; r++)
+        for (int c = 0; c < D16; c++) _mm512_storeu_ps(out[r] + 16 * c, acc[r][c]);
+}
+
+#define ROW_CASES(N, CALL)                                                                                       \
+    switch (N) {                                                                                                 \
+    case 1: CALL(1); break;                                                                                      \
+    case 2: CALL(2); break;                                                                                      \
+    case 3: CALL(3); break;                                                                                      \
+    case 4: CALL(4); break;                                                                                      \
+    case 5: CALL(5); break;                                                                                      \
+    case 6: CALL(6); break;                                                                                      \
+    case 7: CALL(7); break;                                                                                      \
+    default: CALL(8); break;                                                                                     \
+    }
+
+/// Tokens t0..<t0+nt (one sequence) on KV head g. Needs head_dim 64 or 128 and block_size a multiple of 16.
+static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int64_t t0, int64_t nt, int64_t g,
+                                               float *scores, int64_t stride) {
+    const int64_t group = a->num_heads / a->num_kv_heads;
+    const int64_t hd = a->head_dim;
+    const int64_t rows = nt * group;
+    const int32_t *table = a->block_tables + (int64_t)a->token_seq[t0] * a->max_blocks_per_seq;
+    float q[MAX_ROWS * MAX_HEAD_DIM] __attribute__((aligned(64)));
+    int32_t row_len[MAX_ROWS];
+    float *out[MAX_ROWS];
+    int64_t len = 0;
+    for (int64_t i = 0; i < nt; i++) {
+        const int64_t t = t0 + i;
+        len = a->context_lens[t] > len ? a->context_lens[t] : len;
+        for (int64_t h = 0; h < group; h++) {
+            const int64_t r = i * group + h;
+            const float *qh = a->q + (t * a->num_heads + g * group + h) * hd;
+            for (int64_t d = 0; d < hd; d += 16) _mm512_storeu_ps(q + r * hd + d, round_f16_512(_mm512_loadu_ps(qh + d)));
+            row_len[r] = a->context_lens[t];
+            out[r] = a->out + (t * a->num_heads + g * group + h) * hd;
+        }
+    }
+    // Pass 1: scores, 16 positions at a time, up to 8 rows per pass over K.
+    for (int64_t pos0 = 0; pos0 < len; pos0 += 16) {
+        const int64_t block = table[pos0 / a->block_size];
+        const uint16_t *kt = a->k_cache + (block * a->num_kv_heads + g) * hd * a->block_size + pos0 % a->block_size;
+        for (int64_t r0 = 0; r0 < rows; r0 += 8) {
+#define SCORE(N) score_rows(N, q + r0 * hd, hd, kt, a->block_size, hd, a->scale, pos0, row_len + r0, scores + r0 * stride, stride)
+            ROW_CASES(rows - r0, SCORE)
+#undef SCORE
+        }
+    }
+    // Softmax per row over the whole (16-padded) run; masked positions are -inf and weigh 0.
+    const int64_t padded = (len + 15) & ~(int64_t)15;
+    for (int64_t r = 0; r < rows; r++) {
+        float *s = scores + r * stride;
+        __m512 vmax = _mm512_set1_ps(-INFINITY);
+        for (int64_t j = 0; j < padded; j += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(s + j));
+        const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+        __m512 vsum = _mm512_setzero_ps();
+        for (int64_t j = 0; j < padded; j += 16) {
+            const __m512 x = _mm512_loadu_ps(s + j);
+            const __mmask16 live = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ);
+            const __m512 e = _mm512_maskz_mov_ps(live, exp512(_mm512_sub_ps(x, max)));
+            _mm512_storeu_ps(s + j, e);
+            vsum = _mm512_add_ps(vsum, e);
+        }
+        const float sum = _mm512_reduce_add_ps(vsum);
+        const __m512 inv = _mm512_set1_ps(sum > 0 ? 1.0f / sum : 0.0f);
+        for (int64_t j = 0; j < padded; j += 16) _mm512_storeu_ps(s + j, round_f16_512(_mm512_mul_ps(_mm512_loadu_ps(s + j), inv)));
+    }
+    // Pass 2: weighted sums of V, 4 rows per pass over V (64 dims) or 2 (128 dims).
+    const int per_pass = hd == 64 ? 4 : 2;
+    for (int64_t r0 = 0; r0 < rows; r0 += per_pass) {
+        const int64_t nr = rows - r0 < per_pass ? rows - r0 : per_pass;
+        int64_t run_len = 0;
+        for (int64_t r = r0; r < r0 + nr; r++) run_len = row_len[r] > run_len ? row_len[r] : run_len;
+        const float *p = scores + r0 * stride;
+        if (hd == 64) {
+            switch (nr) {
+            case 1: weigh_values(1, 4, a, table, g, run_len, p, stride, out + r0); break;
+            case 2: weigh_values(2, 4, a, table, g, run_len, p, stride, out + r0); break;
+            case 3: weigh_values(3, 4, a, table, g, run_len, p, stride, out + r0); break;
+            default: weigh_values(4, 4, a, table, g, run_len, p, stride, out + r0); break;
+            }
+        } else {
+            if (nr == 1) weigh_values(1, 8, a, table, g, run_len, p, stride, out + r0);
+            else weigh_values(2, 8, a, table, g, run_len, p, stride, out + r0);
+        }
+    }
+}
+#endif
+
+// MARK: - Task split
+
+/// Tokens per task: a run of one sequence, as long as its rows fit MAX_ROWS.
+static int64_t run_tokens(const sl_attention_args *a) {
+    const int64_t group = a->num_heads / a->num_kv_heads;
+    const int64_t n = MAX_ROWS / group;
+    return n < 8 ? (n < 1 ? 1 : n) : 8;
+}
+
+static int fast_path(const sl_attention_args *a) {
+#if defined(__x86_64__)
+    const int needed = sl_level_features(SL_LEVEL_AVX512) | SL_CPU_AVX512F;
+    return a->level >= SL_LEVEL_AVX512 && (sl_enabled_features() & needed) == needed &&
+           (a->head_dim == 64 || a->head_dim == 128) && a->block_size % 16 == 0;
+#else
+    (void)a;
+    return 0;
+#endif
 }
 
 static void attention_task(void *arg, int ith, int nth) {
     const sl_attention_args *a = arg;
-    const int64_t group = a->num_heads / a->num_kv_heads;
-    const int64_t hd = a->head_dim;
+    const int64_t stride = sl_attention_scores_stride(a->max_context);
+    float *scores = a->scratch + (int64_t)ith * MAX_ROWS * stride;
+    const int64_t chunk = run_tokens(a);
+    const int64_t chunks = (a->num_tokens + chunk - 1) / chunk;
+    const int fast = fast_path(a);
     const attention_vectors v = vectors_for(a->level);
-    const int64_t num_tasks = a->num_tokens * a->num_kv_heads;
-    float *scores = a->scratch + (int64_t)ith * group * a->max_context; // [group, maxContext]
-
-    float row[MAX_HEAD_DIM];
-    float q[MAX_GROUP][MAX_HEAD_DIM];
-    float acc[MAX_GROUP][MAX_HEAD_DIM];
-
-    for (int64_t task = ith; task < num_tasks; task += nth) {
-        const int64_t t = task / a->num_kv_heads;
-        const int64_t g = task % a->num_kv_heads;
-        const int32_t *table = a->block_tables + (int64_t)a->token_seq[t] * a->max_blocks_per_seq;
-        const int64_t len = a->context_lens[t];
-        for (int64_t h = 0; h < group; h++) {
-            const float *qh = a->q + (t * a->num_heads + g * group + h) * hd;
-            for (int64_t d = 0; d < hd; d++) q[h][d] = round_to_f16(qh[d]);
-            memset(acc[h], 0, sizeof(float) * (size_t)hd);
-        }
-        // Pass 1: scaled scores q.k for every position.
-        for (int64_t j = 0; j < len; j++) {
-            v.f16_to_f32(cache_row(a, a->k_cache, table, j, g), row, hd);
-            for (int64_t h = 0; h < group; h++) scores[h * a->max_context + j] = v.dot(q[h], row, hd) * a->scale;
-        }
-        // Softmax per head; the weights are rounded to f16 like llama.cpp's KQV product sees them.
-        for (int64_t h = 0; h < group; h++) {
-            float *s = scores + h * a->max_context;
-            float max = -INFINITY;
-            for (int64_t j = 0; j < len; j++) max = s[j] > max ? s[j] : max;
-            double sum = 0.0;
-            for (int64_t j = 0; j < len; j++) {
-                s[j] = expf(s[j] - max);
-                sum += s[j];
+    for (int64_t task = ith; task < chunks * a->num_kv_heads; task += nth) {
+        const int64_t c = task / a->num_kv_heads, g = task % a->num_kv_heads;
+        const int64_t end = (c + 1) * chunk < a->num_tokens ? (c + 1) * chunk : a->num_tokens;
+        for (int64_t t0 = c * chunk; t0 < end;) {
+            int64_t t1 = t0 + 1;
+            while (t1 < end && a->token_seq[t1] == a->token_seq[t0]) t1++;
+#if defined(__x86_64__)
+            if (fast) {
+                attention_run_avx512(a, t0, t1 - t0, g, scores, stride);
+                t0 = t1;
+                continue;
             }
-            const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-            for (int64_t j = 0; j < len; j++) s[j] = round_to_f16(s[j] * inv);
-        }
-        // Pass 2: weighted sum of V.
-        for (int64_t j = 0; j < len; j++) {
-            v.f16_to_f32(cache_row(a, a->v_cache, table, j, g), row, hd);
-            for (int64_t h = 0; h < group; h++) v.axpy(scores[h * a->max_context + j], row, acc[h], hd);
-        }
-        for (int64_t h = 0; h < group; h++) {
-            memcpy(a->out + (t * a->num_heads + g * group + h) * hd, acc[h], sizeof(float) * (size_t)hd);
+#endif
+            for (int64_t t = t0; t < t1; t++) attention_token(a, &v, t, g, scores, stride);
+            t0 = t1;
         }
     }
+    (void)fast;
 }
 
 void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args) {

@@ -68,14 +68,3 @@ int sl_get_rows(sl_type type, const void *table, int64_t num_rows, int64_t cols,
     }
     return 0;
 }
-
-void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16_t *v_cache,
-                       const int64_t *slot_mapping, int64_t num_tokens, int64_t kv_dim) {
-    const sl_type_traits *f16 = sl_get_type_traits(SL_TYPE_F16);
-    for (int64_t t = 0; t < num_tokens; t++) {
-        const int64_t slot = slot_mapping[t];
-        if (slot < 0) continue;
-        f16->from_float(k + t * kv_dim, k_cache + slot * kv_dim, kv_dim);
-        f16->from_float(v + t * kv_dim, v_cache + slot * kv_dim, kv_dim);
-    }
-}

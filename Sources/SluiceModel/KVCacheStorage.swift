@@ -1,4 +1,6 @@
-/// The physical KV-cache memory: for each layer, K and V as f16 `[numBlocks, blockSize, numKVHeads, headDim]`.
+/// The physical KV-cache memory: for each layer, K as f16 `[numBlocks, numKVHeads, headDim, blockSize]` (blocks
+/// transposed, so the attention kernel loads 16 positions of one dimension at once) and V as f16
+/// `[numBlocks, blockSize, numKVHeads, headDim]`.
 ///
 /// Block ids index this memory; block 0 is the null block and is never handed to a request
 /// (ARCHITECTURE.md, decision 3). Only the model runner touches the bytes.

@@ -35,7 +35,8 @@ public final class ModelRunner {
         kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize)
         pool = KernelThreadPool(threadCount: threadCount)
         scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows,
-                          attentionScores: pool.threadCount * model.configuration.queryGroupSize * self.maxModelLength)
+                          attentionScores: pool.threadCount * Int(SL_ATTENTION_MAX_ROWS)
+                              * Int(sl_attention_scores_stride(Int64(self.maxModelLength))))
     }
 
     public var threadCount: Int { pool.threadCount }
@@ -108,7 +109,8 @@ public final class ModelRunner {
         let keyCache = kvCache.keys(layer: index)
         let valueCache = kvCache.values(layer: index)
         batch.slotMapping.withUnsafeBufferPointer {
-            sl_kv_cache_write(s.key, s.value, keyCache, valueCache, $0.baseAddress, Int64(tokens), Int64(config.kvDim))
+            sl_kv_cache_write(s.key, s.value, keyCache, valueCache, $0.baseAddress, Int64(tokens),
+                              Int64(config.numKVHeads), Int64(config.headDim), Int64(kvCache.blockSize))
         }
         batch.blockTables.withUnsafeBufferPointer { tables in
             batch.sequenceIndices.withUnsafeBufferPointer { sequences in

@@ -6,33 +6,38 @@ import Testing
 struct PagedAttentionTests {
     /// One attention problem: `sequences` sequences whose K/V live in scattered blocks of a shared pool.
     struct Problem {
-        static let numHeads = 6, numKVHeads = 2, headDim = 40, blockSize = 4
+        static let numHeads = 6, numKVHeads = 2
         var numHeads: Int { Self.numHeads }
         var numKVHeads: Int { Self.numKVHeads }
-        var headDim: Int { Self.headDim }
-        var blockSize: Int { Self.blockSize }
+        let headDim: Int
+        let blockSize: Int
         let contextLengths: [Int32]
         let tokenSequence: [Int32]
         let blockTables: [Int32]
         let maxBlocks: Int
         let q: [Float]
+        /// K and V in the logical layout [slot, kvHead, headDim]; `run` stores K transposed per block as the cache does.
         let keys: [UInt16]
         let values: [UInt16]
 
-        init(rng: inout SeededGenerator) {
-            let sequenceLengths = [1, 7, 13]
-            maxBlocks = (sequenceLengths.max()! + Self.blockSize - 1) / Self.blockSize
-            let numBlocks = sequenceLengths.map { ($0 + Self.blockSize - 1) / Self.blockSize }.reduce(0, +) + 1
+        /// Sequences of several lengths, each contributing its last positions as query tokens (a prefill run of
+        /// 20 tokens for the longest, so runs span several tasks), with K/V in shuffled blocks of the pool.
+        init(headDim: Int = 40, blockSize: Int = 4, rng: inout SeededGenerator) {
+            self.headDim = headDim
+            self.blockSize = blockSize
+            let sequenceLengths = [1, 7, 13, 70]
+            let queries = [1, 3, 3, 20]
+            maxBlocks = (sequenceLengths.max()! + blockSize - 1) / blockSize
+            let numBlocks = sequenceLengths.map { ($0 + blockSize - 1) / blockSize }.reduce(0, +) + 1
             var ids = Array(1..<Int32(numBlocks))
             ids.shuffle(using: &rng)
             var tables: [Int32] = []
             var lengths: [Int32] = [], sequences: [Int32] = []
             for (index, length) in sequenceLengths.enumerated() {
-                let count = (length + Self.blockSize - 1) / Self.blockSize
+                let count = (length + blockSize - 1) / blockSize
                 tables += ids.prefix(count) + [Int32](repeating: 0, count: maxBlocks - count)
                 ids.removeFirst(count)
-                // Each sequence contributes its last three positions (fewer when shorter) as query tokens.
-                for position in max(0, length - 3)..<length {
+                for position in max(0, length - queries[index])..<length {
                     lengths.append(Int32(position + 1))
                     sequences.append(Int32(index))
                 }
@@ -40,20 +45,33 @@ struct PagedAttentionTests {
             blockTables = tables
             contextLengths = lengths
             tokenSequence = sequences
-            q = randomFloats(lengths.count * Self.numHeads * Self.headDim, in: -2...2, using: &rng)
-            let slots = numBlocks * Self.blockSize * Self.numKVHeads * Self.headDim
+            q = randomFloats(lengths.count * Self.numHeads * headDim, in: -2...2, using: &rng)
+            let slots = numBlocks * blockSize * Self.numKVHeads * headDim
             keys = randomFloats(slots, in: -2...2, using: &rng).map { sl_fp32_to_fp16($0) }
             values = randomFloats(slots, in: -2...2, using: &rng).map { sl_fp32_to_fp16($0) }
+        }
+
+        /// K in the cache's layout: each block transposed to [kvHead, headDim, blockSize].
+        var transposedKeys: [UInt16] {
+            var out = keys
+            let kvDim = numKVHeads * headDim
+            for slot in 0..<(keys.count / kvDim) {
+                let block = slot / blockSize, offset = slot % blockSize
+                for i in 0..<kvDim { out[(block * kvDim + i) * blockSize + offset] = keys[slot * kvDim + i] }
+            }
+            return out
         }
 
         func run(level: sl_level) -> [Float] {
             var out = [Float](repeating: .nan, count: q.count)
             let maxContext = Int(contextLengths.max()!)
-            var scratch = [Float](repeating: 0, count: 2 * (numHeads / numKVHeads) * maxContext)
+            let stride = Int(sl_attention_scores_stride(Int64(maxContext)))
+            var scratch = [Float](repeating: 0, count: 2 * Int(SL_ATTENTION_MAX_ROWS) * stride)
             let pool = sl_threadpool_create(2)
             defer { sl_threadpool_free(pool) }
+            let cacheKeys = transposedKeys
             q.withUnsafeBufferPointer { q in
-                keys.withUnsafeBufferPointer { k in
+                cacheKeys.withUnsafeBufferPointer { k in
                     values.withUnsafeBufferPointer { v in
                         blockTables.withUnsafeBufferPointer { tables in
                             tokenSequence.withUnsafeBufferPointer { sequences in
@@ -112,25 +130,51 @@ struct PagedAttentionTests {
         }
     }
 
-    @Test("the reference kernel equals textbook attention over the gathered blocks, within f16 rounding")
-    func referenceMatchesTextbook() {
+    @Test("the reference kernel equals textbook attention over the gathered blocks, within f16 rounding",
+          arguments: [(40, 4), (64, 16)])
+    func referenceMatchesTextbook(headDim: Int, blockSize: Int) {
         var rng = SeededGenerator()
-        let problem = Problem(rng: &rng)
+        let problem = Problem(headDim: headDim, blockSize: blockSize, rng: &rng)
         let ours = problem.run(level: SL_LEVEL_SCALAR)
         let expected = problem.naive()
         let worst = zip(ours, expected).map { abs($0 - $1) }.max()!
         #expect(worst < 5e-3, "largest difference \(worst), seed \(rng.seed)")
     }
 
-    @Test("every SIMD level equals the scalar reference on fresh random data")
-    func simdMatchesReference() {
+    /// Head dims 64 and 128 with 16-slot blocks take the AVX-512 run kernel; 40 and 4-slot blocks the per-token one.
+    @Test("every SIMD level equals the scalar reference on fresh random data",
+          arguments: [(40, 4), (64, 16), (128, 32), (64, 4)])
+    func simdMatchesReference(headDim: Int, blockSize: Int) {
         var rng = SeededGenerator()
-        let problem = Problem(rng: &rng)
+        let problem = Problem(headDim: headDim, blockSize: blockSize, rng: &rng)
         let reference = problem.run(level: SL_LEVEL_SCALAR)
         for level in [SL_LEVEL_AVX2, SL_LEVEL_AVX512] {
             let simd = problem.run(level: level)
             let worst = zip(simd, reference).map { abs($0 - $1) }.max()!
             #expect(worst < 1e-4, "level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
         }
+    }
+
+    @Test("the cache write stores K transposed per block and V by slot; a negative slot writes nothing")
+    func cacheWriteLayout() {
+        let kvHeads = 2, headDim = 3, blockSize = 4, numBlocks = 3
+        let kvDim = kvHeads * headDim
+        let k = (0..<(2 * kvDim)).map { Float($0) + 0.5 }
+        let v = k.map { -$0 }
+        var kCache = [UInt16](repeating: 0xFFFF, count: numBlocks * blockSize * kvDim)
+        var vCache = kCache
+        let slots: [Int64] = [6, -1]
+        kCache.withUnsafeMutableBufferPointer { kc in
+            vCache.withUnsafeMutableBufferPointer { vc in
+                sl_kv_cache_write(k, v, kc.baseAddress, vc.baseAddress, slots, 2, Int64(kvHeads), Int64(headDim), Int64(blockSize))
+            }
+        }
+        // Slot 6 is block 1, offset 2: K element i of the token sits at ((1 * kvDim + i) * blockSize + 2).
+        for i in 0..<kvDim {
+            #expect(sl_fp16_to_fp32(kCache[(kvDim + i) * blockSize + 2]) == k[i])
+            #expect(sl_fp16_to_fp32(vCache[6 * kvDim + i]) == v[i])
+        }
+        #expect(kCache.filter { $0 != 0xFFFF }.count == kvDim)
+        #expect(vCache.filter { $0 != 0xFFFF }.count == kvDim)
     }
 }

@@ -39,28 +39,35 @@ size_t sl_matmul_scratch_size(sl_type weight_type, int64_t cols, int64_t num_tok
 void sl_matmul(sl_threadpool *pool, sl_type weight_type, const void *weight, int64_t rows, int64_t cols,
                const float *x, int64_t num_tokens, float *y, void *scratch);
 
-/// Writes k, v [numTokens, kvDim] (f32) into the paged caches [numSlots, kvDim] (f16) at slot_mapping[t].
+/// Writes k, v [numTokens, numKVHeads * headDim] (f32) into the paged caches (f16) at slot_mapping[t]:
+/// K blocks transposed, [numBlocks, numKVHeads, headDim, blockSize]; V as [numBlocks * blockSize, numKVHeads, headDim].
 /// A negative slot skips the token.
 void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16_t *v_cache,
-                       const int64_t *slot_mapping, int64_t num_tokens, int64_t kv_dim);
+                       const int64_t *slot_mapping, int64_t num_tokens, int64_t num_kv_heads, int64_t head_dim,
+                       int64_t block_size);
+
+/// Query rows (tokens x heads of one KV head) one attention task holds; the scores scratch has this many rows per thread.
+enum { SL_ATTENTION_MAX_ROWS = 32 };
+/// Floats per scores row for contexts up to `max_context` (padded to 16).
+int64_t sl_attention_scores_stride(int64_t max_context);
 
 /// Describes one paged-attention call; block tables are [numSeqs, maxBlocksPerSeq] block ids.
 typedef struct {
     const float *q;             // [numTokens, numHeads, headDim]
-    const uint16_t *k_cache;    // [numBlocks, blockSize, numKVHeads, headDim] f16
-    const uint16_t *v_cache;    // same shape as k_cache
+    const uint16_t *k_cache;    // [numBlocks, numKVHeads, headDim, blockSize] f16 (transposed blocks)
+    const uint16_t *v_cache;    // [numBlocks, blockSize, numKVHeads, headDim] f16
     const int32_t *block_tables;
     const int32_t *token_seq;   // [numTokens] which row of block_tables each token uses
     const int32_t *context_lens;// [numTokens] positions 0..<len of its sequence are attended (causal)
     float *out;                 // [numTokens, numHeads, headDim]
-    float *scratch;             // [numThreads, numHeads / numKVHeads, maxContext] attention scores
+    float *scratch;             // [numThreads, SL_ATTENTION_MAX_ROWS, sl_attention_scores_stride(maxContext)] scores
     int64_t max_context;        // the longest context_lens entry the scratch can hold
     sl_level level;             // kernel level: SL_LEVEL_SCALAR is the reference; higher levels fall back if absent
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
     float scale;
 } sl_attention_args;
-/// Causal attention that reads K/V through block tables; heads that share a KV head are computed together
-/// so each K/V row is read once per token. Rounds Q and the softmax weights to f16 as llama.cpp's CPU path
+/// Causal attention that reads K/V through block tables; heads that share a KV head, and consecutive tokens
+/// of one sequence, are computed together so each K/V element is read once per run of tokens. Rounds Q and the softmax weights to f16 as llama.cpp's CPU path
 /// does (its KQ and KQV products run in f16), which keeps our logits within its rounding noise.
 void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args);
 
