@@ -16,6 +16,7 @@
 #include "quants_types.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 enum { MAX_HEAD_DIM = 256, MAX_GROUP = 16, MAX_ROWS = SL_ATTENTION_MAX_ROWS };
@@ -330,15 +331,25 @@ static int fast_path(const sl_attention_args *a) {
 #endif
 }
 
+typedef struct {
+    const sl_attention_args *args;
+    _Atomic int64_t next;
+} attention_ctx;
+
 static void attention_task(void *arg, int ith, int nth) {
-    const sl_attention_args *a = arg;
+    attention_ctx *ctx = arg;
+    const sl_attention_args *a = ctx->args;
     const int64_t stride = sl_attention_scores_stride(a->max_context);
     float *scores = a->scratch + (int64_t)ith * MAX_ROWS * stride;
     const int64_t chunk = run_tokens(a);
     const int64_t chunks = (a->num_tokens + chunk - 1) / chunk;
     const int fast = fast_path(a);
     const attention_vectors v = vectors_for(a->level);
-    for (int64_t task = ith; task < chunks * a->num_kv_heads; task += nth) {
+    (void)nth;
+    // Tasks are taken from a shared counter, so a preempted thread delays only the task it holds.
+    for (;;) {
+        const int64_t task = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed);
+        if (task >= chunks * a->num_kv_heads) break;
         const int64_t c = task / a->num_kv_heads, g = task % a->num_kv_heads;
         const int64_t end = (c + 1) * chunk < a->num_tokens ? (c + 1) * chunk : a->num_tokens;
         for (int64_t t0 = c * chunk; t0 < end;) {
@@ -359,5 +370,7 @@ static void attention_task(void *arg, int ith, int nth) {
 }
 
 void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args) {
-    sl_threadpool_run(pool, attention_task, (void *)args);
+    attention_ctx ctx = {.args = args};
+    atomic_init(&ctx.next, 0);
+    sl_threadpool_run(pool, attention_task, &ctx);
 }

@@ -4,6 +4,7 @@
 #include "include/sl_ops.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 // MARK: - Layout
@@ -261,28 +262,41 @@ typedef struct {
     const sl_gemm_output *outputs;
     int num_outputs;
     sl_gemm_group_fn kernel;
+    int64_t chunk;       // groups taken at a time
+    _Atomic int64_t next; // the first group nobody has taken
 } gemm_ctx;
 
+/// Threads take chunks of groups from a shared counter rather than a fixed share, so a thread the OS
+/// preempts (the HTTP server shares these cores) delays only the chunk it holds, not a whole half.
 static void gemm_task(void *arg, int ith, int nth) {
+    (void)ith;
+    (void)nth;
     gemm_ctx *c = arg;
-    int64_t begin, end;
-    token_range(c->m->groups, ith, nth, &begin, &end);
     int o = 0;
-    for (int64_t g = begin; g < end; g++) {
-        const int64_t row = g * SL_PACK_ROWS;
-        while (o + 1 < c->num_outputs && row >= c->outputs[o].row_end) o++;
-        while (o > 0 && row < c->outputs[o].row_begin) o--;
-        const sl_gemm_output *out = &c->outputs[o];
-        if (row < out->row_begin || row >= out->row_end) continue; // rows nobody asked for
-        const int64_t left = out->row_end - row;
-        c->kernel(c->m, g, c->a, out->y + (row - out->row_begin), out->ldy,
-                  (int)(left < SL_PACK_ROWS ? left : SL_PACK_ROWS), out->accumulate);
+    for (;;) {
+        const int64_t begin = atomic_fetch_add_explicit(&c->next, c->chunk, memory_order_relaxed);
+        if (begin >= c->m->groups) break;
+        const int64_t end = begin + c->chunk < c->m->groups ? begin + c->chunk : c->m->groups;
+        for (int64_t g = begin; g < end; g++) {
+            const int64_t row = g * SL_PACK_ROWS;
+            while (o + 1 < c->num_outputs && row >= c->outputs[o].row_end) o++;
+            while (o > 0 && row < c->outputs[o].row_begin) o--;
+            const sl_gemm_output *out = &c->outputs[o];
+            if (row < out->row_begin || row >= out->row_end) continue; // rows nobody asked for
+            const int64_t left = out->row_end - row;
+            c->kernel(c->m, g, c->a, out->y + (row - out->row_begin), out->ldy,
+                      (int)(left < SL_PACK_ROWS ? left : SL_PACK_ROWS), out->accumulate);
+        }
     }
 }
 
 void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, const sl_gemm_output *outputs,
              int num_outputs, sl_level level) {
     gemm_ctx c = {.m = m, .a = a, .outputs = outputs, .num_outputs = num_outputs, .kernel = sl_gemm_group_ref};
+    // About 8 chunks per thread: few enough that the counter is cold, enough to even out a slow thread.
+    const int64_t per_thread = m->groups / (8 * (int64_t)sl_threadpool_size(pool));
+    c.chunk = per_thread < 1 ? 1 : per_thread;
+    atomic_init(&c.next, 0);
 #if defined(__x86_64__)
     if (level >= SL_LEVEL_AVX512 && sl_packed_best_level() == SL_LEVEL_AVX512) c.kernel = sl_gemm_group_avx512;
 #endif

@@ -58,22 +58,22 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
         } else {
             dw = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + PACK_Q4_QS)));
-            __m512i wv[8];
-            for (int p = 0; p < 4; p++) {
-                const __m512i packed = _mm512_loadu_si512(blk + 64 * p);
-                wv[p] = _mm512_and_si512(packed, low);
-                wv[p + 4] = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low);
-            }
             for (int t = 0; t < T; t++) {
                 // Q4_0's quants are q - 8: start from -8 * sum(x).
                 acc[t] = type == SL_TYPE_Q4_0 ? _mm512_set1_epi32(xc[t * nb + b]) : _mm512_setzero_si512();
                 acc2[t] = _mm512_setzero_si512();
             }
-            for (int j = 0; j < 8; j++) {
+            // Chunk p holds columns 4p... in its low nibbles and 16 + 4p... in its high ones; unpacking one
+            // chunk at a time keeps two weight vectors live, so 8 tokens' accumulators fit in registers.
+            for (int p = 0; p < 4; p++) {
+                const __m512i packed = _mm512_loadu_si512(blk + 64 * p);
+                const __m512i lo = _mm512_and_si512(packed, low);
+                const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low);
                 for (int t = 0; t < T; t++) {
-                    const __m512i xv = broadcast4(xq + t * K + b * 32 + 4 * j);
-                    if (split && (j & 1)) acc2[t] = _mm512_dpbusd_epi32(acc2[t], wv[j], xv);
-                    else acc[t] = _mm512_dpbusd_epi32(acc[t], wv[j], xv);
+                    const int8_t *x = xq + t * K + b * 32 + 4 * p;
+                    acc[t] = _mm512_dpbusd_epi32(acc[t], lo, broadcast4(x));
+                    if (split) acc2[t] = _mm512_dpbusd_epi32(acc2[t], hi, broadcast4(x + 16));
+                    else acc[t] = _mm512_dpbusd_epi32(acc[t], hi, broadcast4(x + 16));
                 }
             }
         }

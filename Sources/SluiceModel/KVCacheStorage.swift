@@ -1,3 +1,5 @@
+import Foundation
+
 /// The physical KV-cache memory: for each layer, K as f16 `[numBlocks, numKVHeads, headDim, blockSize]` (blocks
 /// transposed, so the attention kernel loads 16 positions of one dimension at once) and V as f16
 /// `[numBlocks, blockSize, numKVHeads, headDim]`.
@@ -27,15 +29,15 @@ public final class KVCacheStorage {
         self.kvDim = configuration.kvDim
         layerElements = numBlocks * blockSize * kvDim
         let total = layerElements * numLayers
-        keys = .allocate(capacity: total)
-        values = .allocate(capacity: total)
-        keys.initialize(repeating: 0, count: total)
-        values.initialize(repeating: 0, count: total)
+        // calloc: the kernel hands out zero pages as they are first touched, so a large pool costs
+        // nothing until used (zeroing 4 GiB up front took seconds at every start).
+        keys = calloc(total, MemoryLayout<UInt16>.stride)!.bindMemory(to: UInt16.self, capacity: total)
+        values = calloc(total, MemoryLayout<UInt16>.stride)!.bindMemory(to: UInt16.self, capacity: total)
     }
 
     deinit {
-        keys.deallocate()
-        values.deallocate()
+        free(keys)
+        free(values)
     }
 
     /// Token slots in the pool: `numBlocks * blockSize`.
