@@ -23,7 +23,9 @@ enum { MAX_HEAD_DIM = 256, MAX_GROUP = 16, MAX_ROWS = SL_ATTENTION_MAX_ROWS };
 
 static inline float round_to_f16(float x) { return sl_fp16_to_fp32(sl_fp32_to_fp16(x)); }
 
-int64_t sl_attention_scores_stride(int64_t max_context) { return (max_context + 15) & ~(int64_t)15; }
+/// Rows padded to 16 floats, plus 16 more: a stride of a multiple of 4 KiB would put every row of a task
+/// in the same L1 sets, and 24 rows thrash an 8-way cache.
+int64_t sl_attention_scores_stride(int64_t max_context) { return ((max_context + 15) & ~(int64_t)15) + 16; }
 
 static inline int64_t slot_of(const sl_attention_args *a, const int32_t *table, int64_t position) {
     return (int64_t)table[position / a->block_size] * a->block_size + position % a->block_size;
@@ -190,18 +192,27 @@ ALWAYS_INLINE SL_AVX512_ATTN __m512 round_f16_512(__m512 x) {
 ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64_t q_stride, const uint16_t *kt,
                                              int64_t block_size, int64_t hd, float scale, int64_t pos0,
                                              const int32_t *row_len, float *scores, int64_t stride) {
-    __m512 acc[8];
-    for (int r = 0; r < NR; r++) acc[r] = _mm512_setzero_ps();
-    for (int64_t d = 0; d < hd; d++) {
-        const __m512 k = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kt + d * block_size)));
-        for (int r = 0; r < NR; r++) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(q[r * q_stride + d]), k, acc[r]);
+    // Each accumulator is a chain of headDim dependent FMAs; with few rows (decode) the dimensions are
+    // split over S accumulators per row so about 8 chains keep the FMA units busy.
+    enum { MAX_SPLIT = 4 };
+    const int S = NR <= 2 ? 4 : NR <= 4 ? 2 : 1;
+    __m512 acc[MAX_SPLIT][8];
+    for (int k = 0; k < S; k++)
+        for (int r = 0; r < NR; r++) acc[k][r] = _mm512_setzero_ps();
+    for (int64_t d = 0; d < hd; d += S) {
+        for (int k = 0; k < S; k++) {
+            const __m512 kv = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(kt + (d + k) * block_size)));
+            for (int r = 0; r < NR; r++) acc[k][r] = _mm512_fmadd_ps(_mm512_set1_ps(q[r * q_stride + d + k]), kv, acc[k][r]);
+        }
     }
+    for (int k = 1; k < S; k++)
+        for (int r = 0; r < NR; r++) acc[0][r] = _mm512_add_ps(acc[0][r], acc[k][r]);
     const __m512i lanes = _mm512_add_epi32(_mm512_set1_epi32((int)pos0),
                                            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     for (int r = 0; r < NR; r++) {
         // Positions at or past the row's context are masked out (causal attention within the run).
         const __mmask16 visible = _mm512_cmplt_epi32_mask(lanes, _mm512_set1_epi32(row_len[r]));
-        const __m512 s = _mm512_mask_blend_ps(visible, _mm512_set1_ps(-INFINITY), _mm512_mul_ps(acc[r], _mm512_set1_ps(scale)));
+        const __m512 s = _mm512_mask_blend_ps(visible, _mm512_set1_ps(-INFINITY), _mm512_mul_ps(acc[0][r], _mm512_set1_ps(scale)));
         _mm512_storeu_ps(scores + r * stride + pos0, s);
     }
 }

@@ -48,7 +48,7 @@ void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16
 
 /// Query rows (tokens x heads of one KV head) one attention task holds; the scores scratch has this many rows per thread.
 enum { SL_ATTENTION_MAX_ROWS = 32 };
-/// Floats per scores row for contexts up to `max_context` (padded to 16).
+/// Floats per scores row for contexts up to `max_context` (padded, and kept off multiples of 4 KiB).
 int64_t sl_attention_scores_stride(int64_t max_context);
 
 /// Describes one paged-attention call; block tables are [numSeqs, maxBlocksPerSeq] block ids.
