@@ -151,7 +151,10 @@ struct PagedAttentionTests {
         for level in [SL_LEVEL_AVX2, SL_LEVEL_AVX512] {
             let simd = problem.run(level: level)
             let worst = zip(simd, reference).map { abs($0 - $1) }.max()!
-            #expect(worst < 1e-4, "level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
+            // Sums in another order can round a softmax weight to the neighbouring f16 (2^-11 relative):
+            // with |v| <= 2 that moves an output by up to about 1e-3. A wrong position, mask or head moves it by
+            // tenths.
+            #expect(worst < 1e-3, "level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
         }
     }
 
