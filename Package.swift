@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags, linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
@@ -30,7 +31,10 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .target(name: "SluiceBench", dependencies: []),
+        .target(name: "SluiceBench", dependencies: [
+            "SluiceModel", "SluiceTokenizer",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "SluiceTemplate"),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate",
@@ -43,6 +47,8 @@ let package = Package(
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer"]),
         .testTarget(name: "SluiceTemplateTests", dependencies: ["SluiceTemplate"], resources: [.copy("Resources")]),
+        .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceModel", "SluiceTokenizer"],
+                    resources: [.copy("Resources")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SluiceModel"]),
         .testTarget(name: "SluiceServerTests", dependencies: [
             "SluiceServer", "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate",

@@ -192,10 +192,10 @@ ALWAYS_INLINE SL_AVX512_ATTN __m512 round_f16_512(__m512 x) {
 ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64_t q_stride, const uint16_t *kt,
                                              int64_t block_size, int64_t hd, float scale, int64_t pos0,
                                              const int32_t *row_len, float *scores, int64_t stride) {
-    // Each accumulator is a chain of headDim dependent FMAs; with few rows (decode) the dimensions are
-    // split over S accumulators per row so about 8 chains keep the FMA units busy.
-    enum { MAX_SPLIT = 4 };
-    const int S = NR <= 2 ? 4 : NR <= 4 ? 2 : 1;
+    // Each accumulator is a chain of dependent FMAs; the dimensions are split over two accumulators per
+    // row so decode (3 rows) still has 6 chains in flight. The split must not depend on NR: a row's sum
+    // order would then depend on what else is in the batch, and batching must not change results.
+    enum { MAX_SPLIT = 2, S = 2 };
     __m512 acc[MAX_SPLIT][8];
     for (int k = 0; k < S; k++)
         for (int r = 0; r < NR; r++) acc[k][r] = _mm512_setzero_ps();

@@ -27,12 +27,24 @@ public struct PackedLayer: Sendable {
     public let down: PackedLinear?
 
     init?(query: WeightMatrix, key: WeightMatrix, value: WeightMatrix, attentionOutput: WeightMatrix,
-          gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix) {
-        qkv = PackedLinear([query, key, value])
-        self.attentionOutput = PackedLinear([attentionOutput])
-        gateUp = PackedLinear([gate, up])
-        self.down = PackedLinear([down])
+          gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, arena: PackedArena) {
+        qkv = PackedLinear(Self.qkvParts(query, key, value), arena: arena)
+        self.attentionOutput = PackedLinear([attentionOutput], arena: arena)
+        gateUp = PackedLinear([gate, up], arena: arena)
+        self.down = PackedLinear([down], arena: arena)
         if qkv == nil && self.attentionOutput == nil && gateUp == nil && self.down == nil { return nil }
+    }
+
+    static func qkvParts(_ query: WeightMatrix, _ key: WeightMatrix, _ value: WeightMatrix) -> [WeightMatrix] {
+        [query, key, value]
+    }
+
+    /// Bytes the packed copies of a layer's matrices take, as `init` will stack them.
+    static func byteCount(attentionOutput: WeightMatrix, query: WeightMatrix, key: WeightMatrix, value: WeightMatrix,
+                          gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix) -> Int {
+        [qkvParts(query, key, value), [attentionOutput], [gate, up], [down]].reduce(0) {
+            $0 + (PackedLinear.byteCount($1) ?? 0)
+        }
     }
 }
 
@@ -67,33 +79,52 @@ public final class LlamaModel: Sendable {
         } else {
             output = tokenEmbedding
         }
-        var layers: [LlamaLayer] = []
+        struct Matrices { let query, key, value, attentionOutput, gate, up, down: WeightMatrix }
+        var matrices: [Matrices] = []
         for index in 0..<config.numLayers {
+            let prefix = "blk.\(index)."
+            matrices.append(Matrices(
+                query: try WeightMatrix(file, prefix + "attn_q.weight", rows: config.queryDim, cols: hidden),
+                key: try WeightMatrix(file, prefix + "attn_k.weight", rows: config.kvDim, cols: hidden),
+                value: try WeightMatrix(file, prefix + "attn_v.weight", rows: config.kvDim, cols: hidden),
+                attentionOutput: try WeightMatrix(file, prefix + "attn_output.weight", rows: hidden, cols: config.queryDim),
+                gate: try WeightMatrix(file, prefix + "ffn_gate.weight", rows: config.intermediateSize, cols: hidden),
+                up: try WeightMatrix(file, prefix + "ffn_up.weight", rows: config.intermediateSize, cols: hidden),
+                down: try WeightMatrix(file, prefix + "ffn_down.weight", rows: hidden, cols: config.intermediateSize)))
+        }
+        // Every packed matrix lives in one arena, so it can sit on huge pages without rounding each one up.
+        var arena: PackedArena?
+        if packWeights {
+            let head = output
+            let bytes = matrices.reduce(PackedLinear.byteCount([head]) ?? 0) {
+                $0 + PackedLayer.byteCount(attentionOutput: $1.attentionOutput, query: $1.query, key: $1.key,
+                                           value: $1.value, gate: $1.gate, up: $1.up, down: $1.down)
+            }
+            arena = bytes > 0 ? PackedArena(byteCount: bytes) : nil
+        }
+        var layers: [LlamaLayer] = []
+        for (index, m) in matrices.enumerated() {
             let prefix = "blk.\(index)."
             func optionalBias(_ name: String, _ count: Int) throws(ModelError) -> [Float]? {
                 file.tensor(named: prefix + name) == nil ? nil : try loadVector(file, prefix + name, count: count)
             }
-            let query = try WeightMatrix(file, prefix + "attn_q.weight", rows: config.queryDim, cols: hidden)
-            let key = try WeightMatrix(file, prefix + "attn_k.weight", rows: config.kvDim, cols: hidden)
-            let value = try WeightMatrix(file, prefix + "attn_v.weight", rows: config.kvDim, cols: hidden)
-            let attentionOutput = try WeightMatrix(file, prefix + "attn_output.weight", rows: hidden, cols: config.queryDim)
-            let gate = try WeightMatrix(file, prefix + "ffn_gate.weight", rows: config.intermediateSize, cols: hidden)
-            let up = try WeightMatrix(file, prefix + "ffn_up.weight", rows: config.intermediateSize, cols: hidden)
-            let down = try WeightMatrix(file, prefix + "ffn_down.weight", rows: hidden, cols: config.intermediateSize)
             layers.append(LlamaLayer(
                 attentionNorm: try loadVector(file, prefix + "attn_norm.weight", count: hidden),
-                query: query, key: key, value: value,
+                query: m.query, key: m.key, value: m.value,
                 queryBias: try optionalBias("attn_q.bias", config.queryDim),
                 keyBias: try optionalBias("attn_k.bias", config.kvDim),
                 valueBias: try optionalBias("attn_v.bias", config.kvDim),
-                attentionOutput: attentionOutput,
+                attentionOutput: m.attentionOutput,
                 feedForwardNorm: try loadVector(file, prefix + "ffn_norm.weight", count: hidden),
-                gate: gate, up: up, down: down,
-                packed: packWeights ? PackedLayer(query: query, key: key, value: value, attentionOutput: attentionOutput,
-                                                  gate: gate, up: up, down: down) : nil
+                gate: m.gate, up: m.up, down: m.down,
+                packed: arena.flatMap {
+                    PackedLayer(query: m.query, key: m.key, value: m.value, attentionOutput: m.attentionOutput,
+                                gate: m.gate, up: m.up, down: m.down, arena: $0)
+                }
             ))
         }
         self.layers = layers
-        packedOutput = packWeights ? PackedLinear([output]) : nil
+        let head = output
+        packedOutput = arena.flatMap { PackedLinear([head], arena: $0) }
     }
 }

@@ -89,7 +89,7 @@ struct OpenAIClientTests {
                             "--max-model-len", "2048", "--served-model-name", "smollm2"]
         // A file, not a pipe: a pipe nobody reads would block the server once full.
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-serve-\(port).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         server.standardOutput = log
         server.standardError = log

@@ -1,0 +1,60 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// What the benchmark asks a server before a run: its model's name and its prefix-cache counters.
+public enum ServerInfo {
+    /// The first model `GET /v1/models` lists, or nil when it lists none; throws when the server
+    /// cannot be reached.
+    public static func firstModel(http: HTTPClient, address: ServerAddress,
+                                  apiKey: String?) async throws(BenchError) -> String? {
+        struct ModelList: Decodable {
+            struct Model: Decodable { var id: String }
+            var data: [Model]
+        }
+        let text: String
+        do {
+            text = try await get(address.models, http: http, apiKey: apiKey)
+        } catch {
+            throw .server("""
+                could not list the server's models (\(StreamingClient.describe(error))); \
+                is the server running at \(address.root)?
+                """)
+        }
+        return (try? JSONDecoder().decode(ModelList.self, from: Data(text.utf8)))?.data.first?.id
+    }
+
+    /// The server's prefix-cache counters (queried tokens, hit tokens) from its Prometheus
+    /// `/metrics`, as vLLM and Sluice name them (`…prefix_cache_queries…`, `…prefix_cache_hits…`);
+    /// nil when the server has no such counters, as llama-server has not.
+    public static func prefixCacheCounters(http: HTTPClient, address: ServerAddress,
+                                           apiKey: String?) async -> (queries: Double, hits: Double)? {
+        guard let text = try? await get(address.metrics, http: http, apiKey: apiKey) else { return nil }
+        return parsePrefixCacheCounters(text)
+    }
+
+    /// Sums the samples of the prefix-cache counters in Prometheus text; nil when either is absent.
+    static func parsePrefixCacheCounters(_ text: String) -> (queries: Double, hits: Double)? {
+        var queries: Double?
+        var hits: Double?
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            // `name{labels} value [timestamp]`; label values may hold spaces, so read past the braces.
+            let name = line.prefix { $0 != "{" && $0 != " " }
+            let rest = line.lastIndex(of: "}").map { line[line.index(after: $0)...] } ?? line.dropFirst(name.count)
+            guard let field = rest.split(separator: " ").first, let value = Double(field) else { continue }
+            if name.contains("prefix_cache_queries") { queries = (queries ?? 0) + value }
+            if name.contains("prefix_cache_hits") { hits = (hits ?? 0) + value }
+        }
+        guard let queries, let hits else { return nil }
+        return (queries, hits)
+    }
+
+    private static func get(_ url: String, http: HTTPClient, apiKey: String?) async throws -> String {
+        var request = HTTPClientRequest(url: url)
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        guard response.status == .ok else { throw BenchError.server("HTTP \(response.status.code) from \(url)") }
+        return String(buffer: body)
+    }
+}

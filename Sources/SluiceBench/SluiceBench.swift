@@ -1,2 +1,0 @@
-/// Placeholder: this module is built in its own issue.
-public enum SluiceBenchModule {}

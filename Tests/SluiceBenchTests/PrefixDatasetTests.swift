@@ -1,0 +1,32 @@
+import SluiceBench
+import Testing
+
+@Suite("The shared-prefix dataset")
+struct PrefixDatasetTests {
+    let builder: WordTextBuilder
+
+    init() throws {
+        builder = try WordTextBuilder(tokenizer: TokenizerFixture.tokenizer)
+    }
+
+    @Test("prefix prompts share one system prompt of exactly the prefix length before each question")
+    func prefixDataset() throws {
+        let questions = [BenchPrompt(prompt: "What is a river?", promptTokens: 5, outputTokens: 9),
+                         BenchPrompt(prompt: "Why is the sea salty?", promptTokens: 6, outputTokens: 4)]
+        let prompts = try PrefixDataset.make(questions: questions, prefixLength: 100, builder: builder, seed: 2)
+        let prefix = try #require(prompts[0].systemPrompt)
+        #expect(TokenizerFixture.count(prefix) == 100)
+        #expect(prompts.allSatisfy { $0.systemPrompt == prefix })
+        #expect(prompts.map(\.prompt) == questions.map(\.prompt))
+        #expect(prompts.map(\.promptTokens) == [105, 106])
+        #expect(prompts.map(\.outputTokens) == [9, 4])
+        #expect(prompts[1].completionText == prefix + "\n\nWhy is the sea salty?")
+    }
+
+    @Test("a prefix length below 1 is refused with the flag's name")
+    func badLength() {
+        #expect(throws: BenchError.badOption("--prefix-len must be at least 1")) {
+            try PrefixDataset.make(questions: [], prefixLength: 0, builder: builder, seed: 0)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+@testable import SluiceBench
+import Testing
+
+@Suite("Request bodies")
+struct RequestBodyTests {
+    @Test("request bodies carry greedy sampling, usage, max_tokens and ignore_eos only when asked")
+    func requestBodies() throws {
+        let prompt = BenchPrompt(systemPrompt: "shared", prompt: "question", promptTokens: 3, outputTokens: 7)
+        func json(_ endpoint: Endpoint, ignoreEOS: Bool) throws -> [String: Any] {
+            let body = RequestBody(endpoint: endpoint, model: "m", prompt: prompt, ignoreEOS: ignoreEOS).encoded()
+            return try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        }
+        let completion = try json(.completions, ignoreEOS: true)
+        #expect(completion["prompt"] as? String == "shared\n\nquestion")
+        #expect(completion["max_tokens"] as? Int == 7)
+        #expect(completion["temperature"] as? Int == 0)
+        #expect(completion["stream"] as? Bool == true)
+        #expect((completion["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true)
+        #expect(completion["ignore_eos"] as? Bool == true)
+        #expect(completion["messages"] == nil)
+        let chat = try json(.chat, ignoreEOS: false)
+        let messages = try #require(chat["messages"] as? [[String: String]])
+        #expect(messages == [["role": "system", "content": "shared"], ["role": "user", "content": "question"]])
+        #expect(chat["ignore_eos"] == nil)
+        #expect(chat["prompt"] == nil)
+    }
+}
