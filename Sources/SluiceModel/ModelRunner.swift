@@ -71,7 +71,7 @@ public final class ModelRunner {
         }
         if let head = model.packedOutput {
             let act = normQuantize(s.normed, weight: model.outputNorm, tokens: rows, for: head)
-            gemm(head, act, [(s.logits, config.vocabularySize, false)])
+            gemm(head, act, (s.logits, config.vocabularySize, false))
         } else {
             model.outputNorm.withUnsafeBufferPointer {
                 sl_rmsnorm(s.normed, $0.baseAddress, s.normed, Int64(rows), Int64(hidden), config.rmsNormEps)
@@ -87,7 +87,7 @@ public final class ModelRunner {
         let tokens = batch.numTokens
         if let qkv = layer.packed?.qkv {
             let act = normQuantize(s.residual, weight: layer.attentionNorm, tokens: tokens, for: qkv)
-            gemm(qkv, act, [(s.query, config.queryDim, false), (s.key, config.kvDim, false), (s.value, config.kvDim, false)])
+            gemm(qkv, act, (s.query, config.queryDim, false), (s.key, config.kvDim, false), (s.value, config.kvDim, false))
         } else {
             layer.attentionNorm.withUnsafeBufferPointer {
                 sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
@@ -130,7 +130,7 @@ public final class ModelRunner {
             sl_quantize_act(pool.pool, s.attention, Int64(config.queryDim), Int64(tokens),
                             output.wantsUnsignedActivations, &act, gemmLevel)
             // The residual add is fused: the GEMM adds into the residual stream.
-            gemm(output, act, [(s.residual, config.hiddenSize, true)])
+            gemm(output, act, (s.residual, config.hiddenSize, true))
         } else {
             matmul(layer.attentionOutput, s.attention, tokens: tokens, into: s.projected)
             sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
@@ -143,7 +143,7 @@ public final class ModelRunner {
         let width = config.intermediateSize
         if let gateUp = layer.packed?.gateUp {
             let act = normQuantize(s.residual, weight: layer.feedForwardNorm, tokens: tokens, for: gateUp)
-            gemm(gateUp, act, [(s.gate, width, false), (s.up, width, false)])
+            gemm(gateUp, act, (s.gate, width, false), (s.up, width, false))
         } else {
             layer.feedForwardNorm.withUnsafeBufferPointer {
                 sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
@@ -156,7 +156,7 @@ public final class ModelRunner {
             var act = activations(cols: down.cols)
             sl_swiglu_quantize(pool.pool, s.gate, s.up, Int64(width), Int64(tokens), down.wantsUnsignedActivations,
                                &act, gemmLevel)
-            gemm(down, act, [(s.residual, config.hiddenSize, true)])
+            gemm(down, act, (s.residual, config.hiddenSize, true))
         } else {
             sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * width))
             matmul(layer.down, s.gate, tokens: tokens, into: s.projected)
@@ -182,18 +182,25 @@ public final class ModelRunner {
         return act
     }
 
-    /// Runs a packed GEMM; each destination takes the next of `linear.rowRanges` as (buffer, row stride, add into it).
-    private func gemm(_ linear: PackedLinear, _ act: sl_qact,
-                      _ destinations: [(UnsafeMutablePointer<Float>, Int, Bool)]) {
-        withUnsafeTemporaryAllocation(of: sl_gemm_output.self, capacity: destinations.count) { outputs in
-            for (index, destination) in destinations.enumerated() {
-                let range = linear.rowRanges[index]
-                outputs[index] = sl_gemm_output(y: destination.0, ldy: Int64(destination.1), row_begin: Int64(range.lowerBound),
-                                                row_end: Int64(range.upperBound), accumulate: destination.2 ? 1 : 0)
-            }
-            var matrix = linear.matrix
-            var act = act
-            sl_gemm(pool.pool, &matrix, &act, outputs.baseAddress, Int32(destinations.count), gemmLevel)
+    /// Where one part of a packed GEMM goes: a buffer, its row stride, and whether to add into it.
+    private typealias Destination = (buffer: UnsafeMutablePointer<Float>, stride: Int, accumulate: Bool)
+
+    /// Runs a packed GEMM; each destination takes the next of `linear.rowRanges`. Up to three
+    /// destinations, passed one by one so the per-layer calls build no array.
+    private func gemm(_ linear: PackedLinear, _ act: sl_qact, _ first: Destination, _ second: Destination? = nil,
+                      _ third: Destination? = nil) {
+        func output(_ index: Int, _ destination: Destination) -> sl_gemm_output {
+            let range = linear.rowRanges[index]
+            return sl_gemm_output(y: destination.buffer, ldy: Int64(destination.stride), row_begin: Int64(range.lowerBound),
+                                  row_end: Int64(range.upperBound), accumulate: destination.accumulate ? 1 : 0)
+        }
+        var outputs = (output(0, first), second.map { output(1, $0) } ?? sl_gemm_output(),
+                       third.map { output(2, $0) } ?? sl_gemm_output())
+        let count: Int32 = third != nil ? 3 : second != nil ? 2 : 1
+        var matrix = linear.matrix
+        var act = act
+        withUnsafeMutableBytes(of: &outputs) {
+            sl_gemm(pool.pool, &matrix, &act, $0.baseAddress!.assumingMemoryBound(to: sl_gemm_output.self), count, gemmLevel)
         }
     }
 
