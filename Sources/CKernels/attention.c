@@ -163,26 +163,9 @@ static void attention_token(const sl_attention_args *a, const attention_vectors 
 // MARK: - AVX-512 kernel: a run of tokens of one sequence per task
 
 #if defined(__x86_64__)
+#include "simd_math_avx512.h"
 #define SL_AVX512_ATTN __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")))
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
-
-/// e^x for the softmax: as gemm_avx512.c's, x = n ln2 + r, a degree-7 series for e^r, scaled by 2^n.
-ALWAYS_INLINE SL_AVX512_ATTN __m512 exp512(__m512 x) {
-    x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
 
 ALWAYS_INLINE SL_AVX512_ATTN __m512 round_f16_512(__m512 x) {
     return _mm512_cvtph_ps(_mm512_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
@@ -292,7 +275,7 @@ static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int6
         for (int64_t j = 0; j < padded; j += 16) {
             const __m512 x = _mm512_loadu_ps(s + j);
             const __mmask16 live = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ);
-            const __m512 e = _mm512_maskz_mov_ps(live, exp512(_mm512_sub_ps(x, max)));
+            const __m512 e = _mm512_maskz_mov_ps(live, sl_exp512(_mm512_sub_ps(x, max)));
             _mm512_storeu_ps(s + j, e);
             vsum = _mm512_add_ps(vsum, e);
         }

