@@ -7,35 +7,9 @@ import Testing
 struct BenchServeTests {
     typealias Helpers = OpenAIClientTests
 
-    /// A started `sluice serve` and the file its log goes to.
-    struct Server {
-        let process: Process
-        let port: Int
-        let logURL: URL
-    }
+    typealias Server = ServeProcess
 
-    func startServer() async throws -> Server {
-        let model = try DefaultModel.ensure { print($0) }
-        let port = try Helpers.freePort()
-        let server = Process()
-        server.executableURL = try Helpers.sluiceExecutable()
-        server.arguments = ["serve", model, "--port", String(port), "--threads", "2", "--kv-cache-memory", "256MiB",
-                            "--max-model-len", "2048", "--served-model-name", "smollm2"]
-        // A file, not a pipe: a pipe nobody reads would block the server once full.
-        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-bench-serve-\(port).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        server.standardOutput = log
-        server.standardError = log
-        try server.run()
-        do {
-            try await Helpers.waitForHealth(port: port, process: server)
-        } catch {
-            if server.isRunning { server.terminate() }
-            throw error
-        }
-        return Server(process: server, port: port, logURL: logURL)
-    }
+    func startServer() async throws -> Server { try await ServeProcess.start(logName: "sluice-bench-serve") }
 
     /// Runs `sluice` with `arguments`, requiring exit 0; a failure shows the server's log too.
     @discardableResult

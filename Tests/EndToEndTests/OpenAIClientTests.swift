@@ -77,25 +77,13 @@ struct OpenAIClientTests {
 
     @Test("the openai client gets completions, chat, streams, n=2, logprobs, stops, seeds, 8 concurrent streams and errors; SIGTERM exits 0")
     func openAIClient() async throws {
-        let model = try DefaultModel.ensure { print($0) }
         let python = try Self.run("/bin/bash", [Self.root.appendingPathComponent("scripts/setup_client_python.sh").path])
         try #require(python.status == 0, "client venv setup failed: \(python.output)")
         let pythonPath = python.output.split(separator: "\n").last.map(String.init) ?? ""
 
-        let port = try Self.freePort()
-        let server = Process()
-        server.executableURL = try Self.sluiceExecutable()
-        server.arguments = ["serve", model, "--port", String(port), "--threads", "2", "--kv-cache-memory", "256MiB",
-                            "--max-model-len", "2048", "--served-model-name", "smollm2"]
-        // A file, not a pipe: a pipe nobody reads would block the server once full.
-        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-serve-\(port).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        server.standardOutput = log
-        server.standardError = log
-        try server.run()
+        let serve = try await ServeProcess.start(logName: "sluice-serve")
+        let server = serve.process, port = serve.port
         defer { if server.isRunning { server.terminate() } }
-        try await Self.waitForHealth(port: port, process: server)
 
         let client = try Self.run(pythonPath, [
             Self.root.appendingPathComponent("scripts/e2e_openai.py").path,
@@ -110,7 +98,7 @@ struct OpenAIClientTests {
         #expect(!server.isRunning, "sluice serve still running 20 s after SIGTERM")
         #expect(server.terminationStatus == 0, "sluice serve exit status after SIGTERM")
         if client.status != 0 || server.terminationStatus != 0 {
-            print((try? String(contentsOf: logURL, encoding: .utf8)) ?? "no server log")
+            print(serve.log)
         }
     }
 }
