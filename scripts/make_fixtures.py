@@ -15,7 +15,9 @@ or by hand:
         -d ${SLUICE_CACHE:-~/.cache/sluice}/models
     # sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 
-Options: --model PATH (default ${SLUICE_CACHE:-~/.cache/sluice}/models/SmolLM2-135M-Instruct.Q4_1.gguf),
+Options: --preset smollm2|qwen0.5b|qwen1.5b (default smollm2; the Qwen presets, fetched by
+         scripts/fetch_models.py, write only logits_qwen05b.json / logits_qwen15b.json),
+         --model PATH (default ${SLUICE_CACHE:-~/.cache/sluice}/models/<the preset's file>),
          --only tokenizer|logits.
 
 Outputs (paths relative to the repository root):
@@ -67,6 +69,16 @@ MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 TOKENIZER_OUT = os.path.join(REPO, "Tests/SluiceTokenizerTests/Resources/tokenizer_smollm2.json")
 LOGITS_OUT = os.path.join(REPO, "Tests/SluiceModelTests/Resources/logits_smollm2.json")
+# --preset: the real models of MODELS.md (fetched by scripts/fetch_models.py); logits only.
+PRESETS = {
+    "smollm2": (MODEL_FILE, MODEL_SHA256, LOGITS_OUT),
+    "qwen0.5b": ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+                 "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+                 os.path.join(REPO, "Tests/SluiceModelTests/Resources/logits_qwen05b.json")),
+    "qwen1.5b": ("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+                 "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+                 os.path.join(REPO, "Tests/SluiceModelTests/Resources/logits_qwen15b.json")),
+}
 
 N_THREADS = 2
 N_CTX = 2048
@@ -407,9 +419,16 @@ def noise_floor_stats(cases, inc_argmax, margins=(0.1, 0.25, 0.5)):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=os.path.join(CACHE, "models", MODEL_FILE))
+    ap.add_argument("--preset", choices=sorted(PRESETS), default="smollm2",
+                    help="which model's fixtures to write (the Qwen presets write logits only)")
+    ap.add_argument("--model")
     ap.add_argument("--only", choices=["tokenizer", "logits"])
     args = ap.parse_args()
+    global MODEL_FILE, MODEL_SHA256, LOGITS_OUT
+    MODEL_FILE, MODEL_SHA256, LOGITS_OUT = PRESETS[args.preset]
+    if args.preset != "smollm2":
+        args.only = "logits"
+    args.model = args.model or os.path.join(CACHE, "models", MODEL_FILE)
     if not os.path.isfile(args.model):
         sys.exit(f"model not found: {args.model} (run scripts/setup_peer_python.sh)")
     digest = sha256(args.model)

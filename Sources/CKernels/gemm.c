@@ -9,75 +9,84 @@
 
 // MARK: - Layout
 
-int sl_packed_supports(sl_type type) {
-    return type == SL_TYPE_Q4_0 || type == SL_TYPE_Q4_1 || type == SL_TYPE_Q8_0;
-}
+int sl_packed_supports(sl_type type) { return sl_packed_layout_of(type) != NULL; }
 
-int sl_packed_wants_unsigned(sl_type type) { return type == SL_TYPE_Q8_0; }
+sl_act_format sl_packed_act_format(sl_type type) {
+    const sl_packed_layout *l = sl_packed_layout_of(type);
+    return l ? l->act : SL_ACT_Q8_1;
+}
 
 sl_level sl_packed_best_level(void) {
     const int needed = sl_level_features(SL_LEVEL_AVX512);
     return (sl_enabled_features() & needed) == needed ? SL_LEVEL_AVX512 : SL_LEVEL_SCALAR;
 }
 
-static size_t block_stride(sl_type type) {
-    switch (type) {
-    case SL_TYPE_Q4_0: return PACK_Q4_QS + PACK_SCALES;
-    case SL_TYPE_Q4_1: return PACK_Q4_QS + 2 * PACK_SCALES;
-    case SL_TYPE_Q8_0: return PACK_Q8_QS + 2 * PACK_SCALES;
-    default: return 0;
-    }
-}
-
 static int64_t group_count(int64_t rows) { return (rows + SL_PACK_ROWS - 1) / SL_PACK_ROWS; }
 
 size_t sl_packed_size(sl_type type, int64_t rows, int64_t cols) {
-    if (!sl_packed_supports(type) || rows <= 0 || cols <= 0 || cols % 32 != 0) return 0;
-    return (size_t)group_count(rows) * (size_t)(cols / 32) * block_stride(type);
+    const sl_packed_layout *l = sl_packed_layout_of(type);
+    if (!l || rows <= 0 || cols <= 0 || cols % (32 * l->blocks_per_super) != 0) return 0;
+    const size_t supers = (size_t)(cols / (32 * l->blocks_per_super));
+    return (size_t)group_count(rows) * supers * (size_t)(l->header + l->blocks_per_super * l->stride);
 }
 
 void sl_packed_init(sl_packed_matrix *m, sl_type type, int64_t rows, int64_t cols, void *data) {
+    const sl_packed_layout *l = sl_packed_layout_of(type);
     m->type = type;
     m->rows = rows;
     m->cols = cols;
     m->groups = group_count(rows);
-    m->block_stride = block_stride(type);
+    m->block_stride = l ? (size_t)l->stride : 0;
     m->data = data;
     memset(data, 0, sl_packed_size(type, rows, cols));
 }
 
-static uint8_t *packed_block(const sl_packed_matrix *m, int64_t group, int64_t block) {
-    return (uint8_t *)m->data + ((size_t)group * (size_t)(m->cols / 32) + (size_t)block) * m->block_stride;
+/// Writes one block of row r (0...15 within its group) into the packed block `dst`.
+static void write_block(const sl_packed_layout *l, uint8_t *dst, int r, const sl_source_block *src) {
+    const uint8_t *q = src->q;
+    if (l->bits == 8) {
+        for (int k = 0; k < 32; k++) dst[(k / 4) * 64 + 4 * r + k % 4] = q[k];
+    } else {
+        for (int k = 0; k < 16; k++) dst[(k / 4) * 64 + 4 * r + k % 4] = (uint8_t)((q[k] & 0xF) | (q[k + 16] & 0xF) << 4);
+    }
+    for (int i = 0; i < 4; i++) {
+        if (l->h5) {
+            uint8_t bits = 0;
+            for (int p = 0; p < 4; p++) bits |= (uint8_t)(((q[4 * p + i] >> 4) & 1) << p | ((q[16 + 4 * p + i] >> 4) & 1) << (4 + p));
+            dst[l->h5 + 4 * r + i] = bits;
+        }
+        if (l->h6) {
+            for (int v = 0; v < 2; v++) {
+                uint8_t bits = 0;
+                for (int c = 0; c < 2; c++) {
+                    const int p = 2 * v + c;
+                    bits |= (uint8_t)(((q[4 * p + i] >> 4) & 3) << (4 * c) | ((q[16 + 4 * p + i] >> 4) & 3) << (4 * c + 2));
+                }
+                dst[l->h6 + 64 * v + 4 * r + i] = bits;
+            }
+        }
+    }
+    for (int f = 0; f < l->num_halves; f++) ((uint16_t *)(dst + l->halves))[SL_PACK_ROWS * f + r] = src->half[f];
+    for (int f = 0; f < l->num_octets; f++) dst[l->octets + SL_PACK_ROWS * f + r] = src->octet[f];
 }
 
 void sl_pack_rows(sl_packed_matrix *m, int64_t first_row, const void *src, int64_t rows) {
+    const sl_packed_layout *l = sl_packed_layout_of(m->type);
     const int64_t nb = m->cols / 32;
     const size_t row_size = sl_row_size(m->type, m->cols);
     for (int64_t i = 0; i < rows; i++) {
         const int64_t row = first_row + i;
-        const int64_t group = row / SL_PACK_ROWS, r = row % SL_PACK_ROWS;
+        const int64_t group = row / SL_PACK_ROWS;
+        const int r = (int)(row % SL_PACK_ROWS);
         const uint8_t *src_row = (const uint8_t *)src + (size_t)i * row_size;
         for (int64_t b = 0; b < nb; b++) {
-            uint8_t *dst = packed_block(m, group, b);
-            uint16_t *scales = (uint16_t *)(dst + (m->type == SL_TYPE_Q8_0 ? PACK_Q8_QS : PACK_Q4_QS));
-            if (m->type == SL_TYPE_Q8_0) {
-                const block_q8_0 *blk = (const block_q8_0 *)src_row + b;
-                int sum = 0;
-                for (int k = 0; k < 32; k++) {
-                    dst[(k / 4) * 64 + 4 * r + k % 4] = (uint8_t)blk->qs[k];
-                    sum += blk->qs[k];
-                }
-                scales[r] = blk->d;
-                ((int16_t *)(scales + SL_PACK_ROWS))[r] = (int16_t)sum;
-            } else if (m->type == SL_TYPE_Q4_0) {
-                const block_q4_0 *blk = (const block_q4_0 *)src_row + b;
-                for (int k = 0; k < 16; k++) dst[(k / 4) * 64 + 4 * r + k % 4] = blk->qs[k];
-                scales[r] = blk->d;
-            } else {
-                const block_q4_1 *blk = (const block_q4_1 *)src_row + b;
-                for (int k = 0; k < 16; k++) dst[(k / 4) * 64 + 4 * r + k % 4] = blk->qs[k];
-                scales[r] = blk->d;
-                scales[SL_PACK_ROWS + r] = blk->m;
+            sl_source_block block;
+            l->read_block(src_row, b, &block);
+            uint8_t *dst = sl_packed_block(m, l, group, b);
+            write_block(l, dst, r, &block);
+            if (b % l->blocks_per_super == 0) {
+                float *header = (float *)sl_packed_header(dst, l, b);
+                for (int f = 0; f < l->num_super; f++) header[SL_PACK_ROWS * f + r] = block.super[f];
             }
         }
     }
@@ -89,7 +98,7 @@ static size_t round_up(size_t n) { return (n + 63) & ~(size_t)63; }
 
 size_t sl_qact_size(int64_t max_tokens, int64_t cols) {
     const size_t per_block = (size_t)max_tokens * (size_t)(cols / 32);
-    return round_up((size_t)max_tokens * (size_t)cols) + 3 * round_up(per_block * 4);
+    return round_up((size_t)max_tokens * (size_t)cols) + 3 * round_up(per_block * 4) + round_up(per_block * 2 * 2);
 }
 
 void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols) {
@@ -101,14 +110,50 @@ void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols) {
     p += round_up(per_block * 4);
     a->s = (float *)p;
     p += round_up(per_block * 4);
-    a->c = (int32_t *)p;
+    a->isum = (int32_t *)p;
+    p += round_up(per_block * 4);
+    a->bsum = (int16_t *)p;
     a->tokens = 0;
     a->cols = cols;
     a->max_tokens = max_tokens;
-    a->unsigned_q = 0;
+    a->format = SL_ACT_Q8_1;
+}
+
+/// Q8_K's rule (sl_from_float_q8_K_ref, llama.cpp's quantize_row_q8_K_ref) over one 256-value
+/// super-block: scale by -127 / (the value of largest magnitude), round half to even, cap at 127.
+static void quantize_q8_k_ref(const float *x, sl_qact *a, int64_t t, int64_t super) {
+    const int64_t nb = a->cols / 32;
+    int8_t *q = a->q + t * a->cols + super * 256;
+    float amax = 0, max = 0;
+    for (int k = 0; k < 256; k++) {
+        if (fabsf(x[k]) > amax) {
+            amax = fabsf(x[k]);
+            max = x[k];
+        }
+    }
+    const float iscale = amax != 0 ? -127.0f / max : 0.0f;
+    const float d = amax != 0 ? 1 / iscale : 0.0f;
+    for (int k = 0; k < 256; k++) {
+        const int v = (int)nearbyintf(iscale * x[k]);
+        q[k] = (int8_t)(v < 127 ? v : 127);
+    }
+    for (int j = 0; j < 8; j++) {
+        const int64_t b = super * 8 + j;
+        int sums[2] = {0, 0};
+        for (int k = 0; k < 32; k++) sums[k / 16] += q[32 * j + k];
+        a->bsum[t * 2 * nb + 2 * b] = (int16_t)sums[0];
+        a->bsum[t * 2 * nb + 2 * b + 1] = (int16_t)sums[1];
+        a->isum[t * nb + b] = sums[0] + sums[1];
+        a->d[t * nb + b] = d;
+        a->s[t * nb + b] = d * (float)(sums[0] + sums[1]);
+    }
 }
 
 void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t) {
+    if (a->format == SL_ACT_Q8_K) {
+        for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k_ref(x + super * 256, a, t, super);
+        return;
+    }
     const int64_t nb = a->cols / 32;
     int8_t *q = a->q + t * a->cols;
     for (int64_t b = 0; b < nb; b++, x += 32, q += 32) {
@@ -121,11 +166,11 @@ void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t) {
         for (int k = 0; k < 32; k++) {
             const int v = (int)nearbyintf(x[k] * id);
             sum += v;
-            q[k] = a->unsigned_q ? (int8_t)(uint8_t)(v + 128) : (int8_t)v;
+            q[k] = (int8_t)v;
         }
         a->d[t * nb + b] = sl_fp16_to_fp32(sl_fp32_to_fp16(d));
         a->s[t * nb + b] = sl_fp16_to_fp32(sl_fp32_to_fp16((float)sum * d));
-        a->c[t * nb + b] = -8 * sum;
+        a->isum[t * nb + b] = sum;
     }
 }
 
@@ -191,28 +236,28 @@ static void swiglu_quantize_task(void *arg, int ith, int nth) {
     }
 }
 
-static void prepare(sl_qact *a, int64_t tokens, int unsigned_q) {
+static void prepare(sl_qact *a, int64_t tokens, sl_act_format format) {
     a->tokens = tokens;
-    a->unsigned_q = unsigned_q;
+    a->format = format;
 }
 
-void sl_quantize_act(sl_threadpool *pool, const float *x, int64_t ldx, int64_t tokens, int unsigned_q,
+void sl_quantize_act(sl_threadpool *pool, const float *x, int64_t ldx, int64_t tokens, sl_act_format format,
                      sl_qact *a, sl_level level) {
-    prepare(a, tokens, unsigned_q);
+    prepare(a, tokens, format);
     quantize_ctx c = {.x = x, .ldx = ldx, .tokens = tokens, .a = a, .level = level};
     sl_threadpool_run(pool, quantize_task, &c);
 }
 
 void sl_rmsnorm_quantize(sl_threadpool *pool, const float *x, const float *weight, float eps, float *normed,
-                         int64_t tokens, int unsigned_q, sl_qact *a, sl_level level) {
-    prepare(a, tokens, unsigned_q);
+                         int64_t tokens, sl_act_format format, sl_qact *a, sl_level level) {
+    prepare(a, tokens, format);
     quantize_ctx c = {.x = x, .weight = weight, .out = normed, .tokens = tokens, .eps = eps, .a = a, .level = level};
     sl_threadpool_run(pool, rmsnorm_quantize_task, &c);
 }
 
 void sl_swiglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64_t ld, int64_t tokens,
-                        int unsigned_q, sl_qact *a, sl_level level) {
-    prepare(a, tokens, unsigned_q);
+                        sl_act_format format, sl_qact *a, sl_level level) {
+    prepare(a, tokens, format);
     quantize_ctx c = {.out = gate, .up = up, .ldx = ld, .tokens = tokens, .a = a, .level = level};
     sl_threadpool_run(pool, swiglu_quantize_task, &c);
 }
@@ -220,16 +265,20 @@ void sl_swiglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64
 // MARK: - Scalar reference GEMM
 
 /// Quant k (0...31) of row r in a packed block, as the signed or unsigned value the kernels multiply.
-static int packed_quant(sl_type type, const uint8_t *blk, int r, int k) {
-    if (type == SL_TYPE_Q8_0) return (int8_t)blk[(k / 4) * 64 + 4 * r + k % 4];
+static int packed_quant(const sl_packed_layout *l, const uint8_t *blk, int r, int k) {
+    if (l->bits == 8) return blk[(k / 4) * 64 + 4 * r + k % 4];
     const int low = k < 16;
-    const int kk = low ? k : k - 16;
-    const uint8_t byte = blk[(kk / 4) * 64 + 4 * r + kk % 4];
-    return low ? (byte & 0xF) : (byte >> 4);
+    const int kk = low ? k : k - 16, p = kk / 4, i = kk % 4;
+    const uint8_t byte = blk[p * 64 + 4 * r + i];
+    int v = low ? (byte & 0xF) : (byte >> 4);
+    if (l->h5) v |= ((blk[l->h5 + 4 * r + i] >> (low ? p : 4 + p)) & 1) << 4;
+    if (l->h6) v |= ((blk[l->h6 + 64 * (p / 2) + 4 * r + i] >> (4 * (p % 2) + (low ? 0 : 2))) & 3) << 4;
+    return v;
 }
 
 void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
                        int nrows, int accumulate) {
+    const sl_packed_layout *l = sl_packed_layout_of(m->type);
     const int64_t nb = m->cols / 32;
     for (int64_t t = 0; t < a->tokens; t++) {
         const int8_t *q = a->q + t * a->cols;
@@ -237,16 +286,47 @@ void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *
             // The same operations in the same order as the SIMD kernels, so results match exactly.
             float acc = 0;
             for (int64_t b = 0; b < nb; b++) {
-                const uint8_t *blk = packed_block(m, group, b);
-                const uint16_t *scales = (const uint16_t *)(blk + (m->type == SL_TYPE_Q8_0 ? PACK_Q8_QS : PACK_Q4_QS));
-                int32_t sumi = m->type == SL_TYPE_Q4_0 ? a->c[t * nb + b] : 0;
+                const uint8_t *blk = sl_packed_block(m, l, group, b);
+                const uint16_t *halves = (const uint16_t *)(blk + l->halves);
+                const float *header = l->header ? sl_packed_header(blk, l, b) : NULL;
+                const float xd = a->d[t * nb + b], xs = a->s[t * nb + b];
+                int32_t sums[2] = {0, 0};
                 for (int k = 0; k < 32; k++) {
-                    const int xq = a->unsigned_q ? (int)(uint8_t)q[b * 32 + k] - 128 : q[b * 32 + k];
-                    sumi += packed_quant(m->type, blk, r, k) * xq;
+                    sums[k / 16] += packed_quant(l, blk, r, k) * q[b * 32 + k];
                 }
-                const float dw = sl_fp16_to_fp32(scales[r]);
-                acc = fmaf((float)sumi, dw * a->d[t * nb + b], acc);
-                if (m->type == SL_TYPE_Q4_1) acc = fmaf(sl_fp16_to_fp32(scales[SL_PACK_ROWS + r]), a->s[t * nb + b], acc);
+                switch (m->type) {
+                case SL_TYPE_Q4_0:
+                case SL_TYPE_Q5_0:
+                case SL_TYPE_Q8_0: {
+                    // The quants are stored plus 8 (16, 128): start from -8 (-16, -128) * sum(x).
+                    const int32_t offset = -(1 << (l->bits - 1)) * a->isum[t * nb + b];
+                    acc = fmaf((float)(offset + sums[0] + sums[1]), sl_fp16_to_fp32(halves[r]) * xd, acc);
+                    break;
+                }
+                case SL_TYPE_Q4_1:
+                case SL_TYPE_Q5_1:
+                    acc = fmaf((float)(sums[0] + sums[1]), sl_fp16_to_fp32(halves[r]) * xd, acc);
+                    acc = fmaf(sl_fp16_to_fp32(halves[SL_PACK_ROWS + r]), xs, acc);
+                    break;
+                case SL_TYPE_Q4_K:
+                case SL_TYPE_Q5_K: {
+                    const float dw = header[r] * (float)blk[l->octets + r];
+                    const float mw = header[SL_PACK_ROWS + r] * (float)blk[l->octets + SL_PACK_ROWS + r];
+                    acc = fmaf((float)(sums[0] + sums[1]), dw * xd, acc);
+                    acc = fmaf(-mw, xs, acc);
+                    break;
+                }
+                case SL_TYPE_Q6_K: {
+                    // The quants are q - 32, with a scale per 16 columns.
+                    const int16_t *bsum = a->bsum + t * 2 * nb + 2 * b;
+                    const float dlo = header[r] * (float)(int8_t)blk[l->octets + r];
+                    const float dhi = header[r] * (float)(int8_t)blk[l->octets + SL_PACK_ROWS + r];
+                    acc = fmaf((float)(sums[0] - 32 * bsum[0]), dlo * xd, acc);
+                    acc = fmaf((float)(sums[1] - 32 * bsum[1]), dhi * xd, acc);
+                    break;
+                }
+                default: break;
+                }
             }
             float *out = y + t * ldy + r;
             *out = accumulate ? *out + acc : acc;
@@ -297,9 +377,10 @@ void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, c
     const int64_t per_thread = m->groups / (8 * (int64_t)sl_threadpool_size(pool));
     c.chunk = per_thread < 1 ? 1 : per_thread;
     atomic_init(&c.next, 0);
-#if defined(__x86_64__)
-    if (level >= SL_LEVEL_AVX512 && sl_packed_best_level() == SL_LEVEL_AVX512) c.kernel = sl_gemm_group_avx512;
-#endif
+    const sl_packed_layout *l = sl_packed_layout_of(m->type);
+    if (level >= SL_LEVEL_AVX512 && sl_packed_best_level() == SL_LEVEL_AVX512 && l->kernel_avx512) {
+        c.kernel = l->kernel_avx512;
+    }
     if (a->tokens == 0) return;
     sl_threadpool_run(pool, gemm_task, &c);
 }

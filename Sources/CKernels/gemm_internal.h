@@ -1,21 +1,38 @@
-// The packed layout's byte offsets, shared by the packer, the scalar reference
-// and the SIMD kernels.
+// The packed layouts: one traits entry per weight type (gemm_layouts.c), shared by the packer, the
+// scalar reference and the SIMD kernels (arch/x86/).
 //
-// One block (32 columns) of a group of 16 rows:
-// - Q4_0 / Q4_1: 256 bytes of nibbles in 4 chunks of 64; byte 4r + i of chunk p is byte 4p + i
-//   of row r's GGUF block, so its low nibble is column 4p + i and its high nibble column 16 + 4p + i.
-//   Unpacking chunk p gives the vectors for columns 4p... (low) and 16 + 4p... (high), each lane r
-//   holding 4 consecutive columns of row r. Then 16 f16 scales d, then (Q4_1) 16 f16 mins m.
-// - Q8_0: 512 bytes in 8 chunks of 64; byte 4r + i of chunk j is column 4j + i of row r.
-//   Then 16 f16 scales d, then 16 int16 sums of each row's 32 quants (for the u8 offset trick).
+// A packed matrix is `groups` groups of 16 rows. A group is `cols / 32` blocks of 32 columns, one after
+// another; the K-quants gather 8 blocks (256 columns, one GGUF super-block) behind a header of per-row
+// super-block floats. Within a block of a group of 16 rows:
+// - nibbles (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K): 256 bytes in 4 chunks of 64; byte 4r + i of
+//   chunk p holds, in its low nibble, the low 4 bits of column 4p + i of row r and, in its high nibble,
+//   those of column 16 + 4p + i. Unpacking chunk p gives the vectors of columns 4p... ("lo") and
+//   16 + 4p... ("hi"), lane r holding 4 consecutive columns of row r: one vpdpbusd each.
+// - 5th bits (Q5_0, Q5_1, Q5_K): 64 bytes; bit p of byte 4r + i is bit 4 of column 4p + i of row r, and
+//   bit 4 + p that of column 16 + 4p + i.
+// - 6-bit quants' top bits (Q6_K): 128 bytes, two vectors; vector v covers chunks 2v and 2v + 1, and
+//   byte 4r + i holds in bits 0-1 / 2-3 the top bits of the lo / hi columns of chunk 2v, and in bits
+//   4-5 / 6-7 those of chunk 2v + 1.
+// - bytes (Q8_0): 512 bytes in 8 chunks of 64; byte 4r + i of chunk j is column 4j + i of row r, stored
+//   plus 128 so the weights are vpdpbusd's unsigned side (the kernel subtracts 128 * sum(x)).
+// - per-block scales, 16 rows each: f16 d (Q4_0, Q5_0, Q8_0); f16 d and f16 m (Q4_1, Q5_1);
+//   u8 scale and u8 min (Q4_K, Q5_K);
+//   int8 scales of columns 0-15 and 16-31 (Q6_K).
+// - super-block header (K-quants, before each 8 blocks): 16 f32 d then 16 f32 dmin (Q4_K, Q5_K), or
+//   16 f32 d (Q6_K), exact conversions of the f16 values.
 #pragma once
 #include "quants_types.h"
 #include "include/sl_gemm.h"
 
 enum {
-    PACK_Q4_QS = 256,      // nibble bytes per block and group
-    PACK_Q8_QS = 512,      // quant bytes per block and group
-    PACK_SCALES = 32,      // 16 f16 or int16 values
+    PACK_NIBBLES = 256, // bytes of 4-bit quants per block and group
+    PACK_BYTES = 512,   // bytes of 8-bit quants per block and group
+    PACK_H5 = 64,       // bytes of 5th bits
+    PACK_H6 = 128,      // bytes of 6-bit quants' top two bits
+    PACK_HALVES = 32,   // 16 f16 or int16 values
+    PACK_OCTETS = 16,   // 16 u8 or int8 values
+    PACK_FLOATS = 64,   // 16 f32 values
+    PACK_SUPER = 8,     // blocks per K-quant super-block
 };
 
 /// Computes rows [0, nrows) of group `group` for every token of `a` into y[t * ldy + r].
@@ -24,6 +41,49 @@ typedef void (*sl_gemm_group_fn)(const sl_packed_matrix *m, int64_t group, const
 /// Quantizes one row of `cols` floats into token row `t` of `a`.
 typedef void (*sl_quantize_row_fn)(const float *x, sl_qact *a, int64_t t);
 
+/// One block (32 columns) of one GGUF row, read into the values the packed layout stores.
+typedef struct {
+    uint8_t q[32];      // quants as the kernels multiply them, unsigned: 0...15, 31, 63, or 255 (Q8_0 plus 128)
+    uint16_t half[2];   // per-block f16 values: d, and m (Q4_1, Q5_1)
+    uint8_t octet[2];   // per-block 8-bit values: scale and min (Q4_K, Q5_K), lo and hi scales (Q6_K)
+    float super[2];     // the super-block's d and dmin (K-quants)
+} sl_source_block;
+
+/// Reads block `b` (columns 32b...) of a GGUF row of the layout's type.
+typedef void (*sl_read_block_fn)(const void *row, int64_t b, sl_source_block *out);
+
+/// Where each part of a block lives; 0 for parts the layout does not have (quants always start at 0).
+typedef struct {
+    sl_type type;
+    sl_act_format act;    // how this type's activations are quantized
+    int bits;             // bits per quant: 4, 5, 6 or 8
+    int blocks_per_super; // 1, or PACK_SUPER for the K-quants
+    int header;           // bytes of the super-block header (PACK_FLOATS per float field)
+    int h5, h6;           // offsets of the 5th bits / top two bits, or 0
+    int halves, octets;   // offsets of the 16-bit / 8-bit per-block values, or 0
+    int num_halves, num_octets, num_super; // how many fields of each (0...2)
+    int stride;           // bytes per block
+    sl_read_block_fn read_block;
+    sl_gemm_group_fn kernel_avx512; // NULL where the level has none
+} sl_packed_layout;
+
+/// The layout of `type`, or NULL when it has none.
+const sl_packed_layout *sl_packed_layout_of(sl_type type);
+
+/// Block `b` of group `group`, and the header of the super-block it belongs to.
+static inline uint8_t *sl_packed_block(const sl_packed_matrix *m, const sl_packed_layout *l, int64_t group,
+                                       int64_t b) {
+    const int64_t nb = m->cols / 32;
+    const int64_t super_bytes = l->header + (int64_t)l->blocks_per_super * l->stride;
+    uint8_t *g = (uint8_t *)m->data + (size_t)group * (size_t)(nb / l->blocks_per_super) * (size_t)super_bytes;
+    return g + (b / l->blocks_per_super) * super_bytes + l->header + (b % l->blocks_per_super) * l->stride;
+}
+
+/// The super-block header that block `b` (the first of its super-block or not) follows.
+static inline const float *sl_packed_header(const uint8_t *block, const sl_packed_layout *l, int64_t b) {
+    return (const float *)(block - (b % l->blocks_per_super) * l->stride - l->header);
+}
+
 void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
                        int nrows, int accumulate);
 void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t);
@@ -31,8 +91,19 @@ void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_ref(const float *gate, const float *up, float *out, int64_t n);
 
 #if defined(__x86_64__)
-void sl_gemm_group_avx512(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
-                          int nrows, int accumulate);
+// AVX-512 VNNI group kernels (arch/x86/gemm_avx512.c), one per layout.
+#define SL_GROUP_KERNEL(name)                                                                                      \
+    void name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy, int nrows,       \
+              int accumulate);
+SL_GROUP_KERNEL(sl_gemm_group_q4_0_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q4_1_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q5_0_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q5_1_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q8_0_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q4_K_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q5_K_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_q6_K_avx512)
+#undef SL_GROUP_KERNEL
 void sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n);
 #endif

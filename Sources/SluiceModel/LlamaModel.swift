@@ -19,19 +19,19 @@ public struct LlamaLayer: Sendable {
     public let packed: PackedLayer?
 }
 
-/// A layer's matrices in the packed GEMM layout, Q/K/V and gate/up each stacked into one.
+/// A layer's matrices in the packed GEMM layout, Q/K/V and gate/up each stacked where their types agree.
 public struct PackedLayer: Sendable {
-    public let qkv: PackedLinear?
-    public let attentionOutput: PackedLinear?
-    public let gateUp: PackedLinear?
-    public let down: PackedLinear?
+    public let qkv: PackedProjection?
+    public let attentionOutput: PackedProjection?
+    public let gateUp: PackedProjection?
+    public let down: PackedProjection?
 
     init?(query: WeightMatrix, key: WeightMatrix, value: WeightMatrix, attentionOutput: WeightMatrix,
           gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix, arena: PackedArena) {
-        qkv = PackedLinear(Self.qkvParts(query, key, value), arena: arena)
-        self.attentionOutput = PackedLinear([attentionOutput], arena: arena)
-        gateUp = PackedLinear([gate, up], arena: arena)
-        self.down = PackedLinear([down], arena: arena)
+        qkv = PackedProjection(Self.qkvParts(query, key, value), arena: arena)
+        self.attentionOutput = PackedProjection([attentionOutput], arena: arena)
+        gateUp = PackedProjection([gate, up], arena: arena)
+        self.down = PackedProjection([down], arena: arena)
         if qkv == nil && self.attentionOutput == nil && gateUp == nil && self.down == nil { return nil }
     }
 
@@ -43,7 +43,7 @@ public struct PackedLayer: Sendable {
     static func byteCount(attentionOutput: WeightMatrix, query: WeightMatrix, key: WeightMatrix, value: WeightMatrix,
                           gate: WeightMatrix, up: WeightMatrix, down: WeightMatrix) -> Int {
         [qkvParts(query, key, value), [attentionOutput], [gate, up], [down]].reduce(0) {
-            $0 + (PackedLinear.byteCount($1) ?? 0)
+            $0 + (PackedProjection.byteCount($1) ?? 0)
         }
     }
 }
@@ -58,7 +58,7 @@ public final class LlamaModel: Sendable {
     /// The LM head; the token embedding itself when the model ties them.
     public let output: WeightMatrix         // [vocab, hidden]
     /// The LM head repacked for the batched GEMM, where the CPU has it.
-    public let packedOutput: PackedLinear?
+    public let packedOutput: PackedProjection?
     /// Keeps the mapping that every WeightMatrix points into alive.
     public let file: GGUFFile
 
@@ -96,7 +96,7 @@ public final class LlamaModel: Sendable {
         var arena: PackedArena?
         if packWeights {
             let head = output
-            let bytes = matrices.reduce(PackedLinear.byteCount([head]) ?? 0) {
+            let bytes = matrices.reduce(PackedProjection.byteCount([head]) ?? 0) {
                 $0 + PackedLayer.byteCount(attentionOutput: $1.attentionOutput, query: $1.query, key: $1.key,
                                            value: $1.value, gate: $1.gate, up: $1.up, down: $1.down)
             }
@@ -125,6 +125,6 @@ public final class LlamaModel: Sendable {
         }
         self.layers = layers
         let head = output
-        packedOutput = arena.flatMap { PackedLinear([head], arena: $0) }
+        packedOutput = arena.flatMap { PackedProjection([head], arena: $0) }
     }
 }

@@ -71,7 +71,7 @@ public final class ModelRunner {
         }
         if let head = model.packedOutput {
             let act = normQuantize(s.normed, weight: model.outputNorm, tokens: rows, for: head)
-            gemm(head, act, (s.logits, config.vocabularySize, false))
+            project(head, act, input: (s.normed, hidden), tokens: rows, (s.logits, config.vocabularySize, false))
         } else {
             model.outputNorm.withUnsafeBufferPointer {
                 sl_rmsnorm(s.normed, $0.baseAddress, s.normed, Int64(rows), Int64(hidden), config.rmsNormEps)
@@ -87,7 +87,8 @@ public final class ModelRunner {
         let tokens = batch.numTokens
         if let qkv = layer.packed?.qkv {
             let act = normQuantize(s.residual, weight: layer.attentionNorm, tokens: tokens, for: qkv)
-            gemm(qkv, act, (s.query, config.queryDim, false), (s.key, config.kvDim, false), (s.value, config.kvDim, false))
+            project(qkv, act, input: (s.normed, config.hiddenSize), tokens: tokens, (s.query, config.queryDim, false),
+                    (s.key, config.kvDim, false), (s.value, config.kvDim, false))
         } else {
             layer.attentionNorm.withUnsafeBufferPointer {
                 sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
@@ -128,9 +129,9 @@ public final class ModelRunner {
         if let output = layer.packed?.attentionOutput {
             var act = activations(cols: output.cols)
             sl_quantize_act(pool.pool, s.attention, Int64(config.queryDim), Int64(tokens),
-                            output.wantsUnsignedActivations, &act, gemmLevel)
+                            output.activationFormat, &act, gemmLevel)
             // The residual add is fused: the GEMM adds into the residual stream.
-            gemm(output, act, (s.residual, config.hiddenSize, true))
+            project(output, act, input: (s.attention, config.queryDim), tokens: tokens, (s.residual, config.hiddenSize, true))
         } else {
             matmul(layer.attentionOutput, s.attention, tokens: tokens, into: s.projected)
             sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
@@ -143,7 +144,8 @@ public final class ModelRunner {
         let width = config.intermediateSize
         if let gateUp = layer.packed?.gateUp {
             let act = normQuantize(s.residual, weight: layer.feedForwardNorm, tokens: tokens, for: gateUp)
-            gemm(gateUp, act, (s.gate, width, false), (s.up, width, false))
+            project(gateUp, act, input: (s.normed, config.hiddenSize), tokens: tokens, (s.gate, width, false),
+                    (s.up, width, false))
         } else {
             layer.feedForwardNorm.withUnsafeBufferPointer {
                 sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
@@ -154,9 +156,9 @@ public final class ModelRunner {
         if let down = layer.packed?.down {
             // SwiGLU and the down projection's quantization in one pass; the residual add in the GEMM.
             var act = activations(cols: down.cols)
-            sl_swiglu_quantize(pool.pool, s.gate, s.up, Int64(width), Int64(tokens), down.wantsUnsignedActivations,
+            sl_swiglu_quantize(pool.pool, s.gate, s.up, Int64(width), Int64(tokens), down.activationFormat,
                                &act, gemmLevel)
-            gemm(down, act, (s.residual, config.hiddenSize, true))
+            project(down, act, input: (s.gate, width), tokens: tokens, (s.residual, config.hiddenSize, true))
         } else {
             sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * width))
             matmul(layer.down, s.gate, tokens: tokens, into: s.projected)
@@ -173,13 +175,34 @@ public final class ModelRunner {
 
     /// RMSNorm of `tokens` rows of `input` into the `normed` scratch, quantized for `weight` in the same pass.
     private func normQuantize(_ input: UnsafeMutablePointer<Float>, weight norm: [Float], tokens: Int,
-                              for linear: PackedLinear) -> sl_qact {
-        var act = activations(cols: linear.cols)
+                              for projection: PackedProjection) -> sl_qact {
+        var act = activations(cols: projection.cols)
         norm.withUnsafeBufferPointer {
             sl_rmsnorm_quantize(pool.pool, input, $0.baseAddress, model.configuration.rmsNormEps, scratch.normed,
-                                Int64(tokens), linear.wantsUnsignedActivations, &act, gemmLevel)
+                                Int64(tokens), projection.activationFormat, &act, gemmLevel)
         }
         return act
+    }
+
+    /// Runs each piece of a packed projection over `act` (quantized from `input` for the first piece);
+    /// a piece of another activation format re-quantizes `input` first. Destinations are taken in order,
+    /// as many per piece as it stacks matrices; passed one by one so the per-layer calls build no array.
+    private func project(_ projection: PackedProjection, _ act: sl_qact,
+                         input: (buffer: UnsafeMutablePointer<Float>, stride: Int), tokens: Int,
+                         _ first: Destination, _ second: Destination? = nil, _ third: Destination? = nil) {
+        var act = act
+        var next = 0
+        func destination(_ index: Int) -> Destination? { index == 0 ? first : index == 1 ? second : third }
+        for piece in projection.pieces {
+            if piece.activationFormat != act.format {
+                sl_quantize_act(pool.pool, input.buffer, Int64(input.stride), Int64(tokens), piece.activationFormat,
+                                &act, gemmLevel)
+            }
+            let count = piece.rowRanges.count
+            guard let head = destination(next) else { preconditionFailure("a packed projection has more parts than destinations") }
+            gemm(piece, act, head, count > 1 ? destination(next + 1) : nil, count > 2 ? destination(next + 2) : nil)
+            next += count
+        }
     }
 
     /// Where one part of a packed GEMM goes: a buffer, its row stride, and whether to add into it.

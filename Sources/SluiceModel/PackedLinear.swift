@@ -1,4 +1,5 @@
 import CKernels
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,16 +42,77 @@ public final class PackedLinear: @unchecked Sendable {
         var ranges: [Range<Int>] = []
         var next = 0
         for part in parts {
-            sl_pack_rows(&matrix, Int64(next), part.data, Int64(part.rows))
+            Self.pack(part, into: matrix, at: next)
+            part.releaseResidentPages()
             ranges.append(next..<(next + part.rows))
             next += part.rows
         }
         rowRanges = ranges
     }
 
+    /// Packs `part` into rows `first...` of `matrix`, chunks of 16-row groups in parallel (groups share
+    /// no bytes): a 1.5B model has over a billion weights to repack at load.
+    private static func pack(_ part: WeightMatrix, into matrix: sl_packed_matrix, at first: Int) {
+        let chunkRows = 256
+        let rowBytes = sl_row_size(part.type, Int64(part.cols))
+        let chunks = (part.rows + chunkRows - 1) / chunkRows
+        // @unchecked: each chunk writes only its own groups of the matrix's memory.
+        struct Target: @unchecked Sendable { let matrix: sl_packed_matrix }
+        let target = Target(matrix: matrix)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var local = target.matrix
+            let begin = chunk * chunkRows
+            let rows = min(chunkRows, part.rows - begin)
+            sl_pack_rows(&local, Int64(first + begin), part.data + begin * rowBytes, Int64(rows))
+        }
+    }
+
     public var rows: Int { Int(matrix.rows) }
-    /// Whether activations for this matrix are quantized with the +128 offset (Q8_0 weights).
-    var wantsUnsignedActivations: Int32 { sl_packed_wants_unsigned(type) }
+    /// How activations for this matrix are quantized: a property of its type.
+    var activationFormat: sl_act_format { sl_packed_act_format(type) }
+}
+
+/// One projection's matrices (Q/K/V, gate/up, or a single one) in the packed layout. Consecutive parts of
+/// one type stack into one `PackedLinear`; a change of type starts the next piece, so a Q4_K_M model whose
+/// V is Q6_K runs Q/K as one GEMM and V as another over the same quantized input.
+public struct PackedProjection: Sendable {
+    public let pieces: [PackedLinear]
+
+    /// `parts` cut into runs of one type.
+    static func runs(_ parts: [WeightMatrix]) -> [[WeightMatrix]] {
+        var runs: [[WeightMatrix]] = []
+        for part in parts {
+            if let last = runs.last?.last, last.type == part.type { runs[runs.count - 1].append(part) } else { runs.append([part]) }
+        }
+        return runs
+    }
+
+    /// Bytes the pieces take, or nil when some part has no packed layout.
+    public static func byteCount(_ parts: [WeightMatrix]) -> Int? {
+        var total = 0
+        for run in runs(parts) {
+            guard let bytes = PackedLinear.byteCount(run) else { return nil }
+            total += bytes
+        }
+        return total
+    }
+
+    /// Packs `parts`, or returns nil when some part cannot be packed (then the whole projection runs
+    /// on the one-row path).
+    public init?(_ parts: [WeightMatrix], arena: PackedArena) {
+        guard Self.byteCount(parts) != nil else { return nil }
+        var pieces: [PackedLinear] = []
+        for run in Self.runs(parts) {
+            guard let piece = PackedLinear(run, arena: arena) else { return nil }
+            pieces.append(piece)
+        }
+        self.pieces = pieces
+    }
+
+    /// Input width.
+    public var cols: Int { pieces[0].cols }
+    /// The format the first piece wants its activations in.
+    var activationFormat: sl_act_format { pieces[0].activationFormat }
 }
 
 /// One allocation for all of a model's packed weights, handed out front to back. It is aligned to

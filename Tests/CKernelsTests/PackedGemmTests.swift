@@ -35,22 +35,31 @@ private final class ActivationFixture {
 
     deinit { buffer.deallocate() }
 
-    func quantize(_ x: [Float], tokens: Int, unsigned: Bool, level: sl_level, pool: OpaquePointer) {
+    func quantize(_ x: [Float], tokens: Int, format: sl_act_format, level: sl_level, pool: OpaquePointer) {
         x.withUnsafeBufferPointer {
-            sl_quantize_act(pool, $0.baseAddress, act.cols, Int64(tokens), unsigned ? 1 : 0, &act, level)
+            sl_quantize_act(pool, $0.baseAddress, act.cols, Int64(tokens), format, &act, level)
         }
     }
 
     var quants: [Int8] { Array(UnsafeBufferPointer(start: act.q, count: Int(act.tokens * act.cols))) }
-    var blockValues: (d: [Float], s: [Float], c: [Int32]) {
+    var blockValues: (d: [Float], s: [Float], isum: [Int32]) {
         let n = Int(act.tokens * act.cols / 32)
         return (Array(UnsafeBufferPointer(start: act.d, count: n)), Array(UnsafeBufferPointer(start: act.s, count: n)),
-                Array(UnsafeBufferPointer(start: act.c, count: n)))
+                Array(UnsafeBufferPointer(start: act.isum, count: n)))
     }
+    var sixteenSums: [Int16] { Array(UnsafeBufferPointer(start: act.bsum, count: Int(act.tokens * act.cols / 16))) }
 }
 
 private let q8_1Reference = sl_get_from_float_impl(SL_TYPE_Q8_1, SL_LEVEL_SCALAR)!
-private let packedFormats = [SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q8_0].map(QuantFormat.init)
+private let q8_KReference = sl_get_from_float_impl(SL_TYPE_Q8_K, SL_LEVEL_SCALAR)!
+private let packedFormats = [SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q5_0, SL_TYPE_Q5_1, SL_TYPE_Q8_0, SL_TYPE_Q4_K,
+                             SL_TYPE_Q5_K, SL_TYPE_Q6_K].map(QuantFormat.init)
+
+private extension QuantFormat {
+    var isKQuant: Bool { blockSize == 256 }
+    /// The narrowest width the packed layout takes.
+    var packedWidth: Int { isKQuant ? 256 : 32 }
+}
 private var fastLevelAvailable: Bool { sl_packed_best_level() == SL_LEVEL_AVX512 }
 
 @Suite("Packed GEMM: repacked weights, 8-bit activations, VNNI against the scalar reference")
@@ -58,21 +67,23 @@ struct PackedGemmTests {
     let pool = sl_threadpool_create(2)!
 
     /// y[t, r] = Σ_k W[r, k] * x[t, k] with W read through the type's own dequantizer and x through
-    /// the Q8_1 quantizer, in Double: what every version must approximate.
+    /// the activation format's reference quantizer (Q8_1, or Q8_K for the K-quants), in Double: what
+    /// every version must approximate.
     static func expected(_ format: QuantFormat, weights: [UInt8], rows: Int, cols: Int, x: [Float], tokens: Int) -> [Double] {
         let w = dequantize(format, weights, count: rows * cols)
-        let q8 = QuantFormat(type: SL_TYPE_Q8_1)
-        let blocks = (0..<tokens).map { t in quantize(q8_1Reference, q8, Array(x[(t * cols)..<((t + 1) * cols)])) }
+        let q8 = QuantFormat(type: format.isKQuant ? SL_TYPE_Q8_K : SL_TYPE_Q8_1)
+        let reference = format.isKQuant ? q8_KReference : q8_1Reference
+        let blocks = (0..<tokens).map { t in quantize(reference, q8, Array(x[(t * cols)..<((t + 1) * cols)])) }
         let xs = blocks.flatMap { dequantize(q8, $0, count: cols) }
         var y = [Double](repeating: 0, count: tokens * rows)
         for t in 0..<tokens {
             for r in 0..<rows {
                 var sum = 0.0
                 for k in 0..<cols { sum += Double(w[r * cols + k]) * Double(xs[t * cols + k]) }
-                if format.type == SL_TYPE_Q4_1 {
-                    // Q4_1's offset term uses Q8_1's s = d * sum(q) as rounded to f16, not the exact sum.
+                if format.type == SL_TYPE_Q4_1 || format.type == SL_TYPE_Q5_1 {
+                    // The offset term uses Q8_1's s = d * sum(q) as rounded to f16, not the exact sum.
                     for b in 0..<(cols / 32) {
-                        let m = Double(halfValue(weights.u16((r * cols / 32 + b) * 20 + 2)))
+                        let m = Double(halfValue(weights.u16((r * cols / 32 + b) * format.typeSize + 2)))
                         let exactS = (0..<32).reduce(0.0) { $0 + Double(xs[t * cols + b * 32 + $1]) }
                         sum += m * (Double(halfValue(blocks[t].u16(b * 36 + 2))) - exactS)
                     }
@@ -88,7 +99,7 @@ struct PackedGemmTests {
              initial: [Float]? = nil) -> [Float] {
         let rows = Int(fixture.matrix.rows), cols = Int(fixture.matrix.cols)
         let act = ActivationFixture(tokens: tokens, cols: cols)
-        act.quantize(x, tokens: tokens, unsigned: sl_packed_wants_unsigned(format.type) != 0, level: level, pool: pool)
+        act.quantize(x, tokens: tokens, format: sl_packed_act_format(format.type), level: level, pool: pool)
         var y = initial ?? [Float](repeating: .nan, count: tokens * rows)
         y.withUnsafeMutableBufferPointer { out in
             var output = sl_gemm_output(y: out.baseAddress, ldy: Int64(rows), row_begin: 0, row_end: Int64(rows),
@@ -102,8 +113,9 @@ struct PackedGemmTests {
           arguments: packedFormats)
     func referenceMatchesDequantizedProduct(format: QuantFormat) {
         var rng = SeededGenerator()
-        for (rows, cols, tokens) in [(16, 32, 1), (37, 96, 3), (5, 64, 9)] {
-            let weights = randomRow(format, blocks: rows * cols / 32, using: &rng)
+        for (rows, blocks, tokens) in [(16, 1, 1), (37, 3, 3), (5, 2, 9)] {
+            let cols = blocks * format.packedWidth
+            let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
             let x = randomFloats(tokens * cols, in: -3...3, using: &rng)
             let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
             let y = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
@@ -120,8 +132,8 @@ struct PackedGemmTests {
     func simdMatchesReference(format: QuantFormat) {
         var rng = SeededGenerator()
         for tokens in [1, 2, 3, 7, 8, 9, 16, 21] {
-            let rows = 40, cols = 160
-            let weights = randomRow(format, blocks: rows * cols / 32, using: &rng)
+            let rows = 40, cols = format.isKQuant ? 512 : 160
+            let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
             let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
             let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
             let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
@@ -145,7 +157,7 @@ struct PackedGemmTests {
         let whole = run(stacked, format, x: x, tokens: tokens, level: level)
 
         let act = ActivationFixture(tokens: tokens, cols: cols)
-        act.quantize(x, tokens: tokens, unsigned: false, level: level, pool: pool)
+        act.quantize(x, tokens: tokens, format: SL_ACT_Q8_1, level: level, pool: pool)
         var ya = [Float](repeating: .nan, count: tokens * 32)
         var yb = [Float](repeating: 1, count: tokens * 20) // row stride 20, wider than the 16 rows written
         var yc = [Float](repeating: .nan, count: tokens * 7)
@@ -169,8 +181,7 @@ struct PackedGemmTests {
         }
     }
 
-    @Test("activations quantize exactly as Q8_1 does, signed and offset by 128, at every level",
-          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    @Test("activations quantize exactly as Q8_1 does, at every level", arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
     func activationQuantizer(level: sl_level) throws {
         try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
@@ -180,25 +191,54 @@ struct PackedGemmTests {
         x[70] = 1e-30                        // a tiny value beside normal ones
         x[100] = 2.5; x[101] = -2.5          // halves land on exact .5 multiples of the scale
         let q8 = QuantFormat(type: SL_TYPE_Q8_1)
-        for unsigned in [false, true] {
-            let act = ActivationFixture(tokens: tokens, cols: cols)
-            act.quantize(x, tokens: tokens, unsigned: unsigned, level: level, pool: pool)
-            let quants = act.quants
-            let (d, s, c) = act.blockValues
-            for t in 0..<tokens {
-                let blocks = quantize(q8_1Reference, q8, Array(x[(t * cols)..<((t + 1) * cols)]))
-                for b in 0..<(cols / 32) {
-                    let o = b * 36
-                    #expect(d[t * 3 + b] == halfValue(blocks.u16(o)))
-                    #expect(s[t * 3 + b] == halfValue(blocks.u16(o + 2)))
-                    var sum = 0
-                    for k in 0..<32 {
-                        let q = blocks.i8(o + 4 + k)
-                        sum += q
-                        let stored = Int(quants[t * cols + b * 32 + k])
-                        #expect(unsigned ? Int(UInt8(bitPattern: Int8(stored))) == q + 128 : stored == q)
-                    }
-                    #expect(Int(c[t * 3 + b]) == -8 * sum)
+        let act = ActivationFixture(tokens: tokens, cols: cols)
+        act.quantize(x, tokens: tokens, format: SL_ACT_Q8_1, level: level, pool: pool)
+        let quants = act.quants
+        let (d, s, isum) = act.blockValues
+        for t in 0..<tokens {
+            let blocks = quantize(q8_1Reference, q8, Array(x[(t * cols)..<((t + 1) * cols)]))
+            for b in 0..<(cols / 32) {
+                let o = b * 36
+                #expect(d[t * 3 + b] == halfValue(blocks.u16(o)))
+                #expect(s[t * 3 + b] == halfValue(blocks.u16(o + 2)))
+                var sum = 0
+                for k in 0..<32 {
+                    let q = blocks.i8(o + 4 + k)
+                    sum += q
+                    #expect(Int(quants[t * cols + b * 32 + k]) == q)
+                }
+                #expect(Int(isum[t * 3 + b]) == sum)
+            }
+        }
+    }
+
+    @Test("K-quant activations quantize exactly as Q8_K does (scale, quants, sums per 16), at every level",
+          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    func activationQuantizerQ8K(level: sl_level) throws {
+        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
+        var rng = SeededGenerator()
+        let cols = 768, tokens = 3
+        var x = randomFloats(tokens * cols, in: -5...5, using: &rng)
+        for k in 256..<512 { x[k] = 0 }      // an all-zero super-block: scale 0, quants 0
+        x[600] = 9; x[700] = -9              // a tie in magnitude: the first one sets the sign of the scale
+        x[cols + 5] = -40                     // a negative extreme
+        let q8 = QuantFormat(type: SL_TYPE_Q8_K)
+        let act = ActivationFixture(tokens: tokens, cols: cols)
+        act.quantize(x, tokens: tokens, format: SL_ACT_Q8_K, level: level, pool: pool)
+        let quants = act.quants, bsum = act.sixteenSums
+        let (d, s, isum) = act.blockValues
+        for t in 0..<tokens {
+            let blocks = quantize(q8_KReference, q8, Array(x[(t * cols)..<((t + 1) * cols)]))
+            for superBlock in 0..<(cols / 256) {
+                let o = superBlock * q8.typeSize
+                let scale = blocks.f32(o)
+                for k in 0..<256 { #expect(Int(quants[t * cols + superBlock * 256 + k]) == blocks.i8(o + 4 + k)) }
+                for g in 0..<16 { #expect(Int(bsum[t * cols / 16 + superBlock * 16 + g]) == blocks.i16(o + 260 + 2 * g)) }
+                for j in 0..<8 {
+                    let b = t * cols / 32 + superBlock * 8 + j
+                    #expect(d[b] == scale)
+                    #expect(Int(isum[b]) == blocks.i16(o + 260 + 4 * j) + blocks.i16(o + 262 + 4 * j))
+                    #expect(s[b] == scale * Float(isum[b]))
                 }
             }
         }
@@ -208,17 +248,17 @@ struct PackedGemmTests {
     func rmsnormQuantize(level: sl_level) throws {
         try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
-        let cols = 128, tokens = 5
+        let cols = 256, tokens = 5
         let x = randomFloats(tokens * cols, in: -2...2, using: &rng)
         let weight = randomFloats(cols, in: 0.5...1.5, using: &rng)
         var normed = [Float](repeating: 0, count: tokens * cols)
         normed.withUnsafeMutableBufferPointer { sl_rmsnorm(x, weight, $0.baseAddress, Int64(tokens), Int64(cols), 1e-5) }
         let separate = ActivationFixture(tokens: tokens, cols: cols)
-        separate.quantize(normed, tokens: tokens, unsigned: true, level: level, pool: pool)
+        separate.quantize(normed, tokens: tokens, format: SL_ACT_Q8_K, level: level, pool: pool)
         let fused = ActivationFixture(tokens: tokens, cols: cols)
         var fusedNormed = [Float](repeating: .nan, count: tokens * cols)
         fusedNormed.withUnsafeMutableBufferPointer {
-            sl_rmsnorm_quantize(pool, x, weight, 1e-5, $0.baseAddress, Int64(tokens), 1, &fused.act, level)
+            sl_rmsnorm_quantize(pool, x, weight, 1e-5, $0.baseAddress, Int64(tokens), SL_ACT_Q8_K, &fused.act, level)
         }
         #expect(fusedNormed == normed)
         #expect(fused.quants == separate.quants)
@@ -239,7 +279,7 @@ struct PackedGemmTests {
         let original = gate
         let act = ActivationFixture(tokens: tokens, cols: cols)
         gate.withUnsafeMutableBufferPointer {
-            sl_swiglu_quantize(pool, $0.baseAddress, up, Int64(cols), Int64(tokens), 0, &act.act, level)
+            sl_swiglu_quantize(pool, $0.baseAddress, up, Int64(cols), Int64(tokens), SL_ACT_Q8_1, &act.act, level)
         }
         for i in gate.indices {
             let g = Double(original[i])
@@ -252,13 +292,18 @@ struct PackedGemmTests {
         }
     }
 
-    @Test("sizes: unsupported types and widths have no packed layout")
+    @Test("sizes: unsupported types and widths have no packed layout; K-quants need whole super-blocks")
     func unsupportedShapes() {
-        #expect(sl_packed_size(SL_TYPE_Q6_K, 16, 256) == 0)
         #expect(sl_packed_size(SL_TYPE_F32, 16, 32) == 0)
+        #expect(sl_packed_size(SL_TYPE_Q8_K, 16, 256) == 0)
         #expect(sl_packed_size(SL_TYPE_Q4_0, 16, 48) == 0)
         #expect(sl_packed_size(SL_TYPE_Q4_0, 0, 32) == 0)
+        #expect(sl_packed_size(SL_TYPE_Q4_K, 16, 128) == 0)
         #expect(sl_packed_size(SL_TYPE_Q4_1, 17, 64) == 2 * 2 * 320)
-        #expect(sl_packed_supports(SL_TYPE_Q8_0) == 1 && sl_packed_supports(SL_TYPE_Q5_0) == 0)
+        // Q4_K: a 128-byte header and 8 blocks of 288 per group and super-block: 4.75 bits per weight.
+        #expect(sl_packed_size(SL_TYPE_Q4_K, 16, 512) == 2 * (128 + 8 * 288))
+        #expect(sl_packed_size(SL_TYPE_Q6_K, 16, 256) == 64 + 8 * 416)
+        for format in packedFormats { #expect(sl_packed_supports(format.type) == 1, "\(format)") }
+        #expect(sl_packed_act_format(SL_TYPE_Q6_K) == SL_ACT_Q8_K && sl_packed_act_format(SL_TYPE_Q8_0) == SL_ACT_Q8_1)
     }
 }

@@ -26,12 +26,13 @@ typedef struct {
     void *data;
 } sl_packed_matrix;
 
-/// 1 when `type` has a packed layout: Q4_0, Q4_1 and Q8_0.
+/// 1 when `type` has a packed layout: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K.
 int sl_packed_supports(sl_type type);
 /// The fastest level the packed GEMM has on this CPU: SL_LEVEL_AVX512 (it needs VNNI), or
 /// SL_LEVEL_SCALAR, which is the reference and too slow to serve with.
 sl_level sl_packed_best_level(void);
-/// Bytes of a packed matrix of `rows` x `cols` (`cols` a multiple of 32), or 0 when unsupported.
+/// Bytes of a packed matrix of `rows` x `cols` (`cols` a multiple of the type's block size), or 0
+/// when unsupported.
 size_t sl_packed_size(sl_type type, int64_t rows, int64_t cols);
 /// Describes `data` (sl_packed_size bytes, 64-byte aligned) as a packed matrix and zero-fills it.
 void sl_packed_init(sl_packed_matrix *m, sl_type type, int64_t rows, int64_t cols, void *data);
@@ -39,36 +40,45 @@ void sl_packed_init(sl_packed_matrix *m, sl_type type, int64_t rows, int64_t col
 /// `first_row` must be a multiple of 16, so several tensors can share one matrix (fused QKV).
 void sl_pack_rows(sl_packed_matrix *m, int64_t first_row, const void *src, int64_t rows);
 
-/// Activations quantized for the packed GEMM, one row per token: the quants as Q8_1 makes them
-/// (d = absmax / 127, round half to even) and, per 32-element block, the scale d, s = d * sum(q)
-/// (both rounded through f16 as in Q8_1) and c = -8 * sum(q) (Q4_0's offset, exact in int32).
-/// With `unsigned_q` the quants are stored plus 128 (Q8_0 weights take them as vpdpbusd's u8 side).
+/// How a weight type wants its activations quantized: a property of the type (sl_packed_act_format).
+typedef enum {
+    /// As Q8_1, for the 32-element formats: per 32 values, d = absmax / 127 rounded through f16,
+    /// round half to even.
+    SL_ACT_Q8_1 = 0,
+    /// As Q8_K, for the K-quants: one f32 scale per 256 values (llama.cpp's rule), sums per 16.
+    SL_ACT_Q8_K = 1,
+} sl_act_format;
+
+/// Activations quantized for the packed GEMM, one row per token. Per 32-element block: d, the scale
+/// (for Q8_K, its super-block's); s, d * sum(q) (rounded through f16 under Q8_1, as Q8_1 stores it);
+/// isum, sum(q) exactly. Per 16 elements, bsum (filled under Q8_K only).
 typedef struct {
-    int8_t *q;    // [tokens, cols]
-    float *d, *s; // [tokens, cols / 32]
-    int32_t *c;   // [tokens, cols / 32]
+    int8_t *q;      // [tokens, cols]
+    float *d, *s;   // [tokens, cols / 32]
+    int32_t *isum;  // [tokens, cols / 32]
+    int16_t *bsum;  // [tokens, cols / 16]
     int64_t tokens, cols, max_tokens;
-    int unsigned_q;
+    sl_act_format format;
 } sl_qact;
 
 /// Bytes of activation scratch for `max_tokens` rows of `cols`.
 size_t sl_qact_size(int64_t max_tokens, int64_t cols);
 /// Lays `a` out over `buffer` (sl_qact_size bytes, 64-byte aligned).
 void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols);
-/// 1 when a matrix of `type` takes its activations with unsigned quants.
-int sl_packed_wants_unsigned(sl_type type);
+/// The activation format of `type`'s packed layout (SL_ACT_Q8_1 for a type without one).
+sl_act_format sl_packed_act_format(sl_type type);
 
 /// Quantizes `tokens` rows of x (row stride `ldx`) into `a`, split over the pool's threads.
-void sl_quantize_act(sl_threadpool *pool, const float *x, int64_t ldx, int64_t tokens, int unsigned_q,
+void sl_quantize_act(sl_threadpool *pool, const float *x, int64_t ldx, int64_t tokens, sl_act_format format,
                      sl_qact *a, sl_level level);
 /// RMSNorm (as sl_rmsnorm) of `tokens` rows of x [tokens, cols] into `normed` [tokens, cols], then
 /// quantizes each row into `a` while it is in cache: one pass and one barrier.
 void sl_rmsnorm_quantize(sl_threadpool *pool, const float *x, const float *weight, float eps, float *normed,
-                         int64_t tokens, int unsigned_q, sl_qact *a, sl_level level);
+                         int64_t tokens, sl_act_format format, sl_qact *a, sl_level level);
 /// gate[t] = silu(gate[t]) * up[t] (as sl_swiglu) for `tokens` rows of `cols` with row stride `ld`,
 /// then quantizes each row into `a`.
 void sl_swiglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64_t ld, int64_t tokens,
-                        int unsigned_q, sl_qact *a, sl_level level);
+                        sl_act_format format, sl_qact *a, sl_level level);
 
 /// Where rows [row_begin, row_end) of a GEMM go: y[t * ldy + (r - row_begin)]. `row_begin` must be
 /// a multiple of 16. With `accumulate` the result is added to y (a fused residual add).

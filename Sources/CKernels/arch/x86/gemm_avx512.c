@@ -1,0 +1,485 @@
+// AVX-512 VNNI kernels of the packed GEMM (layouts in gemm_internal.h).
+//
+// The micro-kernel keeps a tile of 16 rows x up to 8 tokens in registers: per 32-column block it
+// unpacks the group's weights once (8 vectors of 16 rows x 4 columns, built from nibbles plus 5th or
+// 5th-6th bits where the type has them) and runs 8 vpdpbusd per token, each with 4 activation bytes
+// broadcast from memory. The integer sums are scaled per block (per 16 columns for Q6_K) into float
+// accumulators, as llama.cpp's repacked kernels do per block. One function is instantiated per type,
+// so every layout offset and branch below is a constant.
+#include "../../gemm_internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "../../simd_math_avx512.h"
+
+#define SL_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+enum { TILE_TOKENS = 8 };
+
+ALWAYS_INLINE SL_AVX512 __m512i broadcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+ALWAYS_INLINE SL_AVX512 __m512 load_halves(const uint8_t *p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+
+ALWAYS_INLINE SL_AVX512 __m512 load_u8_floats(const uint8_t *p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p)));
+}
+
+ALWAYS_INLINE SL_AVX512 __m512 load_i8_floats(const uint8_t *p) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p)));
+}
+
+/// Chunk p's lo and hi vectors of a nibble block, with the 5th bits of `h5` or the top bits of `h6`
+/// (the vector covering chunk p) merged in.
+ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk, int p, __m512i h5, __m512i *lo,
+                                          __m512i *hi) {
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    const __m512i packed = _mm512_loadu_si512(blk + 64 * p);
+    *lo = _mm512_and_si512(packed, low);
+    *hi = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low);
+    if (type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K) {
+        // Bit p (lo) and bit 4 + p (hi) of each byte become bit 4; 16-bit shifts leak bits across the
+        // byte boundary only outside the mask.
+        const __m512i bit = _mm512_set1_epi8(0x10);
+        __m512i l5, h5b;
+        switch (p) {
+        case 0: l5 = _mm512_slli_epi16(h5, 4); h5b = h5; break;
+        case 1: l5 = _mm512_slli_epi16(h5, 3); h5b = _mm512_srli_epi16(h5, 1); break;
+        case 2: l5 = _mm512_slli_epi16(h5, 2); h5b = _mm512_srli_epi16(h5, 2); break;
+        default: l5 = _mm512_slli_epi16(h5, 1); h5b = _mm512_srli_epi16(h5, 3); break;
+        }
+        *lo = _mm512_or_si512(*lo, _mm512_and_si512(l5, bit));
+        *hi = _mm512_or_si512(*hi, _mm512_and_si512(h5b, bit));
+    }
+    if (type == SL_TYPE_Q6_K) {
+        const __m512i bits = _mm512_set1_epi8(0x30);
+        const __m512i h = _mm512_loadu_si512(blk + PACK_NIBBLES + 64 * (p / 2));
+        __m512i l6, h6;
+        if (p % 2 == 0) {
+            l6 = _mm512_slli_epi16(h, 4); // bits 0-1 -> 4-5
+            h6 = _mm512_slli_epi16(h, 2); // bits 2-3 -> 4-5
+        } else {
+            l6 = h;                       // bits 4-5 stay
+            h6 = _mm512_srli_epi16(h, 2); // bits 6-7 -> 4-5
+        }
+        *lo = _mm512_or_si512(*lo, _mm512_and_si512(l6, bits));
+        *hi = _mm512_or_si512(*hi, _mm512_and_si512(h6, bits));
+    }
+}
+
+/// The type's constants: bytes per block, per super-block header, blocks per super-block.
+ALWAYS_INLINE int layout_stride(const sl_type type) {
+    switch (type) {
+    case SL_TYPE_Q4_0: return PACK_NIBBLES + PACK_HALVES;
+    case SL_TYPE_Q4_1: return PACK_NIBBLES + 2 * PACK_HALVES;
+    case SL_TYPE_Q5_0: return PACK_NIBBLES + PACK_H5 + PACK_HALVES;
+    case SL_TYPE_Q5_1: return PACK_NIBBLES + PACK_H5 + 2 * PACK_HALVES;
+    case SL_TYPE_Q8_0: return PACK_BYTES + PACK_HALVES;
+    case SL_TYPE_Q4_K: return PACK_NIBBLES + 2 * PACK_OCTETS;
+    case SL_TYPE_Q5_K: return PACK_NIBBLES + PACK_H5 + 2 * PACK_OCTETS;
+    default: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS; // Q6_K
+    }
+}
+
+ALWAYS_INLINE int layout_header(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS : type == SL_TYPE_Q6_K ? PACK_FLOATS : 0;
+}
+
+ALWAYS_INLINE int is_k_quant(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
+}
+
+/// One tile of `T` tokens (t0...) for a group whose blocks start at `w`; `split` keeps two integer
+/// chains per token so a small tile (decode) is not bound by vpdpbusd's latency (Q6_K always keeps
+/// two: its columns 0-15 and 16-31 have their own scales).
+ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
+                                  int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
+    const int stride = layout_stride(type), header = layout_header(type);
+    const int two_chains = T <= 2 || type == SL_TYPE_Q6_K;
+    const int64_t K = a->cols;
+    const int8_t *xq = a->q + t0 * K;
+    const float *xd = a->d + t0 * nb;
+    const float *xs = a->s + t0 * nb;
+    const int32_t *xi = a->isum + t0 * nb;
+    const int16_t *xb = a->bsum + t0 * 2 * nb;
+    __m512 f[TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[t] = _mm512_setzero_ps();
+
+    const uint8_t *blk = w;
+    for (int64_t b = 0; b < nb; b++) {
+        const float *hdr = NULL;
+        if (is_k_quant(type)) {
+            if (b % PACK_SUPER == 0) blk += header;
+            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        __m512i acc[TILE_TOKENS], acc2[TILE_TOKENS];
+        if (type == SL_TYPE_Q8_0) {
+            // (w + 128) * x summed, less 128 * sum(x), is w * x summed.
+            for (int t = 0; t < T; t++) {
+                acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]);
+                acc2[t] = _mm512_setzero_si512();
+            }
+            for (int j = 0; j < 8; j++) {
+                const __m512i wv = _mm512_loadu_si512(blk + 64 * j);
+                for (int t = 0; t < T; t++) {
+                    const __m512i xv = broadcast4(xq + t * K + b * 32 + 4 * j);
+                    if (two_chains && (j & 1)) acc2[t] = _mm512_dpbusd_epi32(acc2[t], wv, xv);
+                    else acc[t] = _mm512_dpbusd_epi32(acc[t], wv, xv);
+                }
+            }
+        } else {
+            for (int t = 0; t < T; t++) {
+                switch (type) {
+                // Q4_0's quants are q - 8, Q5_0's q - 16: start from -8 (-16) * sum(x).
+                case SL_TYPE_Q4_0: acc[t] = _mm512_set1_epi32(-8 * xi[t * nb + b]); break;
+                case SL_TYPE_Q5_0: acc[t] = _mm512_set1_epi32(-16 * xi[t * nb + b]); break;
+                // Q6_K's are q - 32, per 16 columns.
+                case SL_TYPE_Q6_K: acc[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b]); break;
+                default: acc[t] = _mm512_setzero_si512(); break;
+                }
+                acc2[t] = type == SL_TYPE_Q6_K ? _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]) : _mm512_setzero_si512();
+            }
+            const __m512i h5 = type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K
+                                   ? _mm512_loadu_si512(blk + PACK_NIBBLES)
+                                   : _mm512_setzero_si512();
+            // Unpacking one chunk at a time keeps two weight vectors live, so 8 tokens' accumulators
+            // fit in registers.
+            for (int p = 0; p < 4; p++) {
+                __m512i lo, hi;
+                unpack_chunk(type, blk, p, h5, &lo, &hi);
+                for (int t = 0; t < T; t++) {
+                    const int8_t *x = xq + t * K + b * 32 + 4 * p;
+                    acc[t] = _mm512_dpbusd_epi32(acc[t], lo, broadcast4(x));
+                    if (two_chains) acc2[t] = _mm512_dpbusd_epi32(acc2[t], hi, broadcast4(x + 16));
+                    else acc[t] = _mm512_dpbusd_epi32(acc[t], hi, broadcast4(x + 16));
+                }
+            }
+        }
+        switch (type) {
+        case SL_TYPE_Q4_K:
+        case SL_TYPE_Q5_K: {
+            const int octets = stride - 2 * PACK_OCTETS;
+            const __m512 dw = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets));
+            const __m512 mw = _mm512_mul_ps(_mm512_loadu_ps(hdr + SL_PACK_ROWS), load_u8_floats(blk + octets + PACK_OCTETS));
+            for (int t = 0; t < T; t++) {
+                const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
+                f[t] = _mm512_fnmadd_ps(mw, _mm512_set1_ps(xs[t * nb + b]), f[t]);
+            }
+            break;
+        }
+        case SL_TYPE_Q6_K: {
+            const int octets = stride - 2 * PACK_OCTETS;
+            const __m512 d = _mm512_loadu_ps(hdr);
+            const __m512 dlo = _mm512_mul_ps(d, load_i8_floats(blk + octets));
+            const __m512 dhi = _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS));
+            for (int t = 0; t < T; t++) {
+                const __m512 x = _mm512_set1_ps(xd[t * nb + b]);
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dlo, x), f[t]);
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc2[t]), _mm512_mul_ps(dhi, x), f[t]);
+            }
+            break;
+        }
+        default: {
+            const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
+            const __m512 dw = load_halves(blk + halves);
+            for (int t = 0; t < T; t++) {
+                const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
+            }
+            if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) {
+                const __m512 mw = load_halves(blk + halves + PACK_HALVES);
+                for (int t = 0; t < T; t++) f[t] = _mm512_fmadd_ps(mw, _mm512_set1_ps(xs[t * nb + b]), f[t]);
+            }
+            break;
+        }
+        }
+        blk += stride;
+    }
+    for (int t = 0; t < T; t++) {
+        float *out = y + (t0 + t) * ldy;
+        __m512 v = f[t];
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+        _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
+// MARK: - Prefill: the group unpacked once
+
+// With more tokens than one tile, the group's weights are unpacked once into 8-bit quants plus float
+// scales (an "expanded" block: 512 bytes of quants, chunk j holding columns 4j...4j+3 as in Q8_0, then
+// 16 scales, 16 more for Q6_K's columns 16-31, and 16 signed mins), kept in this thread's buffer in
+// L1/L2, and every tile of tokens runs on it: a format-independent kernel, so a K-quant prefill costs
+// what Q8_0's does (as ik_llama.cpp converts to Q8_0_R8 / Q8_K_R8 for batches).
+enum { EXP_QUANTS = 512, EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS };
+
+/// How an expanded block's integer sums become floats.
+typedef enum {
+    EXP_OFFSET, // quants stored plus o (Q4_0, Q5_0, Q8_0): start from -o * sum(x); one scale
+    EXP_MIN,    // unsigned quants (Q4_1, Q5_1, Q4_K, Q5_K): one scale, plus min * s
+    EXP_SIXTEEN // Q6_K: quants plus 32, a scale per 16 columns
+} exp_kind;
+
+ALWAYS_INLINE exp_kind expanded_kind(const sl_type type) {
+    switch (type) {
+    case SL_TYPE_Q4_0: case SL_TYPE_Q5_0: case SL_TYPE_Q8_0: return EXP_OFFSET;
+    case SL_TYPE_Q6_K: return EXP_SIXTEEN;
+    default: return EXP_MIN;
+    }
+}
+
+ALWAYS_INLINE int expanded_offset(const sl_type type) {
+    return type == SL_TYPE_Q4_0 ? 8 : type == SL_TYPE_Q5_0 ? 16 : type == SL_TYPE_Q8_0 ? 128 : 32;
+}
+
+/// Unpacks every block of a group into `out`, computing the float scales exactly as `tile` does.
+ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, int64_t nb, uint8_t *out) {
+    const int stride = layout_stride(type), header = layout_header(type);
+    const uint8_t *blk = w;
+    for (int64_t b = 0; b < nb; b++, out += EXP_BLOCK) {
+        const float *hdr = NULL;
+        if (is_k_quant(type)) {
+            if (b % PACK_SUPER == 0) blk += header;
+            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        float *scales = (float *)(out + EXP_QUANTS);
+        if (type == SL_TYPE_Q8_0) {
+            memcpy(out, blk, EXP_QUANTS);
+            _mm512_storeu_ps(scales, load_halves(blk + PACK_BYTES));
+        } else {
+            const __m512i h5 = type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K
+                                   ? _mm512_loadu_si512(blk + PACK_NIBBLES)
+                                   : _mm512_setzero_si512();
+            for (int p = 0; p < 4; p++) {
+                __m512i lo, hi;
+                unpack_chunk(type, blk, p, h5, &lo, &hi);
+                _mm512_storeu_si512(out + 64 * p, lo);
+                _mm512_storeu_si512(out + 64 * (4 + p), hi);
+            }
+            switch (type) {
+            case SL_TYPE_Q4_K:
+            case SL_TYPE_Q5_K: {
+                const int octets = stride - 2 * PACK_OCTETS;
+                _mm512_storeu_ps(scales, _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets)));
+                const __m512 mw = _mm512_mul_ps(_mm512_loadu_ps(hdr + SL_PACK_ROWS), load_u8_floats(blk + octets + PACK_OCTETS));
+                // Stored negated: fmadd(-mw, s, f) is exactly tile's fnmadd(mw, s, f).
+                _mm512_storeu_ps(scales + 32, _mm512_sub_ps(_mm512_setzero_ps(), mw));
+                break;
+            }
+            case SL_TYPE_Q6_K: {
+                const int octets = stride - 2 * PACK_OCTETS;
+                const __m512 d = _mm512_loadu_ps(hdr);
+                _mm512_storeu_ps(scales, _mm512_mul_ps(d, load_i8_floats(blk + octets)));
+                _mm512_storeu_ps(scales + 16, _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS)));
+                break;
+            }
+            default: {
+                const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
+                _mm512_storeu_ps(scales, load_halves(blk + halves));
+                if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) _mm512_storeu_ps(scales + 32, load_halves(blk + halves + PACK_HALVES));
+                break;
+            }
+            }
+        }
+        blk += stride;
+    }
+}
+
+/// One tile of `T` tokens over an expanded group: the same float operations, in the same order, as `tile`.
+ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, const int offset, const uint8_t *e,
+                                           int64_t nb, const sl_qact *a, int64_t t0, float *y, int64_t ldy,
+                                           __mmask16 mask, int accumulate) {
+    const int64_t K = a->cols;
+    const int8_t *xq = a->q + t0 * K;
+    const float *xd = a->d + t0 * nb;
+    const float *xs = a->s + t0 * nb;
+    const int32_t *xi = a->isum + t0 * nb;
+    const int16_t *xb = a->bsum + t0 * 2 * nb;
+    __m512 f[TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, e += EXP_BLOCK) {
+        __m512i acc[TILE_TOKENS], acc2[TILE_TOKENS];
+        for (int t = 0; t < T; t++) {
+            if (kind == EXP_OFFSET) acc[t] = _mm512_set1_epi32(-offset * xi[t * nb + b]);
+            else if (kind == EXP_SIXTEEN) acc[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b]);
+            else acc[t] = _mm512_setzero_si512();
+            if (kind == EXP_SIXTEEN) acc2[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]);
+        }
+        for (int j = 0; j < 8; j++) {
+            const __m512i wv = _mm512_loadu_si512(e + 64 * j);
+            for (int t = 0; t < T; t++) {
+                const __m512i xv = broadcast4(xq + t * K + b * 32 + 4 * j);
+                if (kind == EXP_SIXTEEN && j >= 4) acc2[t] = _mm512_dpbusd_epi32(acc2[t], wv, xv);
+                else acc[t] = _mm512_dpbusd_epi32(acc[t], wv, xv);
+            }
+        }
+        const float *scales = (const float *)(e + EXP_QUANTS);
+        const __m512 dw = _mm512_loadu_ps(scales);
+        if (kind == EXP_SIXTEEN) {
+            const __m512 dhi = _mm512_loadu_ps(scales + 16);
+            for (int t = 0; t < T; t++) {
+                const __m512 x = _mm512_set1_ps(xd[t * nb + b]);
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, x), f[t]);
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc2[t]), _mm512_mul_ps(dhi, x), f[t]);
+            }
+        } else {
+            for (int t = 0; t < T; t++) {
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
+            }
+            if (kind == EXP_MIN) {
+                const __m512 mw = _mm512_loadu_ps(scales + 32);
+                for (int t = 0; t < T; t++) f[t] = _mm512_fmadd_ps(mw, _mm512_set1_ps(xs[t * nb + b]), f[t]);
+            }
+        }
+    }
+    for (int t = 0; t < T; t++) {
+        float *out = y + (t0 + t) * ldy;
+        __m512 v = f[t];
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+        _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
+/// This thread's buffer for an expanded group, grown as needed and kept for the thread's life (the
+/// pool's workers live as long as the process), so prefill allocates only when a wider matrix comes.
+static uint8_t *expansion_buffer(size_t bytes) {
+    static _Thread_local uint8_t *buffer;
+    static _Thread_local size_t capacity;
+    if (bytes > capacity) {
+        free(buffer);
+        capacity = (bytes + 4095) & ~(size_t)4095;
+        buffer = aligned_alloc(64, capacity);
+        if (!buffer) capacity = 0;
+    }
+    return buffer;
+}
+
+/// The group kernel of `type`: with more tokens than one tile, the group is expanded once and the
+/// tiles run on that; otherwise tiles unpack the packed blocks as they go (decode reads each weight once).
+ALWAYS_INLINE SL_AVX512 void group_kernel(const sl_type type, const sl_packed_matrix *m, int64_t group,
+                                          const sl_qact *a, float *y, int64_t ldy, int nrows, int accumulate) {
+    const int64_t nb = m->cols / 32;
+    const size_t group_bytes = sl_packed_size(type, SL_PACK_ROWS, m->cols);
+    const uint8_t *w = (const uint8_t *)m->data + (size_t)group * group_bytes;
+    const __mmask16 mask = (__mmask16)(nrows >= 16 ? 0xFFFF : (1u << nrows) - 1);
+    uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * EXP_BLOCK) : NULL;
+    if (expanded) expand_group(type, w, nb, expanded);
+    const exp_kind kind = expanded_kind(type);
+    const int offset = expanded_offset(type);
+    for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
+        const int64_t n = a->tokens - t0;
+#define CALL(T)                                                                                                  \
+    if (expanded) expanded_tile(T, kind, offset, expanded, nb, a, t0, y, ldy, mask, accumulate);                 \
+    else tile(T, type, w, nb, a, t0, y, ldy, mask, accumulate);                                                  \
+    break;
+        switch (n) {
+        case 1: CALL(1)
+        case 2: CALL(2)
+        case 3: CALL(3)
+        case 4: CALL(4)
+        case 5: CALL(5)
+        case 6: CALL(6)
+        case 7: CALL(7)
+        default: CALL(8)
+        }
+#undef CALL
+    }
+}
+
+#define GROUP_KERNEL(name, TYPE)                                                                                 \
+    void SL_AVX512 name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,         \
+                        int nrows, int accumulate) {                                                             \
+        group_kernel(TYPE, m, group, a, y, ldy, nrows, accumulate);                                              \
+    }
+
+GROUP_KERNEL(sl_gemm_group_q4_0_avx512, SL_TYPE_Q4_0)
+GROUP_KERNEL(sl_gemm_group_q4_1_avx512, SL_TYPE_Q4_1)
+GROUP_KERNEL(sl_gemm_group_q5_0_avx512, SL_TYPE_Q5_0)
+GROUP_KERNEL(sl_gemm_group_q5_1_avx512, SL_TYPE_Q5_1)
+GROUP_KERNEL(sl_gemm_group_q8_0_avx512, SL_TYPE_Q8_0)
+GROUP_KERNEL(sl_gemm_group_q4_K_avx512, SL_TYPE_Q4_K)
+GROUP_KERNEL(sl_gemm_group_q5_K_avx512, SL_TYPE_Q5_K)
+GROUP_KERNEL(sl_gemm_group_q6_K_avx512, SL_TYPE_Q6_K)
+
+// MARK: - Activation quantizer and SwiGLU
+
+/// Q8_K's rule over one 256-value super-block, bit-identical to quantize_q8_k_ref in gemm.c.
+static SL_AVX512 void quantize_q8_k(const float *x, sl_qact *a, int64_t t, int64_t super) {
+    const int64_t nb = a->cols / 32;
+    int8_t *q = a->q + t * a->cols + super * 256;
+    // The value of largest magnitude, the first one on ties, as the reference's scan finds it.
+    __m512 vmax = _mm512_setzero_ps();
+    for (int k = 0; k < 256; k += 16) vmax = _mm512_max_ps(vmax, _mm512_abs_ps(_mm512_loadu_ps(x + k)));
+    const float amax = _mm512_reduce_max_ps(vmax);
+    float max = 0;
+    if (amax != 0) {
+        for (int k = 0; k < 256; k += 16) {
+            const __mmask16 hit = _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_loadu_ps(x + k)), _mm512_set1_ps(amax), _CMP_EQ_OQ);
+            if (hit) {
+                max = x[k + __builtin_ctz(hit)];
+                break;
+            }
+        }
+    }
+    const float iscale = amax != 0 ? -127.0f / max : 0.0f;
+    const float d = amax != 0 ? 1 / iscale : 0.0f;
+    const __m512 vs = _mm512_set1_ps(iscale);
+    const __m512i cap = _mm512_set1_epi32(127);
+    for (int j = 0; j < 8; j++) {
+        int sums[2];
+        for (int h = 0; h < 2; h++) {
+            // cvtps rounds half to even under the default MXCSR, as nearbyintf does in the reference.
+            const __m512i v = _mm512_min_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + 32 * j + 16 * h), vs)), cap);
+            sums[h] = _mm512_reduce_add_epi32(v);
+            _mm_storeu_si128((__m128i *)(q + 32 * j + 16 * h), _mm512_cvtsepi32_epi8(v));
+        }
+        const int64_t b = super * 8 + j;
+        a->bsum[t * 2 * nb + 2 * b] = (int16_t)sums[0];
+        a->bsum[t * 2 * nb + 2 * b + 1] = (int16_t)sums[1];
+        a->isum[t * nb + b] = sums[0] + sums[1];
+        a->d[t * nb + b] = d;
+        a->s[t * nb + b] = d * (float)(sums[0] + sums[1]);
+    }
+}
+
+void SL_AVX512 sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t) {
+    if (a->format == SL_ACT_Q8_K) {
+        for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
+        return;
+    }
+    const int64_t nb = a->cols / 32;
+    int8_t *q = a->q + t * a->cols;
+    for (int64_t b = 0; b < nb; b++, x += 32, q += 32) {
+        const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+        const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+        const float d = amax / 127;
+        const __m512 id = _mm512_set1_ps(amax != 0 ? 127.0f / amax : 0.0f);
+        // cvtps rounds half to even under the default MXCSR, as nearbyintf does in the reference.
+        const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, id));
+        const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, id));
+        const int sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+        _mm_storeu_si128((__m128i *)q, _mm512_cvtsepi32_epi8(q0));
+        _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtsepi32_epi8(q1));
+        a->d[t * nb + b] = _cvtsh_ss(_cvtss_sh(d, _MM_FROUND_TO_NEAREST_INT));
+        a->s[t * nb + b] = _cvtsh_ss(_cvtss_sh((float)sum * d, _MM_FROUND_TO_NEAREST_INT));
+        a->isum[t * nb + b] = sum;
+    }
+}
+
+void SL_AVX512 sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 g = _mm512_loadu_ps(gate + i);
+        const __m512 e = sl_exp512(_mm512_sub_ps(_mm512_setzero_ps(), g));
+        const __m512 silu = _mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+        _mm512_storeu_ps(out + i, _mm512_mul_ps(silu, _mm512_loadu_ps(up + i)));
+    }
+    if (i < n) sl_swiglu_row_ref(gate + i, up + i, out + i, n - i);
+}
+
+#endif
