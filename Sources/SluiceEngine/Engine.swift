@@ -26,6 +26,7 @@ public final class Engine: Sendable {
         let config = options.schedulerConfig(for: model)
         let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
                                   threadCount: options.threadCount)
+        try options.prepareStepCost(of: core)
         self.tokenizer = tokenizer
         self.config = config
         vocabularySize = core.runner.vocabularySize
@@ -63,15 +64,17 @@ public final class Engine: Sendable {
     /// Submits a request and returns the stream of its outputs, which ends after every
     /// completion's last output; throws at once for a request that could never run.
     ///
-    /// Cancelling the consuming task or dropping the stream aborts the request.
+    /// `priority` orders requests under ``SchedulingPolicy/priority`` (lower first, vLLM's
+    /// field) and must be 0 otherwise. Cancelling the consuming task or dropping the stream
+    /// aborts the request.
     public func generate(
-        prompt: Prompt, params: SamplingParams, requestID: RequestID = RequestID.random()
+        prompt: Prompt, params: SamplingParams, requestID: RequestID = RequestID.random(), priority: Int = 0
     ) throws -> AsyncThrowingStream<RequestOutput, Error> {
         let promptTokenIDs = tokenize(prompt)
-        try checkRequest(requestID: requestID, promptTokenIDs: promptTokenIDs, params: params)
+        try checkRequest(requestID: requestID, promptTokenIDs: promptTokenIDs, params: params, priority: priority)
         let (stream, continuation) = AsyncThrowingStream<RequestOutput, Error>.makeStream()
         let submission = EngineInbox.Submission(
-            requestID: requestID, promptTokenIDs: promptTokenIDs, params: params,
+            requestID: requestID, promptTokenIDs: promptTokenIDs, params: params, priority: priority,
             arrival: ContinuousClock.now, continuation: continuation)
         try inbox.submit(submission, maxQueued: maxQueuedRequests)
         continuation.onTermination = { [inbox] termination in
@@ -89,18 +92,26 @@ public final class Engine: Sendable {
     /// Counters and gauges as of the step thread's last turn.
     public var stats: EngineStats { inbox.stats }
 
+    /// Calls `observer` on the step thread after every step that ran, with its timing (for
+    /// histograms, which need every step, not the last one); it must return quickly.
+    public func observeSteps(_ observer: @escaping @Sendable (StepRecord) -> Void) {
+        inbox.addStepObserver(observer)
+    }
+
     /// Aborts every request, stops the step thread and waits for it; idempotent.
     public func shutdown() {
         inbox.shutdown()
     }
 
     /// Refuses, with a message a user can act on, a request that could never run.
-    public func checkRequest(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams) throws {
+    public func checkRequest(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams,
+                             priority: Int = 0) throws {
         do { try params.validate(vocabularySize: vocabularySize) } catch {
             throw SchedulerError.invalidSamplingParams(requestID, error)
         }
         try EngineCore.checkTokenIDs(promptTokenIDs, vocabularySize: vocabularySize)
-        try config.check(requestID: requestID, numPromptTokens: promptTokenIDs.count, maxTokens: params.maxTokens)
+        try config.check(requestID: requestID, numPromptTokens: promptTokenIDs.count, maxTokens: params.maxTokens,
+                         priority: priority)
     }
 }
 

@@ -18,6 +18,10 @@ public final class EngineCore {
                                      blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
     /// The requests the last step ran, in batch order.
     public private(set) var lastScheduledRequestIDs: [RequestID] = []
+    /// The last step that ran, timed; `nil` before the first.
+    public private(set) var lastStep: StepRecord?
+    /// Steps that ran a forward pass since start.
+    public private(set) var numSteps = 0
 
     public init(model: LlamaModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
                 threadCount: Int = KernelThreadPool.defaultThreadCount) throws {
@@ -54,6 +58,27 @@ public final class EngineCore {
 
     public var hasUnfinishedRequests: Bool { scheduler.hasUnfinishedRequests }
 
+    /// Plans steps with `model` from now on (`nil`: by tokens only), skipping calibration.
+    public func useStepCostModel(_ model: StepCostModel?) {
+        scheduler.costModel = model
+    }
+
+    /// Measures the step cost model on a few real forward passes and plans with it from now on
+    /// (``StepCostModel/calibrate(limits:timeBudget:measure:)``); returns it. Call it before the
+    /// first request: the probes write into blocks that no request may hold yet.
+    @discardableResult
+    public func calibrateStepCost(timeBudget: Double = StepCostModel.defaultCalibrationBudget) throws -> StepCostModel? {
+        precondition(!scheduler.hasUnfinishedRequests, "calibrate the step cost before any request is added")
+        let model = try StepCostModel.calibrate(limits: scheduler.config, timeBudget: timeBudget) { probe in
+            probe.fill(&batch)
+            let start = ContinuousClock.now
+            _ = try runner.execute(batch)
+            return seconds(.now - start)
+        }
+        scheduler.costModel = model
+        return model
+    }
+
     /// Forgets every cached block, so the next requests compute everything; refused (false)
     /// while any request holds blocks.
     @discardableResult
@@ -89,6 +114,7 @@ public final class EngineCore {
         lastScheduledRequestIDs.removeAll(keepingCapacity: true)
         for scheduled in output.scheduledRequests { lastScheduledRequestIDs.append(scheduled.requestID) }
         output.fill(&batch)
+        let start = ContinuousClock.now
         let logits = try runner.execute(batch)
         let vocabulary = runner.vocabularySize
         var sampledIDs: [RequestID: Int] = [:]
@@ -105,12 +131,21 @@ public final class EngineCore {
             sampledIDs[id] = token.tokenID
             sampled.append((id, token))
         }
+        recordStep(output, time: seconds(.now - start))
         var finished: [RequestID: Request] = [:]
         for request in scheduler.update(output: output, sampledTokens: sampledIDs) {
             samplers[request.requestID] = nil
             finished[request.requestID] = request
         }
         return sampled.map { Update(requestID: $0.0, token: $0.1, finished: finished[$0.0]) }
+    }
+
+    /// Keeps the step's timing for metrics and corrects the cost model with it.
+    private func recordStep(_ output: SchedulerOutput, time: Double) {
+        numSteps += 1
+        lastStep = StepRecord(time: time, predictedTime: output.predictedStepTime, timeLimit: output.stepTimeLimit,
+                              numTokens: output.numScheduledTokens, numDecodeRows: output.numDecodeRows)
+        scheduler.costModel?.observe(output.workload, measuredTime: time)
     }
 }
 

@@ -11,6 +11,8 @@ final class EngineInbox: @unchecked Sendable {
         let requestID: RequestID
         let promptTokenIDs: [Int]
         let params: SamplingParams
+        /// Lower runs first under ``SchedulingPolicy/priority``.
+        let priority: Int
         let arrival: ContinuousClock.Instant
         let continuation: AsyncThrowingStream<RequestOutput, Error>.Continuation
     }
@@ -30,6 +32,8 @@ final class EngineInbox: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
     private var lastStats: EngineStats
+    /// Called on the step thread after every step, for metrics.
+    private var stepObservers: [@Sendable (StepRecord) -> Void] = []
 
     init(stats: EngineStats) {
         lastStats = stats
@@ -86,6 +90,21 @@ final class EngineInbox: @unchecked Sendable {
         lastStats = stats
         for id in finished { liveRequestIDs.remove(id) }
         condition.unlock()
+    }
+
+    /// Adds a function the step thread calls with every step's record.
+    func addStepObserver(_ observer: @escaping @Sendable (StepRecord) -> Void) {
+        condition.lock()
+        stepObservers.append(observer)
+        condition.unlock()
+    }
+
+    /// Hands a step's record to every observer, on the calling (step) thread, outside the lock.
+    func notify(_ step: StepRecord) {
+        condition.lock()
+        let observers = stepObservers
+        condition.unlock()
+        for observer in observers { observer(step) }
     }
 
     /// Marks the step thread gone; ``shutdown()`` returns.

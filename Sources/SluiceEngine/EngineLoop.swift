@@ -10,6 +10,8 @@ final class EngineLoop: @unchecked Sendable {
     private var processor: OutputProcessor
     private let inbox: EngineInbox
     private var continuations: [RequestID: AsyncThrowingStream<RequestOutput, Error>.Continuation] = [:]
+    /// ``EngineCore/numSteps`` when step observers were last called.
+    private var numStepsNotified = 0
 
     init(core: EngineCore, tokenizer: any Tokenizer, inbox: EngineInbox) {
         self.core = core
@@ -38,7 +40,8 @@ final class EngineLoop: @unchecked Sendable {
     private func admit(_ submission: EngineInbox.Submission, finished: inout [RequestID]) {
         let id = submission.requestID
         let children = OutputProcessor.childRequests(
-            requestID: id, promptTokenIDs: submission.promptTokenIDs, params: submission.params)
+            requestID: id, promptTokenIDs: submission.promptTokenIDs, params: submission.params,
+            priority: submission.priority)
         do {
             for child in children { try core.add(child) }
         } catch {
@@ -74,6 +77,10 @@ final class EngineLoop: @unchecked Sendable {
                 finished.append(id)
             }
             return
+        }
+        if core.numSteps != numStepsNotified, let step = core.lastStep {
+            numStepsNotified = core.numSteps
+            inbox.notify(step)
         }
         let now = ContinuousClock.now
         processor.markScheduled(core.lastScheduledRequestIDs, at: now)

@@ -14,6 +14,13 @@ public struct EngineOptions: Sendable {
     public var threadCount: Int = KernelThreadPool.defaultThreadCount
     /// When set, requests beyond this many waiting are refused (the server answers 429).
     public var maxQueuedRequests: Int?
+    /// How long one step may take (`--max-step-latency-ms`); see ``StepLatencyTarget``.
+    public var maxStepLatency: StepLatencyTarget = .automatic
+    /// The order of admission (`--scheduling-policy`).
+    public var schedulingPolicy: SchedulingPolicy = .fcfs
+    /// The step cost model to plan with; `nil` measures one at start-up (unless
+    /// ``maxStepLatency`` is ``StepLatencyTarget/off``, which needs none).
+    public var stepCostModel: StepCostModel?
 
     public init() {}
 
@@ -32,6 +39,17 @@ public struct EngineOptions: Sendable {
         return SchedulerConfig(
             maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, maxModelLength: maxModelLength,
             blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
-            numBlocks: KVCacheManager.numBlocks(kvCacheMemory: kvCacheMemory, bytesPerBlock: max(1, bytesPerBlock)))
+            numBlocks: KVCacheManager.numBlocks(kvCacheMemory: kvCacheMemory, bytesPerBlock: max(1, bytesPerBlock)),
+            maxStepLatency: maxStepLatency, schedulingPolicy: schedulingPolicy)
+    }
+
+    /// Gives `core` its step cost model: ``stepCostModel`` when set, else one measured now, else
+    /// none when no time target applies.
+    public func prepareStepCost(of core: EngineCore) throws {
+        if let stepCostModel {
+            core.useStepCostModel(stepCostModel)
+        } else if maxStepLatency != .off {
+            try core.calibrateStepCost()
+        }
     }
 }

@@ -16,6 +16,12 @@ public struct EngineStats: Sendable, Equatable {
     public var numPreemptions: Int
     /// Tokens run through the model since start (prompts, recomputes and decodes; hits excluded).
     public var numComputedTokens: Int
+    /// The last step's measured time and the scheduler's prediction for it, in seconds; `nil`
+    /// before the first step (the prediction also without a cost model).
+    public var lastStepTime: Double?
+    public var lastPredictedStepTime: Double?
+    /// The cost model's online correction (measured over calibrated time); `nil` without a model.
+    public var stepCostCorrection: Double?
 
     init(core: EngineCore, numPendingRequests: Int) {
         let scheduler = core.scheduler
@@ -27,5 +33,8 @@ public struct EngineStats: Sendable, Equatable {
         prefixCacheHits = scheduler.prefixCacheStats.hits
         numPreemptions = scheduler.numPreemptions
         numComputedTokens = core.numComputedTokensTotal
+        lastStepTime = core.lastStep?.time
+        lastPredictedStepTime = core.lastStep?.predictedTime
+        stepCostCorrection = scheduler.costModel?.correction
     }
 }

@@ -14,6 +14,7 @@ public final class LLM {
         self.tokenizer = tokenizer
         core = try EngineCore(model: model, config: options.schedulerConfig(for: model),
                               eosTokenIDs: tokenizer.endOfGenerationTokenIDs, threadCount: options.threadCount)
+        try options.prepareStepCost(of: core)
         processor = OutputProcessor(tokenizer: tokenizer)
     }
 

@@ -35,12 +35,14 @@ struct OutputProcessor {
 
     /// The core requests that generate `requestID`'s completions; seeded ones get seeds
     /// `seed, seed + 1, …` so each completion differs yet all are reproducible, as vLLM does.
-    static func childRequests(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams) -> [Request] {
+    static func childRequests(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams,
+                              priority: Int = 0) -> [Request] {
         childIDs(of: requestID, n: params.n).enumerated().map { index, childID in
             var childParams = params
             childParams.n = 1
             if let seed = params.seed { childParams.seed = seed &+ UInt64(index) }
-            return Request(requestID: childID, promptTokenIDs: promptTokenIDs, samplingParams: childParams)
+            return Request(requestID: childID, promptTokenIDs: promptTokenIDs, samplingParams: childParams,
+                           priority: priority)
         }
     }
 

@@ -13,6 +13,9 @@ public struct Request: Sendable {
     public private(set) var allTokenIDs: [Int]
     /// How many leading tokens of ``allTokenIDs`` are the prompt.
     public let numPromptTokens: Int
+    /// Under ``SchedulingPolicy/priority``, requests with a lower value run first (vLLM's
+    /// `priority`); ties go by arrival. Must be 0 under ``SchedulingPolicy/fcfs``.
+    public let priority: Int
     /// Tokens whose KV is in the cache (hits included), or scheduled to be by the current step.
     public internal(set) var numComputedTokens = 0
     /// The prefix-cache hit, in tokens, at the first admission; `nil` before it.
@@ -27,9 +30,11 @@ public struct Request: Sendable {
     public internal(set) var stopReason: StopReason?
 
     /// Makes a waiting request for `promptTokenIDs`.
-    public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams()) {
+    public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams(),
+                priority: Int = 0) {
         self.requestID = requestID
         self.samplingParams = samplingParams
+        self.priority = priority
         allTokenIDs = promptTokenIDs
         numPromptTokens = promptTokenIDs.count
     }
@@ -49,7 +54,8 @@ public struct Request: Sendable {
     /// Tokens still to compute before the request can sample.
     public var numRemainingTokens: Int { numTokens - numComputedTokens }
 
-    /// Appends a sampled token.
+    /// Appends a sampled token. Call it on the request in place (`requests[id]?.append(token)`):
+    /// on a copy, the whole token array would be copied first, once per token.
     mutating func append(_ tokenID: Int) {
         allTokenIDs.append(tokenID)
     }

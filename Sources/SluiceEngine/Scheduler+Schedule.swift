@@ -1,105 +1,174 @@
 extension Scheduler {
-    /// Picks this step's tokens: running requests first, in admission order, then waiting ones
-    /// in FCFS order, within the token budget and the sequence cap.
+    /// Picks this step's tokens: one for every decoding request first, then the running prompts'
+    /// next chunks, oldest first (by priority under ``SchedulingPolicy/priority``), then waiting
+    /// requests in queue order, within the token budget, the sequence cap and the step's time limit.
     ///
-    /// As vLLM v1's `Scheduler.schedule`: each request gets `min(remaining tokens, budget)`, so a
-    /// decode gets 1 token and a long prompt is chunked. When a running request's blocks cannot
-    /// be allocated, the most recently admitted running request is preempted and the allocation
-    /// retried; if that was the request itself, it waits. A step that preempted admits nobody,
-    /// and admission stops at the first waiting request that does not fit (no skipping).
-    /// Each scheduled request's ``Request/numComputedTokens`` advances at once.
+    /// As vLLM v1's `Scheduler.schedule`, each request gets at most its remaining tokens and what
+    /// is left of the budget, so a long prompt is chunked; a decode is never skipped because a
+    /// prompt runs, since decodes are planned before any prompt (only the hard token cap can leave
+    /// one out). With a ``costModel``, each prompt chunk is the largest whose addition keeps the
+    /// step's predicted time under ``SchedulerConfig/maxStepLatency``; when the step would
+    /// otherwise be empty, one prompt token runs whatever the limit, so nothing waits forever.
+    ///
+    /// When a running request's blocks cannot be allocated, another running request not yet
+    /// scheduled this step is preempted (``preemptOne(protecting:)``) and the allocation retried;
+    /// if that was the request itself, it waits. A step that preempted admits nobody, and
+    /// admission stops at the first waiting request that does not fit (no skipping). Each
+    /// scheduled request's ``Request/numComputedTokens`` advances at once.
     public mutating func schedule() -> SchedulerOutput {
-        var budget = config.maxNumBatchedTokens
-        var scheduled: [SchedulerOutput.ScheduledRequest] = []
-        var preempted: [RequestID] = []
-
-        var index = 0
-        while index < running.count && budget > 0 {
-            let id = running[index]
-            let request = liveRequest(id)
-            let numNewTokens = numTokensToSchedule(request.numRemainingTokens, budget: budget)
-            guard numNewTokens > 0 else {
-                // It sampled last step and awaits update(output:sampledTokens:).
-                index += 1
-                continue
-            }
-            var allocated = false
-            while !allocated {
-                allocated = kvCacheManager.allocateSlots(
-                    requestID: id, tokenIDs: request.allTokenIDs,
-                    numComputedTokens: request.numComputedTokens, numNewTokens: numNewTokens) != nil
-                if !allocated {
-                    let victim = preemptLastRunning()
-                    preempted.append(victim)
-                    if victim == id { break }
-                }
-            }
-            guard allocated else { break }
-            scheduled.append(commit(id, numNewTokens: numNewTokens))
-            budget -= numNewTokens
-            index += 1
+        var plan = StepPlan(tokenBudget: config.maxNumBatchedTokens)
+        scheduleDecodes(&plan)
+        if let costModel {
+            let decodeTime = plan.scheduled.isEmpty ? nil : costModel.predictedTime(of: plan.workload)
+            plan.timeLimit = config.maxStepLatency.stepTimeLimit(predictedDecodeTime: decodeTime)
         }
-
-        if preempted.isEmpty {
-            while let id = waiting.first, budget > 0, running.count < config.maxNumSeqs {
-                guard let row = admit(id, budget: budget) else { break }
-                scheduled.append(row)
-                budget -= row.tokenIDs.count
+        schedulePrompts(&plan)
+        if plan.preempted.isEmpty {
+            while let id = waiting.first, plan.tokenBudget > 0, running.count < config.maxNumSeqs {
+                guard admit(id, plan: &plan) else { break }
             }
         }
 
-        let output = SchedulerOutput(
-            scheduledRequests: scheduled, preemptedRequestIDs: preempted,
+        var output = SchedulerOutput(
+            scheduledRequests: plan.scheduled, preemptedRequestIDs: plan.preempted,
             finishedRequestIDs: abortedSinceLastStep, blockSize: config.blockSize)
+        output.predictedStepTime = costModel?.predictedTime(of: plan.workload)
+        output.stepTimeLimit = plan.timeLimit
         abortedSinceLastStep.removeAll()
         return output
     }
 
-    /// Admits the front waiting request with its prefix-cache hit and up to `budget` tokens, or
-    /// returns `nil` (changing nothing it holds) when its blocks do not fit.
-    private mutating func admit(_ id: RequestID, budget: Int) -> SchedulerOutput.ScheduledRequest? {
-        var request = liveRequest(id)
+    /// The step being planned.
+    struct StepPlan {
+        /// Tokens still allowed this step (`--max-num-batched-tokens` is a hard cap).
+        var tokenBudget: Int
+        /// The rows so far, in batch order.
+        var scheduled: [SchedulerOutput.ScheduledRequest] = []
+        /// The requests of ``scheduled``, which preemption must not take.
+        var scheduledIDs: Set<RequestID> = []
+        /// Requests preempted while planning.
+        var preempted: [RequestID] = []
+        /// What the rows so far ask of the model.
+        var workload = StepWorkload()
+        /// The predicted time the step may reach, in seconds; `nil` for the token budget alone.
+        var timeLimit: Double?
+
+        mutating func add(_ row: SchedulerOutput.ScheduledRequest) {
+            scheduled.append(row)
+            scheduledIDs.insert(row.requestID)
+            tokenBudget -= row.tokenIDs.count
+            workload += .run(numTokens: row.tokenIDs.count, startPosition: row.startPosition, samples: row.samples)
+        }
+    }
+
+    /// Gives one token to each running request that has exactly one to compute, in admission
+    /// order, while the token budget lasts.
+    private mutating func scheduleDecodes(_ plan: inout StepPlan) {
+        for id in running where plan.tokenBudget > 0 {
+            guard let request = requests[id], request.status == .running, request.numRemainingTokens == 1 else { continue }
+            if allocateRunning(id, numNewTokens: 1, plan: &plan) { commit(id, numNewTokens: 1, to: &plan) }
+        }
+    }
+
+    /// Gives the step's remaining tokens and time to running requests with more than one token to
+    /// compute (prompt chunks, recomputes), oldest first, or by priority under that policy.
+    private mutating func schedulePrompts(_ plan: inout StepPlan) {
+        var order = running.filter { (requests[$0]?.numRemainingTokens ?? 0) > 1 }
+        if config.schedulingPolicy == .priority { order.sort { priorityKey($0) < priorityKey($1) } }
+        for id in order where plan.tokenBudget > 0 {
+            guard let request = requests[id], request.status == .running else { continue }
+            let numNewTokens = numPromptTokensToSchedule(
+                startPosition: request.numComputedTokens, numRemainingTokens: request.numRemainingTokens, plan: plan)
+            guard numNewTokens > 0 else { break }
+            if allocateRunning(id, numNewTokens: numNewTokens, plan: &plan) {
+                commit(id, numNewTokens: numNewTokens, to: &plan)
+            }
+        }
+    }
+
+    /// Allocates slots for `numNewTokens` more tokens of the running request `id`, preempting
+    /// others (never one already scheduled this step) until they fit; false when `id` itself was
+    /// the one preempted.
+    private mutating func allocateRunning(_ id: RequestID, numNewTokens: Int, plan: inout StepPlan) -> Bool {
+        while true {
+            let request = liveRequest(id)
+            if kvCacheManager.allocateSlots(
+                requestID: id, tokenIDs: request.allTokenIDs, numComputedTokens: request.numComputedTokens,
+                numNewTokens: numNewTokens) != nil {
+                return true
+            }
+            let victim = preemptOne(protecting: plan.scheduledIDs)
+            plan.preempted.append(victim)
+            if victim == id { return false }
+        }
+    }
+
+    /// Admits the front waiting request with its prefix-cache hit and the tokens the step still
+    /// has room and time for; false (changing nothing it holds) when none fit or its blocks do not.
+    private mutating func admit(_ id: RequestID, plan: inout StepPlan) -> Bool {
+        let request = liveRequest(id)
         // Waiting and preempted requests hold nothing: numComputedTokens is 0, so the hit is
         // all of its computed tokens, as the manager's call order asks.
         let (hits, numHitTokens) = kvCacheManager.getComputedBlocks(
             requestID: id, tokenIDs: request.allTokenIDs)
-        let numNewTokens = numTokensToSchedule(request.numTokens - numHitTokens, budget: budget)
-        guard kvCacheManager.allocateSlots(
+        let numNewTokens = numPromptTokensToSchedule(
+            startPosition: numHitTokens, numRemainingTokens: request.numTokens - numHitTokens, plan: plan)
+        guard numNewTokens > 0, kvCacheManager.allocateSlots(
             requestID: id, tokenIDs: request.allTokenIDs, numComputedTokens: 0,
             numNewTokens: numNewTokens, newComputedBlocks: hits) != nil
-        else { return nil }
+        else { return false }
 
         waiting.removeFirst()
         running.append(id)
-        request.status = .running
-        request.numComputedTokens = numHitTokens
-        if request.numCachedTokens == nil { request.numCachedTokens = numHitTokens }
+        requests[id]?.status = .running
+        requests[id]?.numComputedTokens = numHitTokens
+        if request.numCachedTokens == nil { requests[id]?.numCachedTokens = numHitTokens }
         if kvCacheManager.enablePrefixCaching {
             prefixCacheStats.requests += 1
             prefixCacheStats.queries += request.numTokens
             prefixCacheStats.hits += numHitTokens
         }
-        requests[id] = request
-        return commit(id, numNewTokens: numNewTokens)
+        commit(id, numNewTokens: numNewTokens, to: &plan)
+        return true
     }
 
-    /// Records that `numNewTokens` more of the request's tokens run this step, and describes them.
-    private mutating func commit(_ id: RequestID, numNewTokens: Int) -> SchedulerOutput.ScheduledRequest {
-        var request = liveRequest(id)
-        let start = request.numComputedTokens
-        request.numComputedTokens += numNewTokens
-        requests[id] = request
-        return SchedulerOutput.ScheduledRequest(
+    /// Records that `numNewTokens` more of the request's tokens run this step, and adds its row.
+    private mutating func commit(_ id: RequestID, numNewTokens: Int, to plan: inout StepPlan) {
+        let start = liveRequest(id).numComputedTokens
+        // In place: a copy of the request would share its token array, and any later append
+        // to it would copy the whole array.
+        requests[id]?.numComputedTokens += numNewTokens
+        let request = liveRequest(id)
+        plan.add(SchedulerOutput.ScheduledRequest(
             requestID: id, tokenIDs: Array(request.allTokenIDs[start..<start + numNewTokens]),
             startPosition: start, blockIDs: kvCacheManager.blockIDs(requestID: id),
-            samples: request.numComputedTokens == request.numTokens)
+            samples: request.numComputedTokens == request.numTokens))
     }
 
-    /// The tokens a request with `numRemainingTokens` to compute gets: capped by the budget and
-    /// by the long-prefill threshold.
-    private func numTokensToSchedule(_ numRemainingTokens: Int, budget: Int) -> Int {
+    /// The tokens a prompt (or recompute) from `startPosition` with `numRemainingTokens` to go
+    /// gets: capped by the budget and the long-prefill threshold, then by the step's time limit.
+    ///
+    /// The chunk is the largest whose row keeps the step's predicted time within the limit
+    /// (predicted time only grows with the chunk, so a bisection finds it). When the step has
+    /// nothing else, one token runs even past the limit, so a limit below the cost of any step
+    /// cannot stop the engine.
+    private func numPromptTokensToSchedule(startPosition: Int, numRemainingTokens: Int, plan: StepPlan) -> Int {
         let threshold = config.longPrefillTokenThreshold ?? Int.max
-        return max(0, min(numRemainingTokens, budget, threshold))
+        let cap = max(0, min(numRemainingTokens, plan.tokenBudget, threshold))
+        guard cap > 0, let limit = plan.timeLimit, let costModel else { return cap }
+        func fits(_ numTokens: Int) -> Bool {
+            let row = StepWorkload.run(numTokens: numTokens, startPosition: startPosition,
+                                       samples: numTokens == numRemainingTokens)
+            return costModel.predictedTime(of: plan.workload + row) <= limit
+        }
+        if fits(cap) { return cap }
+        var low = 0  // fits, or 0
+        var high = cap  // does not fit
+        while high - low > 1 {
+            let middle = (low + high) / 2
+            if fits(middle) { low = middle } else { high = middle }
+        }
+        return plan.scheduled.isEmpty ? max(low, 1) : low
     }
 
     /// A request the queues name; they only name live ones.

@@ -10,21 +10,21 @@ extension Scheduler {
     public mutating func update(output: SchedulerOutput, sampledTokens: [RequestID: Int]) -> [Request] {
         var finished: [Request] = []
         for row in output.scheduledRequests where row.samples {
-            guard var request = requests[row.requestID], request.status == .running else { continue }
-            guard let token = sampledTokens[row.requestID] else {
-                preconditionFailure("no sampled token for request \(row.requestID), whose row samples")
+            let id = row.requestID
+            guard requests[id]?.status == .running else { continue }
+            guard let token = sampledTokens[id] else {
+                preconditionFailure("no sampled token for request \(id), whose row samples")
             }
-            request.append(token)
-            if let (reason, stopReason) = finishReason(request, lastToken: token) {
-                request.status = .finished(reason)
-                request.stopReason = stopReason
-                requests[row.requestID] = nil
-                if let index = running.firstIndex(of: row.requestID) { running.remove(at: index) }
-                kvCacheManager.free(requestID: row.requestID)
-                finished.append(request)
-            } else {
-                requests[row.requestID] = request
-            }
+            // Appended in place: `guard var request = requests[id]` would share the token array
+            // with the dictionary's copy, and the append would copy all of it, once per token.
+            requests[id]?.append(token)
+            guard let (reason, stopReason) = finishReason(liveRequest(id), lastToken: token) else { continue }
+            guard var request = requests.removeValue(forKey: id) else { continue }
+            request.status = .finished(reason)
+            request.stopReason = stopReason
+            if let index = running.firstIndex(of: id) { running.remove(at: index) }
+            kvCacheManager.free(requestID: id)
+            finished.append(request)
         }
         return finished
     }

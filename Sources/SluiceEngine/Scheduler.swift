@@ -1,11 +1,13 @@
-/// Continuous batching over one KV pool: each step gives tokens to running requests first,
-/// then admits waiting ones in FCFS order, within a token budget and a sequence cap.
+/// Continuous batching over one KV pool: each step gives a token to every decoding request
+/// first, then the step's remaining time to running prompts, then admits waiting requests in
+/// FCFS or priority order, within a token budget, a sequence cap and a time target.
 ///
 /// As vLLM v1's scheduler (vllm/v1/core/sched/scheduler.py) and nano-vllm's `scheduler.py`:
 /// there are no prefill and decode phases, so a long prompt is chunked across steps beside the
-/// decode tokens of others, and when blocks run out the most recently admitted request is
-/// preempted by recompute (ARCHITECTURE.md, decisions 1, 4 and 5). The engine loop calls
-/// ``schedule()``, runs the model, then ``update(output:sampledTokens:)``.
+/// decode tokens of others, and when blocks run out a running request is preempted by recompute
+/// (ARCHITECTURE.md, decisions 1, 4 and 5). With a ``costModel``, prompt chunks are sized so the
+/// step's predicted time stays under ``SchedulerConfig/maxStepLatency`` (decision 10). The engine
+/// loop calls ``schedule()``, runs the model, then ``update(output:sampledTokens:)``.
 public struct Scheduler: Sendable {
     /// The limits this scheduler works within.
     public let config: SchedulerConfig
@@ -15,7 +17,8 @@ public struct Scheduler: Sendable {
     public internal(set) var kvCacheManager: KVCacheManager
     /// Every live request (waiting, preempted or running), by id.
     var requests: [RequestID: Request] = [:]
-    /// Waiting and preempted requests, in admission order; preempted ones go to the front.
+    /// Waiting and preempted requests, in admission order: under FCFS by arrival with preempted
+    /// ones at the front, under priority by (priority, arrival).
     var waiting: [RequestID] = []
     /// Admitted requests, in admission order; preemption takes from the back.
     var running: [RequestID] = []
@@ -28,6 +31,9 @@ public struct Scheduler: Sendable {
     /// Prefix-cache lookups and hits of admitted requests, in tokens; a request that waits and
     /// looks up again next step is counted once, when it gets in.
     public internal(set) var prefixCacheStats = PrefixCacheStats()
+    /// The predicted cost of a step, which sizes prompt chunks to the time target; `nil` plans
+    /// by tokens only. The engine measures it at start-up and feeds it each step's time.
+    public var costModel: StepCostModel?
 
     /// Makes a scheduler over a fresh KV pool of `config.numBlocks` blocks.
     public init(config: SchedulerConfig, eosTokenIDs: Set<Int> = []) throws(SchedulerError) {
@@ -47,7 +53,7 @@ public struct Scheduler: Sendable {
         let id = request.requestID
         do { try request.samplingParams.validate() } catch { throw .invalidSamplingParams(id, error) }
         try config.check(requestID: id, numPromptTokens: request.numPromptTokens,
-                         maxTokens: request.samplingParams.maxTokens)
+                         maxTokens: request.samplingParams.maxTokens, priority: request.priority)
         guard requests[id] == nil else { throw .duplicateRequestID(id) }
 
         var queued = request
@@ -56,7 +62,37 @@ public struct Scheduler: Sendable {
         queued.arrivalIndex = nextArrivalIndex
         nextArrivalIndex += 1
         requests[id] = queued
-        waiting.append(id)
+        enqueue(id, preempted: false)
+    }
+
+    /// Puts a request in the waiting queue where the policy wants it: under FCFS at the back, or
+    /// at the front when it was preempted; under priority at its (priority, arrival) place.
+    mutating func enqueue(_ id: RequestID, preempted: Bool) {
+        switch config.schedulingPolicy {
+        case .fcfs:
+            if preempted { waiting.insert(id, at: 0) } else { waiting.append(id) }
+        case .priority:
+            let key = priorityKey(id)
+            // Arrival indices are unique, so the place is unique; the queue is short next to a step.
+            let index = waiting.firstIndex { priorityKey($0) > key } ?? waiting.endIndex
+            waiting.insert(id, at: index)
+        }
+    }
+
+    /// The order of ``SchedulingPolicy/priority``: lower priority values, then earlier arrivals.
+    func priorityKey(_ id: RequestID) -> PriorityKey {
+        let request = liveRequest(id)
+        return PriorityKey(priority: request.priority, arrivalIndex: request.arrivalIndex)
+    }
+
+    /// A request's place under ``SchedulingPolicy/priority``.
+    struct PriorityKey: Comparable {
+        let priority: Int
+        let arrivalIndex: Int
+
+        static func < (lhs: PriorityKey, rhs: PriorityKey) -> Bool {
+            (lhs.priority, lhs.arrivalIndex) < (rhs.priority, rhs.arrivalIndex)
+        }
     }
 
     /// Finishes a waiting or running request with ``FinishReason/abort`` and frees its blocks at

@@ -15,12 +15,18 @@ public struct SchedulerConfig: Sendable, Equatable {
     /// When set, no request gets more than this many tokens in one step, so a long prompt
     /// leaves budget for the prompts behind it (vLLM's `long_prefill_token_threshold`).
     public var longPrefillTokenThreshold: Int?
+    /// How long one step may take, as the scheduler's ``StepCostModel`` predicts it; without a
+    /// cost model only the token budget applies.
+    public var maxStepLatency: StepLatencyTarget
+    /// The order of admission (and of preemption).
+    public var schedulingPolicy: SchedulingPolicy
 
     /// Makes a configuration; ``validate()`` checks it.
     public init(
         maxNumBatchedTokens: Int = 2048, maxNumSeqs: Int = 256, maxModelLength: Int,
         blockSize: Int = 16, enablePrefixCaching: Bool = true, numBlocks: Int,
-        longPrefillTokenThreshold: Int? = nil
+        longPrefillTokenThreshold: Int? = nil, maxStepLatency: StepLatencyTarget = .automatic,
+        schedulingPolicy: SchedulingPolicy = .fcfs
     ) {
         self.maxNumBatchedTokens = maxNumBatchedTokens
         self.maxNumSeqs = maxNumSeqs
@@ -29,6 +35,8 @@ public struct SchedulerConfig: Sendable, Equatable {
         self.enablePrefixCaching = enablePrefixCaching
         self.numBlocks = numBlocks
         self.longPrefillTokenThreshold = longPrefillTokenThreshold
+        self.maxStepLatency = maxStepLatency
+        self.schedulingPolicy = schedulingPolicy
     }
 
     /// Rejects limits no scheduler could work with, naming the option.
@@ -44,12 +52,17 @@ public struct SchedulerConfig: Sendable, Equatable {
         if let threshold = longPrefillTokenThreshold {
             try check(threshold >= 1, "long-prefill-token-threshold must be at least 1, got \(threshold)")
         }
+        if case .fixed(let seconds) = maxStepLatency {
+            try check(seconds.isFinite && seconds > 0, "max-step-latency-ms must be positive (0 turns it off), got \(seconds * 1000)")
+        }
     }
 
     /// Refuses a request that could never run under these limits: an empty prompt, prompt plus
-    /// `max_tokens` beyond the model's context, or more KV blocks than the whole pool.
-    public func check(requestID id: RequestID, numPromptTokens: Int, maxTokens: Int) throws(SchedulerError) {
+    /// `max_tokens` beyond the model's context, more KV blocks than the whole pool, or a priority
+    /// other than 0 when the policy is not ``SchedulingPolicy/priority`` (as vLLM refuses it).
+    public func check(requestID id: RequestID, numPromptTokens: Int, maxTokens: Int, priority: Int = 0) throws(SchedulerError) {
         guard numPromptTokens > 0 else { throw .emptyPrompt(id) }
+        guard priority == 0 || schedulingPolicy == .priority else { throw .priorityNotEnabled(id, priority: priority) }
         guard numPromptTokens + maxTokens <= maxModelLength else {
             throw .exceedsMaxModelLength(
                 id, numPromptTokens: numPromptTokens, maxTokens: maxTokens, maxModelLength: maxModelLength)

@@ -12,6 +12,8 @@ public enum SchedulerError: Error, Equatable, CustomStringConvertible {
     case duplicateRequestID(RequestID)
     /// The sampling parameters are unusable.
     case invalidSamplingParams(RequestID, SamplingError)
+    /// The request has a priority, but the scheduling policy is not ``SchedulingPolicy/priority``.
+    case priorityNotEnabled(RequestID, priority: Int)
 
     /// The refusal as a sentence.
     public var description: String {
@@ -30,6 +32,9 @@ public enum SchedulerError: Error, Equatable, CustomStringConvertible {
             return "request \(id): a request with this id is already in flight"
         case let .invalidSamplingParams(id, error):
             return "request \(id): \(error)"
+        case let .priorityNotEnabled(id, priority):
+            return "request \(id): priority is \(priority), but priority scheduling is not enabled "
+                + "(start the server with --scheduling-policy priority)"
         }
     }
 }

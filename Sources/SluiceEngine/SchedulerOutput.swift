@@ -13,6 +13,12 @@ public struct SchedulerOutput: Sendable {
     public let finishedRequestIDs: [RequestID]
     /// Tokens per KV block, for slot mapping.
     public let blockSize: Int
+    /// The step's time as the scheduler's ``StepCostModel`` predicted it when planning, in
+    /// seconds; `nil` without a cost model.
+    public internal(set) var predictedStepTime: Double? = nil
+    /// The time limit the step was planned under, in seconds; `nil` when only the token budget
+    /// applied (no cost model, ``StepLatencyTarget/off``, or an automatic target with no decodes).
+    public internal(set) var stepTimeLimit: Double? = nil
 
     /// The tokens run this step, over all requests; never above the token budget.
     public var numScheduledTokens: Int {
@@ -22,6 +28,20 @@ public struct SchedulerOutput: Sendable {
     /// How many rows sample a token this step.
     public var numSamplingRequests: Int {
         scheduledRequests.reduce(0) { $0 + ($1.samples ? 1 : 0) }
+    }
+
+    /// What this step asks of the model, for its ``StepCostModel``.
+    public var workload: StepWorkload {
+        var workload = StepWorkload()
+        for row in scheduledRequests {
+            workload += .run(numTokens: row.tokenIDs.count, startPosition: row.startPosition, samples: row.samples)
+        }
+        return workload
+    }
+
+    /// How many rows run a single token that samples: the decodes, whose streams wait on this step.
+    public var numDecodeRows: Int {
+        scheduledRequests.reduce(0) { $0 + ($1.tokenIDs.count == 1 && $1.samples ? 1 : 0) }
     }
 
     /// Whether nothing runs this step.

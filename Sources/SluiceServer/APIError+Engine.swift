@@ -42,6 +42,11 @@ extension APIError {
                 param: "max_tokens", code: "context_length_exceeded")
         case let .invalidSamplingParams(_, samplingError):
             return .sampling(samplingError)
+        case let .priorityNotEnabled(_, priority):
+            return .badRequest(
+                "Got priority \(priority), but priority scheduling is not enabled on this server "
+                    + "(it runs with --scheduling-policy fcfs). Leave priority out or set it to 0.",
+                param: "priority")
         case .duplicateRequestID, .invalidConfig:
             return nil
         }

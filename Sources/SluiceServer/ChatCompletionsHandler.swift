@@ -25,7 +25,7 @@ struct ChatCompletionsHandler: Sendable {
             maxTokens: maxTokens, logprobs: chat.engineLogprobs, vocabularySize: state.engine.vocabularySize)
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
-                                        promptField: "messages", logger: context.logger)
+                                        priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
         let job = ChatJob(
             state: state, id: id, created: ServerState.now(), numPromptTokens: prompt.tokenIDs.count, n: params.n,
             wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,

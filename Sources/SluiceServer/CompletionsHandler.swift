@@ -17,7 +17,7 @@ struct CompletionsHandler: Sendable {
         let prompts = completion.prompts.map { state.prepare($0, addSpecialTokens: completion.addSpecialTokens) }
         let id = "cmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: prompts, params: params,
-                                        promptField: "prompt", logger: context.logger)
+                                        priority: completion.sampling.priority ?? 0, promptField: "prompt", logger: context.logger)
         let job = CompletionJob(
             state: state, id: id, created: ServerState.now(), prompts: prompts, n: params.n, echo: completion.echo,
             wantsLogprobs: completion.logprobs != nil, includeUsage: completion.streamOptions?.includeUsage ?? false,

@@ -20,7 +20,7 @@ struct Generation: Sendable {
     ///
     /// A refusal (prompt too long, queue full …) becomes the matching ``APIError``, and any prompt
     /// already submitted is aborted, so a request runs whole or not at all.
-    init(state: ServerState, id: String, prompts: [PreparedPrompt], params: SamplingParams,
+    init(state: ServerState, id: String, prompts: [PreparedPrompt], params: SamplingParams, priority: Int = 0,
          promptField: String, logger: Logger) throws {
         engine = state.engine
         self.logger = logger
@@ -31,7 +31,7 @@ struct Generation: Sendable {
         for (prompt, requestID) in zip(prompts, requestIDs) {
             do {
                 streams.append(try state.engine.generate(
-                    prompt: .tokenIDs(prompt.tokenIDs), params: params, requestID: requestID))
+                    prompt: .tokenIDs(prompt.tokenIDs), params: params, requestID: requestID, priority: priority))
             } catch {
                 for submitted in requestIDs.prefix(streams.count) { state.engine.abort(submitted) }
                 throw APIError(engineError: error, promptField: promptField,

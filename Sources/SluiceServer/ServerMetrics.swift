@@ -7,7 +7,8 @@ import SluiceEngine
 ///
 /// Gauges and the engine's own counters (preemptions, prefix cache) are brought up to date from
 /// ``Engine/stats`` when `/metrics` is scraped; token counters and latency histograms are fed by
-/// the handlers from each completion's final ``RequestMetrics``.
+/// the handlers from each completion's final ``RequestMetrics``; step histograms are fed by the
+/// engine's step thread after every step (``Engine/observeSteps(_:)``).
 final class ServerMetrics: Sendable {
     /// The registry `/metrics` renders.
     let registry: PrometheusCollectorRegistry
@@ -25,6 +26,12 @@ final class ServerMetrics: Sendable {
     private let interTokenLatency: ValueHistogram
     private let e2eRequestLatency: ValueHistogram
     private let requestQueueTime: ValueHistogram
+    private let iterationTokens: ValueHistogram
+    private let stepTime: ValueHistogram
+    private let stepPredictedTime: ValueHistogram
+    private let lastStepTime: Gauge
+    private let lastStepPredictedTime: Gauge
+    private let stepCostCorrection: Gauge
     /// The highest engine counters seen, to add only what goes past them.
     private let lastStats: Locked<EngineStats>
 
@@ -44,8 +51,8 @@ final class ServerMetrics: Sendable {
         func counter(_ base: String, _ help: String, _ extra: [(String, String)] = []) -> Counter {
             registry.makeCounter(descriptor: name(base, "total", help), labels: labels + extra)
         }
-        func histogram(_ base: String, _ buckets: [Double], _ help: String) -> ValueHistogram {
-            registry.makeValueHistogram(descriptor: name(base, "seconds", help), labels: labels, buckets: buckets)
+        func histogram(_ base: String, _ buckets: [Double], _ help: String, unit: String = "seconds") -> ValueHistogram {
+            registry.makeValueHistogram(descriptor: name(base, unit, help), labels: labels, buckets: buckets)
         }
         numRequestsRunning = gauge("num_requests_running", "Number of requests in model execution batches.")
         numRequestsWaiting = gauge("num_requests_waiting", "Number of requests waiting to be processed.")
@@ -75,6 +82,22 @@ final class ServerMetrics: Sendable {
                                       "Histogram of end to end request latency in seconds.")
         requestQueueTime = histogram("request_queue_time", requestBuckets,
                                      "Histogram of time spent in WAITING phase for request.")
+        // vLLM's name and buckets for tokens per step; the step times are Sluice's own, as vLLM
+        // v1 has no per-step time metric, and its scheduler plans by tokens only.
+        iterationTokens = histogram("iteration_tokens", [1, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384],
+                                    "Histogram of number of tokens per engine_step.", unit: "total")
+        let stepBuckets: [Double] = [
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 2.5, 5, 10, 20, 40,
+        ]
+        stepTime = histogram("step_time", stepBuckets,
+                             "Histogram of measured engine step time (forward pass and sampling) in seconds.")
+        stepPredictedTime = histogram("step_predicted_time", stepBuckets,
+                                      "Histogram of the scheduler's predicted engine step time in seconds.")
+        lastStepTime = gauge("last_step_time_seconds", "Measured time of the last engine step in seconds.")
+        lastStepPredictedTime = gauge("last_step_predicted_time_seconds",
+                                      "The scheduler's predicted time of the last engine step in seconds.")
+        stepCostCorrection = gauge("step_cost_correction",
+                                   "Online correction of the step cost model: measured over calibrated step time.")
         lastStats = Locked(stats)
         refresh(from: stats)
     }
@@ -84,6 +107,9 @@ final class ServerMetrics: Sendable {
         numRequestsRunning.set(Double(stats.numRunning))
         numRequestsWaiting.set(Double(stats.numWaiting))
         kvCacheUsage.set(stats.kvCacheUsage)
+        if let time = stats.lastStepTime { lastStepTime.set(time) }
+        if let time = stats.lastPredictedStepTime { lastStepPredictedTime.set(time) }
+        if let correction = stats.stepCostCorrection { stepCostCorrection.set(correction) }
         // Two scrapes may race with stats read in either order: counting only what goes past the
         // highest value seen keeps every increment counted once.
         let (preemptions, queries, hits) = lastStats.withLock { last in
@@ -109,6 +135,13 @@ final class ServerMetrics: Sendable {
         for latency in metrics.interTokenLatencies { interTokenLatency.record(latency) }
         e2eRequestLatency.record(metrics.e2eLatency)
         if let queueTime = metrics.queueTime { requestQueueTime.record(queueTime) }
+    }
+
+    /// Records one engine step; called on the step thread, so it only takes the histograms' locks.
+    func recordStep(_ step: StepRecord) {
+        iterationTokens.record(Double(step.numTokens))
+        stepTime.record(step.time)
+        if let predicted = step.predictedTime { stepPredictedTime.record(predicted) }
     }
 
     /// Records the prompt tokens of one request that reached the engine.

@@ -15,7 +15,10 @@ struct ServerState: Sendable {
         self.engine = engine
         self.renderer = renderer
         self.configuration = configuration
-        metrics = ServerMetrics(modelName: configuration.servedModelName, stats: engine.stats)
+        let metrics = ServerMetrics(modelName: configuration.servedModelName, stats: engine.stats)
+        self.metrics = metrics
+        // Weak: the engine may outlive this server (tests build several over one engine).
+        engine.observeSteps { [weak metrics] step in metrics?.recordStep(step) }
         created = Self.now()
     }
 

@@ -20,6 +20,14 @@ struct EngineFlags: ParsableArguments {
     @Option(help: "The token budget of one engine step.")
     var maxNumBatchedTokens: Int = 512
 
+    @Option(help: ArgumentHelp(
+        "The longest an engine step may take, as the scheduler predicts it, in ms; prompt chunks shrink to fit. 0 turns the time budget off.",
+        discussion: "Default: a step that runs decodes may take twice its decodes alone, and at least 50 ms, so running streams see at most about twice a pure decode step between tokens; a step with no decodes is bounded by --max-num-batched-tokens only."))
+    var maxStepLatencyMs: Double?
+
+    @Option(help: "The order of admission: fcfs, or priority (a request's `priority`, lower first, then arrival).")
+    var schedulingPolicy: String = SchedulingPolicy.fcfs.rawValue
+
     @Flag(help: "Do not share the KV blocks of equal prompt prefixes between requests.")
     var noPrefixCaching = false
 
@@ -32,6 +40,12 @@ struct EngineFlags: ParsableArguments {
         guard maxNumBatchedTokens >= 1 else { throw ValidationError("--max-num-batched-tokens must be at least 1") }
         if let maxModelLength, maxModelLength < 1 { throw ValidationError("--max-model-len must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let maxStepLatencyMs, !(maxStepLatencyMs.isFinite && maxStepLatencyMs >= 0) {
+            throw ValidationError("--max-step-latency-ms must be a positive number of milliseconds, or 0 for no time budget")
+        }
+        guard SchedulingPolicy(rawValue: schedulingPolicy) != nil else {
+            throw ValidationError("--scheduling-policy must be fcfs or priority, got \(schedulingPolicy)")
+        }
     }
 
     /// The engine options these flags give.
@@ -44,6 +58,8 @@ struct EngineFlags: ParsableArguments {
         options.maxNumBatchedTokens = maxNumBatchedTokens
         options.enablePrefixCaching = !noPrefixCaching
         if let threads { options.threadCount = threads }
+        options.maxStepLatency = StepLatencyTarget(milliseconds: maxStepLatencyMs)
+        options.schedulingPolicy = SchedulingPolicy(rawValue: schedulingPolicy) ?? .fcfs
         return options
     }
 }

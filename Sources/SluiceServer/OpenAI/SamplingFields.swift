@@ -19,9 +19,12 @@ struct SamplingFields: Decodable, Equatable, Sendable {
     var minTokens: Int?
     var skipSpecialTokens: Bool?
     var includeStopStringInOutput: Bool?
+    /// Not a sampling field, but both bodies carry it as vLLM's do: the request's place under
+    /// `--scheduling-policy priority` (lower first); passed to ``Engine/generate(prompt:params:requestID:priority:)``.
+    var priority: Int?
 
     enum CodingKeys: String, CodingKey {
-        case temperature, n, stop, seed
+        case temperature, n, stop, seed, priority
         case topP = "top_p"
         case topK = "top_k"
         case minP = "min_p"
@@ -58,6 +61,7 @@ struct SamplingFields: Decodable, Equatable, Sendable {
         minTokens = try container.decodeIfPresent(Int.self, forKey: .minTokens)
         skipSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .skipSpecialTokens)
         includeStopStringInOutput = try container.decodeIfPresent(Bool.self, forKey: .includeStopStringInOutput)
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority)
     }
 
     /// `stop` is a string or a list of strings.
