@@ -33,12 +33,24 @@ struct SchedulerSimulationTests {
         }
     }
 
-    @Test("2,500 seeded steps of random arrivals, aborts and stops keep every invariant and end with the pool fully free")
-    func randomizedSteps() throws {
+    /// How the simulated scheduler plans: by tokens, under a time target, or by priority.
+    enum Mode: String, CaseIterable, CustomTestStringConvertible {
+        case tokens, timeBudget, priority
+        var testDescription: String { rawValue }
+    }
+
+    @Test("2,500 seeded steps of random arrivals, aborts and stops keep every invariant and end with the pool fully free",
+          arguments: Mode.allCases)
+    func randomizedSteps(mode: Mode) throws {
         var random = TestRandom(seed: 2024)
-        var scheduler = try makeScheduler(
-            budget: Self.budget, maxNumSeqs: Self.maxNumSeqs, maxModelLength: 64,
-            blockSize: Self.blockSize, numBlocks: Self.numBlocks, eosTokenIDs: [0])
+        var scheduler = try Scheduler(
+            config: SchedulerConfig(
+                maxNumBatchedTokens: Self.budget, maxNumSeqs: Self.maxNumSeqs, maxModelLength: 64,
+                blockSize: Self.blockSize, numBlocks: Self.numBlocks,
+                maxStepLatency: mode == .timeBudget ? .fixed(seconds: 0.0305) : .automatic,
+                schedulingPolicy: mode == .priority ? .priority : .fcfs),
+            eosTokenIDs: [0])
+        if mode == .timeBudget { scheduler.costModel = makeCostModel() }
         // A few shared prefixes so that the prefix cache hits.
         let prefixes = (0..<3).map { _ in random.tokens(12, vocabularySize: 50) }
         var nextID = 0
@@ -52,7 +64,8 @@ struct SchedulerSimulationTests {
                     + random.tokens(Int.random(in: 1...18, using: &random), vocabularySize: 50)
                 let request = Request(
                     requestID: RequestID("r\(nextID)"), promptTokenIDs: Array(prompt),
-                    samplingParams: SamplingParams(maxTokens: Int.random(in: 1...20, using: &random)))
+                    samplingParams: SamplingParams(maxTokens: Int.random(in: 1...20, using: &random)),
+                    priority: mode == .priority ? Int.random(in: 0..<3, using: &random) : 0)
                 nextID += 1
                 try scheduler.add(request)
             }
@@ -64,6 +77,9 @@ struct SchedulerSimulationTests {
 
             let output = scheduler.schedule()
             checkInvariants(scheduler, output)
+            if mode == .timeBudget, output.scheduledRequests.contains(where: { $0.tokenIDs.count > 1 }) {
+                #expect(output.predictedStepTime! <= 0.0305)
+            }
             if arriving && Int.random(in: 0..<50, using: &random) == 0,
                let row = output.scheduledRequests.randomElement(using: &random) {
                 scheduler.abort(row.requestID)
