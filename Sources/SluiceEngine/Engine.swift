@@ -19,6 +19,9 @@ public final class Engine: Sendable {
     public let vocabularySize: Int
     /// Requests beyond this many queued are refused with ``EngineError/queueFull(limit:)``.
     public let maxQueuedRequests: Int?
+    /// The step cost model the scheduler started with (measured at start-up, or given in the
+    /// options); `nil` when steps are sized by tokens only. ``EngineStats`` has its correction since.
+    public let stepCostModel: StepCostModel?
     private let inbox: EngineInbox
 
     /// Starts an engine over `model`; its step thread runs until ``shutdown()``.
@@ -27,6 +30,7 @@ public final class Engine: Sendable {
         let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
                                   threadCount: options.threadCount)
         try options.prepareStepCost(of: core)
+        stepCostModel = core.scheduler.costModel
         self.tokenizer = tokenizer
         self.config = config
         vocabularySize = core.runner.vocabularySize

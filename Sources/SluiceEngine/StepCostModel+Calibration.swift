@@ -6,37 +6,46 @@ extension StepCostModel {
     /// Fits a model from a few real forward passes, each timed by `measure`, which runs the step
     /// it is given on the model (writing K/V into the blocks named there) and returns its seconds.
     ///
-    /// The probes, within the runner's limits in `limits` and while `timeBudget` seconds last: a
-    /// 1-row decode, a batch of 16 decode rows, a 64-token prefill chunk, a 256-token chunk at
-    /// depth 64 and a decode row after it, each the best of up to 3 runs after one untimed
-    /// warm-up. A probe whose predicted cost would overrun the budget is skipped. Call it only
-    /// while no request holds blocks: the probes write into the pool's first blocks, which nothing
-    /// has handed out yet and whose garbage is never cached. Returns `nil` when nothing could be
-    /// fitted (a pool or context too small for any probe).
+    /// The probes, within the runner's limits in `limits`: a 1-row decode, a batch of 16 decode
+    /// rows and a 16-token prompt chunk (which together tell a step's fixed cost, a token's and a
+    /// sampled row's apart, and always run), then chunks of 64 and 256 tokens and a decode row
+    /// at the depth they reach (for the attention term). After one warm-up run, each probe runs
+    /// once, cheapest first, if its cost predicted from those before it fits what is left of
+    /// `timeBudget` seconds; then the probes run again, up to 3 times each, while runs fit, and
+    /// each keeps its fastest time. Call it only while no request holds blocks: the probes write
+    /// into the pool's first blocks, which nothing has handed out yet and whose garbage is never
+    /// cached. Returns `nil` when nothing could be fitted (a pool or context too small).
     public static func calibrate(
         limits: SchedulerConfig, timeBudget: Double = defaultCalibrationBudget,
         measure: (SchedulerOutput) throws -> Double
     ) rethrows -> StepCostModel? {
         let probes = calibrationProbes(limits: limits)
         guard let first = probes.first else { return nil }
-        _ = try measure(first)
-        var samples: [Sample] = []
-        var spent = 0.0
-        for probe in probes {
-            let workload = probe.workload
-            let estimate = fit(samples)?.uncorrectedTime(of: workload) ?? samples.last?.time ?? 0
-            let repeats = estimate > 0 ? min(3, Int((timeBudget - spent) / estimate)) : 3
-            guard repeats >= 1 else { continue }
-            var best = Double.infinity
-            for _ in 0..<repeats {
+        // The warm-up (first touches of scratch and KV pages, threads waking) counts too.
+        var spent = try measure(first)
+        var fastest = [Double?](repeating: nil, count: probes.count)
+        func samples() -> [Sample] {
+            zip(probes, fastest).compactMap { probe, time in time.map { Sample(workload: probe.workload, time: $0) } }
+        }
+        for round in 0..<3 {
+            for (index, probe) in probes.enumerated() {
+                let estimate: Double
+                if round == 0 {
+                    estimate = fit(samples())?.uncorrectedTime(of: probe.workload) ?? spent
+                    guard index < numAlwaysRunProbes || spent + estimate <= timeBudget else { continue }
+                } else {
+                    guard let time = fastest[index], spent + time <= timeBudget else { continue }
+                }
                 let time = try measure(probe)
                 spent += time
-                best = min(best, time)
+                fastest[index] = min(fastest[index] ?? .infinity, time)
             }
-            samples.append(Sample(workload: workload, time: best))
         }
-        return fit(samples)
+        return fit(samples())
     }
+
+    /// The cheap probes that run whatever the budget, so that the fit can tell the terms apart.
+    static let numAlwaysRunProbes = 3
 
     /// The calibration steps that fit `limits`, cheapest first.
     static func calibrationProbes(limits: SchedulerConfig) -> [SchedulerOutput] {
@@ -66,7 +75,7 @@ extension StepCostModel {
             }))
         }
         var end = 0
-        for chunk in [64, 256] {
+        for chunk in [16, 64, 256] {
             let count = min(chunk, maxTokens, maxPosition - end)
             guard count > 1 else { break }
             probes.append(step([row(0, start: end, count: count)]))

@@ -13,7 +13,7 @@ import Foundation
 /// ``calibrate(runner:limits:timeBudget:)`` fits the four coefficients from a few real forward
 /// passes; ``observe(_:measuredTime:)`` keeps a moving average of measured / predicted, so that
 /// a machine that is busier (or a model slower) than at start-up is planned for as it is now.
-public struct StepCostModel: Sendable, Equatable {
+public struct StepCostModel: Sendable, Equatable, CustomStringConvertible {
     /// Seconds every step costs, whatever it runs.
     public var fixedTime: Double
     /// Seconds per token run through the model.
@@ -62,5 +62,12 @@ public struct StepCostModel: Sendable, Equatable {
         let logCorrection = (1 - smoothing) * log(correction) + smoothing * log(ratio)
         correction = exp(logCorrection)
         numObservations += 1
+    }
+
+    /// The coefficients in readable units, for the start-up log.
+    public var description: String {
+        String(format: "%.2f ms a step + %.3f ms a token + %.3f ms a sampled row + %.3f µs an attended position",
+               fixedTime * 1e3, timePerToken * 1e3, timePerSampledRow * 1e3, timePerAttendedPosition * 1e6)
+            + (numObservations > 0 ? String(format: ", corrected ×%.2f", correction) : "")
     }
 }

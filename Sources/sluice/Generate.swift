@@ -65,6 +65,7 @@ struct Generate: AsyncParsableCommand {
             }
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
             defer { engine.shutdown() }
+            logToStderr(Serve.describeStepPlanning(engine))
             // A chat prompt is the template's text, tokenized without adding BOS again (as vLLM does).
             let promptTokens = chat
                 ? loaded.tokenizer.encode(

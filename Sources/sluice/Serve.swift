@@ -64,6 +64,7 @@ struct Serve: AsyncParsableCommand {
                 KV cache \(engine.config.numBlocks - 1) blocks of \(engine.config.blockSize) tokens, \
                 max model length \(engine.config.maxModelLength), \(options.threadCount) threads
                 """)
+            logger.info("\(Self.describeStepPlanning(engine))")
             let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -72,5 +73,19 @@ struct Serve: AsyncParsableCommand {
             logger.error("\(error)")
             throw ExitCode.failure
         }
+    }
+}
+
+extension Serve {
+    /// How steps are sized, for the start-up log: the time target and the measured step cost.
+    static func describeStepPlanning(_ engine: Engine) -> String {
+        let target: String
+        switch engine.config.maxStepLatency {
+        case .automatic: target = "automatic (max(50 ms, 2 × a step's decodes))"
+        case .fixed(let seconds): target = String(format: "%.0f ms", seconds * 1000)
+        case .off: target = "off"
+        }
+        let cost = engine.stepCostModel.map { "step cost \($0)" } ?? "no step cost model"
+        return "step time target \(target); \(cost); scheduling policy \(engine.config.schedulingPolicy.rawValue)"
     }
 }
