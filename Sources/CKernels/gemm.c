@@ -1,5 +1,5 @@
 // Packed GEMM: the packer, the activation quantizer, the scalar reference of
-// every kernel, and the thread split. The AVX-512 kernels are in gemm_avx512.c.
+// every kernel, and the thread split. The AVX-512 and AVX2 kernels are in arch/x86/.
 #include "gemm_internal.h"
 #include "include/sl_ops.h"
 
@@ -17,8 +17,11 @@ sl_act_format sl_packed_act_format(sl_type type) {
 }
 
 sl_level sl_packed_best_level(void) {
-    const int needed = sl_level_features(SL_LEVEL_AVX512);
-    return (sl_enabled_features() & needed) == needed ? SL_LEVEL_AVX512 : SL_LEVEL_SCALAR;
+    const int enabled = sl_enabled_features();
+    const int avx512 = sl_level_features(SL_LEVEL_AVX512), avx2 = sl_level_features(SL_LEVEL_AVX2);
+    if ((enabled & avx512) == avx512) return SL_LEVEL_AVX512;
+    if ((enabled & avx2) == avx2) return SL_LEVEL_AVX2;
+    return SL_LEVEL_SCALAR;
 }
 
 static int64_t group_count(int64_t rows) { return (rows + SL_PACK_ROWS - 1) / SL_PACK_ROWS; }
@@ -178,7 +181,9 @@ void sl_swiglu_row_ref(const float *gate, const float *up, float *out, int64_t n
 
 static sl_quantize_row_fn quantize_row_at(sl_level level) {
 #if defined(__x86_64__)
-    if (level >= SL_LEVEL_AVX512 && sl_packed_best_level() == SL_LEVEL_AVX512) return sl_quantize_act_row_avx512;
+    const sl_level best = sl_packed_best_level();
+    if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512) return sl_quantize_act_row_avx512;
+    if (level >= SL_LEVEL_AVX2 && best >= SL_LEVEL_AVX2) return sl_quantize_act_row_avx2;
 #endif
     (void)level;
     return sl_quantize_act_row_ref;
@@ -378,8 +383,12 @@ void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, c
     c.chunk = per_thread < 1 ? 1 : per_thread;
     atomic_init(&c.next, 0);
     const sl_packed_layout *l = sl_packed_layout_of(m->type);
-    if (level >= SL_LEVEL_AVX512 && sl_packed_best_level() == SL_LEVEL_AVX512 && l->kernel_avx512) {
+    // The requested level, or the best below it that this CPU has.
+    const sl_level best = sl_packed_best_level();
+    if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512 && l->kernel_avx512) {
         c.kernel = l->kernel_avx512;
+    } else if (level >= SL_LEVEL_AVX2 && best >= SL_LEVEL_AVX2 && l->kernel_avx2) {
+        c.kernel = l->kernel_avx2;
     }
     if (a->tokens == 0) return;
     sl_threadpool_run(pool, gemm_task, &c);

@@ -65,6 +65,7 @@ typedef struct {
     int stride;           // bytes per block
     sl_read_block_fn read_block;
     sl_gemm_group_fn kernel_avx512; // NULL where the level has none
+    sl_gemm_group_fn kernel_avx2;   // NULL where the level has none
 } sl_packed_layout;
 
 /// The layout of `type`, or NULL when it has none.
@@ -106,4 +107,20 @@ SL_GROUP_KERNEL(sl_gemm_group_q6_K_avx512)
 #undef SL_GROUP_KERNEL
 void sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n);
+
+// AVX2 group kernels (arch/x86/gemm_avx2.c), one per layout, for CPUs without AVX-512 VNNI.
+#define SL_GROUP_KERNEL(name)                                                                                      \
+    void name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy, int nrows,       \
+              int accumulate);
+SL_GROUP_KERNEL(sl_gemm_group_q4_0_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q4_1_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q5_0_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q5_1_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q8_0_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q4_K_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q5_K_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_q6_K_avx2)
+#undef SL_GROUP_KERNEL
+/// Bit-identical to sl_quantize_act_row_ref (Q8_1 and Q8_K).
+void sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t);
 #endif

@@ -60,9 +60,14 @@ private extension QuantFormat {
     /// The narrowest width the packed layout takes.
     var packedWidth: Int { isKQuant ? 256 : 32 }
 }
-private var fastLevelAvailable: Bool { sl_packed_best_level() == SL_LEVEL_AVX512 }
+/// The levels this CPU runs the packed GEMM at: the scalar reference, then AVX2 and AVX-512 where present.
+private let packedLevels = [SL_LEVEL_SCALAR, SL_LEVEL_AVX2, SL_LEVEL_AVX512].filter {
+    $0.rawValue <= sl_packed_best_level().rawValue
+}
+/// The SIMD levels among them, each checked bit for bit against the reference.
+private let simdLevels = packedLevels.filter { $0 != SL_LEVEL_SCALAR }
 
-@Suite("Packed GEMM: repacked weights, 8-bit activations, VNNI against the scalar reference")
+@Suite("Packed GEMM: repacked weights, 8-bit activations, VNNI and AVX2 against the scalar reference")
 struct PackedGemmTests {
     let pool = sl_threadpool_create(2)!
 
@@ -127,9 +132,9 @@ struct PackedGemmTests {
         }
     }
 
-    @Test("the AVX-512 kernel equals the scalar reference bit for bit, for every tile size and tail",
-          .enabled(if: fastLevelAvailable), arguments: packedFormats)
-    func simdMatchesReference(format: QuantFormat) {
+    @Test("the AVX2 and AVX-512 kernels equal the scalar reference bit for bit, for every tile size and tail",
+          .enabled(if: !simdLevels.isEmpty), arguments: packedFormats, simdLevels)
+    func simdMatchesReference(format: QuantFormat, level: sl_level) {
         var rng = SeededGenerator()
         for tokens in [1, 2, 3, 7, 8, 9, 16, 21] {
             let rows = 40, cols = format.isKQuant ? 512 : 160
@@ -137,15 +142,52 @@ struct PackedGemmTests {
             let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
             let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
             let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
-            let simd = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_AVX512)
-            #expect(simd == reference, "\(format) tokens \(tokens) (seed \(rng.seed))")
+            let simd = run(fixture, format, x: x, tokens: tokens, level: level)
+            #expect(simd == reference, "\(format) level \(level.rawValue) tokens \(tokens) (seed \(rng.seed))")
+        }
+    }
+
+    @Test("the SIMD kernels stay exact at the largest quants and activations (no int16 saturation in maddubs)",
+          .enabled(if: !simdLevels.isEmpty), arguments: packedFormats, simdLevels)
+    func simdExactAtExtremes(format: QuantFormat, level: sl_level) {
+        var rng = SeededGenerator()
+        let rows = 56, cols = format.isKQuant ? 512 : 160, tokens = 5
+        var weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
+        // The bytes of a block that hold quants (and K-quant sub-block scales), not f16 scales.
+        let quantBytes: Range<Int> = switch format.type {
+        case SL_TYPE_Q4_1, SL_TYPE_Q5_1, SL_TYPE_Q4_K, SL_TYPE_Q5_K: 4..<format.typeSize
+        case SL_TYPE_Q6_K: 0..<(format.typeSize - 2)
+        default: 2..<format.typeSize
+        }
+        // Rows 0-15: every quant at its top (Q8_0: -1); 16-31: 0x80 (Q8_0: -128); 32-47: 0x7F; the rest random.
+        let blocksPerRow = cols / format.blockSize
+        for r in 0..<48 {
+            let fill: UInt8 = r < 16 ? 0xFF : r < 32 ? 0x80 : 0x7F
+            for b in 0..<blocksPerRow {
+                for k in quantBytes { weights[(r * blocksPerRow + b) * format.typeSize + k] = fill }
+            }
+        }
+        // Every activation quant at +-127: all +1, alternating, all -1, random signs, and one random token.
+        var x = [Float](repeating: 0, count: tokens * cols)
+        for k in 0..<cols {
+            x[k] = 1
+            x[cols + k] = k % 2 == 0 ? 1 : -1
+            x[2 * cols + k] = -1
+            x[3 * cols + k] = Bool.random(using: &rng) ? 1 : -1
+            x[4 * cols + k] = Float.random(in: -4...4, using: &rng)
+        }
+        let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+        for n in 1...tokens {
+            let input = Array(x[0..<(n * cols)])
+            let reference = run(fixture, format, x: input, tokens: n, level: SL_LEVEL_SCALAR)
+            let simd = run(fixture, format, x: input, tokens: n, level: level)
+            #expect(simd == reference, "\(format) level \(level.rawValue) tokens \(n) (seed \(rng.seed))")
         }
     }
 
     @Test("stacked parts land in their own outputs, and accumulate adds to what is there",
-          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+          arguments: packedLevels)
     func fusedOutputsAndAccumulate(level: sl_level) throws {
-        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
         let format = QuantFormat(type: SL_TYPE_Q4_1)
         let cols = 64, tokens = 5
@@ -181,9 +223,8 @@ struct PackedGemmTests {
         }
     }
 
-    @Test("activations quantize exactly as Q8_1 does, at every level", arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    @Test("activations quantize exactly as Q8_1 does, at every level", arguments: packedLevels)
     func activationQuantizer(level: sl_level) throws {
-        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
         let cols = 96, tokens = 3
         var x = randomFloats(tokens * cols, in: -5...5, using: &rng)
@@ -213,9 +254,8 @@ struct PackedGemmTests {
     }
 
     @Test("K-quant activations quantize exactly as Q8_K does (scale, quants, sums per 16), at every level",
-          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+          arguments: packedLevels)
     func activationQuantizerQ8K(level: sl_level) throws {
-        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
         let cols = 768, tokens = 3
         var x = randomFloats(tokens * cols, in: -5...5, using: &rng)
@@ -244,9 +284,8 @@ struct PackedGemmTests {
         }
     }
 
-    @Test("RMSNorm fused with quantization equals RMSNorm then quantization", arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+    @Test("RMSNorm fused with quantization equals RMSNorm then quantization", arguments: packedLevels)
     func rmsnormQuantize(level: sl_level) throws {
-        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
         let cols = 256, tokens = 5
         let x = randomFloats(tokens * cols, in: -2...2, using: &rng)
@@ -266,9 +305,8 @@ struct PackedGemmTests {
     }
 
     @Test("SwiGLU fused with quantization stays within 4 ulp of silu(g) * u, extremes included",
-          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512])
+          arguments: packedLevels)
     func swigluQuantize(level: sl_level) throws {
-        try #require(level == SL_LEVEL_SCALAR || fastLevelAvailable)
         var rng = SeededGenerator()
         let cols = 96, tokens = 2
         var gate = randomFloats(tokens * cols, in: -20...20, using: &rng)

@@ -28,8 +28,10 @@ typedef struct {
 
 /// 1 when `type` has a packed layout: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K.
 int sl_packed_supports(sl_type type);
-/// The fastest level the packed GEMM has on this CPU: SL_LEVEL_AVX512 (it needs VNNI), or
-/// SL_LEVEL_SCALAR, which is the reference and too slow to serve with.
+/// The fastest level the packed GEMM has on this CPU (as limited by sl_kernels_init's mask):
+/// SL_LEVEL_AVX512 (it needs VNNI), SL_LEVEL_AVX2 (AVX2, FMA and F16C: vpmaddubsw kernels on the same
+/// layout), or SL_LEVEL_SCALAR, which is the reference and too slow to serve with. Every level's
+/// results are bit-identical to the reference's.
 sl_level sl_packed_best_level(void);
 /// Bytes of a packed matrix of `rows` x `cols` (`cols` a multiple of the type's block size), or 0
 /// when unsupported.

@@ -1,0 +1,405 @@
+// AVX2 kernels of the packed GEMM (layouts in gemm_internal.h), for CPUs without AVX-512 VNNI.
+//
+// The packed layout is the AVX-512 one: a 64-byte chunk holds 4 consecutive quants of each of 16 rows.
+// Here a chunk is two 256-bit halves, rows 0-7 and rows 8-15, and a tile is one or both halves x up to
+// 4 tokens. Products go through vpmaddubsw (u8 weights x s8 activations, pairs summed into int16) and
+// vpmaddwd with ones (to int32). vpmaddubsw saturates its int16 sums, so:
+// - 4-, 5- and 6-bit quants (<= 63) times |x| <= 127 never saturate, and several products are summed
+//   in int16 before the widening (as long as the bound stays below 32767: 8 for 4-bit, 4 for 5-bit,
+//   2 for 6-bit);
+// - Q8_0's quants are stored plus 128 (up to 255) and would saturate, so the signed weight is
+//   recovered (byte ^ 0x80) and the product taken as |w| x (x with w's sign): no -128 * sum(x) offset.
+// The integer block sums are the reference's exactly, and the float operations per block are
+// sl_gemm_group_ref's (same fmaf / mul, same order), so the results match it bit for bit.
+#include "../../gemm_internal.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define SL_AVX2_GEMM __attribute__((target("avx2,fma,f16c")))
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+enum { TILE_TOKENS = 4 };
+
+// MARK: - The types' constants
+
+ALWAYS_INLINE int layout_stride(const sl_type type) {
+    switch (type) {
+    case SL_TYPE_Q4_0: return PACK_NIBBLES + PACK_HALVES;
+    case SL_TYPE_Q4_1: return PACK_NIBBLES + 2 * PACK_HALVES;
+    case SL_TYPE_Q5_0: return PACK_NIBBLES + PACK_H5 + PACK_HALVES;
+    case SL_TYPE_Q5_1: return PACK_NIBBLES + PACK_H5 + 2 * PACK_HALVES;
+    case SL_TYPE_Q8_0: return PACK_BYTES + PACK_HALVES;
+    case SL_TYPE_Q4_K: return PACK_NIBBLES + 2 * PACK_OCTETS;
+    case SL_TYPE_Q5_K: return PACK_NIBBLES + PACK_H5 + 2 * PACK_OCTETS;
+    default: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS; // Q6_K
+    }
+}
+
+ALWAYS_INLINE int layout_header(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS : type == SL_TYPE_Q6_K ? PACK_FLOATS : 0;
+}
+
+ALWAYS_INLINE int is_k_quant(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
+}
+
+ALWAYS_INLINE int has_fifth_bit(const sl_type type) {
+    return type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K;
+}
+
+ALWAYS_INLINE int has_min(const sl_type type) { return type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1; }
+
+// MARK: - Helpers
+
+ALWAYS_INLINE SL_AVX2_GEMM __m256i broadcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/// 8 f16 values as floats (exact).
+ALWAYS_INLINE SL_AVX2_GEMM __m256 load_halves8(const uint8_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+ALWAYS_INLINE SL_AVX2_GEMM __m256 load_u8_floats8(const uint8_t *p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+ALWAYS_INLINE SL_AVX2_GEMM __m256 load_i8_floats8(const uint8_t *p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+/// Lanes [0, n) set.
+ALWAYS_INLINE SL_AVX2_GEMM __m256i row_mask(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/// Half `h` (rows 8h...8h+7) of chunk p of a nibble block: its lo and hi vectors, with the 5th bits of
+/// `h5` (this half of the block's 5th-bit vector) or Q6_K's top bits merged in.
+ALWAYS_INLINE SL_AVX2_GEMM void unpack_half(const sl_type type, const uint8_t *blk, int p, int h, __m256i h5,
+                                            __m256i *lo, __m256i *hi) {
+    const __m256i low = _mm256_set1_epi8(0x0F);
+    const __m256i packed = _mm256_loadu_si256((const __m256i *)(blk + 64 * p + 32 * h));
+    *lo = _mm256_and_si256(packed, low);
+    *hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
+    if (has_fifth_bit(type)) {
+        // Bit p (lo) and bit 4 + p (hi) of each byte move to bit 4; what the 16-bit shifts carry across
+        // byte boundaries falls outside the mask.
+        const __m256i bit = _mm256_set1_epi8(0x10);
+        __m256i l5, h5b;
+        switch (p) {
+        case 0: l5 = _mm256_slli_epi16(h5, 4); h5b = h5; break;
+        case 1: l5 = _mm256_slli_epi16(h5, 3); h5b = _mm256_srli_epi16(h5, 1); break;
+        case 2: l5 = _mm256_slli_epi16(h5, 2); h5b = _mm256_srli_epi16(h5, 2); break;
+        default: l5 = _mm256_slli_epi16(h5, 1); h5b = _mm256_srli_epi16(h5, 3); break;
+        }
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(l5, bit));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(h5b, bit));
+    }
+    if (type == SL_TYPE_Q6_K) {
+        // Vector p / 2 of the top bits: bits 0-1 / 2-3 for chunk 2v's lo / hi, 4-5 / 6-7 for chunk 2v + 1.
+        const __m256i bits = _mm256_set1_epi8(0x30);
+        const __m256i top = _mm256_loadu_si256((const __m256i *)(blk + PACK_NIBBLES + 64 * (p / 2) + 32 * h));
+        __m256i l6, h6;
+        if (p % 2 == 0) {
+            l6 = _mm256_slli_epi16(top, 4);
+            h6 = _mm256_slli_epi16(top, 2);
+        } else {
+            l6 = top;
+            h6 = _mm256_srli_epi16(top, 2);
+        }
+        *lo = _mm256_or_si256(*lo, _mm256_and_si256(l6, bits));
+        *hi = _mm256_or_si256(*hi, _mm256_and_si256(h6, bits));
+    }
+}
+
+// MARK: - The tile
+
+/// One tile of `T` tokens (t0...) and `H` halves of the group's rows (h0...), the group's blocks
+/// starting at `w`. Rows at or past `nrows` are neither read back nor written.
+ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type type, const uint8_t *w, int64_t nb,
+                                     const sl_qact *a, int64_t t0, int h0, float *y, int64_t ldy, int nrows,
+                                     int accumulate) {
+    const int stride = layout_stride(type), header = layout_header(type);
+    const int64_t K = a->cols;
+    const int8_t *xq = a->q + t0 * K;
+    const float *xd = a->d + t0 * nb;
+    const float *xs = a->s + t0 * nb;
+    const int32_t *xi = a->isum + t0 * nb;
+    const int16_t *xb = a->bsum + t0 * 2 * nb;
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 f[2][TILE_TOKENS];
+    for (int h = 0; h < H; h++)
+        for (int t = 0; t < T; t++) f[h][t] = _mm256_setzero_ps();
+
+    const uint8_t *blk = w;
+    for (int64_t b = 0; b < nb; b++) {
+        const float *hdr = NULL;
+        if (is_k_quant(type)) {
+            if (b % PACK_SUPER == 0) blk += header;
+            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        // acc: the block's integer sum (Q6_K: columns 0-15); acc2: Q6_K's columns 16-31.
+        // (Zero-initialized for the compiler's sake: the first product of each overwrites them.)
+        __m256i acc[2][TILE_TOKENS], acc2[2][TILE_TOKENS], s[2][TILE_TOKENS], s2[2][TILE_TOKENS];
+        for (int h = 0; h < H; h++) {
+            for (int t = 0; t < T; t++) acc[h][t] = acc2[h][t] = s[h][t] = s2[h][t] = _mm256_setzero_si256();
+        }
+        if (type == SL_TYPE_Q8_0) {
+            for (int j = 0; j < 8; j++) {
+                for (int h = 0; h < H; h++) {
+                    const __m256i stored = _mm256_loadu_si256((const __m256i *)(blk + 64 * j + 32 * (h0 + h)));
+                    const __m256i wv = _mm256_xor_si256(stored, _mm256_set1_epi8((char)0x80)); // signed w
+                    const __m256i aw = _mm256_sign_epi8(wv, wv); // |w|: -128 gives 0x80, 128 unsigned
+                    for (int t = 0; t < T; t++) {
+                        // x is never -128 (both quantizers cap at +-127), so its sign flip is exact.
+                        const __m256i sx = _mm256_sign_epi8(broadcast4(xq + t * K + b * 32 + 4 * j), wv);
+                        const __m256i prod = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
+                        acc[h][t] = j == 0 ? prod : _mm256_add_epi32(acc[h][t], prod);
+                    }
+                }
+            }
+        } else {
+            __m256i h5[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+            if (has_fifth_bit(type)) {
+                for (int h = 0; h < H; h++) h5[h] = _mm256_loadu_si256((const __m256i *)(blk + PACK_NIBBLES + 32 * (h0 + h)));
+            }
+            // int16 partial sums: s (lo + hi products; Q6_K: lo only) and s2 (Q6_K: hi).
+            for (int p = 0; p < 4; p++) {
+                for (int h = 0; h < H; h++) {
+                    __m256i lo, hi;
+                    unpack_half(type, blk, p, h0 + h, h5[h], &lo, &hi);
+                    for (int t = 0; t < T; t++) {
+                        const int8_t *x = xq + t * K + b * 32 + 4 * p;
+                        const __m256i pl = _mm256_maddubs_epi16(lo, broadcast4(x));
+                        const __m256i ph = _mm256_maddubs_epi16(hi, broadcast4(x + 16));
+                        if (type == SL_TYPE_Q6_K) {
+                            // |sum| <= 2 * 2 * 63 * 127 per int16 over two chunks.
+                            s[h][t] = p % 2 == 0 ? pl : _mm256_add_epi16(s[h][t], pl);
+                            s2[h][t] = p % 2 == 0 ? ph : _mm256_add_epi16(s2[h][t], ph);
+                            if (p % 2 == 1) {
+                                const __m256i wl = _mm256_madd_epi16(s[h][t], ones);
+                                const __m256i wh = _mm256_madd_epi16(s2[h][t], ones);
+                                acc[h][t] = p == 1 ? wl : _mm256_add_epi32(acc[h][t], wl);
+                                acc2[h][t] = p == 1 ? wh : _mm256_add_epi32(acc2[h][t], wh);
+                            }
+                        } else if (has_fifth_bit(type)) {
+                            // |sum| <= 4 * 2 * 31 * 127 per int16 over two chunks.
+                            const __m256i both = _mm256_add_epi16(pl, ph);
+                            s[h][t] = p % 2 == 0 ? both : _mm256_add_epi16(s[h][t], both);
+                            if (p % 2 == 1) {
+                                const __m256i wide = _mm256_madd_epi16(s[h][t], ones);
+                                acc[h][t] = p == 1 ? wide : _mm256_add_epi32(acc[h][t], wide);
+                            }
+                        } else {
+                            // 4-bit: |sum| <= 8 * 2 * 15 * 127 per int16 over the whole block.
+                            const __m256i both = _mm256_add_epi16(pl, ph);
+                            s[h][t] = p == 0 ? both : _mm256_add_epi16(s[h][t], both);
+                            if (p == 3) acc[h][t] = _mm256_madd_epi16(s[h][t], ones);
+                        }
+                    }
+                }
+            }
+        }
+        // The float part of sl_gemm_group_ref, 8 rows at a time.
+        for (int h = 0; h < H; h++) {
+            const int r0 = 8 * (h0 + h);
+            switch (type) {
+            case SL_TYPE_Q4_K:
+            case SL_TYPE_Q5_K: {
+                const int octets = stride - 2 * PACK_OCTETS;
+                const __m256 dw = _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_u8_floats8(blk + octets + r0));
+                const __m256 mw = _mm256_mul_ps(_mm256_loadu_ps(hdr + SL_PACK_ROWS + r0),
+                                                load_u8_floats8(blk + octets + PACK_OCTETS + r0));
+                for (int t = 0; t < T; t++) {
+                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[h][t]), _mm256_mul_ps(dw, _mm256_set1_ps(xd[t * nb + b])), f[h][t]);
+                    f[h][t] = _mm256_fnmadd_ps(mw, _mm256_set1_ps(xs[t * nb + b]), f[h][t]); // fmaf(-mw, xs, acc)
+                }
+                break;
+            }
+            case SL_TYPE_Q6_K: {
+                const int octets = stride - 2 * PACK_OCTETS;
+                const __m256 d = _mm256_loadu_ps(hdr + r0);
+                const __m256 dlo = _mm256_mul_ps(d, load_i8_floats8(blk + octets + r0));
+                const __m256 dhi = _mm256_mul_ps(d, load_i8_floats8(blk + octets + PACK_OCTETS + r0));
+                for (int t = 0; t < T; t++) {
+                    // The quants are q - 32: sums less 32 * (sum of x) per 16 columns.
+                    const __m256i lo = _mm256_sub_epi32(acc[h][t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b]));
+                    const __m256i hi = _mm256_sub_epi32(acc2[h][t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b + 1]));
+                    const __m256 x = _mm256_set1_ps(xd[t * nb + b]);
+                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(dlo, x), f[h][t]);
+                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(dhi, x), f[h][t]);
+                }
+                break;
+            }
+            default: {
+                const int halves = stride - (has_min(type) ? 2 : 1) * PACK_HALVES;
+                const __m256 dw = load_halves8(blk + halves + 2 * r0);
+                for (int t = 0; t < T; t++) {
+                    __m256i sum = acc[h][t];
+                    // Q4_0's quants are stored plus 8, Q5_0's plus 16 (Q8_0's sum is already signed).
+                    if (type == SL_TYPE_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * xi[t * nb + b]));
+                    if (type == SL_TYPE_Q5_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(16 * xi[t * nb + b]));
+                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(xd[t * nb + b])), f[h][t]);
+                }
+                if (has_min(type)) {
+                    const __m256 mw = load_halves8(blk + halves + PACK_HALVES + 2 * r0);
+                    for (int t = 0; t < T; t++) f[h][t] = _mm256_fmadd_ps(mw, _mm256_set1_ps(xs[t * nb + b]), f[h][t]);
+                }
+                break;
+            }
+            }
+        }
+        blk += stride;
+    }
+    for (int h = 0; h < H; h++) {
+        const int rows = nrows - 8 * (h0 + h);
+        if (rows <= 0) continue;
+        for (int t = 0; t < T; t++) {
+            float *out = y + (t0 + t) * ldy + 8 * (h0 + h);
+            __m256 v = f[h][t];
+            if (rows >= 8) {
+                if (accumulate) v = _mm256_add_ps(_mm256_loadu_ps(out), v);
+                _mm256_storeu_ps(out, v);
+            } else {
+                const __m256i mask = row_mask(rows);
+                if (accumulate) v = _mm256_add_ps(_mm256_maskload_ps(out, mask), v);
+                _mm256_maskstore_ps(out, mask, v);
+            }
+        }
+    }
+}
+
+/// The group kernel of `type`: one or two tokens run over both halves at once (decode reads each weight
+/// once); more run half by half in tiles of up to 4 tokens.
+ALWAYS_INLINE SL_AVX2_GEMM void group_kernel(const sl_type type, const sl_packed_matrix *m, int64_t group,
+                                             const sl_qact *a, float *y, int64_t ldy, int nrows, int accumulate) {
+    const int64_t nb = m->cols / 32;
+    const size_t group_bytes = sl_packed_size(type, SL_PACK_ROWS, m->cols);
+    const uint8_t *w = (const uint8_t *)m->data + (size_t)group * group_bytes;
+    if (nrows > 8 && a->tokens <= 2) {
+        if (a->tokens == 1) tile(1, 2, type, w, nb, a, 0, 0, y, ldy, nrows, accumulate);
+        else tile(2, 2, type, w, nb, a, 0, 0, y, ldy, nrows, accumulate);
+        return;
+    }
+    for (int h = 0; h < (nrows > 8 ? 2 : 1); h++) {
+        for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
+            switch (a->tokens - t0) {
+            case 1: tile(1, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            case 2: tile(2, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            case 3: tile(3, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            default: tile(4, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            }
+        }
+    }
+}
+
+#define GROUP_KERNEL(name, TYPE)                                                                                 \
+    void SL_AVX2_GEMM name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,     \
+                           int nrows, int accumulate) {                                                          \
+        group_kernel(TYPE, m, group, a, y, ldy, nrows, accumulate);                                              \
+    }
+
+GROUP_KERNEL(sl_gemm_group_q4_0_avx2, SL_TYPE_Q4_0)
+GROUP_KERNEL(sl_gemm_group_q4_1_avx2, SL_TYPE_Q4_1)
+GROUP_KERNEL(sl_gemm_group_q5_0_avx2, SL_TYPE_Q5_0)
+GROUP_KERNEL(sl_gemm_group_q5_1_avx2, SL_TYPE_Q5_1)
+GROUP_KERNEL(sl_gemm_group_q8_0_avx2, SL_TYPE_Q8_0)
+GROUP_KERNEL(sl_gemm_group_q4_K_avx2, SL_TYPE_Q4_K)
+GROUP_KERNEL(sl_gemm_group_q5_K_avx2, SL_TYPE_Q5_K)
+GROUP_KERNEL(sl_gemm_group_q6_K_avx2, SL_TYPE_Q6_K)
+
+// MARK: - Activation quantizer
+
+ALWAYS_INLINE SL_AVX2_GEMM __m256 abs8(__m256 v) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v); }
+
+ALWAYS_INLINE SL_AVX2_GEMM float hmax8(__m256 v) {
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+}
+
+ALWAYS_INLINE SL_AVX2_GEMM int hsum8(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/// 32 int32 values (all within int8) stored as 32 bytes in order.
+ALWAYS_INLINE SL_AVX2_GEMM void store_bytes32(int8_t *q, __m256i q0, __m256i q1, __m256i q2, __m256i q3) {
+    // The packs work per 128-bit lane: dwords come out as q0[0-3] q1[0-3] q2[0-3] q3[0-3] q0[4-7] ...
+    const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(q0, q1), _mm256_packs_epi32(q2, q3));
+    _mm256_storeu_si256((__m256i *)q, _mm256_permutevar8x32_epi32(packed, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+}
+
+/// The f16 rounding of f, as a float (F16C rounds to nearest even, as sl_fp32_to_fp16).
+ALWAYS_INLINE SL_AVX2_GEMM float through_half(float f) {
+    return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT)));
+}
+
+/// Q8_K's rule over one 256-value super-block, bit-identical to quantize_q8_k_ref in gemm.c.
+static SL_AVX2_GEMM void quantize_q8_k(const float *x, sl_qact *a, int64_t t, int64_t super) {
+    const int64_t nb = a->cols / 32;
+    int8_t *q = a->q + t * a->cols + super * 256;
+    __m256 vmax = _mm256_setzero_ps();
+    for (int k = 0; k < 256; k += 8) vmax = _mm256_max_ps(vmax, abs8(_mm256_loadu_ps(x + k)));
+    const float amax = hmax8(vmax);
+    // The first value of that magnitude, as the reference's scan keeps it.
+    float max = 0;
+    if (amax != 0) {
+        for (int k = 0; k < 256; k += 8) {
+            const int hit = _mm256_movemask_ps(_mm256_cmp_ps(abs8(_mm256_loadu_ps(x + k)), _mm256_set1_ps(amax), _CMP_EQ_OQ));
+            if (hit) {
+                max = x[k + __builtin_ctz((unsigned)hit)];
+                break;
+            }
+        }
+    }
+    const float iscale = amax != 0 ? -127.0f / max : 0.0f;
+    const float d = amax != 0 ? 1 / iscale : 0.0f;
+    const __m256 vs = _mm256_set1_ps(iscale);
+    const __m256i cap = _mm256_set1_epi32(127);
+    for (int j = 0; j < 8; j++) {
+        __m256i v[4];
+        // cvtps rounds half to even under the default MXCSR, as nearbyintf does in the reference.
+        for (int i = 0; i < 4; i++) {
+            v[i] = _mm256_min_epi32(_mm256_cvtps_epi32(_mm256_mul_ps(vs, _mm256_loadu_ps(x + 32 * j + 8 * i))), cap);
+        }
+        const int s0 = hsum8(_mm256_add_epi32(v[0], v[1])), s1 = hsum8(_mm256_add_epi32(v[2], v[3]));
+        store_bytes32(q + 32 * j, v[0], v[1], v[2], v[3]);
+        const int64_t b = super * 8 + j;
+        a->bsum[t * 2 * nb + 2 * b] = (int16_t)s0;
+        a->bsum[t * 2 * nb + 2 * b + 1] = (int16_t)s1;
+        a->isum[t * nb + b] = s0 + s1;
+        a->d[t * nb + b] = d;
+        a->s[t * nb + b] = d * (float)(s0 + s1);
+    }
+}
+
+void SL_AVX2_GEMM sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t) {
+    if (a->format == SL_ACT_Q8_K) {
+        for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
+        return;
+    }
+    const int64_t nb = a->cols / 32;
+    int8_t *q = a->q + t * a->cols;
+    for (int64_t b = 0; b < nb; b++, x += 32, q += 32) {
+        __m256 v[4];
+        for (int i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(x + 8 * i);
+        const float amax = hmax8(_mm256_max_ps(_mm256_max_ps(abs8(v[0]), abs8(v[1])), _mm256_max_ps(abs8(v[2]), abs8(v[3]))));
+        const float d = amax / 127;
+        const __m256 id = _mm256_set1_ps(amax != 0 ? 127.0f / amax : 0.0f);
+        __m256i qi[4];
+        for (int i = 0; i < 4; i++) qi[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], id));
+        const int sum = hsum8(_mm256_add_epi32(_mm256_add_epi32(qi[0], qi[1]), _mm256_add_epi32(qi[2], qi[3])));
+        store_bytes32(q, qi[0], qi[1], qi[2], qi[3]);
+        a->d[t * nb + b] = through_half(d);
+        a->s[t * nb + b] = through_half((float)sum * d);
+        a->isum[t * nb + b] = sum;
+    }
+}
+
+#endif
