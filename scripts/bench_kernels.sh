@@ -3,17 +3,20 @@
 #   single stream: pp512 and tg128 (llama-bench vs sluice bench latency)
 #   batched: N sequences x (128 prompt + 128 generated), N = 16 and 64
 #            (llama-batched-bench vs sluice bench throughput; total tok/s = all tokens / wall time)
-# on the default model, and on the random 1.1B Llama in Q4_0 and Q8_0 (scripts/make_random_llama.py),
-# where the weights no longer fit in cache (shorter runs: pp128, tg32, batch 16 x (64 + 32)).
+# on the real models of MODELS.md (qwen1.5b, qwen0.5b: scripts/fetch_models.py), the default model, and
+# the random 1.1B Llama in Q4_0 and Q8_0 (scripts/make_random_llama.py; shorter runs: pp128, tg32,
+# batch 16 x (64 + 32)). ik_llama.cpp (scripts/build_ik_peer.sh, run with -rtr 1) joins the single-stream
+# and batched runs where it is built.
 # Needs the peer tools from scripts/build_peer.sh and a release build (`swift build -c release`).
-#   ROUNDS=3 MODELS="smollm2 q4_0 q8_0" scripts/bench_kernels.sh
+#   ROUNDS=3 MODELS="qwen1.5b qwen0.5b smollm2" scripts/bench_kernels.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${SLUICE_CACHE:-$HOME/.cache/sluice}"
 threads="${THREADS:-2}"
 rounds="${ROUNDS:-3}"
-models="${MODELS:-smollm2 q4_0 q8_0}"
+models="${MODELS:-qwen1.5b qwen0.5b smollm2}"
 peer="$cache/peer/bin"
+ik="$cache/ik-peer/bin"
 [ -x "$peer/llama-bench" ] || { echo "run scripts/build_peer.sh first" >&2; exit 1; }
 [ -x .build/release/sluice ] || swift build -c release
 out=$(mktemp -d)
@@ -21,6 +24,11 @@ out=$(mktemp -d)
 llama_single() { # model pp tg label: llama-bench's CSV has the pp row, then the tg row; avg_ts is the next-to-last field
   "$peer/llama-bench" -m "$1" -t "$threads" -p "$2" -n "$3" -r 1 -o csv 2>/dev/null |
     awk -F, -v l="$4" -v pp="$2" -v tg="$3" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg), "llama.cpp", $(NF-1)}'
+}
+ik_single() { # model pp tg label: the same CSV, weights repacked at load
+  [ -x "$ik/llama-bench" ] || return 0
+  "$ik/llama-bench" -m "$1" -t "$threads" -p "$2" -n "$3" -r 1 -rtr 1 -o csv 2>/dev/null |
+    awk -F, -v l="$4" -v pp="$2" -v tg="$3" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg), "ik_llama.cpp", $(NF-1)}'
 }
 sluice_single() { # model pp tg label
   .build/release/sluice bench latency --model "$1" --threads "$threads" -p "$2" -n "$3" -r 1 |
@@ -41,10 +49,13 @@ for round in $(seq "$rounds"); do
   for m in $models; do
     case "$m" in
       smollm2) path="$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"; pp=512; tg=128; bp=128; bt=128; sizes="16 64" ;;
+      qwen1.5b) path="$cache/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"; pp=512; tg=128; bp=128; bt=128; sizes="16" ;;
+      qwen0.5b) path="$cache/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"; pp=512; tg=128; bp=128; bt=128; sizes="16" ;;
       *) path="$cache/models/random-llama-1.1b-$m.gguf"; pp=128; tg=32; bp=64; bt=32; sizes="16" ;;
     esac
     [ -f "$path" ] || { echo "missing $path (scripts/make_random_llama.py $m)" >&2; continue; }
     llama_single "$path" "$pp" "$tg" "$m" >>"$out/runs"
+    ik_single "$path" "$pp" "$tg" "$m" >>"$out/runs"
     sluice_single "$path" "$pp" "$tg" "$m" >>"$out/runs"
     for n in $sizes; do
       llama_batch "$path" "$n" "$bp" "$bt" "$m" >>"$out/runs"
@@ -62,7 +73,8 @@ for line in open(sys.argv[1]):
     runs.setdefault((model, test), {}).setdefault(engine, []).append(float(speed))
 for (model, test), engines in runs.items():
     m = {e: statistics.median(v) for e, v in engines.items()}
-    s, l = m.get("sluice"), m.get("llama.cpp")
+    s, l, k = m.get("sluice"), m.get("llama.cpp"), m.get("ik_llama.cpp")
     ratio = f"{s / l:.2f}x" if s and l else "n/a"
-    print(f"{model:8} {test:8} sluice {s or 0:8.1f}  llama.cpp {l or 0:8.1f}  ratio {ratio}  (n={len(engines.get('sluice', []))})")
+    ik = f"  ik_llama.cpp {k:8.1f}  ratio {s / k:.2f}x" if s and k else ""
+    print(f"{model:8} {test:8} sluice {s or 0:8.1f}  llama.cpp {l or 0:8.1f}  ratio {ratio}{ik}  (n={len(engines.get('sluice', []))})")
 PY

@@ -351,26 +351,54 @@ typedef struct {
     _Atomic int64_t next; // the first group nobody has taken
 } gemm_ctx;
 
+/// Tokens of a prefill that one pass over a chunk of groups takes: about 256 KiB of 8-bit activations,
+/// so they stay in L2 while every group of the chunk runs over them (a multiple of the 8-token tile).
+static int64_t token_block(int64_t cols) {
+    int64_t tokens = (256 * 1024) / cols;
+    tokens = tokens < 32 ? 32 : tokens > 256 ? 256 : tokens;
+    return tokens & ~(int64_t)7;
+}
+
+/// Tokens [t0, t0 + n) of `a`, as a view the kernels read like a whole activation matrix.
+static sl_qact token_view(const sl_qact *a, int64_t t0, int64_t n) {
+    const int64_t nb = a->cols / 32;
+    sl_qact v = *a;
+    v.q = a->q + t0 * a->cols;
+    v.d = a->d + t0 * nb;
+    v.s = a->s + t0 * nb;
+    v.isum = a->isum + t0 * nb;
+    v.bsum = a->bsum + t0 * 2 * nb;
+    v.tokens = n;
+    return v;
+}
+
 /// Threads take chunks of groups from a shared counter rather than a fixed share, so a thread the OS
 /// preempts (the HTTP server shares these cores) delays only the chunk it holds, not a whole half.
+/// A long prefill runs a chunk block of tokens by block of tokens, each block over every group of the
+/// chunk, so the activations are read from L2 once per group rather than streamed from L3.
 static void gemm_task(void *arg, int ith, int nth) {
     (void)ith;
     (void)nth;
     gemm_ctx *c = arg;
+    const int64_t block = token_block(c->a->cols);
     int o = 0;
     for (;;) {
         const int64_t begin = atomic_fetch_add_explicit(&c->next, c->chunk, memory_order_relaxed);
         if (begin >= c->m->groups) break;
         const int64_t end = begin + c->chunk < c->m->groups ? begin + c->chunk : c->m->groups;
-        for (int64_t g = begin; g < end; g++) {
-            const int64_t row = g * SL_PACK_ROWS;
-            while (o + 1 < c->num_outputs && row >= c->outputs[o].row_end) o++;
-            while (o > 0 && row < c->outputs[o].row_begin) o--;
-            const sl_gemm_output *out = &c->outputs[o];
-            if (row < out->row_begin || row >= out->row_end) continue; // rows nobody asked for
-            const int64_t left = out->row_end - row;
-            c->kernel(c->m, g, c->a, out->y + (row - out->row_begin), out->ldy,
-                      (int)(left < SL_PACK_ROWS ? left : SL_PACK_ROWS), out->accumulate);
+        for (int64_t t0 = 0; t0 < c->a->tokens; t0 += block) {
+            const int64_t n = c->a->tokens - t0 < block ? c->a->tokens - t0 : block;
+            const sl_qact view = token_view(c->a, t0, n);
+            for (int64_t g = begin; g < end; g++) {
+                const int64_t row = g * SL_PACK_ROWS;
+                while (o + 1 < c->num_outputs && row >= c->outputs[o].row_end) o++;
+                while (o > 0 && row < c->outputs[o].row_begin) o--;
+                const sl_gemm_output *out = &c->outputs[o];
+                if (row < out->row_begin || row >= out->row_end) continue; // rows nobody asked for
+                const int64_t left = out->row_end - row;
+                c->kernel(c->m, g, &view, out->y + t0 * out->ldy + (row - out->row_begin), out->ldy,
+                          (int)(left < SL_PACK_ROWS ? left : SL_PACK_ROWS), out->accumulate);
+            }
         }
     }
 }
