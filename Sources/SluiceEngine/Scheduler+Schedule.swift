@@ -107,6 +107,9 @@ extension Scheduler {
     /// has room and time for; false (changing nothing it holds) when none fit or its blocks do not.
     private mutating func admit(_ id: RequestID, plan: inout StepPlan) -> Bool {
         let request = liveRequest(id)
+        // No time left even for one token at the shallowest depth: skip hashing the prompt.
+        guard numPromptTokensToSchedule(startPosition: 0, numRemainingTokens: request.numTokens, plan: plan) > 0
+        else { return false }
         // Waiting and preempted requests hold nothing: numComputedTokens is 0, so the hit is
         // all of its computed tokens, as the manager's call order asks.
         let (hits, numHitTokens) = kvCacheManager.getComputedBlocks(

@@ -8,13 +8,15 @@ extension StepCostModel {
     ///
     /// The probes, within the runner's limits in `limits`: a 1-row decode, a batch of 16 decode
     /// rows and a 16-token prompt chunk (which together tell a step's fixed cost, a token's and a
-    /// sampled row's apart, and always run), then chunks of 64 and 256 tokens and a decode row
-    /// at the depth they reach (for the attention term). After one warm-up run, each probe runs
-    /// once, cheapest first, if its cost predicted from those before it fits what is left of
-    /// `timeBudget` seconds; then the probes run again, up to 3 times each, while runs fit, and
-    /// each keeps its fastest time. Call it only while no request holds blocks: the probes write
-    /// into the pool's first blocks, which nothing has handed out yet and whose garbage is never
-    /// cached. Returns `nil` when nothing could be fitted (a pool or context too small).
+    /// sampled row's apart, and always run); the same 16-token chunk at depth 1024 (its extra
+    /// time is attention); then chunks of 64 and 256 tokens. After one warm-up run, each probe
+    /// runs once, cheapest first, if its cost predicted from those before it fits what is left
+    /// of `timeBudget` seconds; then the probes run again, up to 3 times each, while runs fit,
+    /// and each keeps its fastest time. The attention term is capped at
+    /// ``maxAttentionShareOfToken`` of a token. Call it only while no request holds blocks: the
+    /// probes write into the pool's first blocks, which nothing has handed out yet and whose
+    /// garbage is never cached. Returns `nil` when nothing could be fitted (a pool or context
+    /// too small).
     public static func calibrate(
         limits: SchedulerConfig, timeBudget: Double = defaultCalibrationBudget,
         measure: (SchedulerOutput) throws -> Double
@@ -41,11 +43,37 @@ extension StepCostModel {
                 fastest[index] = min(fastest[index] ?? .infinity, time)
             }
         }
-        return fit(samples())
+        return capAttention(fit(samples()), samples: samples())
     }
 
     /// The cheap probes that run whatever the budget, so that the fit can tell the terms apart.
     static let numAlwaysRunProbes = 3
+
+    /// The most one attended position may cost, as a share of one token through the weights.
+    ///
+    /// Attention reads `4 × layers × width` FLOPs a position where the weights take about
+    /// `24 × layers × width²` a token, so a position costs about `1 / (6 × width)` of a token, under
+    /// 1/3000 for any real model; even a kernel 30 times less efficient than the GEMM stays under
+    /// 1/32. A fit above it is timing noise (a busy machine during a probe), which would price
+    /// deep prompt chunks as if every position were a token.
+    public static let maxAttentionShareOfToken = 1.0 / 32
+
+    /// `model` with its attention term at most ``maxAttentionShareOfToken`` of a token, the other
+    /// terms refitted to `samples` with the capped term taken out of their times.
+    static func capAttention(_ model: StepCostModel?, samples: [Sample]) -> StepCostModel? {
+        guard let model else { return nil }
+        let cap = model.timePerToken * maxAttentionShareOfToken
+        guard model.timePerAttendedPosition > cap else { return model }
+        let withoutAttention = samples.map { sample in
+            var workload = sample.workload
+            let attention = cap * Double(workload.numAttendedPositions)
+            workload.numAttendedPositions = 0
+            return Sample(workload: workload, time: max(0, sample.time - attention))
+        }
+        guard var refitted = fit(withoutAttention) else { return model }
+        refitted.timePerAttendedPosition = min(cap, refitted.timePerToken * maxAttentionShareOfToken)
+        return refitted
+    }
 
     /// The calibration steps that fit `limits`, cheapest first.
     static func calibrationProbes(limits: SchedulerConfig) -> [SchedulerOutput] {
@@ -74,14 +102,21 @@ extension StepCostModel {
                 row($0, start: 0, count: 1, blockIDs: [BlockID($0 + 1)])
             }))
         }
-        var end = 0
-        for chunk in [16, 64, 256] {
-            let count = min(chunk, maxTokens, maxPosition - end)
-            guard count > 1 else { break }
-            probes.append(step([row(0, start: end, count: count)]))
-            end += count
+        // A 16-token chunk at depth 0, the same at depth (attention alone differs), then larger
+        // chunks after the first.
+        let chunk = min(16, maxTokens)
+        if chunk > 1 && chunk <= maxPosition {
+            probes.append(step([row(0, start: 0, count: chunk)]))
+            let depth = min(1024, maxPosition + 1 - chunk)
+            if depth >= 4 * chunk { probes.append(step([row(0, start: depth, count: chunk)])) }
+            var end = chunk
+            for size in [64, 256] {
+                let count = min(size, maxTokens, maxPosition + 1 - end)
+                guard count > chunk else { break }
+                probes.append(step([row(0, start: end, count: count)]))
+                end += count
+            }
         }
-        if end > 1 && end <= maxPosition { probes.append(step([row(0, start: end, count: 1)])) }
         return probes
     }
 }

@@ -103,6 +103,15 @@ struct StepCostModelTests {
         #expect(spent <= 1.0 + model.uncorrectedTime(of: .decode(numComputedTokens: 0)))
     }
 
+    @Test("a calibration that prices an attended position above a 32nd of a token is capped, the other terms refitted")
+    func attentionIsCapped() throws {
+        let limits = SchedulerConfig(maxNumBatchedTokens: 512, maxNumSeqs: 64, maxModelLength: 2048, numBlocks: 100)
+        let noisy = StepCostModel(fixedTime: 0.02, timePerToken: 0.004, timePerSampledRow: 0.001, timePerAttendedPosition: 0.001)
+        let fitted = try #require(StepCostModel.calibrate(limits: limits, timeBudget: 100) { noisy.uncorrectedTime(of: $0.workload) })
+        #expect(fitted.timePerAttendedPosition <= fitted.timePerToken * StepCostModel.maxAttentionShareOfToken + 1e-15)
+        #expect(fitted.timePerAttendedPosition > 0 && fitted.timePerToken > 0)
+    }
+
     @Test("--max-step-latency-ms: absent is automatic, 0 is off, anything else a fixed target in seconds")
     func latencyTargetFromFlag() {
         #expect(StepLatencyTarget(milliseconds: nil) == .automatic)
