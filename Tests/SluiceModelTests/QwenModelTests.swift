@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+@testable import SluiceModel
+
+/// A real model people download: Qwen2.5-Coder-0.5B-Instruct Q4_K_M mixes Q5_0 and Q8_0 (rows of 896,
+/// not a multiple of 256) with Q4_K and Q6_K (the down projections), so Q/K/V run as two packed GEMMs
+/// (Q5_0 Q and K, Q8_0 V in some layers) and the K-quants take Q8_K activations.
+@Suite("Qwen2.5-Coder-0.5B Q4_K_M against llama.cpp", .serialized)
+struct QwenModelTests {
+    static let blockSize = 16
+
+    @Test("every matrix of the real model has a packed layout, its projections split where types change")
+    func everythingPacks() throws {
+        try #require(LlamaModel.packsWeights)
+        let model = RealModel.qwen05B
+        #expect(model.packedOutput != nil, "the Q8_0 LM head is packed")
+        for layer in model.layers {
+            let packed = try #require(layer.packed)
+            #expect(packed.qkv != nil && packed.attentionOutput != nil && packed.gateUp != nil && packed.down != nil)
+            let runs = 1 + (layer.query.type != layer.key.type ? 1 : 0) + (layer.key.type != layer.value.type ? 1 : 0)
+            #expect(packed.qkv?.pieces.count == runs)
+        }
+        let types = Set(model.layers.flatMap { [$0.query.type, $0.value.type, $0.down.type].map(\.rawValue) })
+        #expect(types.count >= 3, "the file mixes formats: \(types)")
+    }
+
+    @Test("teacher-forced logits stay within llama.cpp's own noise over every prompt, one pass each")
+    func teacherForcedOnePass() throws {
+        let model = RealModel.qwen05B
+        let fixtures = LogitsFixture.qwen05B
+        var total = LlamaModelTests.Deviation()
+        for fixture in fixtures.cases {
+            let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
+            let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
+            let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: Self.blockSize,
+                                     maxBatchTokens: tokens.count, maxModelLength: 1024)
+            var batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0,
+                                                    blockTable: (1...blocks).map { Int32($0) }, blockSize: Self.blockSize)
+            let first = fixture.prompt_ids.count - 1
+            batch.logitIndices = (first..<(first + fixture.generated_ids.count)).map { Int32($0) }
+            let logits = try runner.execute(batch)
+            let vocabulary = runner.vocabularySize
+            let rows = (0..<batch.logitIndices.count).map { row in
+                logSoftmax(UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + 1) * vocabulary)]))
+            }
+            let deviation = LlamaModelTests.deviation(fixture, rows: rows)
+            total.all += deviation.all
+            total.top1 += deviation.top1
+            total.argmaxFlips += deviation.argmaxFlips
+        }
+        LlamaModelTests.check(total, label: "Qwen2.5-Coder-0.5B one pass", floor: LlamaModelTests.noiseFloor(of: fixtures))
+    }
+
+    @Test("decoding one token at a time (the unexpanded GEMM tiles) agrees with the one-pass prefill")
+    func decodeMatchesPrefill() throws {
+        let model = RealModel.qwen05B
+        let fixture = try #require(LogitsFixture.qwen05B.cases.first)
+        let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
+        let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
+        let table = (1...blocks).map { Int32($0) }
+        let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: Self.blockSize,
+                                 maxBatchTokens: tokens.count, maxModelLength: 1024)
+        var whole = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: table, blockSize: Self.blockSize)
+        let first = fixture.prompt_ids.count - 1
+        whole.logitIndices = (first..<(tokens.count - 1)).map { Int32($0) }
+        let vocabulary = runner.vocabularySize
+        let onePass = Array(try runner.execute(whole))
+        _ = try runner.execute(.singleSequence(tokens: Array(tokens[..<first]), startPosition: 0, blockTable: table,
+                                               blockSize: Self.blockSize))
+        var flips = 0
+        for position in first..<(tokens.count - 1) {
+            let row = Array(try runner.execute(.singleSequence(tokens: [tokens[position]], startPosition: position,
+                                                               blockTable: table, blockSize: Self.blockSize)))
+            let reference = Array(onePass[((position - first) * vocabulary)..<((position - first + 1) * vocabulary)])
+            let ours = logSoftmax(row.withUnsafeBufferPointer { $0 })
+            let theirs = logSoftmax(reference.withUnsafeBufferPointer { $0 })
+            let top = theirs.indices.max { theirs[$0] < theirs[$1] }!
+            #expect(abs(ours[top] - theirs[top]) < 0.3, "position \(position): top-1 log-prob \(ours[top]) vs \(theirs[top])")
+            if ours.indices.max(by: { ours[$0] < ours[$1] }) != top { flips += 1 }
+        }
+        #expect(flips <= 2, "\(flips) argmax flips between decode and prefill")
+    }
+}
