@@ -16,9 +16,10 @@ public struct EngineStats: Sendable, Equatable {
     public var numPreemptions: Int
     /// Tokens run through the model since start (prompts, recomputes and decodes; hits excluded).
     public var numComputedTokens: Int
-    /// The last step's measured time and the scheduler's prediction for it, in seconds; `nil`
-    /// before the first step (the prediction also without a cost model).
+    /// The last step's measured time (forward pass and sampling), in seconds; `nil` before the first.
     public var lastStepTime: Double?
+    /// The scheduler's prediction for the last step, in seconds; `nil` before the first step or
+    /// without a cost model.
     public var lastPredictedStepTime: Double?
     /// The cost model's online correction (measured over calibrated time); `nil` without a model.
     public var stepCostCorrection: Double?
