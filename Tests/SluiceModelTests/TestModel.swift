@@ -73,10 +73,13 @@ enum RealModel {
         return path
     }
 
-    static let qwen05B: LlamaModel = {
-        let path = RealModel.path("qwen0.5b")
+    static let qwen05B = load("qwen0.5b")
+    static let qwen15B = load("qwen1.5b")
+
+    static func load(_ preset: String) -> LlamaModel {
+        let path = RealModel.path(preset)
         do { return try LlamaModel(file: try GGUFFile(path: path)) } catch { fatalError("cannot load \(path): \(error)") }
-    }()
+    }
 }
 
 /// log-softmax of one row of logits.
