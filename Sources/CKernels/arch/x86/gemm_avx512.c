@@ -15,6 +15,9 @@
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 enum { TILE_TOKENS = 8 };
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 8192
+#endif
 
 ALWAYS_INLINE SL_AVX512 __m512i broadcast4(const int8_t *p) {
     int32_t v;
@@ -116,6 +119,11 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
         if (is_k_quant(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        if (T <= 2) {
+            // Decode streams the weights from DRAM once: ask for them well ahead, since the unpacking
+            // between loads keeps too few of the hardware's own requests in flight.
+            for (int line = 0; line < stride; line += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + line, _MM_HINT_T0);
         }
         __m512i acc[TILE_TOKENS], acc2[TILE_TOKENS];
         if (type == SL_TYPE_Q8_0) {
