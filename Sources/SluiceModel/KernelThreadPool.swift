@@ -26,3 +26,10 @@ public final class KernelThreadPool {
     /// The number of threads to use when the user gives none: one per core.
     public static var defaultThreadCount: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
+
+extension KernelThreadPool {
+    /// Reads `bytes` of `buffer` once over the pool's threads (sl_stream_read), for `sluice bench memory`.
+    public func streamRead(_ buffer: UnsafeRawPointer, bytes: Int) -> UInt64 {
+        sl_stream_read(pool, buffer, bytes)
+    }
+}

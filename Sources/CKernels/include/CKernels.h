@@ -4,3 +4,4 @@
 #include "sl_ops.h"
 #include "sl_threadpool.h"
 #include "sl_gemm.h"
+#include "sl_membench.h"
