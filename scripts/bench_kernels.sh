@@ -8,7 +8,7 @@
 # batch 16 x (64 + 32)). ik_llama.cpp (scripts/build_ik_peer.sh, run with -rtr 1) joins the single-stream
 # and batched runs where it is built.
 # Needs the peer tools from scripts/build_peer.sh and a release build (`swift build -c release`).
-#   ROUNDS=3 MODELS="qwen1.5b qwen0.5b smollm2" scripts/bench_kernels.sh
+#   ROUNDS=3 MODELS="qwen1.5b qwen0.5b smollm2" scripts/bench_kernels.sh      (SKIP_BATCH=1: single stream only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${SLUICE_CACHE:-$HOME/.cache/sluice}"
@@ -28,7 +28,7 @@ llama_single() { # model pp tg label: llama-bench's CSV has the pp row, then the
 ik_single() { # model pp tg label: the same CSV, weights repacked at load
   [ -x "$ik/llama-bench" ] || return 0
   "$ik/llama-bench" -m "$1" -t "$threads" -p "$2" -n "$3" -r 1 -rtr 1 -o csv 2>/dev/null |
-    awk -F, -v l="$4" -v pp="$2" -v tg="$3" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg), "ik_llama.cpp", $(NF-1)}'
+    awk -F, -v l="$4" -v pp="$2" -v tg="$3" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg), "ik_llama.cpp", $(NF-2)}'
 }
 sluice_single() { # model pp tg label
   .build/release/sluice bench latency --model "$1" --threads "$threads" -p "$2" -n "$3" -r 1 |
@@ -57,6 +57,7 @@ for round in $(seq "$rounds"); do
     llama_single "$path" "$pp" "$tg" "$m" >>"$out/runs"
     ik_single "$path" "$pp" "$tg" "$m" >>"$out/runs"
     sluice_single "$path" "$pp" "$tg" "$m" >>"$out/runs"
+    [ -n "${SKIP_BATCH:-}" ] && sizes=""
     for n in $sizes; do
       llama_batch "$path" "$n" "$bp" "$bt" "$m" >>"$out/runs"
       sluice_batch "$path" "$n" "$bp" "$bt" "$m" >>"$out/runs"

@@ -42,6 +42,9 @@ struct BenchThroughput: ParsableCommand {
         let path = try model ?? DefaultModel.ensure(log: logToStderr)
         var options = engineFlags.options
         options.maxNumSeqs = batch
+        // An offline batch keeps no stream waiting between tokens, so unless asked, steps are bounded by
+        // tokens only (as llama-batched-bench runs): the time budget would only slow the prompts down.
+        if engineFlags.maxStepLatencyMs == nil { options.maxStepLatency = .off }
         let llm = try LLM(modelPath: path, options: options)
         let count = numPrompts ?? batch
         var generator = SeededGenerator(seed: 7)
