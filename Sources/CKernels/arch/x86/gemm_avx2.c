@@ -19,6 +19,9 @@
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 enum { TILE_TOKENS = 4 };
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 8192
+#endif
 
 // MARK: - The types' constants
 
@@ -139,6 +142,10 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
         if (is_k_quant(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        if (T <= 2 && H == 2) {
+            // Decode streams the weights from DRAM once: ask for them well ahead (as the AVX-512 tile).
+            for (int line = 0; line < stride; line += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + line, _MM_HINT_T0);
         }
         // acc: the block's integer sum (Q6_K: columns 0-15); acc2: Q6_K's columns 16-31.
         // (Zero-initialized for the compiler's sake: the first product of each overwrites them.)
