@@ -22,6 +22,9 @@ struct BenchLatency: ParsableCommand {
     @Option(name: [.customShort("r"), .long], help: "Timed repetitions of each test, after one warm-up.")
     var repetitions: Int = 5
 
+    @Option(name: [.customShort("d"), .long], help: "Tokens already in the cache before each test (llama-bench's -d).")
+    var depth: Int = 0
+
     @Option(help: "Kernel threads (default: one per core).")
     var threads: Int?
 
@@ -31,20 +34,21 @@ struct BenchLatency: ParsableCommand {
             throw ValidationError("give -p or -n a number of tokens between 1 and 1048576")
         }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
+        guard (0...1_048_576).contains(depth) else { throw ValidationError("--depth must be between 0 and 1048576") }
     }
 
     func run() throws {
         let path = try model ?? DefaultModel.ensure(log: logToStderr)
         let llama = try LlamaModel(file: GGUFFile(path: path))
         let blockSize = 16
-        let longest = max(promptTokens, generatedTokens)
+        let longest = depth + max(promptTokens, generatedTokens)
         guard longest <= llama.configuration.contextLength else {
             throw ValidationError("\(longest) tokens exceed this model's context of \(llama.configuration.contextLength)")
         }
         let blocks = (longest + blockSize - 1) / blockSize
         let table = (1...blocks).map { Int32($0) }
         let runner = ModelRunner(model: llama, numBlocks: blocks + 1, blockSize: blockSize,
-                                 maxBatchTokens: max(1, promptTokens), maxLogitRows: 1, maxModelLength: longest,
+                                 maxBatchTokens: max(1, promptTokens, min(depth, 512)), maxLogitRows: 1, maxModelLength: longest,
                                  threadCount: threads ?? KernelThreadPool.defaultThreadCount)
         var generator = SeededGenerator(seed: 1234)
         let vocabulary = UInt64(llama.configuration.vocabularySize)
@@ -52,23 +56,32 @@ struct BenchLatency: ParsableCommand {
         print("| model | threads | test | t/s (median) | t/s (all runs) |")
         print("| --- | --- | --- | --- | --- |")
         let name = URL(fileURLWithPath: path).lastPathComponent
+        // The context every test starts from, written once: the tests overwrite only positions past it.
+        var position = 0
+        while position < depth {
+            let end = min(depth, position + runner.maxBatchTokens)
+            _ = try runner.execute(.singleSequence(tokens: Array(randomTokens[position..<end]), startPosition: position,
+                                                   blockTable: table, blockSize: blockSize))
+            position = end
+        }
+        let suffix = depth > 0 ? " @ d\(depth)" : ""
         if promptTokens > 0 {
             let speeds = try measure {
-                _ = try runner.execute(.singleSequence(tokens: Array(randomTokens.prefix(promptTokens)), startPosition: 0,
-                                                       blockTable: table, blockSize: blockSize))
+                _ = try runner.execute(.singleSequence(tokens: Array(randomTokens[depth..<(depth + promptTokens)]),
+                                                       startPosition: depth, blockTable: table, blockSize: blockSize))
                 return promptTokens
             }
-            report(name, runner.threadCount, "pp\(promptTokens)", speeds)
+            report(name, runner.threadCount, "pp\(promptTokens)\(suffix)", speeds)
         }
         if generatedTokens > 0 {
             let speeds = try measure {
-                for position in 0..<generatedTokens {
+                for position in depth..<(depth + generatedTokens) {
                     _ = try runner.execute(.singleSequence(tokens: [randomTokens[position]], startPosition: position,
                                                            blockTable: table, blockSize: blockSize))
                 }
                 return generatedTokens
             }
-            report(name, runner.threadCount, "tg\(generatedTokens)", speeds)
+            report(name, runner.threadCount, "tg\(generatedTokens)\(suffix)", speeds)
         }
     }
 
