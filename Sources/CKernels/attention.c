@@ -200,16 +200,26 @@ ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64
     }
 }
 
-/// out rows += Σ_j p[r][j] V[j] for `NR` rows and head dims of `D16` vectors, over positions 0..<len.
-ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int NR, const int D16, const sl_attention_args *a,
+/// out rows = Σ_j p[r][j] V[j] for `NR` rows (up to 6) over the 64 head dims from 16 * c0, positions
+/// 0..<len. Six rows by a quarter of 128 dims fit the registers, so a 128-dim head's GQA group of 6
+/// reads each V row once per half instead of once per pair of rows; each output element is still one
+/// chain of FMAs in position order, whatever the rows around it (batching changes nothing).
+ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int NR, int64_t c0, const sl_attention_args *a,
                                                const int32_t *table, int64_t g, int64_t len, const float *p,
                                                int64_t stride, float *const *out) {
-    __m512 acc[4][8];
+    enum { D16 = 4, AHEAD = 16 };
+    __m512 acc[6][D16];
     for (int r = 0; r < NR; r++)
         for (int c = 0; c < D16; c++) acc[r][c] = _mm512_setzero_ps();
     for (int64_t j = 0; j < len; j++) {
-        const uint16_t *vr = value_row(a, table, j, g);
-        __m512 v[8];
+        const uint16_t *vr = value_row(a, table, j, g) + 16 * c0;
+        if (j + AHEAD < len) {
+            // The rows are strided by the other KV heads: ask for them ahead of the loads.
+            const char *next = (const char *)(value_row(a, table, j + AHEAD, g) + 16 * c0);
+            _mm_prefetch(next, _MM_HINT_T0);
+            _mm_prefetch(next + 64, _MM_HINT_T0);
+        }
+        __m512 v[D16];
         for (int c = 0; c < D16; c++) v[c] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(vr + 16 * c)));
         for (int r = 0; r < NR; r++) {
             const __m512 w = _mm512_set1_ps(p[r * stride + j]);
@@ -217,7 +227,7 @@ ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int NR, const int D16, cons
         }
     }
     for (int r = 0; r < NR; r++)
-        for (int c = 0; c < D16; c++) _mm512_storeu_ps(out[r] + 16 * c, acc[r][c]);
+        for (int c = 0; c < D16; c++) _mm512_storeu_ps(out[r] + 16 * (c0 + c), acc[r][c]);
 }
 
 #define ROW_CASES(N, CALL)                                                                                       \
@@ -283,23 +293,21 @@ static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int6
         const __m512 inv = _mm512_set1_ps(sum > 0 ? 1.0f / sum : 0.0f);
         for (int64_t j = 0; j < padded; j += 16) _mm512_storeu_ps(s + j, round_f16_512(_mm512_mul_ps(_mm512_loadu_ps(s + j), inv)));
     }
-    // Pass 2: weighted sums of V, 4 rows per pass over V (64 dims) or 2 (128 dims).
-    const int per_pass = hd == 64 ? 4 : 2;
-    for (int64_t r0 = 0; r0 < rows; r0 += per_pass) {
-        const int64_t nr = rows - r0 < per_pass ? rows - r0 : per_pass;
-        int64_t run_len = 0;
-        for (int64_t r = r0; r < r0 + nr; r++) run_len = row_len[r] > run_len ? row_len[r] : run_len;
-        const float *p = scores + r0 * stride;
-        if (hd == 64) {
+    // Pass 2: weighted sums of V, 6 rows per pass over each 64 dims of V.
+    for (int64_t c0 = 0; c0 < hd / 16; c0 += 4) {
+        for (int64_t r0 = 0; r0 < rows; r0 += 6) {
+            const int64_t nr = rows - r0 < 6 ? rows - r0 : 6;
+            int64_t run_len = 0;
+            for (int64_t r = r0; r < r0 + nr; r++) run_len = row_len[r] > run_len ? row_len[r] : run_len;
+            const float *p = scores + r0 * stride;
             switch (nr) {
-            case 1: weigh_values(1, 4, a, table, g, run_len, p, stride, out + r0); break;
-            case 2: weigh_values(2, 4, a, table, g, run_len, p, stride, out + r0); break;
-            case 3: weigh_values(3, 4, a, table, g, run_len, p, stride, out + r0); break;
-            default: weigh_values(4, 4, a, table, g, run_len, p, stride, out + r0); break;
+            case 1: weigh_values(1, c0, a, table, g, run_len, p, stride, out + r0); break;
+            case 2: weigh_values(2, c0, a, table, g, run_len, p, stride, out + r0); break;
+            case 3: weigh_values(3, c0, a, table, g, run_len, p, stride, out + r0); break;
+            case 4: weigh_values(4, c0, a, table, g, run_len, p, stride, out + r0); break;
+            case 5: weigh_values(5, c0, a, table, g, run_len, p, stride, out + r0); break;
+            default: weigh_values(6, c0, a, table, g, run_len, p, stride, out + r0); break;
             }
-        } else {
-            if (nr == 1) weigh_values(1, 8, a, table, g, run_len, p, stride, out + r0);
-            else weigh_values(2, 8, a, table, g, run_len, p, stride, out + r0);
         }
     }
 }
