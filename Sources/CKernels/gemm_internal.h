@@ -35,6 +35,35 @@ enum {
     PACK_SUPER = 8,     // blocks per K-quant super-block
 };
 
+/// The type's compile-time constants, for the SIMD kernels (one function instantiated per type folds
+/// them): bytes per block and per super-block header, and which extra bits a block has. They must agree
+/// with the layouts table (a static initializer cannot call them); the kernels' bit-exact tests against
+/// the reference, which reads the table, catch any disagreement.
+static inline __attribute__((always_inline)) int sl_layout_stride(const sl_type type) {
+    switch (type) {
+    case SL_TYPE_Q4_0: return PACK_NIBBLES + PACK_HALVES;
+    case SL_TYPE_Q4_1: return PACK_NIBBLES + 2 * PACK_HALVES;
+    case SL_TYPE_Q5_0: return PACK_NIBBLES + PACK_H5 + PACK_HALVES;
+    case SL_TYPE_Q5_1: return PACK_NIBBLES + PACK_H5 + 2 * PACK_HALVES;
+    case SL_TYPE_Q8_0: return PACK_BYTES + PACK_HALVES;
+    case SL_TYPE_Q4_K: return PACK_NIBBLES + 2 * PACK_OCTETS;
+    case SL_TYPE_Q5_K: return PACK_NIBBLES + PACK_H5 + 2 * PACK_OCTETS;
+    default: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS; // Q6_K
+    }
+}
+
+static inline __attribute__((always_inline)) int sl_layout_header(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS : type == SL_TYPE_Q6_K ? PACK_FLOATS : 0;
+}
+
+static inline __attribute__((always_inline)) int sl_is_k_quant(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
+}
+
+static inline __attribute__((always_inline)) int sl_has_fifth_bit(const sl_type type) {
+    return type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K;
+}
+
 /// Computes rows [0, nrows) of group `group` for every token of `a` into y[t * ldy + r].
 typedef void (*sl_gemm_group_fn)(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y,
                                  int64_t ldy, int nrows, int accumulate);

@@ -76,8 +76,13 @@ struct LlamaModelTests {
     func teacherForcedOnePass(packed: Bool) throws {
         #expect(TestModel.model.layers[0].packed != nil || !LlamaModel.packsWeights, "the default model packs where it can")
         let model = packed ? TestModel.model : TestModel.unpackedModel
+        Self.check(try Self.onePassDeviation(model, .smolLM2), label: packed ? "one pass, packed GEMM" : "one pass, vec_dot")
+    }
+
+    /// Our deviation from every case of `fixtures`, each case's prompt plus generated tokens run in one pass.
+    static func onePassDeviation(_ model: LlamaModel, _ fixtures: LogitsFixture) throws -> Deviation {
         var total = Deviation()
-        for fixture in LogitsFixture.smolLM2.cases {
+        for fixture in fixtures.cases {
             let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
             let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
             let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: Self.blockSize,
@@ -96,7 +101,7 @@ struct LlamaModelTests {
             total.top1 += deviation.top1
             total.argmaxFlips += deviation.argmaxFlips
         }
-        Self.check(total, label: packed ? "one pass, packed GEMM" : "one pass, vec_dot")
+        return total
     }
 
     @Test("prefill in chunks then decode one token at a time through a scattered block table matches llama.cpp")

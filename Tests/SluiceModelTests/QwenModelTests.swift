@@ -39,27 +39,8 @@ struct QwenModelTests {
     }
 
     static func checkTeacherForced(_ model: LlamaModel, _ fixtures: LogitsFixture, label: String) throws {
-        var total = LlamaModelTests.Deviation()
-        for fixture in fixtures.cases {
-            let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
-            let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
-            let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: Self.blockSize,
-                                     maxBatchTokens: tokens.count, maxModelLength: 1024)
-            var batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0,
-                                                    blockTable: (1...blocks).map { Int32($0) }, blockSize: Self.blockSize)
-            let first = fixture.prompt_ids.count - 1
-            batch.logitIndices = (first..<(first + fixture.generated_ids.count)).map { Int32($0) }
-            let logits = try runner.execute(batch)
-            let vocabulary = runner.vocabularySize
-            let rows = (0..<batch.logitIndices.count).map { row in
-                logSoftmax(UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + 1) * vocabulary)]))
-            }
-            let deviation = LlamaModelTests.deviation(fixture, rows: rows)
-            total.all += deviation.all
-            total.top1 += deviation.top1
-            total.argmaxFlips += deviation.argmaxFlips
-        }
-        LlamaModelTests.check(total, label: label, floor: LlamaModelTests.noiseFloor(of: fixtures))
+        LlamaModelTests.check(try LlamaModelTests.onePassDeviation(model, fixtures), label: label,
+                              floor: LlamaModelTests.noiseFloor(of: fixtures))
     }
 
     @Test("decoding one token at a time (the unexpanded GEMM tiles) agrees with the one-pass prefill")

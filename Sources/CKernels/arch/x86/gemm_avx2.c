@@ -23,32 +23,7 @@ enum { TILE_TOKENS = 4 };
 #define PREFETCH_AHEAD 8192
 #endif
 
-// MARK: - The types' constants
-
-ALWAYS_INLINE int layout_stride(const sl_type type) {
-    switch (type) {
-    case SL_TYPE_Q4_0: return PACK_NIBBLES + PACK_HALVES;
-    case SL_TYPE_Q4_1: return PACK_NIBBLES + 2 * PACK_HALVES;
-    case SL_TYPE_Q5_0: return PACK_NIBBLES + PACK_H5 + PACK_HALVES;
-    case SL_TYPE_Q5_1: return PACK_NIBBLES + PACK_H5 + 2 * PACK_HALVES;
-    case SL_TYPE_Q8_0: return PACK_BYTES + PACK_HALVES;
-    case SL_TYPE_Q4_K: return PACK_NIBBLES + 2 * PACK_OCTETS;
-    case SL_TYPE_Q5_K: return PACK_NIBBLES + PACK_H5 + 2 * PACK_OCTETS;
-    default: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS; // Q6_K
-    }
-}
-
-ALWAYS_INLINE int layout_header(const sl_type type) {
-    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS : type == SL_TYPE_Q6_K ? PACK_FLOATS : 0;
-}
-
-ALWAYS_INLINE int is_k_quant(const sl_type type) {
-    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
-}
-
-ALWAYS_INLINE int has_fifth_bit(const sl_type type) {
-    return type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K;
-}
+// MARK: - The types' constants (the shared ones are in gemm_internal.h)
 
 ALWAYS_INLINE int has_min(const sl_type type) { return type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1; }
 
@@ -86,7 +61,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void unpack_half(const sl_type type, const uint8_t *b
     const __m256i packed = _mm256_loadu_si256((const __m256i *)(blk + 64 * p + 32 * h));
     *lo = _mm256_and_si256(packed, low);
     *hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
-    if (has_fifth_bit(type)) {
+    if (sl_has_fifth_bit(type)) {
         // Bit p (lo) and bit 4 + p (hi) of each byte move to bit 4; what the 16-bit shifts carry across
         // byte boundaries falls outside the mask.
         const __m256i bit = _mm256_set1_epi8(0x10);
@@ -124,7 +99,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void unpack_half(const sl_type type, const uint8_t *b
 ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type type, const uint8_t *w, int64_t nb,
                                      const sl_qact *a, int64_t t0, int h0, float *y, int64_t ldy, int nrows,
                                      int accumulate) {
-    const int stride = layout_stride(type), header = layout_header(type);
+    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
@@ -139,7 +114,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
         const float *hdr = NULL;
-        if (is_k_quant(type)) {
+        if (sl_is_k_quant(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
@@ -169,7 +144,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
             }
         } else {
             __m256i h5[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-            if (has_fifth_bit(type)) {
+            if (sl_has_fifth_bit(type)) {
                 for (int h = 0; h < H; h++) h5[h] = _mm256_loadu_si256((const __m256i *)(blk + PACK_NIBBLES + 32 * (h0 + h)));
             }
             // int16 partial sums: s (lo + hi products; Q6_K: lo only) and s2 (Q6_K: hi).
@@ -191,7 +166,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                                 acc[h][t] = p == 1 ? wl : _mm256_add_epi32(acc[h][t], wl);
                                 acc2[h][t] = p == 1 ? wh : _mm256_add_epi32(acc2[h][t], wh);
                             }
-                        } else if (has_fifth_bit(type)) {
+                        } else if (sl_has_fifth_bit(type)) {
                             // |sum| <= 4 * 2 * 31 * 127 per int16 over two chunks.
                             const __m256i both = _mm256_add_epi16(pl, ph);
                             s[h][t] = p % 2 == 0 ? both : _mm256_add_epi16(s[h][t], both);

@@ -45,7 +45,7 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
     const __m512i packed = _mm512_loadu_si512(blk + 64 * p);
     *lo = _mm512_and_si512(packed, low);
     *hi = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low);
-    if (type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K) {
+    if (sl_has_fifth_bit(type)) {
         // Bit p (lo) and bit 4 + p (hi) of each byte become bit 4; 16-bit shifts leak bits across the
         // byte boundary only outside the mask.
         const __m512i bit = _mm512_set1_epi8(0x10);
@@ -75,34 +75,13 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
     }
 }
 
-/// The type's constants: bytes per block, per super-block header, blocks per super-block.
-ALWAYS_INLINE int layout_stride(const sl_type type) {
-    switch (type) {
-    case SL_TYPE_Q4_0: return PACK_NIBBLES + PACK_HALVES;
-    case SL_TYPE_Q4_1: return PACK_NIBBLES + 2 * PACK_HALVES;
-    case SL_TYPE_Q5_0: return PACK_NIBBLES + PACK_H5 + PACK_HALVES;
-    case SL_TYPE_Q5_1: return PACK_NIBBLES + PACK_H5 + 2 * PACK_HALVES;
-    case SL_TYPE_Q8_0: return PACK_BYTES + PACK_HALVES;
-    case SL_TYPE_Q4_K: return PACK_NIBBLES + 2 * PACK_OCTETS;
-    case SL_TYPE_Q5_K: return PACK_NIBBLES + PACK_H5 + 2 * PACK_OCTETS;
-    default: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS; // Q6_K
-    }
-}
-
-ALWAYS_INLINE int layout_header(const sl_type type) {
-    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS : type == SL_TYPE_Q6_K ? PACK_FLOATS : 0;
-}
-
-ALWAYS_INLINE int is_k_quant(const sl_type type) {
-    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
-}
 
 /// One tile of `T` tokens (t0...) for a group whose blocks start at `w`; `split` keeps two integer
 /// chains per token so a small tile (decode) is not bound by vpdpbusd's latency (Q6_K always keeps
 /// two: its columns 0-15 and 16-31 have their own scales).
 ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
                                   int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
-    const int stride = layout_stride(type), header = layout_header(type);
+    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
     const int two_chains = T <= 2 || type == SL_TYPE_Q6_K;
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
@@ -116,7 +95,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
         const float *hdr = NULL;
-        if (is_k_quant(type)) {
+        if (sl_is_k_quant(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
@@ -152,7 +131,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                 }
                 acc2[t] = type == SL_TYPE_Q6_K ? _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]) : _mm512_setzero_si512();
             }
-            const __m512i h5 = type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K
+            const __m512i h5 = sl_has_fifth_bit(type)
                                    ? _mm512_loadu_si512(blk + PACK_NIBBLES)
                                    : _mm512_setzero_si512();
             // Unpacking one chunk at a time keeps two weight vectors live, so 8 tokens' accumulators
@@ -247,11 +226,11 @@ ALWAYS_INLINE int expanded_offset(const sl_type type) {
 
 /// Unpacks every block of a group into `out`, computing the float scales exactly as `tile` does.
 ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, int64_t nb, uint8_t *out) {
-    const int stride = layout_stride(type), header = layout_header(type);
+    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++, out += EXP_BLOCK) {
         const float *hdr = NULL;
-        if (is_k_quant(type)) {
+        if (sl_is_k_quant(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
@@ -260,7 +239,7 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
             memcpy(out, blk, EXP_QUANTS);
             _mm512_storeu_ps(scales, load_halves(blk + PACK_BYTES));
         } else {
-            const __m512i h5 = type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K
+            const __m512i h5 = sl_has_fifth_bit(type)
                                    ? _mm512_loadu_si512(blk + PACK_NIBBLES)
                                    : _mm512_setzero_si512();
             for (int p = 0; p < 4; p++) {
