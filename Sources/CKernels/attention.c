@@ -116,12 +116,24 @@ static attention_vectors vectors_for(sl_level level) {
     return (attention_vectors){f16_to_f32_ref, dot_ref, axpy_ref};
 }
 
+/// The first position a token with `len` positions of context sees: 0, or the start of its window.
+static inline int64_t first_visible(const sl_attention_args *a, int64_t len) {
+    return a->window > 0 && len > a->window ? len - a->window : 0;
+}
+
+/// Gemma 2's attention soft-capping of a scaled score; the identity when `softcap` is 0 (a masked -inf
+/// stays -inf).
+static inline float soft_cap(const sl_attention_args *a, float score) {
+    return a->softcap > 0 && score != -INFINITY ? a->softcap * tanhf(score / a->softcap) : score;
+}
+
 static void attention_token(const sl_attention_args *a, const attention_vectors *v, int64_t t, int64_t g,
                             float *scores, int64_t stride) {
     const int64_t group = a->num_heads / a->num_kv_heads;
     const int64_t hd = a->head_dim;
     const int32_t *table = a->block_tables + (int64_t)a->token_seq[t] * a->max_blocks_per_seq;
     const int64_t len = a->context_lens[t];
+    const int64_t start = first_visible(a, len);
     uint16_t raw[MAX_HEAD_DIM];
     float row[MAX_HEAD_DIM];
     float q[MAX_GROUP][MAX_HEAD_DIM];
@@ -132,26 +144,26 @@ static void attention_token(const sl_attention_args *a, const attention_vectors 
         memset(acc[h], 0, sizeof(float) * (size_t)hd);
     }
     // Pass 1: scaled scores q.k for every position.
-    for (int64_t j = 0; j < len; j++) {
+    for (int64_t j = start; j < len; j++) {
         for (int64_t d = 0; d < hd; d++) raw[d] = key_at(a, table, j, g, d);
         v->f16_to_f32(raw, row, hd);
-        for (int64_t h = 0; h < group; h++) scores[h * stride + j] = v->dot(q[h], row, hd) * a->scale;
+        for (int64_t h = 0; h < group; h++) scores[h * stride + j] = soft_cap(a, v->dot(q[h], row, hd) * a->scale);
     }
     // Softmax per head; the weights are rounded to f16 like llama.cpp's KQV product sees them.
     for (int64_t h = 0; h < group; h++) {
         float *s = scores + h * stride;
         float max = -INFINITY;
-        for (int64_t j = 0; j < len; j++) max = s[j] > max ? s[j] : max;
+        for (int64_t j = start; j < len; j++) max = s[j] > max ? s[j] : max;
         double sum = 0.0;
-        for (int64_t j = 0; j < len; j++) {
+        for (int64_t j = start; j < len; j++) {
             s[j] = expf(s[j] - max);
             sum += s[j];
         }
         const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-        for (int64_t j = 0; j < len; j++) s[j] = round_to_f16(s[j] * inv);
+        for (int64_t j = start; j < len; j++) s[j] = round_to_f16(s[j] * inv);
     }
     // Pass 2: weighted sum of V.
-    for (int64_t j = 0; j < len; j++) {
+    for (int64_t j = start; j < len; j++) {
         v->f16_to_f32(value_row(a, table, j, g), row, hd);
         for (int64_t h = 0; h < group; h++) v->axpy(scores[h * stride + j], row, acc[h], hd);
     }
@@ -174,7 +186,8 @@ ALWAYS_INLINE SL_AVX512_ATTN __m512 round_f16_512(__m512 x) {
 /// Scores of `NR` rows (q rows r0...) for the 16 positions pos0... whose transposed K starts at `kt`.
 ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64_t q_stride, const uint16_t *kt,
                                              int64_t block_size, int64_t hd, float scale, int64_t pos0,
-                                             const int32_t *row_len, float *scores, int64_t stride) {
+                                             const int32_t *row_len, const int32_t *row_start, float *scores,
+                                             int64_t stride) {
     // Each accumulator is a chain of dependent FMAs; the dimensions are split over two accumulators per
     // row so decode (3 rows) still has 6 chains in flight. The split must not depend on NR: a row's sum
     // order would then depend on what else is in the batch, and batching must not change results.
@@ -193,8 +206,10 @@ ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64
     const __m512i lanes = _mm512_add_epi32(_mm512_set1_epi32((int)pos0),
                                            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     for (int r = 0; r < NR; r++) {
-        // Positions at or past the row's context are masked out (causal attention within the run).
-        const __mmask16 visible = _mm512_cmplt_epi32_mask(lanes, _mm512_set1_epi32(row_len[r]));
+        // Positions at or past the row's context are masked out (causal attention within the run), and
+        // those before its window.
+        const __mmask16 visible = _mm512_cmplt_epi32_mask(lanes, _mm512_set1_epi32(row_len[r])) &
+                                  _mm512_cmpge_epi32_mask(lanes, _mm512_set1_epi32(row_start[r]));
         const __m512 s = _mm512_mask_blend_ps(visible, _mm512_set1_ps(-INFINITY), _mm512_mul_ps(acc[0][r], _mm512_set1_ps(scale)));
         _mm512_storeu_ps(scores + r * stride + pos0, s);
     }
@@ -205,13 +220,13 @@ ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int NR, const float *q, int64
 /// reads each V row once per half instead of once per pair of rows; each output element is still one
 /// chain of FMAs in position order, whatever the rows around it (batching changes nothing).
 ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int NR, int64_t c0, const sl_attention_args *a,
-                                               const int32_t *table, int64_t g, int64_t len, const float *p,
-                                               int64_t stride, float *const *out) {
+                                               const int32_t *table, int64_t g, int64_t begin, int64_t len,
+                                               const float *p, int64_t stride, float *const *out) {
     enum { D16 = 4, AHEAD = 16 };
     __m512 acc[6][D16];
     for (int r = 0; r < NR; r++)
         for (int c = 0; c < D16; c++) acc[r][c] = _mm512_setzero_ps();
-    for (int64_t j = 0; j < len; j++) {
+    for (int64_t j = begin; j < len; j++) {
         const uint16_t *vr = value_row(a, table, j, g) + 16 * c0;
         if (j + AHEAD < len) {
             // The rows are strided by the other KV heads: ask for them ahead of the loads.
@@ -242,7 +257,7 @@ ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int NR, int64_t c0, const s
     default: CALL(8); break;                                                                                     \
     }
 
-/// Tokens t0..<t0+nt (one sequence) on KV head g. Needs head_dim 64 or 128 and block_size a multiple of 16.
+/// Tokens t0..<t0+nt (one sequence) on KV head g. Needs head_dim a multiple of 64 (at most 256) and block_size a multiple of 16.
 static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int64_t t0, int64_t nt, int64_t g,
                                                float *scores, int64_t stride) {
     const int64_t group = a->num_heads / a->num_kv_heads;
@@ -250,28 +265,39 @@ static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int6
     const int64_t rows = nt * group;
     const int32_t *table = a->block_tables + (int64_t)a->token_seq[t0] * a->max_blocks_per_seq;
     float q[MAX_ROWS * MAX_HEAD_DIM] __attribute__((aligned(64)));
-    int32_t row_len[MAX_ROWS];
+    int32_t row_len[MAX_ROWS], row_start[MAX_ROWS];
     float *out[MAX_ROWS];
-    int64_t len = 0;
+    int64_t len = 0, begin = INT64_MAX;
     for (int64_t i = 0; i < nt; i++) {
         const int64_t t = t0 + i;
         len = a->context_lens[t] > len ? a->context_lens[t] : len;
+        const int64_t start = first_visible(a, a->context_lens[t]);
+        begin = start < begin ? start : begin;
         for (int64_t h = 0; h < group; h++) {
             const int64_t r = i * group + h;
             const float *qh = a->q + (t * a->num_heads + g * group + h) * hd;
             for (int64_t d = 0; d < hd; d += 16) _mm512_storeu_ps(q + r * hd + d, round_f16_512(_mm512_loadu_ps(qh + d)));
             row_len[r] = a->context_lens[t];
+            row_start[r] = (int32_t)start;
             out[r] = a->out + (t * a->num_heads + g * group + h) * hd;
         }
     }
+    // Every row's visible positions lie in begin..<len; the passes start at its 16-aligned floor.
+    begin &= ~(int64_t)15;
     // Pass 1: scores, 16 positions at a time, up to 8 rows per pass over K.
-    for (int64_t pos0 = 0; pos0 < len; pos0 += 16) {
+    for (int64_t pos0 = begin; pos0 < len; pos0 += 16) {
         const int64_t block = table[pos0 / a->block_size];
         const uint16_t *kt = a->k_cache + (block * a->num_kv_heads + g) * hd * a->block_size + pos0 % a->block_size;
         for (int64_t r0 = 0; r0 < rows; r0 += 8) {
-#define SCORE(N) score_rows(N, q + r0 * hd, hd, kt, a->block_size, hd, a->scale, pos0, row_len + r0, scores + r0 * stride, stride)
+#define SCORE(N) score_rows(N, q + r0 * hd, hd, kt, a->block_size, hd, a->scale, pos0, row_len + r0, row_start + r0, \
+                            scores + r0 * stride, stride)
             ROW_CASES(rows - r0, SCORE)
 #undef SCORE
+        }
+        if (a->softcap > 0) {
+            // Gemma 2's soft-capping, in the reference's scalar form (masked -inf stays -inf).
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t j = pos0; j < pos0 + 16; j++) scores[r * stride + j] = soft_cap(a, scores[r * stride + j]);
         }
     }
     // Softmax per row over the whole (16-padded) run; masked positions are -inf and weigh 0.
@@ -279,10 +305,10 @@ static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int6
     for (int64_t r = 0; r < rows; r++) {
         float *s = scores + r * stride;
         __m512 vmax = _mm512_set1_ps(-INFINITY);
-        for (int64_t j = 0; j < padded; j += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(s + j));
+        for (int64_t j = begin; j < padded; j += 16) vmax = _mm512_max_ps(vmax, _mm512_loadu_ps(s + j));
         const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
         __m512 vsum = _mm512_setzero_ps();
-        for (int64_t j = 0; j < padded; j += 16) {
+        for (int64_t j = begin; j < padded; j += 16) {
             const __m512 x = _mm512_loadu_ps(s + j);
             const __mmask16 live = _mm512_cmp_ps_mask(x, _mm512_set1_ps(-INFINITY), _CMP_NEQ_OQ);
             const __m512 e = _mm512_maskz_mov_ps(live, sl_exp512(_mm512_sub_ps(x, max)));
@@ -291,7 +317,7 @@ static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int6
         }
         const float sum = _mm512_reduce_add_ps(vsum);
         const __m512 inv = _mm512_set1_ps(sum > 0 ? 1.0f / sum : 0.0f);
-        for (int64_t j = 0; j < padded; j += 16) _mm512_storeu_ps(s + j, round_f16_512(_mm512_mul_ps(_mm512_loadu_ps(s + j), inv)));
+        for (int64_t j = begin; j < padded; j += 16) _mm512_storeu_ps(s + j, round_f16_512(_mm512_mul_ps(_mm512_loadu_ps(s + j), inv)));
     }
     // Pass 2: weighted sums of V, 6 rows per pass over each 64 dims of V.
     for (int64_t c0 = 0; c0 < hd / 16; c0 += 4) {
@@ -301,12 +327,12 @@ static SL_AVX512_ATTN void attention_run_avx512(const sl_attention_args *a, int6
             for (int64_t r = r0; r < r0 + nr; r++) run_len = row_len[r] > run_len ? row_len[r] : run_len;
             const float *p = scores + r0 * stride;
             switch (nr) {
-            case 1: weigh_values(1, c0, a, table, g, run_len, p, stride, out + r0); break;
-            case 2: weigh_values(2, c0, a, table, g, run_len, p, stride, out + r0); break;
-            case 3: weigh_values(3, c0, a, table, g, run_len, p, stride, out + r0); break;
-            case 4: weigh_values(4, c0, a, table, g, run_len, p, stride, out + r0); break;
-            case 5: weigh_values(5, c0, a, table, g, run_len, p, stride, out + r0); break;
-            default: weigh_values(6, c0, a, table, g, run_len, p, stride, out + r0); break;
+            case 1: weigh_values(1, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 2: weigh_values(2, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 3: weigh_values(3, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 4: weigh_values(4, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 5: weigh_values(5, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            default: weigh_values(6, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
             }
         }
     }
@@ -326,7 +352,7 @@ static int fast_path(const sl_attention_args *a) {
 #if defined(__x86_64__)
     const int needed = sl_level_features(SL_LEVEL_AVX512) | SL_CPU_AVX512F;
     return a->level >= SL_LEVEL_AVX512 && (sl_enabled_features() & needed) == needed &&
-           (a->head_dim == 64 || a->head_dim == 128) && a->block_size % 16 == 0;
+           a->head_dim % 64 == 0 && a->head_dim <= MAX_HEAD_DIM && a->block_size % 16 == 0;
 #else
     (void)a;
     return 0;

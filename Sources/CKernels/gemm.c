@@ -241,6 +241,18 @@ static void swiglu_quantize_task(void *arg, int ith, int nth) {
     }
 }
 
+static void geglu_quantize_task(void *arg, int ith, int nth) {
+    quantize_ctx *c = arg;
+    const sl_quantize_row_fn quantize = quantize_row_at(c->level);
+    int64_t begin, end;
+    token_range(c->tokens, ith, nth, &begin, &end);
+    for (int64_t t = begin; t < end; t++) {
+        float *g = c->out + t * c->ldx;
+        sl_geglu(g, c->up + t * c->ldx, g, c->a->cols);
+        quantize(g, c->a, t);
+    }
+}
+
 static void prepare(sl_qact *a, int64_t tokens, sl_act_format format) {
     a->tokens = tokens;
     a->format = format;
@@ -265,6 +277,13 @@ void sl_swiglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64
     prepare(a, tokens, format);
     quantize_ctx c = {.out = gate, .up = up, .ldx = ld, .tokens = tokens, .a = a, .level = level};
     sl_threadpool_run(pool, swiglu_quantize_task, &c);
+}
+
+void sl_geglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64_t ld, int64_t tokens,
+                       sl_act_format format, sl_qact *a, sl_level level) {
+    prepare(a, tokens, format);
+    quantize_ctx c = {.out = gate, .up = up, .ldx = ld, .tokens = tokens, .a = a, .level = level};
+    sl_threadpool_run(pool, geglu_quantize_task, &c);
 }
 
 // MARK: - Scalar reference GEMM

@@ -3,6 +3,7 @@
 #include "sl_ops.h"
 
 #include <math.h>
+#include <pthread.h>
 
 void sl_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int64_t n, float eps) {
     for (int64_t r = 0; r < rows; r++) {
@@ -20,6 +21,14 @@ void sl_add(float *x, const float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
 
+void sl_scale(float *x, float factor, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] *= factor;
+}
+
+void sl_softcap(float *x, float cap, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] = tanhf(x[i] / cap) * cap;
+}
+
 void sl_add_bias(float *x, const float *bias, int64_t rows, int64_t n) {
     for (int64_t r = 0; r < rows; r++) sl_add(x + r * n, bias, n);
 }
@@ -28,6 +37,29 @@ void sl_swiglu(const float *gate, const float *up, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i++) {
         const float g = gate[i];
         out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+// GELU (tanh form) as llama.cpp's CPU backend computes it: the input rounded to f16, GELU of that in
+// f32, rounded to f16 again (ggml's table of all 65,536 halves), and |x| >= 10 passed through or zeroed.
+static float gelu_table[1 << 16];
+static pthread_once_t gelu_once = PTHREAD_ONCE_INIT;
+
+static void gelu_table_init(void) {
+    const float sqrt_2_over_pi = 0.79788456080286535587989211986876f, coef_a = 0.044715f;
+    for (int i = 0; i < (1 << 16); i++) {
+        const float x = sl_fp16_to_fp32((uint16_t)i);
+        const float g = 0.5f * x * (1.0f + tanhf(sqrt_2_over_pi * x * (1.0f + coef_a * x * x)));
+        gelu_table[i] = sl_fp16_to_fp32(sl_fp32_to_fp16(g));
+    }
+}
+
+void sl_geglu(const float *gate, const float *up, float *out, int64_t n) {
+    pthread_once(&gelu_once, gelu_table_init);
+    for (int64_t i = 0; i < n; i++) {
+        const float g = gate[i];
+        const float act = g <= -10.0f ? 0.0f : g >= 10.0f ? g : gelu_table[sl_fp32_to_fp16(g)];
+        out[i] = act * up[i];
     }
 }
 

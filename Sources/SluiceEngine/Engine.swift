@@ -25,7 +25,7 @@ public final class Engine: Sendable {
     private let inbox: EngineInbox
 
     /// Starts an engine over `model`; its step thread runs until ``shutdown()``.
-    public init(model: LlamaModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
+    public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
         let config = options.schedulerConfig(for: model)
         let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
                                   threadCount: options.threadCount)
@@ -45,7 +45,7 @@ public final class Engine: Sendable {
     /// Opens `modelPath` (GGUF) and starts an engine over its model and tokenizer.
     public convenience init(modelPath: String, options: EngineOptions = EngineOptions()) throws {
         let file = try GGUFFile(path: modelPath)
-        try self.init(model: LlamaModel(file: file),
+        try self.init(model: ModelRegistry.load(file),
                       tokenizer: makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file)), options: options)
     }
 

@@ -23,7 +23,7 @@ public final class EngineCore {
     /// Steps that ran a forward pass since start.
     public private(set) var numSteps = 0
 
-    public init(model: LlamaModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
+    public init(model: any DecoderModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
                 threadCount: Int = KernelThreadPool.defaultThreadCount) throws {
         try config.validate()
         self.eosTokenIDs = eosTokenIDs

@@ -32,7 +32,7 @@ public struct EngineOptions: Sendable {
     }
 
     /// The scheduler configuration these options give for `model`.
-    public func schedulerConfig(for model: LlamaModel) -> SchedulerConfig {
+    public func schedulerConfig(for model: any DecoderModel) -> SchedulerConfig {
         let configuration = model.configuration
         let bytesPerBlock = KVCacheStorage.bytesPerToken(configuration) * blockSize
         let maxModelLength = min(self.maxModelLength ?? configuration.contextLength, configuration.contextLength)

@@ -10,7 +10,7 @@ public final class LLM {
     private var nextBatch = 0
 
     /// Runs `model` with its `tokenizer`.
-    public init(model: LlamaModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
+    public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
         self.tokenizer = tokenizer
         core = try EngineCore(model: model, config: options.schedulerConfig(for: model),
                               eosTokenIDs: tokenizer.endOfGenerationTokenIDs, threadCount: options.threadCount)
@@ -21,7 +21,7 @@ public final class LLM {
     /// Opens `modelPath` (GGUF) with its tokenizer.
     public convenience init(modelPath: String, options: EngineOptions = EngineOptions()) throws {
         let file = try GGUFFile(path: modelPath)
-        try self.init(model: LlamaModel(file: file), tokenizer: makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file)),
+        try self.init(model: ModelRegistry.load(file), tokenizer: makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file)),
                       options: options)
     }
 

@@ -17,11 +17,11 @@ public final class KVCacheStorage {
     let values: UnsafeMutablePointer<UInt16>
 
     /// Bytes of KV memory one token occupies across all layers.
-    public static func bytesPerToken(_ configuration: LlamaConfiguration) -> Int {
+    public static func bytesPerToken(_ configuration: ModelConfiguration) -> Int {
         2 * configuration.numLayers * configuration.kvDim * MemoryLayout<UInt16>.size
     }
 
-    public init(configuration: LlamaConfiguration, numBlocks: Int, blockSize: Int) {
+    public init(configuration: ModelConfiguration, numBlocks: Int, blockSize: Int) {
         precondition(numBlocks >= 2 && blockSize >= 1, "KV cache needs the null block plus at least one block")
         self.numBlocks = numBlocks
         self.blockSize = blockSize

@@ -14,7 +14,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unsupportedArchitecture(let arch):
-            return "model architecture \"\(arch)\" is not supported; supported: \(LlamaConfiguration.supportedArchitectures.sorted().joined(separator: ", "))"
+            return "model architecture \"\(arch)\" is not supported; supported: \(ModelRegistry.supportedArchitectures.joined(separator: ", "))"
         case .missingMetadata(let key):
             return "GGUF metadata key \(key) is missing"
         case .missingTensor(let name):

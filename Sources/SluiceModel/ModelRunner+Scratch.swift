@@ -12,7 +12,7 @@ extension ModelRunner {
         let packedActivations: UnsafeMutableRawPointer
         private let owned: [UnsafeMutablePointer<Float>]
 
-        init(model: LlamaModel, maxTokens: Int, maxLogitRows: Int, attentionScores scoreCount: Int) {
+        init(model: any DecoderModel, maxTokens: Int, maxLogitRows: Int, attentionScores scoreCount: Int) {
             let c = model.configuration
             func floats(_ width: Int, rows: Int = maxTokens) -> UnsafeMutablePointer<Float> {
                 let buffer = UnsafeMutablePointer<Float>.allocate(capacity: width * rows)
@@ -33,10 +33,7 @@ extension ModelRunner {
             owned = [residual, normed, query, key, value, attention, projected, gate, up, logits, attentionScores]
             contextLengths = .allocate(capacity: maxTokens)
             contextLengths.initialize(repeating: 0, count: maxTokens)
-            var matrices = [model.tokenEmbedding, model.output]
-            for layer in model.layers {
-                matrices += [layer.query, layer.key, layer.value, layer.attentionOutput, layer.gate, layer.up, layer.down]
-            }
+            let matrices = [model.embedding.table] + model.linears.flatMap(\.parts)
             let bytes = matrices.map { sl_matmul_scratch_size($0.type, Int64($0.cols), Int64(maxTokens)) }.max() ?? 0
             quantized = .allocate(byteCount: max(64, bytes), alignment: 64)
             let widest = [c.hiddenSize, c.queryDim, c.intermediateSize].map {

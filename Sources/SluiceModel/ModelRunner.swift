@@ -1,11 +1,14 @@
 import CKernels
 
-/// Runs one batched forward pass per step over a `ForwardBatch`, owning the KV-cache memory and
-/// every scratch buffer (sized once, so nothing allocates in the step loop: ARCHITECTURE.md, decision 9).
+/// The CPU backend's forward pass: runs one batched pass per step over a `ForwardBatch` for any
+/// `DecoderModel`, executing each layer's program (`LayerOps`) on `CKernels`. It owns the KV-cache
+/// memory, the model's prepared (repacked) weights and every scratch buffer (sized once, so nothing
+/// allocates in the step loop: ARCHITECTURE.md, decision 9).
 ///
 /// Not thread-safe: one owner (the engine core's thread) drives it.
 public final class ModelRunner {
-    public let model: LlamaModel
+    public let model: any DecoderModel
+    public let weights: PreparedWeights
     public let kvCache: KVCacheStorage
     public let maxBatchTokens: Int
     public let maxLogitRows: Int
@@ -24,9 +27,12 @@ public final class ModelRunner {
     ///   - maxBatchTokens: the most tokens one `execute` may carry.
     ///   - maxLogitRows: the most rows of logits one `execute` may ask for.
     ///   - maxModelLength: the longest sequence; the model's trained context length by default.
-    public init(model: LlamaModel, numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int? = nil,
-                maxModelLength: Int? = nil, threadCount: Int = KernelThreadPool.defaultThreadCount) {
+    ///   - packWeights: repack the weights for the batched GEMM (shared with other runners of the model).
+    public init(model: any DecoderModel, numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int? = nil,
+                maxModelLength: Int? = nil, threadCount: Int = KernelThreadPool.defaultThreadCount,
+                packWeights: Bool = PreparedWeights.packsWeights) {
         self.model = model
+        weights = PreparedWeights.shared(for: model, pack: packWeights)
         self.maxBatchTokens = max(1, maxBatchTokens)
         // Logit rows are tokens of the batch, so there are never more of them than tokens (the final
         // norm and LM head reuse the per-token scratch).
@@ -53,165 +59,208 @@ public final class ModelRunner {
         let hidden = config.hiddenSize
         for (index, position) in batch.positions.enumerated() { s.contextLengths[index] = position + 1 }
 
+        let table = model.embedding.table
         let status = batch.tokenIDs.withUnsafeBufferPointer { ids in
-            sl_get_rows(model.tokenEmbedding.type, model.tokenEmbedding.data, Int64(model.tokenEmbedding.rows),
-                        Int64(hidden), ids.baseAddress, Int64(tokens), s.residual)
+            sl_get_rows(table.type, table.data, Int64(table.rows), Int64(hidden), ids.baseAddress, Int64(tokens), s.residual)
         }
         guard status == 0 else { throw .invalidBatch("embedding lookup failed") }
+        if let scale = model.embedding.scale { sl_scale(s.residual, scale, Int64(tokens * hidden)) }
 
-        for (layerIndex, layer) in model.layers.enumerated() {
-            attention(layer: layer, index: layerIndex, batch: batch)
-            feedForward(layer: layer, tokens: tokens)
-        }
+        let ops = StepOps(runner: self, batch: batch)
+        for index in 0..<config.numLayers { model.runLayer(index, ops) }
 
         // Only the rows that sample go through the final norm and the LM head.
         let rows = batch.logitIndices.count
         for (row, index) in batch.logitIndices.enumerated() {
             (s.normed + row * hidden).update(from: s.residual + Int(index) * hidden, count: hidden)
         }
-        if let head = model.packedOutput {
-            let act = normQuantize(s.normed, weight: model.outputNorm, tokens: rows, for: head)
-            project(head, act, input: (s.normed, hidden), tokens: rows, (s.logits, config.vocabularySize, false))
-        } else {
-            model.outputNorm.withUnsafeBufferPointer {
-                sl_rmsnorm(s.normed, $0.baseAddress, s.normed, Int64(rows), Int64(hidden), config.rmsNormEps)
-            }
-            matmul(model.output, s.normed, tokens: rows, into: s.logits)
-        }
+        let rowOps = StepOps(runner: self, batch: batch, rows: rows)
+        rowOps.normProject(.normed, model.outputNorm, model.output, into: ProjectionTargets(.logits))
+        if let cap = model.finalSoftcap { sl_softcap(s.logits, cap, Int64(rows * config.vocabularySize)) }
         return UnsafeBufferPointer(start: s.logits, count: rows * config.vocabularySize)
     }
+}
 
-    private func attention(layer: LlamaLayer, index: Int, batch: ForwardBatch) {
-        let config = model.configuration
-        let s = scratch
-        let tokens = batch.numTokens
-        if let qkv = layer.packed?.qkv {
-            let act = normQuantize(s.residual, weight: layer.attentionNorm, tokens: tokens, for: qkv)
-            project(qkv, act, input: (s.normed, config.hiddenSize), tokens: tokens, (s.query, config.queryDim, false),
-                    (s.key, config.kvDim, false), (s.value, config.kvDim, false))
-        } else {
-            layer.attentionNorm.withUnsafeBufferPointer {
-                sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
+/// One step's `LayerOps`: the runner's kernels over its scratch, for the batch's tokens (or, for the
+/// LM head, for the rows that sample).
+struct StepOps: LayerOps {
+    let runner: ModelRunner
+    let batch: ForwardBatch
+    /// Rows every buffer holds this call.
+    let tokens: Int
+
+    init(runner: ModelRunner, batch: ForwardBatch, rows: Int? = nil) {
+        self.runner = runner
+        self.batch = batch
+        tokens = rows ?? batch.numTokens
+    }
+
+    private var s: ModelRunner.Scratch { runner.scratch }
+    private var config: ModelConfiguration { runner.model.configuration }
+    private var pool: OpaquePointer { runner.pool.pool }
+
+    /// A buffer and its row width.
+    private func buffer(_ name: ActivationBuffer) -> (pointer: UnsafeMutablePointer<Float>, width: Int) {
+        let c = config
+        switch name {
+        case .residual: return (s.residual, c.hiddenSize)
+        case .normed: return (s.normed, c.hiddenSize)
+        case .projected: return (s.projected, c.hiddenSize)
+        case .query: return (s.query, c.queryDim)
+        case .key: return (s.key, c.kvDim)
+        case .value: return (s.value, c.kvDim)
+        case .attention: return (s.attention, c.queryDim)
+        case .gate: return (s.gate, c.intermediateSize)
+        case .up: return (s.up, c.intermediateSize)
+        case .logits: return (s.logits, c.vocabularySize)
+        }
+    }
+
+    func normProject(_ input: ActivationBuffer, _ norm: RMSNorm, _ linear: Linear, into targets: ProjectionTargets) {
+        let source = buffer(input)
+        if let packed = runner.weights.packed(linear) {
+            // The norm and the quantization of its output in one pass.
+            var act = activations(cols: packed.cols)
+            norm.weight.withUnsafeBufferPointer {
+                sl_rmsnorm_quantize(pool, source.pointer, $0.baseAddress, norm.eps, s.normed, Int64(tokens),
+                                    packed.activationFormat, &act, runner.gemmLevel)
             }
-            matmul(layer.query, s.normed, tokens: tokens, into: s.query)
-            matmul(layer.key, s.normed, tokens: tokens, into: s.key)
-            matmul(layer.value, s.normed, tokens: tokens, into: s.value)
+            gemm(packed, act, input: (s.normed, config.hiddenSize), targets)
+        } else {
+            norm.weight.withUnsafeBufferPointer {
+                sl_rmsnorm(source.pointer, $0.baseAddress, s.normed, Int64(tokens), Int64(source.width), norm.eps)
+            }
+            matmul(linear, s.normed, targets)
         }
-        addBias(layer.queryBias, to: s.query, rows: tokens, width: config.queryDim)
-        addBias(layer.keyBias, to: s.key, rows: tokens, width: config.kvDim)
-        addBias(layer.valueBias, to: s.value, rows: tokens, width: config.kvDim)
-        let neox: Int32 = config.ropeStyle == .neox ? 1 : 0
+        addBiases(linear, targets)
+    }
+
+    func project(_ input: ActivationBuffer, _ linear: Linear, into targets: ProjectionTargets) {
+        let source = buffer(input)
+        if let packed = runner.weights.packed(linear) {
+            var act = activations(cols: packed.cols)
+            sl_quantize_act(pool, source.pointer, Int64(source.width), Int64(tokens), packed.activationFormat, &act,
+                            runner.gemmLevel)
+            gemm(packed, act, input: (source.pointer, source.width), targets)
+        } else {
+            matmul(linear, source.pointer, targets)
+        }
+        addBiases(linear, targets)
+    }
+
+    func gatedProject(_ activation: GatedActivation, _ linear: Linear, into targets: ProjectionTargets) {
+        let width = config.intermediateSize
+        if let packed = runner.weights.packed(linear) {
+            // The activation and the quantization of its output in one pass.
+            var act = activations(cols: packed.cols)
+            switch activation {
+            case .silu:
+                sl_swiglu_quantize(pool, s.gate, s.up, Int64(width), Int64(tokens), packed.activationFormat, &act, runner.gemmLevel)
+            case .geluTanh:
+                sl_geglu_quantize(pool, s.gate, s.up, Int64(width), Int64(tokens), packed.activationFormat, &act, runner.gemmLevel)
+            }
+            gemm(packed, act, input: (s.gate, width), targets)
+        } else {
+            switch activation {
+            case .silu: sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * width))
+            case .geluTanh: sl_geglu(s.gate, s.up, s.gate, Int64(tokens * width))
+            }
+            matmul(linear, s.gate, targets)
+        }
+        addBiases(linear, targets)
+    }
+
+    func normalize(_ name: ActivationBuffer, _ norm: RMSNorm) {
+        let target = buffer(name)
+        let width = norm.weight.count
+        precondition(target.width % width == 0, "a norm of \(width) does not tile rows of \(target.width)")
+        norm.weight.withUnsafeBufferPointer {
+            sl_rmsnorm(target.pointer, $0.baseAddress, target.pointer, Int64(tokens * target.width / width),
+                       Int64(width), norm.eps)
+        }
+    }
+
+    func add(_ source: ActivationBuffer, into target: ActivationBuffer) {
+        let from = buffer(source), to = buffer(target)
+        precondition(from.width == to.width, "adding buffers of different widths")
+        sl_add(to.pointer, from.pointer, Int64(tokens * to.width))
+    }
+
+    func attention(layer index: Int, _ spec: AttentionSpec) {
+        let c = config
+        let rope = spec.rope
+        let neox: Int32 = rope.style == .neox ? 1 : 0
         batch.positions.withUnsafeBufferPointer { positions in
-            sl_rope(s.query, positions.baseAddress, Int64(tokens), Int64(config.numHeads), Int64(config.headDim),
-                    Int64(config.ropeDim), config.ropeFreqBase, neox)
-            sl_rope(s.key, positions.baseAddress, Int64(tokens), Int64(config.numKVHeads), Int64(config.headDim),
-                    Int64(config.ropeDim), config.ropeFreqBase, neox)
+            sl_rope(s.query, positions.baseAddress, Int64(tokens), Int64(c.numHeads), Int64(c.headDim),
+                    Int64(rope.dimensions), rope.base, neox)
+            sl_rope(s.key, positions.baseAddress, Int64(tokens), Int64(c.numKVHeads), Int64(c.headDim),
+                    Int64(rope.dimensions), rope.base, neox)
         }
+        let kvCache = runner.kvCache
         let keyCache = kvCache.keys(layer: index)
         let valueCache = kvCache.values(layer: index)
+        // Every token's K/V is written before any token attends, so a sequence may read blocks written
+        // in this same step (decision 12).
         batch.slotMapping.withUnsafeBufferPointer {
             sl_kv_cache_write(s.key, s.value, keyCache, valueCache, $0.baseAddress, Int64(tokens),
-                              Int64(config.numKVHeads), Int64(config.headDim), Int64(kvCache.blockSize))
+                              Int64(c.numKVHeads), Int64(c.headDim), Int64(kvCache.blockSize))
         }
         batch.blockTables.withUnsafeBufferPointer { tables in
             batch.sequenceIndices.withUnsafeBufferPointer { sequences in
                 var args = sl_attention_args(
                     q: s.query, k_cache: keyCache, v_cache: valueCache, block_tables: tables.baseAddress,
                     token_seq: sequences.baseAddress, context_lens: s.contextLengths, out: s.attention,
-                    scratch: s.attentionScores, max_context: Int64(maxModelLength), level: attentionLevel,
-                    num_tokens: Int64(tokens), num_heads: Int64(config.numHeads), num_kv_heads: Int64(config.numKVHeads),
-                    head_dim: Int64(config.headDim), block_size: Int64(kvCache.blockSize),
-                    max_blocks_per_seq: Int64(batch.maxBlocksPerSequence),
-                    scale: 1 / Float(config.headDim).squareRoot())
-                sl_paged_attention(pool.pool, &args)
+                    scratch: s.attentionScores, max_context: Int64(runner.maxModelLength), level: runner.attentionLevel,
+                    num_tokens: Int64(tokens), num_heads: Int64(c.numHeads), num_kv_heads: Int64(c.numKVHeads),
+                    head_dim: Int64(c.headDim), block_size: Int64(kvCache.blockSize),
+                    max_blocks_per_seq: Int64(batch.maxBlocksPerSequence), scale: spec.scale,
+                    softcap: spec.softcap ?? 0, window: Int64(spec.window ?? 0))
+                sl_paged_attention(pool, &args)
             }
-        }
-        if let output = layer.packed?.attentionOutput {
-            var act = activations(cols: output.cols)
-            sl_quantize_act(pool.pool, s.attention, Int64(config.queryDim), Int64(tokens),
-                            output.activationFormat, &act, gemmLevel)
-            // The residual add is fused: the GEMM adds into the residual stream.
-            project(output, act, input: (s.attention, config.queryDim), tokens: tokens, (s.residual, config.hiddenSize, true))
-        } else {
-            matmul(layer.attentionOutput, s.attention, tokens: tokens, into: s.projected)
-            sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
         }
     }
 
-    private func feedForward(layer: LlamaLayer, tokens: Int) {
-        let config = model.configuration
-        let s = scratch
-        let width = config.intermediateSize
-        if let gateUp = layer.packed?.gateUp {
-            let act = normQuantize(s.residual, weight: layer.feedForwardNorm, tokens: tokens, for: gateUp)
-            project(gateUp, act, input: (s.normed, config.hiddenSize), tokens: tokens, (s.gate, width, false),
-                    (s.up, width, false))
-        } else {
-            layer.feedForwardNorm.withUnsafeBufferPointer {
-                sl_rmsnorm(s.residual, $0.baseAddress, s.normed, Int64(tokens), Int64(config.hiddenSize), config.rmsNormEps)
-            }
-            matmul(layer.gate, s.normed, tokens: tokens, into: s.gate)
-            matmul(layer.up, s.normed, tokens: tokens, into: s.up)
-        }
-        if let down = layer.packed?.down {
-            // SwiGLU and the down projection's quantization in one pass; the residual add in the GEMM.
-            var act = activations(cols: down.cols)
-            sl_swiglu_quantize(pool.pool, s.gate, s.up, Int64(width), Int64(tokens), down.activationFormat,
-                               &act, gemmLevel)
-            project(down, act, input: (s.gate, width), tokens: tokens, (s.residual, config.hiddenSize, true))
-        } else {
-            sl_swiglu(s.gate, s.up, s.gate, Int64(tokens * width))
-            matmul(layer.down, s.gate, tokens: tokens, into: s.projected)
-            sl_add(s.residual, s.projected, Int64(tokens * config.hiddenSize))
-        }
-    }
+    // MARK: - Projections
 
     /// The packed-activation scratch laid out for inputs of `cols`.
     private func activations(cols: Int) -> sl_qact {
         var act = sl_qact()
-        sl_qact_init(&act, scratch.packedActivations, Int64(maxBatchTokens), Int64(cols))
+        sl_qact_init(&act, s.packedActivations, Int64(runner.maxBatchTokens), Int64(cols))
         return act
     }
 
-    /// RMSNorm of `tokens` rows of `input` into the `normed` scratch, quantized for `weight` in the same pass.
-    private func normQuantize(_ input: UnsafeMutablePointer<Float>, weight norm: [Float], tokens: Int,
-                              for projection: PackedProjection) -> sl_qact {
-        var act = activations(cols: projection.cols)
-        norm.withUnsafeBufferPointer {
-            sl_rmsnorm_quantize(pool.pool, input, $0.baseAddress, model.configuration.rmsNormEps, scratch.normed,
-                                Int64(tokens), projection.activationFormat, &act, gemmLevel)
-        }
-        return act
+    /// Where one part of a projection goes: a buffer, its row stride, and whether to add into it.
+    private typealias Destination = (buffer: UnsafeMutablePointer<Float>, stride: Int, accumulate: Bool)
+
+    private func destination(_ targets: ProjectionTargets, _ index: Int) -> Destination? {
+        let name = index == 0 ? targets.first : index == 1 ? targets.second : targets.third
+        return name.map { let b = buffer($0); return (b.pointer, b.width, targets.accumulate) }
     }
 
     /// Runs each piece of a packed projection over `act` (quantized from `input` for the first piece);
     /// a piece of another activation format re-quantizes `input` first. Destinations are taken in order,
-    /// as many per piece as it stacks matrices; passed one by one so the per-layer calls build no array.
-    private func project(_ projection: PackedProjection, _ act: sl_qact,
-                         input: (buffer: UnsafeMutablePointer<Float>, stride: Int), tokens: Int,
-                         _ first: Destination, _ second: Destination? = nil, _ third: Destination? = nil) {
+    /// as many per piece as it stacks matrices.
+    private func gemm(_ projection: PackedProjection, _ act: sl_qact, input: (buffer: UnsafeMutablePointer<Float>, stride: Int),
+                      _ targets: ProjectionTargets) {
         var act = act
         var next = 0
-        func destination(_ index: Int) -> Destination? { index == 0 ? first : index == 1 ? second : third }
         for piece in projection.pieces {
             if piece.activationFormat != act.format {
-                sl_quantize_act(pool.pool, input.buffer, Int64(input.stride), Int64(tokens), piece.activationFormat,
-                                &act, gemmLevel)
+                sl_quantize_act(pool, input.buffer, Int64(input.stride), Int64(tokens), piece.activationFormat, &act,
+                                runner.gemmLevel)
             }
             let count = piece.rowRanges.count
-            guard let head = destination(next) else { preconditionFailure("a packed projection has more parts than destinations") }
-            gemm(piece, act, head, count > 1 ? destination(next + 1) : nil, count > 2 ? destination(next + 2) : nil)
+            guard let head = destination(targets, next) else { preconditionFailure("a projection has more parts than targets") }
+            gemm(piece, act, head, count > 1 ? destination(targets, next + 1) : nil,
+                 count > 2 ? destination(targets, next + 2) : nil)
             next += count
         }
     }
 
-    /// Where one part of a packed GEMM goes: a buffer, its row stride, and whether to add into it.
-    private typealias Destination = (buffer: UnsafeMutablePointer<Float>, stride: Int, accumulate: Bool)
-
     /// Runs a packed GEMM; each destination takes the next of `linear.rowRanges`. Up to three
     /// destinations, passed one by one so the per-layer calls build no array.
-    private func gemm(_ linear: PackedLinear, _ act: sl_qact, _ first: Destination, _ second: Destination? = nil,
-                      _ third: Destination? = nil) {
+    private func gemm(_ linear: PackedLinear, _ act: sl_qact, _ first: Destination, _ second: Destination?,
+                      _ third: Destination?) {
         func output(_ index: Int, _ destination: Destination) -> sl_gemm_output {
             let range = linear.rowRanges[index]
             return sl_gemm_output(y: destination.buffer, ldy: Int64(destination.stride), row_begin: Int64(range.lowerBound),
@@ -223,18 +272,27 @@ public final class ModelRunner {
         var matrix = linear.matrix
         var act = act
         withUnsafeMutableBytes(of: &outputs) {
-            sl_gemm(pool.pool, &matrix, &act, $0.baseAddress!.assumingMemoryBound(to: sl_gemm_output.self), count, gemmLevel)
+            sl_gemm(pool, &matrix, &act, $0.baseAddress!.assumingMemoryBound(to: sl_gemm_output.self), count, runner.gemmLevel)
         }
     }
 
-    private func matmul(_ weight: WeightMatrix, _ input: UnsafeMutablePointer<Float>, tokens: Int,
-                        into output: UnsafeMutablePointer<Float>) {
-        sl_matmul(pool.pool, weight.type, weight.data, Int64(weight.rows), Int64(weight.cols), input,
-                  Int64(tokens), output, scratch.quantized)
+    /// The one-row path: each part into its destination; an accumulating target goes through `projected`.
+    private func matmul(_ linear: Linear, _ input: UnsafeMutablePointer<Float>, _ targets: ProjectionTargets) {
+        for (index, part) in linear.parts.enumerated() {
+            guard let target = destination(targets, index) else { preconditionFailure("a projection has more parts than targets") }
+            let out = target.accumulate ? s.projected : target.buffer
+            precondition(!target.accumulate || target.buffer != s.projected, "cannot accumulate into the projection scratch")
+            sl_matmul(pool, part.type, part.data, Int64(part.rows), Int64(part.cols), input, Int64(tokens), out,
+                      s.quantized)
+            if target.accumulate { sl_add(target.buffer, out, Int64(tokens * target.stride)) }
+        }
     }
 
-    private func addBias(_ bias: [Float]?, to x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        guard let bias else { return }
-        bias.withUnsafeBufferPointer { sl_add_bias(x, $0.baseAddress, Int64(rows), Int64(width)) }
+    private func addBiases(_ linear: Linear, _ targets: ProjectionTargets) {
+        for (index, bias) in linear.biases.enumerated() {
+            guard let bias, let target = destination(targets, index) else { continue }
+            precondition(!target.accumulate, "a biased projection cannot add into its target")
+            bias.withUnsafeBufferPointer { sl_add_bias(target.buffer, $0.baseAddress, Int64(tokens), Int64(target.stride)) }
+        }
     }
 }

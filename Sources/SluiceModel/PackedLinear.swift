@@ -111,6 +111,8 @@ public struct PackedProjection: Sendable {
 
     /// Input width.
     public var cols: Int { pieces[0].cols }
+    /// Output rows, all pieces together.
+    public var rows: Int { pieces.reduce(0) { $0 + $1.rows } }
     /// The format the first piece wants its activations in.
     var activationFormat: sl_act_format { pieces[0].activationFormat }
 }

@@ -39,7 +39,7 @@ struct BenchLatency: ParsableCommand {
 
     func run() throws {
         let path = try model ?? DefaultModel.ensure(log: logToStderr)
-        let llama = try LlamaModel(file: GGUFFile(path: path))
+        let llama = try ModelRegistry.load(GGUFFile(path: path))
         let blockSize = 16
         let longest = depth + max(promptTokens, generatedTokens)
         guard longest <= llama.configuration.contextLength else {

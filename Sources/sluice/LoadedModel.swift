@@ -4,12 +4,12 @@ import SluiceTokenizer
 /// A GGUF file opened as a model plus its tokenizer.
 struct LoadedModel {
     let file: GGUFFile
-    let model: LlamaModel
+    let model: any DecoderModel
     let tokenizer: any Tokenizer
 
     init(path: String) throws {
         file = try GGUFFile(path: path)
-        model = try LlamaModel(file: file)
+        model = try ModelRegistry.load(file)
         tokenizer = try makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file))
     }
 }

@@ -19,6 +19,9 @@ struct PagedAttentionTests {
         /// K and V in the logical layout [slot, kvHead, headDim]; `run` stores K transposed per block as the cache does.
         let keys: [UInt16]
         let values: [UInt16]
+        /// Sliding window (0: none) and score soft-cap (0: none).
+        var window = 0
+        var softcap: Float = 0
 
         /// Sequences of several lengths, each contributing its last positions as query tokens (a prefill run of
         /// 20 tokens for the longest, so runs span several tasks), with K/V in shuffled blocks of the pool.
@@ -86,7 +89,8 @@ struct PagedAttentionTests {
                                                 num_tokens: Int64(contextLengths.count), num_heads: Int64(numHeads),
                                                 num_kv_heads: Int64(numKVHeads), head_dim: Int64(headDim),
                                                 block_size: Int64(blockSize), max_blocks_per_seq: Int64(maxBlocks),
-                                                scale: 1 / Float(headDim).squareRoot())
+                                                scale: 1 / Float(headDim).squareRoot(), softcap: softcap,
+                                                window: Int64(window))
                                             sl_paged_attention(pool, &args)
                                         }
                                     }
@@ -114,14 +118,18 @@ struct PagedAttentionTests {
                     }
                     let qh = (0..<headDim).map { Double(q[(t * numHeads + h) * headDim + $0]) }
                     let n = Int(contextLengths[t])
-                    let scores = (0..<n).map { j in zip(qh, row(keys, j)).map(*).reduce(0, +) / Double(headDim).squareRoot() }
+                    let first = window > 0 ? max(0, n - window) : 0
+                    let scores = (first..<n).map { j -> Double in
+                        let score = zip(qh, row(keys, j)).map(*).reduce(0, +) / Double(headDim).squareRoot()
+                        return softcap > 0 ? Double(softcap) * tanh(score / Double(softcap)) : score
+                    }
                     let top = scores.max()!
                     let weights = scores.map { exp($0 - top) }
                     let total = weights.reduce(0, +)
                     var acc = [Double](repeating: 0, count: headDim)
-                    for j in 0..<n {
+                    for (i, j) in (first..<n).enumerated() {
                         let v = row(values, j)
-                        for d in 0..<headDim { acc[d] += weights[j] / total * v[d] }
+                        for d in 0..<headDim { acc[d] += weights[i] / total * v[d] }
                     }
                     out += acc.map { Float($0) }
                 }
@@ -154,6 +162,32 @@ struct PagedAttentionTests {
             // Sums in another order can round a softmax weight to the neighbouring f16 (2^-11 relative):
             // with |v| <= 2 that moves an output by up to about 1e-3. A wrong position, mask or head moves it by
             // tenths.
+            #expect(worst < 1e-3, "level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
+        }
+    }
+
+    /// Windows shorter than the longest sequences (70 positions) and than its 20-token prefill run, and a
+    /// soft-cap tight enough to change the weights; head dim 256 (Gemma 3) takes the AVX-512 run kernel too.
+    @Test("a sliding window and a soft-cap: the reference equals textbook attention, every SIMD level the reference",
+          arguments: [(40, 4, 5, Float(0)), (64, 16, 24, Float(0)), (256, 16, 9, Float(0)), (64, 16, 0, Float(1.5)),
+                      (128, 16, 33, Float(2))])
+    func windowAndSoftcap(headDim: Int, blockSize: Int, window: Int, softcap: Float) {
+        var rng = SeededGenerator()
+        var problem = Problem(headDim: headDim, blockSize: blockSize, rng: &rng)
+        problem.window = window
+        problem.softcap = softcap
+        let reference = problem.run(level: SL_LEVEL_SCALAR)
+        let expected = problem.naive()
+        let worst = zip(reference, expected).map { abs($0 - $1) }.max()!
+        #expect(worst < 5e-3, "reference vs textbook: largest difference \(worst), seed \(rng.seed)")
+        var full = problem
+        full.window = 0
+        full.softcap = 0
+        let change = zip(reference, full.run(level: SL_LEVEL_SCALAR)).map { abs($0 - $1) }.max()!
+        #expect(change > 0.01, "the window or cap must change the result (largest change \(change))")
+        for level in [SL_LEVEL_AVX2, SL_LEVEL_AVX512] {
+            let simd = problem.run(level: level)
+            let worst = zip(simd, reference).map { abs($0 - $1) }.max()!
             #expect(worst < 1e-3, "level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
         }
     }

@@ -14,8 +14,8 @@ enum DefaultModelFixture {
         }
     }()
 
-    static let model: LlamaModel = {
-        do { return try LlamaModel(file: file) } catch { fatalError("the default model does not load: \(error)") }
+    static let model: any DecoderModel = {
+        do { return try ModelRegistry.load(file) } catch { fatalError("the default model does not load: \(error)") }
     }()
 
     static let tokenizer: any Tokenizer = {

@@ -11,16 +11,19 @@ struct QwenModelTests {
 
     @Test("every matrix of the real model has a packed layout, its projections split where types change")
     func everythingPacks() throws {
-        try #require(LlamaModel.packsWeights)
-        let model = RealModel.qwen05B
-        #expect(model.packedOutput != nil, "the Q8_0 LM head is packed")
+        try #require(PreparedWeights.packsWeights)
+        let model = try #require(RealModel.qwen05B as? Qwen2Architecture)
+        let weights = PreparedWeights.shared(for: model)
+        #expect(weights.packed(model.output) != nil, "the Q8_0 LM head is packed")
         for layer in model.layers {
-            let packed = try #require(layer.packed)
-            #expect(packed.qkv != nil && packed.attentionOutput != nil && packed.gateUp != nil && packed.down != nil)
-            let runs = 1 + (layer.query.type != layer.key.type ? 1 : 0) + (layer.key.type != layer.value.type ? 1 : 0)
-            #expect(packed.qkv?.pieces.count == runs)
+            for linear in [layer.qkv, layer.attentionOutput, layer.gateUp, layer.down] {
+                let packed = try #require(weights.packed(linear))
+                var runs = 1
+                for (a, b) in zip(linear.parts, linear.parts.dropFirst()) where a.type != b.type { runs += 1 }
+                #expect(packed.pieces.count == runs)
+            }
         }
-        let types = Set(model.layers.flatMap { [$0.query.type, $0.value.type, $0.down.type].map(\.rawValue) })
+        let types = Set(model.layers.flatMap { [$0.qkv.parts[0].type, $0.qkv.parts[2].type, $0.down.parts[0].type].map(\.rawValue) })
         #expect(types.count >= 3, "the file mixes formats: \(types)")
     }
 
@@ -38,7 +41,7 @@ struct QwenModelTests {
                                     label: "Qwen2.5-Coder-1.5B one pass")
     }
 
-    static func checkTeacherForced(_ model: LlamaModel, _ fixtures: LogitsFixture, label: String) throws {
+    static func checkTeacherForced(_ model: any DecoderModel, _ fixtures: LogitsFixture, label: String) throws {
         LlamaModelTests.check(try LlamaModelTests.onePassDeviation(model, fixtures), label: label,
                               floor: LlamaModelTests.noiseFloor(of: fixtures))
     }

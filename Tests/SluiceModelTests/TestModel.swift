@@ -15,13 +15,8 @@ enum TestModel {
         do { return try GGUFFile(path: path) } catch { fatalError("cannot open \(path): \(error)") }
     }()
 
-    static let model: LlamaModel = {
-        do { return try LlamaModel(file: file) } catch { fatalError("cannot load \(path): \(error)") }
-    }()
-
-    /// The same model without packed weights: every matrix runs on vec_dot, as on CPUs without AVX-512 VNNI.
-    static let unpackedModel: LlamaModel = {
-        do { return try LlamaModel(file: file, packWeights: false) } catch { fatalError("cannot load \(path): \(error)") }
+    static let model: any DecoderModel = {
+        do { return try ModelRegistry.load(file) } catch { fatalError("cannot load \(path): \(error)") }
     }()
 }
 
@@ -76,9 +71,9 @@ enum RealModel {
     static let qwen05B = load("qwen0.5b")
     static let qwen15B = load("qwen1.5b")
 
-    static func load(_ preset: String) -> LlamaModel {
+    static func load(_ preset: String) -> any DecoderModel {
         let path = RealModel.path(preset)
-        do { return try LlamaModel(file: try GGUFFile(path: path)) } catch { fatalError("cannot load \(path): \(error)") }
+        do { return try ModelRegistry.load(try GGUFFile(path: path)) } catch { fatalError("cannot load \(path): \(error)") }
     }
 }
 

@@ -22,7 +22,7 @@ struct TinyModelTests {
     /// A fixture's model, rebuilt into a scratch file and loaded.
     struct Loaded {
         let fixture: TinyModelFixture
-        let model: LlamaModel
+        let model: any DecoderModel
         let directory: GGUFScratchDirectory
     }
 
@@ -30,7 +30,7 @@ struct TinyModelTests {
         let fixture = try TinyModelFixture.named(name)
         let directory = try GGUFScratchDirectory()
         let path = try directory.write(try fixture.gguf(), name: "tiny_\(name).gguf")
-        let model = try LlamaModel(file: try GGUFFile(path: path))
+        let model = try ModelRegistry.load(try GGUFFile(path: path))
         return Loaded(fixture: fixture, model: model, directory: directory)
     }
 
@@ -81,13 +81,18 @@ struct TinyModelTests {
         #expect(config.numHeads == expected.head_count)
         #expect(config.numKVHeads == expected.head_count_kv)
         #expect(config.headDim == expected.head_dim)
-        #expect(config.ropeDim == expected.head_dim)
-        #expect(config.ropeFreqBase == Float(expected.rope_freq_base ?? 10_000))
-        #expect(config.ropeStyle == (expected.architecture == "qwen2" ? .neox : .normal))
+        let rope = try #require(loaded.model.attentionSpecs.first?.rope)
+        #expect(loaded.model.attentionSpecs.allSatisfy { $0.rope == rope && $0.window == nil && $0.softcap == nil })
+        #expect(rope.dimensions == expected.head_dim)
+        #expect(rope.base == Float(expected.rope_freq_base ?? 10_000))
+        #expect(rope.style == (expected.architecture == "qwen2" ? .neox : .normal))
         #expect(config.rmsNormEps == Float(expected.rms_epsilon))
         #expect(config.vocabularySize == expected.vocab_size)
-        #expect(loaded.model.output.name == "output.weight")
-        #expect(loaded.model.layers.allSatisfy { ($0.queryBias != nil) == (expected.architecture == "qwen2") })
+        #expect(loaded.model.output.parts.map(\.name) == ["output.weight"])
+        let biased = loaded.model.linears.filter { $0.biases.contains { $0 != nil } }.map { $0.parts.map(\.name) }
+        let layers = expected.block_count
+        #expect(biased == (expected.architecture == "qwen2"
+            ? (0..<layers).map { ["blk.\($0).attn_q.weight", "blk.\($0).attn_k.weight", "blk.\($0).attn_v.weight"] } : []))
     }
 
     @Test("one pass over the whole sequence gives llama.cpp's log-probs at every position", arguments: TinyModelFixture.names)

@@ -82,6 +82,10 @@ void sl_rmsnorm_quantize(sl_threadpool *pool, const float *x, const float *weigh
 void sl_swiglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64_t ld, int64_t tokens,
                         sl_act_format format, sl_qact *a, sl_level level);
 
+/// gate[t] = gelu_tanh(gate[t]) * up[t] (as sl_geglu), then quantized into `a`, as sl_swiglu_quantize.
+void sl_geglu_quantize(sl_threadpool *pool, float *gate, const float *up, int64_t ld, int64_t tokens,
+                       sl_act_format format, sl_qact *a, sl_level level);
+
 /// Where rows [row_begin, row_end) of a GEMM go: y[t * ldy + (r - row_begin)]. `row_begin` must be
 /// a multiple of 16. With `accumulate` the result is added to y (a fused residual add).
 typedef struct {

@@ -15,11 +15,19 @@ void sl_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int
 
 /// x[r] += y[r] elementwise over `n` floats.
 void sl_add(float *x, const float *y, int64_t n);
+/// x *= factor elementwise over `n` floats.
+void sl_scale(float *x, float factor, int64_t n);
+/// x = cap * tanh(x / cap) elementwise over `n` floats (Gemma 2's final logit soft-capping).
+void sl_softcap(float *x, float cap, int64_t n);
 /// x[t, :] += bias for `rows` rows of `n` floats.
 void sl_add_bias(float *x, const float *bias, int64_t rows, int64_t n);
 
 /// out = silu(gate) * up, elementwise over `n` floats.
 void sl_swiglu(const float *gate, const float *up, float *out, int64_t n);
+
+/// out = gelu_tanh(gate) * up, elementwise over `n` floats, with the GELU looked up for the input rounded to
+/// f16 and rounded to f16 itself, as llama.cpp's CPU backend does (Gemma's gated MLP).
+void sl_geglu(const float *gate, const float *up, float *out, int64_t n);
 
 /// Rotary embedding in place on x [numTokens, numHeads, headDim], rotating the first `ropeDim` dims.
 /// `neox` = 0: adjacent pairs (x[2i], x[2i+1]) as llama.cpp's LLAMA_ROPE_TYPE_NORM;
@@ -64,9 +72,12 @@ typedef struct {
     int64_t max_context;        // the longest context_lens entry the scratch can hold
     sl_level level;             // kernel level: SL_LEVEL_SCALAR is the reference; higher levels fall back if absent
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
-    float scale;
+    float scale;                // scores are q.k * scale
+    float softcap;              // > 0: scores become softcap * tanh(score / softcap) (Gemma 2); 0: none
+    int64_t window;             // > 0: a token at position p sees only positions p - window + 1 ... p (sliding
+                                // window, as llama.cpp's LLAMA_SWA_TYPE_STANDARD); 0: every earlier position
 } sl_attention_args;
-/// Causal attention that reads K/V through block tables; heads that share a KV head, and consecutive tokens
+/// Causal attention (optionally windowed and soft-capped) that reads K/V through block tables; heads that share a KV head, and consecutive tokens
 /// of one sequence, are computed together so each K/V element is read once per run of tokens. Rounds Q and the softmax weights to f16 as llama.cpp's CPU path
 /// does (its KQ and KQV products run in f16), which keeps our logits within its rounding noise.
 void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args);

@@ -18,13 +18,13 @@ enum ServerFixture {
     /// The model's weights and a small engine kept only for its tokenizer: this test target
     /// reaches the tokenizer through `Engine` rather than importing SluiceTokenizer, which it does
     /// not declare.
-    private static let loaded: Result<(model: LlamaModel, loader: Engine), any Error> = Result {
+    private static let loaded: Result<(model: any DecoderModel, loader: Engine), any Error> = Result {
         let path = try DefaultModel.ensure { print($0) }
         var options = EngineOptions()
         options.threadCount = 1
         options.kvCacheMemory = 4 << 20
         let loader = try Engine(modelPath: path, options: options)
-        return (try LlamaModel(file: GGUFFile(path: path)), loader)
+        return (try ModelRegistry.load(GGUFFile(path: path)), loader)
     }
 
     /// A small engine on the default model: one kernel thread, 64 MiB of KV cache, 1024 tokens of context.

@@ -1,0 +1,107 @@
+/// The weights of a pre-norm decoder layer as Llama has it: RMSNorm, attention, RMSNorm, gated MLP, each
+/// added to the residual stream. Qwen2 and Mistral share it.
+public struct PreNormLayer: Sendable {
+    public let attentionNorm: RMSNorm
+    public let qkv: Linear              // [queryDim + 2 kvDim, hidden], Q/K/V biases where present
+    public let attentionOutput: Linear  // [hidden, queryDim]
+    public let feedForwardNorm: RMSNorm
+    public let gateUp: Linear           // [2 intermediate, hidden]
+    public let down: Linear             // [hidden, intermediate]
+
+    public init(_ index: Int, _ loader: inout WeightLoader) throws(ModelError) {
+        let c = loader.configuration
+        let prefix = "blk.\(index)."
+        attentionNorm = try loader.norm(prefix + "attn_norm.weight")
+        qkv = try loader.linear([(prefix + "attn_q.weight", c.queryDim), (prefix + "attn_k.weight", c.kvDim),
+                                 (prefix + "attn_v.weight", c.kvDim)], cols: c.hiddenSize)
+        attentionOutput = try loader.linear(prefix + "attn_output.weight", rows: c.hiddenSize, cols: c.queryDim)
+        feedForwardNorm = try loader.norm(prefix + "ffn_norm.weight")
+        gateUp = try loader.linear([(prefix + "ffn_gate.weight", c.intermediateSize),
+                                    (prefix + "ffn_up.weight", c.intermediateSize)], cols: c.hiddenSize)
+        down = try loader.linear(prefix + "ffn_down.weight", rows: c.hiddenSize, cols: c.intermediateSize)
+    }
+
+    /// x += attention(norm(x)); x += down(silu(gate(norm(x))) × up(norm(x))).
+    public func run<Ops: LayerOps>(_ index: Int, _ spec: AttentionSpec, _ ops: Ops) {
+        ops.normProject(.residual, attentionNorm, qkv, into: ProjectionTargets(.query, .key, .value))
+        ops.attention(layer: index, spec)
+        ops.project(.attention, attentionOutput, into: .adding(into: .residual))
+        ops.normProject(.residual, feedForwardNorm, gateUp, into: ProjectionTargets(.gate, .up))
+        ops.gatedProject(.silu, down, into: .adding(into: .residual))
+    }
+}
+
+/// The parts every decoder shares around its layers: embedding, final norm, LM head (tied to the
+/// embedding when the file has no `output.weight`).
+struct DecoderEnds {
+    let embedding: Embedding
+    let outputNorm: RMSNorm
+    let output: Linear
+
+    init(_ loader: inout WeightLoader, embeddingScale: Float? = nil) throws(ModelError) {
+        let c = loader.configuration
+        let table = try loader.matrix("token_embd.weight", rows: c.vocabularySize, cols: c.hiddenSize)
+        embedding = Embedding(table: table, scale: embeddingScale)
+        outputNorm = try loader.norm("output_norm.weight")
+        output = loader.hasTensor("output.weight")
+            ? try loader.linear("output.weight", rows: c.vocabularySize, cols: c.hiddenSize)
+            : loader.linear(reusing: table)
+    }
+}
+
+/// Llama 2/3, SmolLM2 and Mistral: pre-norm layers, SiLU-gated MLP, RoPE on adjacent pairs (the GGUF
+/// converter permutes Q/K for it), a sliding window where the file declares one (Mistral v0.1).
+public final class LlamaArchitecture: DecoderModel {
+    public static let architectures = ["llama", "mistral"]
+
+    public let configuration: ModelConfiguration
+    public let file: GGUFFile
+    public let embedding: Embedding
+    public let linears: [Linear]
+    public let outputNorm: RMSNorm
+    public let output: Linear
+    public let attentionSpecs: [AttentionSpec]
+    public let layers: [PreNormLayer]
+
+    public convenience init(file: GGUFFile) throws(ModelError) {
+        try self.init(file: file, ropeStyle: .normal)
+    }
+
+    /// Shared with the architectures that differ from Llama only in RoPE pairing (Qwen2).
+    init(file: GGUFFile, ropeStyle: RopeStyle) throws(ModelError) {
+        let keys = try GGUFHyperparameters(file)
+        let config = try ModelConfiguration(keys)
+        var loader = WeightLoader(file: file, configuration: config)
+        let ends = try DecoderEnds(&loader)
+        var layers: [PreNormLayer] = []
+        for index in 0..<config.numLayers { layers.append(try PreNormLayer(index, &loader)) }
+        let rope = try RoPE.read(keys, config, style: ropeStyle)
+        let window = keys.int("attention.sliding_window").flatMap { $0 > 0 ? $0 : nil }
+        self.configuration = config
+        self.file = file
+        embedding = ends.embedding
+        outputNorm = ends.outputNorm
+        output = ends.output
+        self.layers = layers
+        linears = loader.linears
+        attentionSpecs = Array(repeating: AttentionSpec(rope: rope, scale: 1 / Float(config.headDim).squareRoot(),
+                                                        window: window, softcap: nil),
+                               count: config.numLayers)
+    }
+
+    public func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops) {
+        layers[index].run(index, attentionSpecs[index], ops)
+    }
+}
+
+extension RoPE {
+    /// `rope.dimension_count` (default: the head dim) and `rope.freq_base` (default 10,000, or `base`).
+    static func read(_ keys: GGUFHyperparameters, _ config: ModelConfiguration, style: RopeStyle,
+                     base: Float = 10_000) throws(ModelError) -> RoPE {
+        let dimensions = keys.int("rope.dimension_count") ?? config.headDim
+        guard dimensions <= config.headDim, dimensions % 2 == 0 else {
+            throw .unsupportedShape("rope dimension \(dimensions) must be even and at most the head dim \(config.headDim)")
+        }
+        return RoPE(style: style, dimensions: dimensions, base: keys.float("rope.freq_base") ?? base)
+    }
+}

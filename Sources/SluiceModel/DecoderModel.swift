@@ -1,0 +1,50 @@
+/// A decoder-only language model: its configuration, its weights, and the program of each layer in
+/// shared layers (`LayerOps`). One type per architecture, in `Architectures/`, registered in
+/// `ModelRegistry` under the `general.architecture` names it runs (ARCHITECTURE.md, decision 11).
+///
+/// A model describes the computation only; how and where it runs (repacked weights, KV memory,
+/// threads) belongs to the backend that executes it.
+public protocol DecoderModel: AnyObject, Sendable {
+    /// The `general.architecture` values this type loads.
+    static var architectures: [String] { get }
+    /// Reads the configuration and weights; the tensors stay in the file's mapping.
+    init(file: GGUFFile) throws(ModelError)
+
+    var configuration: ModelConfiguration { get }
+    /// The file every weight points into, kept alive by the model.
+    var file: GGUFFile { get }
+    var embedding: Embedding { get }
+    /// Every projection of the model, indexed by `Linear.id`: what a backend prepares.
+    var linears: [Linear] { get }
+    var outputNorm: RMSNorm { get }
+    /// The LM head (the token embedding itself where the model ties them).
+    var output: Linear { get }
+    /// Final logit soft-capping (Gemma 2); nil: none.
+    var finalSoftcap: Float? { get }
+    /// The attention of each layer (a backend sizes windows and scratch from it).
+    var attentionSpecs: [AttentionSpec] { get }
+
+    /// Runs layer `index` on `ops`: reads and updates `residual`.
+    func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops)
+}
+
+extension DecoderModel {
+    public var finalSoftcap: Float? { nil }
+}
+
+/// The architectures Sluice runs, keyed by `general.architecture` (as vLLM's model registry).
+public enum ModelRegistry {
+    static let types: [any DecoderModel.Type] = [LlamaArchitecture.self, Qwen2Architecture.self, Gemma3Architecture.self]
+
+    /// Every architecture name that loads.
+    public static var supportedArchitectures: [String] { types.flatMap { $0.architectures }.sorted() }
+
+    /// Loads the model `file` declares, or says which architectures are supported.
+    public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderModel {
+        guard let arch = file.string("general.architecture") else { throw .missingMetadata(key: "general.architecture") }
+        guard let type = types.first(where: { $0.architectures.contains(arch) }) else {
+            throw .unsupportedArchitecture(arch)
+        }
+        return try type.init(file: file)
+    }
+}

@@ -1,0 +1,168 @@
+import CKernels
+
+// The shared layers every architecture is built from. An architecture's file chooses and configures
+// them (ARCHITECTURE.md, decision 11); a backend decides how to run them (decision 12).
+
+/// A projection: one or more weight matrices of the same input width whose outputs go to separate
+/// buffers (Q, K and V; gate and up; or a single matrix), each with an optional bias.
+///
+/// `id` indexes the model's `linears`, so a backend prepares each projection once (repacks it, or
+/// leaves it on the one-row path) and finds its prepared form in O(1).
+public struct Linear: Sendable {
+    public let id: Int
+    public let parts: [WeightMatrix]
+    /// One entry per part; nil where the part has no bias.
+    public let biases: [[Float]?]
+
+    public var cols: Int { parts[0].cols }
+}
+
+/// RMSNorm over rows of `weight.count` values. A weight as wide as a head normalizes each head of a
+/// wider buffer on its own (QK-norm).
+public struct RMSNorm: Sendable {
+    public let weight: [Float]
+    public let eps: Float
+}
+
+/// How RoPE pairs the dimensions of a head.
+public enum RopeStyle: Sendable, Equatable {
+    /// Adjacent pairs (x[2i], x[2i+1]): Llama GGUF files, whose Q/K rows the converter permuted for this.
+    case normal
+    /// Pairs (x[i], x[i + d/2]): GPT-NeoX style (Qwen2, Gemma).
+    case neox
+}
+
+/// Rotary position embedding of the first `dimensions` dims of each head.
+public struct RoPE: Sendable, Equatable {
+    public var style: RopeStyle
+    public var dimensions: Int
+    public var base: Float
+}
+
+/// One layer's attention: how scores are scaled, capped and windowed, and how positions rotate.
+public struct AttentionSpec: Sendable, Equatable {
+    public var rope: RoPE
+    /// Scores are q·k × scale.
+    public var scale: Float
+    /// Sliding window: a token sees itself and the `window - 1` positions before it; nil: all of them.
+    public var window: Int?
+    /// Soft-capping of scores, `cap × tanh(score / cap)` (Gemma 2); nil: none.
+    public var softcap: Float?
+}
+
+/// The activation of a gated MLP: `act(gate) × up`.
+public enum GatedActivation: Sendable, Equatable {
+    case silu
+    /// GELU, tanh approximation (Gemma).
+    case geluTanh
+}
+
+/// The token embedding table and the factor its rows are scaled by (Gemma: √hidden).
+public struct Embedding: Sendable {
+    public let table: WeightMatrix
+    public let scale: Float?
+}
+
+/// The buffers of a forward pass a layer program reads and writes; the backend owns their memory and
+/// knows their widths (`residual`, `normed`, `projected`: hidden; `query`, `attention`: heads × head
+/// dim; `key`, `value`: KV heads × head dim; `gate`, `up`: intermediate; `logits`: the vocabulary, the
+/// LM head's output, which the backend runs itself).
+public enum ActivationBuffer: Sendable {
+    case residual, normed, projected, query, key, value, attention, gate, up, logits
+}
+
+/// Where a projection's parts go, in order, and whether the first (only) one is added into.
+public struct ProjectionTargets: Sendable {
+    public let first: ActivationBuffer
+    public let second: ActivationBuffer?
+    public let third: ActivationBuffer?
+    /// Add the result into `first` instead of overwriting it (a residual add fused into the projection).
+    public let accumulate: Bool
+
+    public init(_ first: ActivationBuffer, _ second: ActivationBuffer? = nil, _ third: ActivationBuffer? = nil) {
+        self.first = first
+        self.second = second
+        self.third = third
+        accumulate = false
+    }
+
+    /// The single output added into `buffer`.
+    public static func adding(into buffer: ActivationBuffer) -> ProjectionTargets {
+        ProjectionTargets(buffer, accumulate: true)
+    }
+
+    private init(_ first: ActivationBuffer, accumulate: Bool) {
+        self.first = first
+        second = nil
+        third = nil
+        self.accumulate = accumulate
+    }
+}
+
+/// The operations a layer program is written in. A backend implements them over its own memory and
+/// may fuse what one call names together (a norm with the quantization of the projection's input, a
+/// residual add into the projection's output). Calls allocate nothing.
+public protocol LayerOps {
+    /// RMSNorm of `input` into `normed`, then `linear` of that into `targets`.
+    func normProject(_ input: ActivationBuffer, _ norm: RMSNorm, _ linear: Linear, into targets: ProjectionTargets)
+    /// `linear` of `input` into `targets`.
+    func project(_ input: ActivationBuffer, _ linear: Linear, into targets: ProjectionTargets)
+    /// `act(gate) × up`, then `linear` of that into `targets`.
+    func gatedProject(_ activation: GatedActivation, _ linear: Linear, into targets: ProjectionTargets)
+    /// RMSNorm of `buffer` in place, over rows as wide as the norm's weight.
+    func normalize(_ buffer: ActivationBuffer, _ norm: RMSNorm)
+    /// `target += source`.
+    func add(_ source: ActivationBuffer, into target: ActivationBuffer)
+    /// RoPE on `query` and `key`, then attention of layer `layer` (its K/V written to the cache first)
+    /// into `attention`.
+    func attention(layer: Int, _ spec: AttentionSpec)
+}
+
+/// Loads the weights an architecture names, numbering its projections as it goes.
+public struct WeightLoader {
+    public let file: GGUFFile
+    public let configuration: ModelConfiguration
+    public private(set) var linears: [Linear] = []
+
+    public init(file: GGUFFile, configuration: ModelConfiguration) {
+        self.file = file
+        self.configuration = configuration
+    }
+
+    /// A matrix of GGUF shape `[cols, rows]`.
+    public func matrix(_ name: String, rows: Int, cols: Int) throws(ModelError) -> WeightMatrix {
+        try WeightMatrix(file, name, rows: rows, cols: cols)
+    }
+
+    /// A projection of `parts` (name, output rows) over inputs of `cols`, with their biases
+    /// (`<name without .weight>.bias`) where the file has them.
+    public mutating func linear(_ parts: [(name: String, rows: Int)], cols: Int) throws(ModelError) -> Linear {
+        var matrices: [WeightMatrix] = []
+        var biases: [[Float]?] = []
+        for part in parts {
+            matrices.append(try matrix(part.name, rows: part.rows, cols: cols))
+            let bias = String(part.name.dropLast(".weight".count)) + ".bias"
+            biases.append(file.tensor(named: bias) == nil ? nil : try loadVector(file, bias, count: part.rows))
+        }
+        let linear = Linear(id: linears.count, parts: matrices, biases: biases)
+        linears.append(linear)
+        return linear
+    }
+
+    public mutating func linear(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Linear {
+        try linear([(name, rows)], cols: cols)
+    }
+
+    /// An already loaded matrix as a projection of its own (a tied LM head).
+    public mutating func linear(reusing matrix: WeightMatrix) -> Linear {
+        let linear = Linear(id: linears.count, parts: [matrix], biases: [nil])
+        linears.append(linear)
+        return linear
+    }
+
+    public func norm(_ name: String, count: Int? = nil) throws(ModelError) -> RMSNorm {
+        RMSNorm(weight: try loadVector(file, name, count: count ?? configuration.hiddenSize), eps: configuration.rmsNormEps)
+    }
+
+    public func hasTensor(_ name: String) -> Bool { file.tensor(named: name) != nil }
+}
