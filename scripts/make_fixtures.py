@@ -15,8 +15,10 @@ or by hand:
         -d ${SLUICE_CACHE:-~/.cache/sluice}/models
     # sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 
-Options: --preset smollm2|qwen0.5b|qwen1.5b (default smollm2; the Qwen presets, fetched by
-         scripts/fetch_models.py, write only logits_qwen05b.json / logits_qwen15b.json),
+Options: --preset smollm2|qwen0.5b|qwen1.5b|gemma270m (default smollm2; the others are fetched by
+         scripts/fetch_models.py; the Qwen presets write only logits_qwen05b.json / logits_qwen15b.json,
+         gemma270m writes logits_gemma3_270m.json (prompts with BOS, one past the sliding window) and
+         Tests/SluiceModelTests/Resources/tokenizer_gemma3.json),
          --model PATH (default ${SLUICE_CACHE:-~/.cache/sluice}/models/<the preset's file>),
          --only tokenizer|logits.
 
@@ -78,7 +80,18 @@ PRESETS = {
     "qwen1.5b": ("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
                  "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
                  os.path.join(REPO, "Tests/SluiceModelTests/Resources/logits_qwen15b.json")),
+    # Gemma 3 (base): prompts get its BOS, as its tokenizer adds one; one prompt runs past its 512-token
+    # sliding window; its SentencePiece tokenizer gets cases of its own.
+    "gemma270m": ("gemma-3-270m-q4_k_m.gguf",
+                  "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+                  os.path.join(REPO, "Tests/SluiceModelTests/Resources/logits_gemma3_270m.json")),
 }
+# Presets whose tokenizer cases are written too, and where.
+TOKENIZER_PRESETS = {
+    "smollm2": TOKENIZER_OUT,
+    "gemma270m": os.path.join(REPO, "Tests/SluiceModelTests/Resources/tokenizer_gemma3.json"),
+}
+ADD_BOS = False
 
 N_THREADS = 2
 N_CTX = 2048
@@ -276,6 +289,15 @@ LOGIT_PROMPTS = [
      "<|im_start|>assistant\n"),
 ]
 
+# About 700 tokens: past Gemma 3's 512-token sliding window, so its local layers must drop the start.
+PAST_WINDOW_PROMPTS = [
+    ("past_window", " ".join(f"Note {i}: the {w} river crosses {c} before it reaches the sea." for i, (w, c) in
+                             enumerate([(w, c) for w in ["long", "cold", "slow", "wide", "green", "old"]
+                                        for c in ["the plain", "three towns", "a forest", "the hills",
+                                                  "a valley", "the border", "two lakes"]]))
+     + "\nQuestion: which river crosses a forest? Answer:"),
+]
+
 
 def sha256(path):
     h = hashlib.sha256()
@@ -318,7 +340,7 @@ def make_tokenizer(model_path):
             print(f"  note: detokenize mismatch for {text!r}: {back!r}")
         cases.append({"text": text, "add_special": add_special, "parse_special": parse_special,
                       "ids": [int(i) for i in ids]})
-    write_json(TOKENIZER_OUT, {"model": MODEL_FILE, "llama_cpp_python": llama_cpp.__version__,
+    write_json(TOKENIZER_PATH, {"model": MODEL_FILE, "llama_cpp_python": llama_cpp.__version__,
                                "cases": cases})
     print(f"  {len(cases)} tokenizer cases")
 
@@ -343,8 +365,9 @@ def make_logits(model_path):
     total = mismatches = 0
     max_diff = 0.0
     inc_argmax = []  # per position (all cases, in order): argmax over the full vocab, incremental pass
-    for name, prompt in LOGIT_PROMPTS:
-        prompt_ids = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+    prompts = LOGIT_PROMPTS + (PAST_WINDOW_PROMPTS if ADD_BOS else [])
+    for name, prompt in prompts:
+        prompt_ids = llm.tokenize(prompt.encode("utf-8"), add_bos=ADD_BOS, special=True)
         # incremental greedy generation
         llm.reset()
         llm.eval(prompt_ids)
@@ -385,7 +408,7 @@ def make_logits(model_path):
               f"max |one-pass - incremental| top-5 logprob {case_maxdiff:.4f}: {text!r}")
         cases.append({"name": name, "prompt": prompt, "prompt_ids": [int(t) for t in prompt_ids],
                       "generated_ids": gen, "positions": positions})
-    write_json(LOGITS_OUT, {"model": MODEL_FILE, "llama_cpp_python": llama_cpp.__version__,
+    write_json(LOGITS_OUT, {"model": MODEL_FILE, "llama_cpp_python": llama_cpp.__version__, "add_bos": ADD_BOS,
                             "n_threads": N_THREADS, "n_ctx": N_CTX, "flash_attn": False, "kv_type": "f16",
                             "cases": cases})
     print(f"  {len(cases)} logit cases; greedy (incremental) vs one-pass top1: "
@@ -424,9 +447,11 @@ def main():
     ap.add_argument("--model")
     ap.add_argument("--only", choices=["tokenizer", "logits"])
     args = ap.parse_args()
-    global MODEL_FILE, MODEL_SHA256, LOGITS_OUT
+    global MODEL_FILE, MODEL_SHA256, LOGITS_OUT, TOKENIZER_PATH, ADD_BOS
     MODEL_FILE, MODEL_SHA256, LOGITS_OUT = PRESETS[args.preset]
-    if args.preset != "smollm2":
+    TOKENIZER_PATH = TOKENIZER_PRESETS.get(args.preset)
+    ADD_BOS = args.preset == "gemma270m"
+    if TOKENIZER_PATH is None:
         args.only = "logits"
     args.model = args.model or os.path.join(CACHE, "models", MODEL_FILE)
     if not os.path.isfile(args.model):

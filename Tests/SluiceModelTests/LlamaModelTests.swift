@@ -28,7 +28,13 @@ struct LlamaModelTests {
         var result = Deviation()
         for (reference, ours) in zip(fixture.positions, rows) {
             let argmax = ours.indices.max { ours[$0] < ours[$1] }!
-            if argmax != reference.top_ids[0] { result.argmaxFlips.append(reference.top_logprobs[0] - reference.top_logprobs[1]) }
+            if argmax != reference.top_ids[0] {
+                // llama.cpp's margin is the smaller of its two evaluations': where its token-by-token run
+                // ranks another id first, its own top-1 is not clear (Gemma 3 has such positions).
+                let onePass = reference.top_logprobs[0] - reference.top_logprobs[1]
+                let incremental = reference.incremental_top_logprobs[0] - reference.incremental_top_logprobs.dropFirst().max()!
+                result.argmaxFlips.append(min(onePass, incremental))
+            }
             for (rank, (id, logprob)) in zip(reference.top_ids, reference.top_logprobs).enumerated() {
                 result.all.append(abs(ours[id] - logprob))
                 if rank == 0 { result.top1.append(abs(ours[id] - logprob)) }
