@@ -71,6 +71,23 @@ MODELS = [
     dict(name="llama_hd128", architecture="llama", seed=3, vocab_size=384, block_count=2,
          embedding_length=256, feed_forward_length=384, head_count=2, head_count_kv=1, rms_epsilon=1e-5,
          rope_freq_base=None, matrix_type="f32", embedding_type="f16", biases=False),
+    # qwen3: QK-norm (per head), no biases, NeoX RoPE, head dim 32 set by key_length (not hidden / heads).
+    dict(name="qwen3", architecture="qwen3", seed=4, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, head_dim=32, rms_epsilon=1e-6,
+         rope_freq_base=1e6, matrix_type="f32", embedding_type="f32", biases=False, qk_norm=True),
+    # gemma2: post-norms, GELU, scaled and tied embeddings, attention and final logit soft-capping tight
+    # enough to matter, a sliding window of 8 (shorter than the 40 tokens) on every other layer.
+    dict(name="gemma2", architecture="gemma2", seed=5, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, head_dim=32, rms_epsilon=1e-6,
+         rope_freq_base=1e4, matrix_type="f32", embedding_type="f32", biases=False, post_norms=True, tied=True,
+         extra={"attention.sliding_window": ("uint32", 8), "attn_logit_softcapping": ("float32", 5.0),
+                "final_logit_softcapping": ("float32", 3.0)}),
+    # gemma3: QK-norm and post-norms, six layers of which the last is global (RoPE base 1e6) and the
+    # others slide over 8 positions (base 10,000).
+    dict(name="gemma3", architecture="gemma3", seed=6, vocab_size=320, block_count=6, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=1, head_dim=64, rms_epsilon=1e-6,
+         rope_freq_base=1e6, matrix_type="f32", embedding_type="f32", biases=False, qk_norm=True,
+         post_norms=True, tied=True, extra={"attention.sliding_window": ("uint32", 8)}),
 ]
 
 
@@ -98,7 +115,7 @@ def fnv1a64(data):
 def tensor_plan(m):
     """(name, numpy shape [rows, cols] or [n], type, scale, offset) in file order."""
     hidden, ffn, vocab = m["embedding_length"], m["feed_forward_length"], m["vocab_size"]
-    head_dim = hidden // m["head_count"]
+    head_dim = m.get("head_dim", hidden // m["head_count"])
     q_dim, kv_dim = m["head_count"] * head_dim, m["head_count_kv"] * head_dim
     mt = m["matrix_type"]
 
@@ -106,8 +123,8 @@ def tensor_plan(m):
         # Uniform on ±sqrt(3/fan_in) has variance 1/fan_in: activations keep their scale.
         return (name, (rows, cols), mt, math.sqrt(3.0 / cols) * gain, 0.0)
 
-    def norm(name):
-        return (name, (hidden,), "f32", 0.2, 1.0)
+    def norm(name, width=hidden):
+        return (name, (width,), "f32", 0.2, 1.0)
 
     plan = [("token_embd.weight", (vocab, hidden), m["embedding_type"], 0.5, 0.0)]
     for i in range(m["block_count"]):
@@ -121,14 +138,23 @@ def tensor_plan(m):
             plan.append((p + "attn_q.bias", (q_dim,), "f32", 0.5, 0.0))
             plan.append((p + "attn_k.bias", (kv_dim,), "f32", 0.5, 0.0))
             plan.append((p + "attn_v.bias", (kv_dim,), "f32", 0.5, 0.0))
+        if m.get("qk_norm"):
+            plan.append(norm(p + "attn_q_norm.weight", head_dim))
+            plan.append(norm(p + "attn_k_norm.weight", head_dim))
         plan.append(matrix(p + "attn_output.weight", hidden, q_dim))
+        if m.get("post_norms"):
+            plan.append(norm(p + "post_attention_norm.weight"))
         plan.append(norm(p + "ffn_norm.weight"))
         plan.append(matrix(p + "ffn_gate.weight", ffn, hidden))
         plan.append(matrix(p + "ffn_up.weight", ffn, hidden))
         plan.append(matrix(p + "ffn_down.weight", hidden, ffn))
+        if m.get("post_norms"):
+            plan.append(norm(p + "post_ffw_norm.weight"))
     plan.append(norm("output_norm.weight"))
-    # Logits with a spread of a few nats, so top-5 and argmax are informative.
-    plan.append(matrix("output.weight", vocab, hidden, 3.0))
+    # Logits with a spread of a few nats, so top-5 and argmax are informative; a tied model's head is
+    # its embedding (Gemma scales the embedding by sqrt(hidden), which spreads them as much).
+    if not m.get("tied"):
+        plan.append(matrix("output.weight", vocab, hidden, 3.0))
     return plan
 
 
@@ -167,6 +193,11 @@ def write_model(m, path):
     writer.add_layer_norm_rms_eps(m["rms_epsilon"])
     if m["rope_freq_base"] is not None:
         writer.add_rope_freq_base(m["rope_freq_base"])
+    if "head_dim" in m:
+        writer.add_key_length(m["head_dim"])
+        writer.add_value_length(m["head_dim"])
+    for key, (kind, value) in m.get("extra", {}).items():
+        getattr(writer, f"add_{kind}")(f"{arch}.{key}", value)
     tokens, types, merges = byte_level_vocab(m["vocab_size"])
     writer.add_tokenizer_model("gpt2")
     writer.add_tokenizer_pre("gpt-2")
@@ -232,7 +263,11 @@ def main():
         config = {k: m[k] for k in ("architecture", "vocab_size", "block_count", "embedding_length",
                                     "feed_forward_length", "head_count", "head_count_kv", "rms_epsilon")}
         config["context_length"] = 256
-        config["head_dim"] = m["embedding_length"] // m["head_count"]
+        config["head_dim"] = m.get("head_dim", m["embedding_length"] // m["head_count"])
+        if "head_dim" in m:
+            config["key_length"] = m["head_dim"]
+        # Further {arch}.KEY metadata: KEY -> [type, value].
+        config["extra"] = {k: [kind, v] for k, (kind, v) in m.get("extra", {}).items()}
         if m["rope_freq_base"] is not None:
             config["rope_freq_base"] = m["rope_freq_base"]
         out = {"name": m["name"], "llama_cpp_python": llama_cpp.__version__, "n_threads": N_THREADS,

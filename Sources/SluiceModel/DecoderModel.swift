@@ -34,7 +34,9 @@ extension DecoderModel {
 
 /// The architectures Sluice runs, keyed by `general.architecture` (as vLLM's model registry).
 public enum ModelRegistry {
-    static let types: [any DecoderModel.Type] = [LlamaArchitecture.self, Qwen2Architecture.self, Gemma3Architecture.self]
+    static let types: [any DecoderModel.Type] = [
+        LlamaArchitecture.self, Qwen2Architecture.self, Qwen3Architecture.self, Gemma2Architecture.self, Gemma3Architecture.self,
+    ]
 
     /// Every architecture name that loads.
     public static var supportedArchitectures: [String] { types.flatMap { $0.architectures }.sorted() }

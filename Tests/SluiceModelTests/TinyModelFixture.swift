@@ -19,6 +19,21 @@ struct TinyModelFixture: Decodable {
         let rms_epsilon: Double
         /// Absent when the file leaves `rope.freq_base` out, so readers fall back to 10000.
         let rope_freq_base: Double?
+        /// `attention.key_length` (and value length), where the head dim is not hidden / heads.
+        let key_length: Int?
+        /// Further `{arch}.KEY` metadata (sliding window, soft-caps): KEY -> (GGUF type, value).
+        let extra: [String: ExtraValue]
+    }
+    /// One metadata value, written as `["uint32", 8]` or `["float32", 5.0]`.
+    struct ExtraValue: Decodable {
+        let type: String
+        let value: Double
+
+        init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            type = try container.decode(String.self)
+            value = try container.decode(Double.self)
+        }
     }
     /// How to regenerate one tensor, and the checksum of the bytes the Python writer stored.
     struct Tensor: Decodable {
@@ -45,7 +60,7 @@ struct TinyModelFixture: Decodable {
     let token_ids: [Int]
     let positions: [Position]
 
-    static let names = ["qwen2", "llama_gqa4_f16", "llama_hd128"]
+    static let names = ["qwen2", "llama_gqa4_f16", "llama_hd128", "qwen3", "gemma2", "gemma3"]
 
     static func named(_ name: String) throws -> TinyModelFixture {
         let url = try #require(Bundle.module.url(forResource: "tiny_\(name)", withExtension: "json", subdirectory: "Resources"))
@@ -83,6 +98,17 @@ struct TinyModelFixture: Decodable {
         writer.add("\(arch).attention.layer_norm_rms_epsilon", .float32(Float(config.rms_epsilon)))
         if let base = config.rope_freq_base {
             writer.add("\(arch).rope.freq_base", .float32(Float(base)))
+        }
+        if let length = config.key_length {
+            writer.add("\(arch).attention.key_length", .uint32(UInt32(length)))
+            writer.add("\(arch).attention.value_length", .uint32(UInt32(length)))
+        }
+        for (key, extra) in config.extra.sorted(by: { $0.key < $1.key }) {
+            switch extra.type {
+            case "uint32": writer.add("\(arch).\(key)", .uint32(UInt32(extra.value)))
+            case "float32": writer.add("\(arch).\(key)", .float32(Float(extra.value)))
+            default: throw TinyModelError("fixture \(name): metadata \(key) has type \(extra.type)")
+            }
         }
         for tensor in tensors {
             let (type, data) = try bytes(of: tensor)

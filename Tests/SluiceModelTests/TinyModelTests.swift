@@ -81,14 +81,26 @@ struct TinyModelTests {
         #expect(config.numHeads == expected.head_count)
         #expect(config.numKVHeads == expected.head_count_kv)
         #expect(config.headDim == expected.head_dim)
-        let rope = try #require(loaded.model.attentionSpecs.first?.rope)
-        #expect(loaded.model.attentionSpecs.allSatisfy { $0.rope == rope && $0.window == nil && $0.softcap == nil })
-        #expect(rope.dimensions == expected.head_dim)
-        #expect(rope.base == Float(expected.rope_freq_base ?? 10_000))
-        #expect(rope.style == (expected.architecture == "qwen2" ? .neox : .normal))
+        // Sliding layers: every other one in Gemma 2 (the even ones), five of each six in Gemma 3.
+        let window = expected.extra["attention.sliding_window"].map { Int($0.value) }
+        let arch = expected.architecture
+        let sliding = (0..<expected.block_count).map { index in
+            window != nil && (arch == "gemma2" ? index % 2 == 0 : arch == "gemma3" ? index % 6 < 5 : false)
+        }
+        let base = Float(expected.rope_freq_base ?? 10_000)
+        for (index, spec) in loaded.model.attentionSpecs.enumerated() {
+            #expect(spec.window == (sliding[index] ? window : nil), "layer \(index)")
+            #expect(spec.rope.dimensions == expected.head_dim)
+            #expect(spec.rope.base == (arch == "gemma3" && sliding[index] ? 10_000 : base), "layer \(index)")
+            #expect(spec.rope.style == (arch == "llama" ? .normal : .neox))
+            #expect(spec.softcap == expected.extra["attn_logit_softcapping"].map { Float($0.value) })
+        }
+        #expect(loaded.model.finalSoftcap == expected.extra["final_logit_softcapping"].map { Float($0.value) })
+        #expect(sliding.contains(true) == (window != nil), "a declared window applies somewhere")
         #expect(config.rmsNormEps == Float(expected.rms_epsilon))
         #expect(config.vocabularySize == expected.vocab_size)
-        #expect(loaded.model.output.parts.map(\.name) == ["output.weight"])
+        let tied = arch.hasPrefix("gemma")
+        #expect(loaded.model.output.parts.map(\.name) == [tied ? "token_embd.weight" : "output.weight"])
         let biased = loaded.model.linears.filter { $0.biases.contains { $0 != nil } }.map { $0.parts.map(\.name) }
         let layers = expected.block_count
         #expect(biased == (expected.architecture == "qwen2"
@@ -108,6 +120,30 @@ struct TinyModelTests {
         let rows = Self.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
         let worst = Self.compare(rows, loaded.fixture, label: "\(name) one pass")
         print("\(name) one pass: max |ours - llama.cpp| over top-5 = \(worst), tolerance \(Self.tolerance(loaded.fixture))")
+    }
+
+    /// The window is not decoration: the same model with every layer attending to all positions gives the
+    /// same log-probs up to the window's length and different ones past it (where ours match llama.cpp).
+    @Test("a sliding window changes exactly the positions past it", arguments: ["gemma2", "gemma3"])
+    func windowMatters(name: String) throws {
+        let loaded = try Self.load(name)
+        let window = try #require(loaded.fixture.config.extra["attention.sliding_window"].map { Int($0.value) })
+        let tokens = loaded.fixture.token_ids.map(Int32.init)
+        #expect(tokens.count > 2 * window)
+        func rows(_ model: any DecoderModel) throws -> [[Float]] {
+            let blockSize = 16
+            let blocks = (tokens.count + blockSize - 1) / blockSize
+            let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: blockSize,
+                                     maxBatchTokens: tokens.count, maxModelLength: 64, threadCount: 2)
+            let batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
+                                                    blockSize: blockSize, allLogits: true)
+            return Self.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
+        }
+        let windowed = try rows(loaded.model), full = try rows(FullAttention(loaded.model))
+        func change(_ position: Int) -> Float { zip(windowed[position], full[position]).map { abs($0 - $1) }.max()! }
+        for position in 0..<window { #expect(change(position) == 0, "position \(position) lies inside the window") }
+        let past = (window..<tokens.count).map(change)
+        #expect(past.allSatisfy { $0 > 1e-3 }, "every position past the window must change: \(past)")
     }
 
     @Test("prefill in odd chunks then decode one token at a time through a scattered block table gives llama.cpp's log-probs",
@@ -134,5 +170,46 @@ struct TinyModelTests {
         }
         let worst = Self.compare(rows, loaded.fixture, label: "\(name) chunked")
         print("\(name) chunked + decode: max |ours - llama.cpp| over top-5 = \(worst)")
+    }
+}
+
+/// A model as another, but with every layer's attention over all positions: a `LayerOps` in the middle
+/// drops the window from each attention call (the layer programs compose with any ops).
+private final class FullAttention: DecoderModel {
+    static let architectures: [String] = []
+    let inner: any DecoderModel
+
+    init(_ inner: any DecoderModel) { self.inner = inner }
+    required init(file: GGUFFile) throws(ModelError) { throw .unsupportedArchitecture("test wrapper") }
+
+    var configuration: ModelConfiguration { inner.configuration }
+    var file: GGUFFile { inner.file }
+    var embedding: Embedding { inner.embedding }
+    var linears: [Linear] { inner.linears }
+    var outputNorm: RMSNorm { inner.outputNorm }
+    var output: Linear { inner.output }
+    var finalSoftcap: Float? { inner.finalSoftcap }
+    var attentionSpecs: [AttentionSpec] { inner.attentionSpecs.map { var spec = $0; spec.window = nil; return spec } }
+
+    func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops) { inner.runLayer(index, Unwindowed(ops: ops)) }
+
+    struct Unwindowed<Inner: LayerOps>: LayerOps {
+        let ops: Inner
+        func normProject(_ input: ActivationBuffer, _ norm: RMSNorm, _ linear: Linear, into targets: ProjectionTargets) {
+            ops.normProject(input, norm, linear, into: targets)
+        }
+        func project(_ input: ActivationBuffer, _ linear: Linear, into targets: ProjectionTargets) {
+            ops.project(input, linear, into: targets)
+        }
+        func gatedProject(_ activation: GatedActivation, _ linear: Linear, into targets: ProjectionTargets) {
+            ops.gatedProject(activation, linear, into: targets)
+        }
+        func normalize(_ buffer: ActivationBuffer, _ norm: RMSNorm) { ops.normalize(buffer, norm) }
+        func add(_ source: ActivationBuffer, into target: ActivationBuffer) { ops.add(source, into: target) }
+        func attention(layer: Int, _ spec: AttentionSpec) {
+            var spec = spec
+            spec.window = nil
+            ops.attention(layer: layer, spec)
+        }
     }
 }
