@@ -82,6 +82,21 @@ MODELS = [
          rope_freq_base=1e4, matrix_type="f32", embedding_type="f32", biases=False, post_norms=True, tied=True,
          extra={"attention.sliding_window": ("uint32", 8), "attn_logit_softcapping": ("float32", 5.0),
                 "final_logit_softcapping": ("float32", 3.0)}),
+    # llama with Llama 3.1's RoPE frequency factors (a rope_freqs tensor, divisors between 1 and 8).
+    dict(name="llama_rope_freqs", architecture="llama", seed=7, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-5, rope_freq_base=5e5,
+         matrix_type="f32", embedding_type="f32", biases=False, rope_freqs=True),
+    # llama with YaRN scaling (factor 4 over an original context of 16, so the 40 tokens run past it).
+    dict(name="llama_yarn", architecture="llama", seed=8, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-5, rope_freq_base=1e4,
+         matrix_type="f32", embedding_type="f32", biases=False,
+         extra={"rope.scaling.type": ("string", "yarn"), "rope.scaling.factor": ("float32", 4.0),
+                "rope.scaling.original_context_length": ("uint32", 16)}),
+    # qwen2 with linear RoPE scaling (factor 2).
+    dict(name="qwen2_linear", architecture="qwen2", seed=9, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-6, rope_freq_base=1e4,
+         matrix_type="f32", embedding_type="f32", biases=True,
+         extra={"rope.scaling.type": ("string", "linear"), "rope.scaling.factor": ("float32", 2.0)}),
     # gemma3: QK-norm and post-norms, six layers of which the last is global (RoPE base 1e6) and the
     # others slide over 8 positions (base 10,000).
     dict(name="gemma3", architecture="gemma3", seed=6, vocab_size=320, block_count=6, embedding_length=64,
@@ -127,6 +142,8 @@ def tensor_plan(m):
         return (name, (width,), "f32", 0.2, 1.0)
 
     plan = [("token_embd.weight", (vocab, hidden), m["embedding_type"], 0.5, 0.0)]
+    if m.get("rope_freqs"):
+        plan.append(("rope_freqs.weight", (head_dim // 2,), "f32", 3.5, 4.5))
     for i in range(m["block_count"]):
         p = f"blk.{i}."
         plan.append(norm(p + "attn_norm.weight"))

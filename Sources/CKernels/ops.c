@@ -65,22 +65,44 @@ void sl_geglu(const float *gate, const float *up, float *out, int64_t n) {
 
 void sl_rope(float *x, const int32_t *positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
              int64_t rope_dim, float freq_base, int neox) {
-    // theta_i = pos * base^(-2i/ropeDim), built by repeated multiplication as ggml does.
-    const float theta_scale = powf(freq_base, -2.0f / (float)rope_dim);
+    const sl_rope_params p = {.freq_base = freq_base, .freq_scale = 1, .attn_factor = 1, .neox = neox};
+    sl_rope_ext(x, positions, num_tokens, num_heads, head_dim, rope_dim, &p);
+}
+
+// YaRN's ramp between interpolated and extrapolated frequencies over dimension pairs (ggml's rope_yarn).
+static float yarn_ramp(float low, float high, int64_t i0) {
+    const float y = ((float)(i0 / 2) - low) / fmaxf(0.001f, high - low);
+    return 1 - fminf(1, fmaxf(0, y));
+}
+
+void sl_rope_ext(float *x, const int32_t *positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+                 int64_t rope_dim, const sl_rope_params *p) {
+    // theta_i = pos * base^(-2i/ropeDim), built by repeated multiplication as ggml does, then divided by the
+    // pair's frequency factor, scaled, and (YaRN) mixed with the unscaled angle.
+    const float theta_scale = powf(p->freq_base, -2.0f / (float)rope_dim);
     const int64_t half = rope_dim / 2;
+    float mscale = p->attn_factor;
+    if (p->ext_factor != 0) mscale *= 1.0f + 0.1f * logf(1.0f / p->freq_scale);
     float cos_table[512], sin_table[512];
     for (int64_t t = 0; t < num_tokens; t++) {
-        float theta = (float)positions[t];
+        float theta_base = (float)positions[t];
         for (int64_t i = 0; i < half && i < 512; i++) {
-            cos_table[i] = cosf(theta);
-            sin_table[i] = sinf(theta);
-            theta *= theta_scale;
+            const float extrapolated = theta_base / (p->freq_factors ? p->freq_factors[i] : 1.0f);
+            const float interpolated = p->freq_scale * extrapolated;
+            float theta = interpolated;
+            if (p->ext_factor != 0) {
+                const float mix = yarn_ramp(p->corr_low, p->corr_high, 2 * i) * p->ext_factor;
+                theta = interpolated * (1 - mix) + extrapolated * mix;
+            }
+            cos_table[i] = cosf(theta) * mscale;
+            sin_table[i] = sinf(theta) * mscale;
+            theta_base *= theta_scale;
         }
         for (int64_t h = 0; h < num_heads; h++) {
             float *v = x + (t * num_heads + h) * head_dim;
             for (int64_t i = 0; i < half; i++) {
-                const int64_t a = neox ? i : 2 * i;
-                const int64_t b = neox ? i + half : 2 * i + 1;
+                const int64_t a = p->neox ? i : 2 * i;
+                const int64_t b = p->neox ? i + half : 2 * i + 1;
                 const float x0 = v[a], x1 = v[b];
                 v[a] = x0 * cos_table[i] - x1 * sin_table[i];
                 v[b] = x0 * sin_table[i] + x1 * cos_table[i];

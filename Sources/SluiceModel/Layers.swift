@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 
 // The shared layers every architecture is built from. An architecture's file chooses and configures
 // them (ARCHITECTURE.md, decision 11); a backend decides how to run them (decision 12).
@@ -37,6 +38,71 @@ public struct RoPE: Sendable, Equatable {
     public var style: RopeStyle
     public var dimensions: Int
     public var base: Float
+    public var scaling: RopeScaling = .none
+    /// Divisors of each dimension pair's angle (Llama 3.1/3.2's `rope_freqs.weight`); nil: none.
+    public var frequencyFactors: [Float]?
+}
+
+/// How a model stretches RoPE past its training context (GGUF's `rope.scaling.*`).
+public enum RopeScaling: Sendable, Equatable {
+    case none
+    /// Positions divided by `factor` (position interpolation).
+    case linear(factor: Float)
+    /// YaRN: low-frequency pairs interpolated, high-frequency ones kept, a ramp between over the
+    /// correction dims found from the original context, and cos/sin scaled by 1 + 0.1 ln(factor).
+    case yarn(factor: Float, originalContext: Int)
+}
+
+extension RoPE {
+    /// Reads `rope.dimension_count` (default: the head dim), `rope.freq_base` (default `base`) and the
+    /// scaling keys, with llama.cpp's defaults and its reading of them (llama-model.cpp, llama-context.cpp).
+    static func read(_ keys: GGUFHyperparameters, _ config: ModelConfiguration, style: RopeStyle,
+                     base: Float = 10_000) throws(ModelError) -> RoPE {
+        let dimensions = keys.int("rope.dimension_count") ?? config.headDim
+        guard dimensions <= config.headDim, dimensions % 2 == 0 else {
+            throw .unsupportedShape("rope dimension \(dimensions) must be even and at most the head dim \(config.headDim)")
+        }
+        var rope = RoPE(style: style, dimensions: dimensions, base: keys.float("rope.freq_base") ?? base)
+        let factor = keys.float("rope.scaling.factor") ?? keys.float("rope.scale_linear") ?? 0
+        switch keys.string("rope.scaling.type") ?? "linear" {
+        case "none": break
+        case "linear": if factor > 0 && factor != 1 { rope.scaling = .linear(factor: factor) }
+        case "yarn":
+            rope.scaling = .yarn(factor: factor > 0 ? factor : 1,
+                                 originalContext: keys.int("rope.scaling.original_context_length") ?? config.contextLength)
+        case let other: throw .unsupportedShape("RoPE scaling \"\(other)\" is not supported (none, linear, yarn)")
+        }
+        if keys.float("rope.scaling.attn_factor").map({ $0 != 1 }) ?? false {
+            throw .unsupportedShape("rope.scaling.attn_factor other than 1 is not supported")
+        }
+        return rope
+    }
+
+    /// Llama 3's frequency factors, where the file has `rope_freqs.weight` (one per dimension pair).
+    mutating func readFrequencyFactors(_ loader: WeightLoader) throws(ModelError) {
+        guard loader.hasTensor("rope_freqs.weight") else { return }
+        frequencyFactors = try loadVector(loader.file, "rope_freqs.weight", count: dimensions / 2)
+    }
+
+    /// The kernel's parameters (its `freq_factors` pointer left for the caller to fill).
+    var kernelParameters: sl_rope_params {
+        var p = sl_rope_params(freq_base: base, freq_scale: 1, ext_factor: 0, attn_factor: 1, corr_low: 0, corr_high: 0,
+                               freq_factors: nil, neox: style == .neox ? 1 : 0)
+        switch scaling {
+        case .none: break
+        case .linear(let factor): p.freq_scale = 1 / factor
+        case .yarn(let factor, let originalContext):
+            p.freq_scale = 1 / factor
+            p.ext_factor = 1
+            // ggml_rope_yarn_corr_dims with beta_fast 32 and beta_slow 1, llama.cpp's defaults.
+            func dim(_ rotations: Float) -> Float {
+                Float(dimensions) * logf(Float(originalContext) / (rotations * 2 * Float.pi)) / (2 * logf(base))
+            }
+            p.corr_low = max(0, floorf(dim(32)))
+            p.corr_high = min(Float(dimensions - 1), ceilf(dim(1)))
+        }
+        return p
+    }
 }
 
 /// One layer's attention: how scores are scaled, capped and windowed, and how positions rotate.

@@ -67,6 +67,7 @@ public struct GGUFHyperparameters {
 
     public func int(_ key: String) -> Int? { file.int("\(architecture).\(key)") }
     public func float(_ key: String) -> Float? { file.float("\(architecture).\(key)").map(Float.init) }
+    public func string(_ key: String) -> String? { file.string("\(architecture).\(key)") }
 
     public func required(_ key: String) throws(ModelError) -> Int {
         guard let value = int(key) else { throw .missingMetadata(key: "\(architecture).\(key)") }

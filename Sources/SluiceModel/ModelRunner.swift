@@ -189,13 +189,17 @@ struct StepOps: LayerOps {
     func attention(layer index: Int, _ spec: AttentionSpec) {
         let c = config
         let rope = spec.rope
-        let neox: Int32 = rope.style == .neox ? 1 : 0
-        batch.positions.withUnsafeBufferPointer { positions in
-            sl_rope(s.query, positions.baseAddress, Int64(tokens), Int64(c.numHeads), Int64(c.headDim),
-                    Int64(rope.dimensions), rope.base, neox)
-            sl_rope(s.key, positions.baseAddress, Int64(tokens), Int64(c.numKVHeads), Int64(c.headDim),
-                    Int64(rope.dimensions), rope.base, neox)
+        var params = rope.kernelParameters
+        func rotate(_ factors: UnsafePointer<Float>?) {
+            params.freq_factors = factors
+            batch.positions.withUnsafeBufferPointer { positions in
+                sl_rope_ext(s.query, positions.baseAddress, Int64(tokens), Int64(c.numHeads), Int64(c.headDim),
+                            Int64(rope.dimensions), &params)
+                sl_rope_ext(s.key, positions.baseAddress, Int64(tokens), Int64(c.numKVHeads), Int64(c.headDim),
+                            Int64(rope.dimensions), &params)
+            }
         }
+        if let factors = rope.frequencyFactors { factors.withUnsafeBufferPointer { rotate($0.baseAddress) } } else { rotate(nil) }
         let kvCache = runner.kvCache
         let keyCache = kvCache.keys(layer: index)
         let valueCache = kvCache.values(layer: index)

@@ -24,15 +24,22 @@ struct TinyModelFixture: Decodable {
         /// Further `{arch}.KEY` metadata (sliding window, soft-caps): KEY -> (GGUF type, value).
         let extra: [String: ExtraValue]
     }
-    /// One metadata value, written as `["uint32", 8]` or `["float32", 5.0]`.
+    /// One metadata value, written as `["uint32", 8]`, `["float32", 5.0]` or `["string", "yarn"]`.
     struct ExtraValue: Decodable {
         let type: String
         let value: Double
+        let text: String?
 
         init(from decoder: any Decoder) throws {
             var container = try decoder.unkeyedContainer()
             type = try container.decode(String.self)
-            value = try container.decode(Double.self)
+            if type == "string" {
+                text = try container.decode(String.self)
+                value = .nan
+            } else {
+                value = try container.decode(Double.self)
+                text = nil
+            }
         }
     }
     /// How to regenerate one tensor, and the checksum of the bytes the Python writer stored.
@@ -60,7 +67,8 @@ struct TinyModelFixture: Decodable {
     let token_ids: [Int]
     let positions: [Position]
 
-    static let names = ["qwen2", "llama_gqa4_f16", "llama_hd128", "qwen3", "gemma2", "gemma3"]
+    static let names = ["qwen2", "llama_gqa4_f16", "llama_hd128", "qwen3", "gemma2", "gemma3", "llama_rope_freqs",
+                        "llama_yarn", "qwen2_linear"]
 
     static func named(_ name: String) throws -> TinyModelFixture {
         let url = try #require(Bundle.module.url(forResource: "tiny_\(name)", withExtension: "json", subdirectory: "Resources"))
@@ -107,6 +115,7 @@ struct TinyModelFixture: Decodable {
             switch extra.type {
             case "uint32": writer.add("\(arch).\(key)", .uint32(UInt32(extra.value)))
             case "float32": writer.add("\(arch).\(key)", .float32(Float(extra.value)))
+            case "string": writer.add("\(arch).\(key)", .string(extra.text ?? ""))
             default: throw TinyModelError("fixture \(name): metadata \(key) has type \(extra.type)")
             }
         }

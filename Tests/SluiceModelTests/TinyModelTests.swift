@@ -94,6 +94,13 @@ struct TinyModelTests {
             #expect(spec.rope.base == (arch == "gemma3" && sliding[index] ? 10_000 : base), "layer \(index)")
             #expect(spec.rope.style == (arch == "llama" ? .normal : .neox))
             #expect(spec.softcap == expected.extra["attn_logit_softcapping"].map { Float($0.value) })
+            #expect((spec.rope.frequencyFactors?.count ?? 0) == (name.hasSuffix("rope_freqs") ? expected.head_dim / 2 : 0))
+            let factor = expected.extra["rope.scaling.factor"].map { Float($0.value) }
+            switch expected.extra["rope.scaling.type"]?.text {
+            case "yarn": #expect(spec.rope.scaling == .yarn(factor: factor!, originalContext: 16))
+            case "linear": #expect(spec.rope.scaling == .linear(factor: factor!))
+            default: #expect(spec.rope.scaling == .none)
+            }
         }
         #expect(loaded.model.finalSoftcap == expected.extra["final_logit_softcapping"].map { Float($0.value) })
         #expect(sliding.contains(true) == (window != nil), "a declared window applies somewhere")

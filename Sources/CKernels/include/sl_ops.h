@@ -35,6 +35,21 @@ void sl_geglu(const float *gate, const float *up, float *out, int64_t n);
 void sl_rope(float *x, const int32_t *positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
              int64_t rope_dim, float freq_base, int neox);
 
+/// RoPE with the scalings of ggml's rope_ext: per-pair frequency factors (Llama 3's `rope_freqs`), a
+/// frequency scale (linear scaling: 1 / factor), and YaRN's ramp between scaled and unscaled angles over
+/// the correction dims [corr_low, corr_high] with its magnitude correction.
+typedef struct {
+    float freq_base;
+    float freq_scale;           // 1: none
+    float ext_factor;           // YaRN: 1; 0: no ramp
+    float attn_factor;          // multiplies cos and sin (times 1 + 0.1 ln(1/freq_scale) when ext_factor != 0)
+    float corr_low, corr_high;  // YaRN's correction dims
+    const float *freq_factors;  // [rope_dim / 2] divisors of each pair's angle, or NULL
+    int neox;
+} sl_rope_params;
+void sl_rope_ext(float *x, const int32_t *positions, int64_t num_tokens, int64_t num_heads, int64_t head_dim,
+                 int64_t rope_dim, const sl_rope_params *params);
+
 /// Rows of an embedding table of any supported type, converted to f32: out [n, cols].
 /// Returns 0, or -1 when a token id is outside [0, num_rows) or the type has no dequantizer.
 int sl_get_rows(sl_type type, const void *table, int64_t num_rows, int64_t cols, const int32_t *ids, int64_t n,

@@ -28,6 +28,7 @@ public final class Gemma3Architecture: DecoderModel {
         let window = keys.int("attention.sliding_window").flatMap { $0 > 0 ? $0 : nil }
         var local = global
         local.base = keys.float("rope.freq_base_swa") ?? 10_000
+        local.scaling = .none  // the sliding layers' RoPE is never scaled (llama.cpp's rope_freq_scale_train_swa)
         // Gemma 3 scales queries by query_pre_attn_scalar^-1/2, which llama.cpp takes as 1/√head_dim
         // (except the 27B, whose GGUF we do not run).
         let scale = 1 / Float(c.headDim).squareRoot()

@@ -75,7 +75,8 @@ public final class LlamaArchitecture: DecoderModel {
         let ends = try DecoderEnds(&loader)
         var layers: [PreNormLayer] = []
         for index in 0..<config.numLayers { layers.append(try PreNormLayer(index, &loader)) }
-        let rope = try RoPE.read(keys, config, style: ropeStyle)
+        var rope = try RoPE.read(keys, config, style: ropeStyle)
+        try rope.readFrequencyFactors(loader)
         let window = keys.int("attention.sliding_window").flatMap { $0 > 0 ? $0 : nil }
         self.configuration = config
         self.file = file
@@ -91,17 +92,5 @@ public final class LlamaArchitecture: DecoderModel {
 
     public func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops) {
         layers[index].run(index, attentionSpecs[index], ops)
-    }
-}
-
-extension RoPE {
-    /// `rope.dimension_count` (default: the head dim) and `rope.freq_base` (default 10,000, or `base`).
-    static func read(_ keys: GGUFHyperparameters, _ config: ModelConfiguration, style: RopeStyle,
-                     base: Float = 10_000) throws(ModelError) -> RoPE {
-        let dimensions = keys.int("rope.dimension_count") ?? config.headDim
-        guard dimensions <= config.headDim, dimensions % 2 == 0 else {
-            throw .unsupportedShape("rope dimension \(dimensions) must be even and at most the head dim \(config.headDim)")
-        }
-        return RoPE(style: style, dimensions: dimensions, base: keys.float("rope.freq_base") ?? base)
     }
 }
