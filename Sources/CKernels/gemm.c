@@ -174,8 +174,8 @@ void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t) {
     case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k_ref(x + super * 256, a, t, super);
         return;
-    case SL_ACT_F32:
-        memcpy(a->f32 + t * a->cols, x, (size_t)a->cols * sizeof(float));
+    case SL_ACT_F16:
+        for (int64_t k = 0; k < a->cols; k++) a->f32[t * a->cols + k] = sl_fp16_to_fp32(sl_fp32_to_fp16(x[k]));
         return;
     case SL_ACT_BF16:
         for (int64_t k = 0; k < a->cols; k++) a->bf16[t * a->cols + k] = sl_bf16_round_daz(x[k]);

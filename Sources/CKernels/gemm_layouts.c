@@ -171,7 +171,7 @@ static const sl_packed_layout layouts[] = {
      .num_super = 1, .octets = PACK_NIBBLES, .num_octets = 1, .stride = PACK_NIBBLES + PACK_OCTETS,
      .read_block = read_iq4_xs, .kernel_avx512 = X86(sl_gemm_group_iq4_xs_avx512),
      .kernel_avx2 = X86(sl_gemm_group_iq4_xs_avx2)},
-    {.type = SL_TYPE_F16, .act = SL_ACT_F32, .bits = 16, .blocks_per_super = 1, .stride = PACK_FLOAT16,
+    {.type = SL_TYPE_F16, .act = SL_ACT_F16, .bits = 16, .blocks_per_super = 1, .stride = PACK_FLOAT16,
      .read_block = read_float16, .kernel_avx512 = X86(sl_gemm_group_f16_avx512),
      .kernel_avx2 = X86(sl_gemm_group_f16_avx2)},
     // Without AVX512-BF16 the AVX2 kernel runs: it computes the same sums with FMAs.

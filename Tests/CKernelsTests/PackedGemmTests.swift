@@ -92,10 +92,10 @@ struct PackedGemmTests {
         let q8 = QuantFormat(type: format.isKQuant ? SL_TYPE_Q8_K : SL_TYPE_Q8_1)
         let reference = format.isKQuant ? q8_KReference : q8_1Reference
         let blocks = format.isFloat ? [] : (0..<tokens).map { t in quantize(reference, q8, Array(x[(t * cols)..<((t + 1) * cols)])) }
-        // F16 weights meet the f32 activations as they are; BF16 weights meet bf16 activations, and their
+        // F16 weights meet f16-rounded activations; BF16 weights meet bf16 activations, and their
         // subnormal weights count as zero (as vdpbf16ps reads them).
         let xs = switch format.type {
-        case SL_TYPE_F16: x
+        case SL_TYPE_F16: x.map { Float(Float16($0)) }
         case SL_TYPE_BF16: x.map { bf16Value(bf16RoundedBits($0)) }
         default: blocks.flatMap { dequantize(q8, $0, count: cols) }
         }
@@ -384,10 +384,10 @@ struct PackedGemmTests {
         #expect(sl_packed_size(SL_TYPE_F16, 17, 64) == 2 * 2 * 1024)
         #expect(sl_packed_size(SL_TYPE_BF16, 16, 48) == 0)
         #expect(sl_packed_act_format(SL_TYPE_IQ4_NL) == SL_ACT_Q8_1 && sl_packed_act_format(SL_TYPE_IQ4_XS) == SL_ACT_Q8_K)
-        #expect(sl_packed_act_format(SL_TYPE_F16) == SL_ACT_F32 && sl_packed_act_format(SL_TYPE_BF16) == SL_ACT_BF16)
+        #expect(sl_packed_act_format(SL_TYPE_F16) == SL_ACT_F16 && sl_packed_act_format(SL_TYPE_BF16) == SL_ACT_BF16)
     }
 
-    @Test("float activations: F32 copies exactly, BF16 rounds as vcvtneps2bf16 (ties to even, subnormals to zero), at every level",
+    @Test("float activations: F16 and BF16 round to nearest even (BF16 as vcvtneps2bf16: subnormals to zero), at every level",
           arguments: packedLevels)
     func floatActivations(level: sl_level) throws {
         var rng = SeededGenerator()
@@ -396,12 +396,16 @@ struct PackedGemmTests {
         let specials: [Float] = [0, -0.0, Float(bitPattern: 0x0001_2345), Float(bitPattern: 0x8070_0000), .leastNormalMagnitude, .infinity, -.infinity, .nan,
                                  .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
                                  Float(bitPattern: 0x3F80_8000), Float(bitPattern: 0x3F81_8000), // ties: down, up
-                                 Float(bitPattern: 0x3F80_8001), Float(bitPattern: 0x7F7F_FFFF)]
+                                 Float(bitPattern: 0x3F80_8001), Float(bitPattern: 0x7F7F_FFFF),
+                                 65504, 65519.99, 65520, -65520, 0x1p-25, 0x1.000002p-25, 3 * 0x1p-25, 0x1.ffep-15]
         for (i, v) in specials.enumerated() { x[cols + i] = v }
-        let copy = ActivationFixture(tokens: tokens, cols: cols)
-        copy.quantize(x, tokens: tokens, format: SL_ACT_F32, level: level, pool: pool)
-        let copied = Array(UnsafeBufferPointer(start: copy.act.f32, count: tokens * cols))
-        #expect(copied.map(\.bitPattern) == x.map(\.bitPattern))
+        let halves = ActivationFixture(tokens: tokens, cols: cols)
+        halves.quantize(x, tokens: tokens, format: SL_ACT_F16, level: level, pool: pool)
+        let halfValues = Array(UnsafeBufferPointer(start: halves.act.f32, count: tokens * cols))
+        for i in x.indices {
+            let want = Float(Float16(x[i]))
+            #expect(halfValues[i].bitPattern == want.bitPattern || halfValues[i].isNaN && want.isNaN, "x = \(x[i])")
+        }
         let rounded = ActivationFixture(tokens: tokens, cols: cols)
         rounded.quantize(x, tokens: tokens, format: SL_ACT_BF16, level: level, pool: pool)
         let bits = Array(UnsafeBufferPointer(start: rounded.act.bf16, count: tokens * cols))

@@ -50,8 +50,10 @@ typedef enum {
     SL_ACT_Q8_1 = 0,
     /// As Q8_K, for the K-quants and IQ4_XS: one f32 scale per 256 values (llama.cpp's rule), sums per 16.
     SL_ACT_Q8_K = 1,
-    /// The f32 values as they are, for F16 weights (multiplied in f32, so neither side is rounded).
-    SL_ACT_F32 = 2,
+    /// For F16 weights: the values rounded to f16 (nearest even), as llama.cpp's F16 path rounds them
+    /// (vec_dot_type F16), so results track llama.cpp's; kept as f32 values, which the kernels broadcast
+    /// as they are, and multiplied and summed in f32.
+    SL_ACT_F16 = 2,
     /// bf16, for BF16 weights: round to nearest even, subnormals to zero (as vcvtneps2bf16).
     SL_ACT_BF16 = 3,
 } sl_act_format;
@@ -63,7 +65,7 @@ typedef enum {
 /// prepared is valid, and the pages past what 8-bit rows use are touched only by the float formats.
 typedef struct {
     int8_t *q;      // [tokens, cols]
-    float *f32;     // [tokens, cols] (SL_ACT_F32)
+    float *f32;     // [tokens, cols] (SL_ACT_F16: f16 values as f32)
     uint16_t *bf16; // [tokens, cols] (SL_ACT_BF16)
     float *d, *s;   // [tokens, cols / 32]
     int32_t *isum;  // [tokens, cols / 32]

@@ -538,8 +538,12 @@ void SL_AVX2_GEMM sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t
     case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
         return;
-    case SL_ACT_F32:
-        memcpy(a->f32 + t * a->cols, x, (size_t)a->cols * sizeof(float));
+    case SL_ACT_F16:
+        // vcvtps2ph rounds to nearest even, as sl_fp32_to_fp16 (NaNs aside, which stay NaNs).
+        for (int64_t k = 0; k < a->cols; k += 8) {
+            const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + k), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm256_storeu_ps(a->f32 + t * a->cols + k, _mm256_cvtph_ps(h));
+        }
         return;
     case SL_ACT_BF16:
         for (int64_t k = 0; k < a->cols; k += 8) {

@@ -422,7 +422,7 @@ GROUP_KERNEL(sl_gemm_group_iq4_xs_avx512, SL_TYPE_IQ4_XS)
 // MARK: - Float weights (F16, BF16)
 
 // Each 32-column block is summed from zero and added to the row's total, in the reference's order
-// (float_row_dot in gemm.c): F16 column by column with FMAs on vcvtph2ps'd weights and f32 activations,
+// (float_row_dot in gemm.c): F16 column by column with FMAs on vcvtph2ps'd weights and f16-valued activations,
 // BF16 pair by pair with vdpbf16ps. A tile of few tokens sums U blocks side by side, so it still keeps
 // 4 to 8 chains in flight; their sums are added in block order, so the result does not depend on U.
 
@@ -596,8 +596,12 @@ void SL_AVX512 sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t)
     case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
         return;
-    case SL_ACT_F32:
-        memcpy(a->f32 + t * a->cols, x, (size_t)a->cols * sizeof(float));
+    case SL_ACT_F16:
+        // vcvtps2ph rounds to nearest even, as sl_fp32_to_fp16 (NaNs aside, which stay NaNs).
+        for (int64_t k = 0; k < a->cols; k += 16) {
+            const __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(x + k), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm512_storeu_ps(a->f32 + t * a->cols + k, _mm512_cvtph_ps(h));
+        }
         return;
     case SL_ACT_BF16:
         for (int64_t k = 0; k < a->cols; k += 16) {
