@@ -246,7 +246,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 }
                 break;
             }
-            default: {
+            case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
                 const int halves = stride - (has_min(type) ? 2 : 1) * PACK_HALVES;
                 const __m256 dw = load_halves8(blk + halves + 2 * r0);
                 for (int t = 0; t < T; t++) {
@@ -262,6 +262,8 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 }
                 break;
             }
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                break; // no 8-bit blocks
             }
         }
         blk += stride;

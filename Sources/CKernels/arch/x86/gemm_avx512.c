@@ -138,7 +138,9 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                 case SL_TYPE_IQ4_XS: acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]); break;
                 // Q6_K's are q - 32, per 16 columns.
                 case SL_TYPE_Q6_K: acc[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b]); break;
-                default: acc[t] = _mm512_setzero_si512(); break;
+                // The unsigned quants (and the types this loop never sees) start from zero.
+                case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q8_0:
+                case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: acc[t] = _mm512_setzero_si512(); break;
                 }
                 acc2[t] = type == SL_TYPE_Q6_K ? _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]) : _mm512_setzero_si512();
             }
@@ -191,7 +193,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
             break;
         }
-        default: {
+        case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
             const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
             const __m512 dw = load_halves(blk + halves);
             for (int t = 0; t < T; t++) {
@@ -204,6 +206,8 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
             break;
         }
+        case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+            break; // no 8-bit blocks
         }
         blk += stride;
     }
@@ -289,12 +293,14 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
                 _mm512_storeu_ps(scales + 16, _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS)));
                 break;
             }
-            default: {
+            case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
                 const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
                 _mm512_storeu_ps(scales, load_halves(blk + halves));
                 if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) _mm512_storeu_ps(scales + 32, load_halves(blk + halves + PACK_HALVES));
                 break;
             }
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                break; // never expanded
             }
         }
         blk += stride;
