@@ -1,9 +1,10 @@
 // Batched GEMM over weights repacked once at load ("packed" matrices), with
-// activations quantized to 8 bits per step, as llama.cpp's repacked CPU path
-// (ggml-cpu/repack.cpp) and its AMX path do. The packed layout interleaves
-// 16 rows, so one 64-byte vector holds 4 consecutive quants of each of the 16
-// rows and a single VNNI instruction (vpdpbusd) advances 16 dot products;
-// one pass over a weight tile then serves up to 8 tokens from registers.
+// activations quantized to 8 bits per step (rounded to f16 / bf16 for F16 / BF16
+// weights), as llama.cpp's repacked CPU path (ggml-cpu/repack.cpp) and its AMX
+// path do. The packed layout interleaves 16 rows, so one 64-byte vector holds 4
+// consecutive quants of each of the 16 rows and a single VNNI instruction
+// (vpdpbusd) advances 16 dot products; one pass over a weight tile then serves
+// up to 8 tokens from registers.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
