@@ -111,7 +111,7 @@ typedef struct {
     uint8_t q[32];      // quants as the packed block stores them: 0...15 (IQ4: indices), 31, 63, or 255 (Q8_0 plus 128)
     uint16_t w16[32];   // the 16-bit float weights (F16, BF16)
     uint16_t half[2];   // per-block f16 values: d, and m (Q4_1, Q5_1)
-    uint8_t octet[2];   // per-block 8-bit values: scale and min (Q4_K, Q5_K), lo and hi scales (Q6_K)
+    uint8_t octet[2];   // per-block 8-bit values: scale and min (Q4_K, Q5_K), lo and hi scales (Q6_K), ls - 32 (IQ4_XS)
     float super[2];     // the super-block's d and dmin (K-quants, IQ4_XS)
 } sl_source_block;
 
