@@ -47,6 +47,19 @@ void sl_packed_init(sl_packed_matrix *m, sl_type type, int64_t rows, int64_t col
 /// Writes one block of row r (0...15 within its group) into the packed block `dst`.
 static void write_block(const sl_packed_layout *l, uint8_t *dst, int r, const sl_source_block *src) {
     const uint8_t *q = src->q;
+    if (l->bits == 16) {
+        uint16_t *w = (uint16_t *)dst;
+        for (int k = 0; k < 32; k++) {
+            if (l->type == SL_TYPE_F16) {
+                w[SL_PACK_ROWS * k + r] = src->w16[k];
+            } else {
+                // vdpbf16ps reads subnormal bf16 as zero: store them so, and every kernel agrees.
+                const uint16_t v = src->w16[k];
+                w[32 * (k / 2) + 2 * r + k % 2] = (v & 0x7F80) == 0 ? (uint16_t)(v & 0x8000) : v;
+            }
+        }
+        return;
+    }
     if (l->bits == 8) {
         for (int k = 0; k < 32; k++) dst[(k / 4) * 64 + 4 * r + k % 4] = q[k];
     } else {
@@ -101,14 +114,17 @@ static size_t round_up(size_t n) { return (n + 63) & ~(size_t)63; }
 
 size_t sl_qact_size(int64_t max_tokens, int64_t cols) {
     const size_t per_block = (size_t)max_tokens * (size_t)(cols / 32);
-    return round_up((size_t)max_tokens * (size_t)cols) + 3 * round_up(per_block * 4) + round_up(per_block * 2 * 2);
+    return round_up((size_t)max_tokens * (size_t)cols * sizeof(float)) + 3 * round_up(per_block * 4) +
+           round_up(per_block * 2 * 2);
 }
 
 void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols) {
     const size_t per_block = (size_t)max_tokens * (size_t)(cols / 32);
     char *p = buffer;
     a->q = (int8_t *)p;
-    p += round_up((size_t)max_tokens * (size_t)cols);
+    a->f32 = (float *)p;
+    a->bf16 = (uint16_t *)p;
+    p += round_up((size_t)max_tokens * (size_t)cols * sizeof(float));
     a->d = (float *)p;
     p += round_up(per_block * 4);
     a->s = (float *)p;
@@ -153,8 +169,16 @@ static void quantize_q8_k_ref(const float *x, sl_qact *a, int64_t t, int64_t sup
 }
 
 void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t) {
-    if (a->format == SL_ACT_Q8_K) {
+    switch (a->format) {
+    case SL_ACT_Q8_1: break;
+    case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k_ref(x + super * 256, a, t, super);
+        return;
+    case SL_ACT_F16:
+        for (int64_t k = 0; k < a->cols; k++) a->f32[t * a->cols + k] = sl_fp16_to_fp32(sl_fp32_to_fp16(x[k]));
+        return;
+    case SL_ACT_BF16:
+        for (int64_t k = 0; k < a->cols; k++) a->bf16[t * a->cols + k] = sl_bf16_round_daz(x[k]);
         return;
     }
     const int64_t nb = a->cols / 32;
@@ -297,19 +321,61 @@ static int packed_quant(const sl_packed_layout *l, const uint8_t *blk, int r, in
     int v = low ? (byte & 0xF) : (byte >> 4);
     if (l->h5) v |= ((blk[l->h5 + 4 * r + i] >> (low ? p : 4 + p)) & 1) << 4;
     if (l->h6) v |= ((blk[l->h6 + 64 * (p / 2) + 4 * r + i] >> (4 * (p % 2) + (low ? 0 : 2))) & 3) << 4;
-    return v;
+    return sl_is_iq4(l->type) ? sl_iq4_unsigned(v) : v;
+}
+
+/// What the kernels subtract per unit of sum(x): the types whose quants are stored plus an offset.
+static int quant_offset(sl_type type) {
+    switch (type) {
+    case SL_TYPE_Q4_0: return 8;
+    case SL_TYPE_Q5_0: return 16;
+    case SL_TYPE_Q8_0:
+    case SL_TYPE_IQ4_NL:
+    case SL_TYPE_IQ4_XS: return 128;
+    case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q6_K:
+    case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: return 0;
+    }
+    return 0;
+}
+
+/// The float types' reference, which defines the summation order the SIMD kernels reproduce: per row and
+/// token, each block of 32 columns is summed from zero by single-rounding fmaf, column by column (F16),
+/// or, for BF16, pair by pair with the odd column first (vdpbf16ps's order, Intel SDM; a bf16 product is
+/// exact in f32, so fmaf is the instruction's rounded add); the block sums are added in order.
+static float float_row_dot(const sl_packed_matrix *m, const sl_packed_layout *l, int64_t group, int r,
+                           const sl_qact *a, int64_t t) {
+    const int64_t nb = m->cols / 32;
+    float acc = 0;
+    for (int64_t b = 0; b < nb; b++) {
+        const uint16_t *w = (const uint16_t *)sl_packed_block(m, l, group, b);
+        float sum = 0;
+        if (m->type == SL_TYPE_F16) {
+            const float *x = a->f32 + t * a->cols + b * 32;
+            for (int k = 0; k < 32; k++) sum = fmaf(sl_fp16_to_fp32(w[SL_PACK_ROWS * k + r]), x[k], sum);
+        } else {
+            const uint16_t *x = a->bf16 + t * a->cols + b * 32;
+            for (int j = 0; j < 16; j++) {
+                const uint16_t *pair = w + 32 * j + 2 * r;
+                sum = fmaf(sl_bf16_to_fp32(pair[1]), sl_bf16_to_fp32(x[2 * j + 1]), sum);
+                sum = fmaf(sl_bf16_to_fp32(pair[0]), sl_bf16_to_fp32(x[2 * j]), sum);
+            }
+        }
+        acc += sum;
+    }
+    return acc;
 }
 
 void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
                        int nrows, int accumulate) {
     const sl_packed_layout *l = sl_packed_layout_of(m->type);
     const int64_t nb = m->cols / 32;
+    const int offset = quant_offset(m->type);
     for (int64_t t = 0; t < a->tokens; t++) {
         const int8_t *q = a->q + t * a->cols;
         for (int r = 0; r < nrows; r++) {
             // The same operations in the same order as the SIMD kernels, so results match exactly.
             float acc = 0;
-            for (int64_t b = 0; b < nb; b++) {
+            for (int64_t b = 0; l->bits != 16 && b < nb; b++) {
                 const uint8_t *blk = sl_packed_block(m, l, group, b);
                 const uint16_t *halves = (const uint16_t *)(blk + l->halves);
                 const float *header = l->header ? sl_packed_header(blk, l, b) : NULL;
@@ -318,28 +384,31 @@ void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *
                 for (int k = 0; k < 32; k++) {
                     sums[k / 16] += packed_quant(l, blk, r, k) * q[b * 32 + k];
                 }
+                // The quants stored plus an offset: start from -offset * sum(x).
+                const int32_t sum = -offset * a->isum[t * nb + b] + sums[0] + sums[1];
                 switch (m->type) {
                 case SL_TYPE_Q4_0:
                 case SL_TYPE_Q5_0:
-                case SL_TYPE_Q8_0: {
-                    // The quants are stored plus 8 (16, 128): start from -8 (-16, -128) * sum(x).
-                    const int32_t offset = -(1 << (l->bits - 1)) * a->isum[t * nb + b];
-                    acc = fmaf((float)(offset + sums[0] + sums[1]), sl_fp16_to_fp32(halves[r]) * xd, acc);
+                case SL_TYPE_Q8_0:
+                case SL_TYPE_IQ4_NL:
+                    acc = fmaf((float)sum, sl_fp16_to_fp32(halves[r]) * xd, acc);
                     break;
-                }
                 case SL_TYPE_Q4_1:
                 case SL_TYPE_Q5_1:
-                    acc = fmaf((float)(sums[0] + sums[1]), sl_fp16_to_fp32(halves[r]) * xd, acc);
+                    acc = fmaf((float)sum, sl_fp16_to_fp32(halves[r]) * xd, acc);
                     acc = fmaf(sl_fp16_to_fp32(halves[SL_PACK_ROWS + r]), xs, acc);
                     break;
                 case SL_TYPE_Q4_K:
                 case SL_TYPE_Q5_K: {
                     const float dw = header[r] * (float)blk[l->octets + r];
                     const float mw = header[SL_PACK_ROWS + r] * (float)blk[l->octets + SL_PACK_ROWS + r];
-                    acc = fmaf((float)(sums[0] + sums[1]), dw * xd, acc);
+                    acc = fmaf((float)sum, dw * xd, acc);
                     acc = fmaf(-mw, xs, acc);
                     break;
                 }
+                case SL_TYPE_IQ4_XS:
+                    acc = fmaf((float)sum, header[r] * (float)(int8_t)blk[l->octets + r] * xd, acc);
+                    break;
                 case SL_TYPE_Q6_K: {
                     // The quants are q - 32, with a scale per 16 columns.
                     const int16_t *bsum = a->bsum + t * 2 * nb + 2 * b;
@@ -349,9 +418,11 @@ void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *
                     acc = fmaf((float)(sums[1] - 32 * bsum[1]), dhi * xd, acc);
                     break;
                 }
-                default: break;
+                case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                    break; // no 8-bit blocks
                 }
             }
+            if (l->bits == 16) acc = float_row_dot(m, l, group, r, a, t);
             float *out = y + t * ldy + r;
             *out = accumulate ? *out + acc : acc;
         }
@@ -383,6 +454,8 @@ static sl_qact token_view(const sl_qact *a, int64_t t0, int64_t n) {
     const int64_t nb = a->cols / 32;
     sl_qact v = *a;
     v.q = a->q + t0 * a->cols;
+    v.f32 = a->f32 + t0 * a->cols;
+    v.bf16 = a->bf16 + t0 * a->cols;
     v.d = a->d + t0 * nb;
     v.s = a->s + t0 * nb;
     v.isum = a->isum + t0 * nb;
@@ -432,7 +505,8 @@ void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, c
     const sl_packed_layout *l = sl_packed_layout_of(m->type);
     // The requested level, or the best below it that this CPU has.
     const sl_level best = sl_packed_best_level();
-    if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512 && l->kernel_avx512) {
+    const int has_needs = (sl_enabled_features() & l->avx512_needs) == l->avx512_needs;
+    if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512 && l->kernel_avx512 && has_needs) {
         c.kernel = l->kernel_avx512;
     } else if (level >= SL_LEVEL_AVX2 && best >= SL_LEVEL_AVX2 && l->kernel_avx2) {
         c.kernel = l->kernel_avx2;

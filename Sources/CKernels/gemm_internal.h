@@ -2,12 +2,15 @@
 // scalar reference and the SIMD kernels (arch/x86/).
 //
 // A packed matrix is `groups` groups of 16 rows. A group is `cols / 32` blocks of 32 columns, one after
-// another; the K-quants gather 8 blocks (256 columns, one GGUF super-block) behind a header of per-row
-// super-block floats. Within a block of a group of 16 rows:
-// - nibbles (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K): 256 bytes in 4 chunks of 64; byte 4r + i of
-//   chunk p holds, in its low nibble, the low 4 bits of column 4p + i of row r and, in its high nibble,
-//   those of column 16 + 4p + i. Unpacking chunk p gives the vectors of columns 4p... ("lo") and
-//   16 + 4p... ("hi"), lane r holding 4 consecutive columns of row r: one vpdpbusd each.
+// another; the super-block formats (the K-quants and IQ4_XS) gather 8 blocks (256 columns, one GGUF
+// super-block) behind a header of per-row super-block floats. Within a block of a group of 16 rows:
+// - nibbles (Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS): 256 bytes in 4 chunks of 64; byte
+//   4r + i of chunk p holds, in its low nibble, the low 4 bits of column 4p + i of row r and, in its high
+//   nibble, those of column 16 + 4p + i. Unpacking chunk p gives the vectors of columns 4p... ("lo") and
+//   16 + 4p... ("hi"), lane r holding 4 consecutive columns of row r: one vpdpbusd each. IQ4_NL's and
+//   IQ4_XS's nibbles are indices into sl_iq4nl_values; the kernels look them up with a byte shuffle
+//   into the level plus 128 (1...241, vpdpbusd's unsigned side; the kernel subtracts 128 * sum(x)), or,
+//   in AVX2's maddubs, into the signed level with the sign moved onto x as for Q8_0.
 // - 5th bits (Q5_0, Q5_1, Q5_K): 64 bytes; bit p of byte 4r + i is bit 4 of column 4p + i of row r, and
 //   bit 4 + p that of column 16 + 4p + i.
 // - 6-bit quants' top bits (Q6_K): 128 bytes, two vectors; vector v covers chunks 2v and 2v + 1, and
@@ -15,11 +18,15 @@
 //   4-5 / 6-7 those of chunk 2v + 1.
 // - bytes (Q8_0): 512 bytes in 8 chunks of 64; byte 4r + i of chunk j is column 4j + i of row r, stored
 //   plus 128 so the weights are vpdpbusd's unsigned side (the kernel subtracts 128 * sum(x)).
-// - per-block scales, 16 rows each: f16 d (Q4_0, Q5_0, Q8_0); f16 d and f16 m (Q4_1, Q5_1);
-//   u8 scale and u8 min (Q4_K, Q5_K);
-//   int8 scales of columns 0-15 and 16-31 (Q6_K).
-// - super-block header (K-quants, before each 8 blocks): 16 f32 d then 16 f32 dmin (Q4_K, Q5_K), or
-//   16 f32 d (Q6_K), exact conversions of the f16 values.
+// - 16-bit floats (F16, BF16): 1024 bytes. F16: 32 vectors of 16 halves, vector k holding column k of
+//   rows 0...15 (one vcvtph2ps and one FMA per column). BF16: 16 vectors of 32 bf16, vector j holding
+//   columns 2j and 2j + 1 of row r at elements 2r and 2r + 1 (one vdpbf16ps per column pair); the packer
+//   flushes subnormal bf16 weights to zero, as vdpbf16ps reads them.
+// - per-block scales, 16 rows each: f16 d (Q4_0, Q5_0, Q8_0, IQ4_NL); f16 d and f16 m (Q4_1, Q5_1);
+//   u8 scale and u8 min (Q4_K, Q5_K); int8 scales of columns 0-15 and 16-31 (Q6_K); the int8 scale
+//   ls - 32 (IQ4_XS).
+// - super-block header (before each 8 blocks): 16 f32 d then 16 f32 dmin (Q4_K, Q5_K), or 16 f32 d
+//   (Q6_K, IQ4_XS), exact conversions of the f16 values.
 #pragma once
 #include "quants_types.h"
 #include "include/sl_gemm.h"
@@ -27,18 +34,19 @@
 enum {
     PACK_NIBBLES = 256, // bytes of 4-bit quants per block and group
     PACK_BYTES = 512,   // bytes of 8-bit quants per block and group
+    PACK_FLOAT16 = 1024, // bytes of 16-bit floats per block and group
     PACK_H5 = 64,       // bytes of 5th bits
     PACK_H6 = 128,      // bytes of 6-bit quants' top two bits
     PACK_HALVES = 32,   // 16 f16 or int16 values
     PACK_OCTETS = 16,   // 16 u8 or int8 values
     PACK_FLOATS = 64,   // 16 f32 values
-    PACK_SUPER = 8,     // blocks per K-quant super-block
+    PACK_SUPER = 8,     // blocks per super-block
 };
 
 /// The type's compile-time constants, for the SIMD kernels (one function instantiated per type folds
 /// them): bytes per block and per super-block header, and which extra bits a block has. They must agree
 /// with the layouts table (a static initializer cannot call them); the kernels' bit-exact tests against
-/// the reference, which reads the table, catch any disagreement.
+/// the reference, which reads the table, catch any disagreement. Types without a layout give 0.
 static inline __attribute__((always_inline)) int sl_layout_stride(const sl_type type) {
     switch (type) {
     case SL_TYPE_Q4_0: return PACK_NIBBLES + PACK_HALVES;
@@ -48,20 +56,48 @@ static inline __attribute__((always_inline)) int sl_layout_stride(const sl_type 
     case SL_TYPE_Q8_0: return PACK_BYTES + PACK_HALVES;
     case SL_TYPE_Q4_K: return PACK_NIBBLES + 2 * PACK_OCTETS;
     case SL_TYPE_Q5_K: return PACK_NIBBLES + PACK_H5 + 2 * PACK_OCTETS;
-    default: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS; // Q6_K
+    case SL_TYPE_Q6_K: return PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS;
+    case SL_TYPE_IQ4_NL: return PACK_NIBBLES + PACK_HALVES;
+    case SL_TYPE_IQ4_XS: return PACK_NIBBLES + PACK_OCTETS;
+    case SL_TYPE_F16:
+    case SL_TYPE_BF16: return PACK_FLOAT16;
+    case SL_TYPE_F32:
+    case SL_TYPE_Q8_1:
+    case SL_TYPE_Q8_K: return 0;
     }
+    return 0;
 }
 
 static inline __attribute__((always_inline)) int sl_layout_header(const sl_type type) {
-    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS : type == SL_TYPE_Q6_K ? PACK_FLOATS : 0;
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K ? 2 * PACK_FLOATS
+         : type == SL_TYPE_Q6_K || type == SL_TYPE_IQ4_XS ? PACK_FLOATS : 0;
 }
 
-static inline __attribute__((always_inline)) int sl_is_k_quant(const sl_type type) {
-    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
+/// The formats of 256-column super-blocks with a per-row header: the K-quants and IQ4_XS.
+static inline __attribute__((always_inline)) int sl_has_super_blocks(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K || type == SL_TYPE_IQ4_XS;
 }
 
 static inline __attribute__((always_inline)) int sl_has_fifth_bit(const sl_type type) {
     return type == SL_TYPE_Q5_0 || type == SL_TYPE_Q5_1 || type == SL_TYPE_Q5_K;
+}
+
+/// The formats whose nibbles index sl_iq4nl_values.
+static inline __attribute__((always_inline)) int sl_is_iq4(const sl_type type) {
+    return type == SL_TYPE_IQ4_NL || type == SL_TYPE_IQ4_XS;
+}
+
+/// sl_iq4nl_values[q] + 128: the unsigned weight vpdpbusd multiplies for index q.
+static inline int sl_iq4_unsigned(int q) { return sl_iq4nl_values[q] + 128; }
+
+/// f32 to bf16 as vcvtneps2bf16 and vdpbf16ps see values: subnormals (and zeros) become signed zeros,
+/// NaNs stay quiet NaNs, the rest round to nearest even (Intel SDM, convert_fp32_to_bfloat16).
+static inline uint16_t sl_bf16_round_daz(float f) {
+    uint32_t x;
+    memcpy(&x, &f, 4);
+    if ((x & 0x7F800000u) == 0) return (uint16_t)((x >> 16) & 0x8000u);
+    if ((x & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t)((x >> 16) | 0x40);
+    return (uint16_t)((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
 }
 
 /// Computes rows [0, nrows) of group `group` for every token of `a` into y[t * ldy + r].
@@ -72,10 +108,11 @@ typedef void (*sl_quantize_row_fn)(const float *x, sl_qact *a, int64_t t);
 
 /// One block (32 columns) of one GGUF row, read into the values the packed layout stores.
 typedef struct {
-    uint8_t q[32];      // quants as the kernels multiply them, unsigned: 0...15, 31, 63, or 255 (Q8_0 plus 128)
+    uint8_t q[32];      // quants as the packed block stores them: 0...15 (IQ4: indices), 31, 63, or 255 (Q8_0 plus 128)
+    uint16_t w16[32];   // the 16-bit float weights (F16, BF16)
     uint16_t half[2];   // per-block f16 values: d, and m (Q4_1, Q5_1)
-    uint8_t octet[2];   // per-block 8-bit values: scale and min (Q4_K, Q5_K), lo and hi scales (Q6_K)
-    float super[2];     // the super-block's d and dmin (K-quants)
+    uint8_t octet[2];   // per-block 8-bit values: scale and min (Q4_K, Q5_K), lo and hi scales (Q6_K), ls - 32 (IQ4_XS)
+    float super[2];     // the super-block's d and dmin (K-quants, IQ4_XS)
 } sl_source_block;
 
 /// Reads block `b` (columns 32b...) of a GGUF row of the layout's type.
@@ -85,8 +122,8 @@ typedef void (*sl_read_block_fn)(const void *row, int64_t b, sl_source_block *ou
 typedef struct {
     sl_type type;
     sl_act_format act;    // how this type's activations are quantized
-    int bits;             // bits per quant: 4, 5, 6 or 8
-    int blocks_per_super; // 1, or PACK_SUPER for the K-quants
+    int bits;             // bits per quant: 4, 5, 6 or 8, or 16 for the float types
+    int blocks_per_super; // 1, or PACK_SUPER for the super-block formats
     int header;           // bytes of the super-block header (PACK_FLOATS per float field)
     int h5, h6;           // offsets of the 5th bits / top two bits, or 0
     int halves, octets;   // offsets of the 16-bit / 8-bit per-block values, or 0
@@ -94,6 +131,7 @@ typedef struct {
     int stride;           // bytes per block
     sl_read_block_fn read_block;
     sl_gemm_group_fn kernel_avx512; // NULL where the level has none
+    int avx512_needs;               // CPU features the AVX-512 kernel needs beyond the level's (SL_CPU_...)
     sl_gemm_group_fn kernel_avx2;   // NULL where the level has none
 } sl_packed_layout;
 
@@ -133,6 +171,10 @@ SL_GROUP_KERNEL(sl_gemm_group_q8_0_avx512)
 SL_GROUP_KERNEL(sl_gemm_group_q4_K_avx512)
 SL_GROUP_KERNEL(sl_gemm_group_q5_K_avx512)
 SL_GROUP_KERNEL(sl_gemm_group_q6_K_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_iq4_nl_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_iq4_xs_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_f16_avx512)
+SL_GROUP_KERNEL(sl_gemm_group_bf16_avx512) // vdpbf16ps: needs SL_CPU_AVX512BF16
 #undef SL_GROUP_KERNEL
 void sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n);
@@ -149,7 +191,11 @@ SL_GROUP_KERNEL(sl_gemm_group_q8_0_avx2)
 SL_GROUP_KERNEL(sl_gemm_group_q4_K_avx2)
 SL_GROUP_KERNEL(sl_gemm_group_q5_K_avx2)
 SL_GROUP_KERNEL(sl_gemm_group_q6_K_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_iq4_nl_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_iq4_xs_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_f16_avx2)
+SL_GROUP_KERNEL(sl_gemm_group_bf16_avx2)
 #undef SL_GROUP_KERNEL
-/// Bit-identical to sl_quantize_act_row_ref (Q8_1 and Q8_K).
+/// Bit-identical to sl_quantize_act_row_ref (every format).
 void sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t);
 #endif

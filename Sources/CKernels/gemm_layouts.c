@@ -97,6 +97,33 @@ static void read_q6_K(const void *row, int64_t b, sl_source_block *out) {
     out->super[0] = sl_half_to_float(blk->d);
 }
 
+/// IQ4_NL and IQ4_XS keep their nibbles as they are: the indices into sl_iq4nl_values, in Q4_0's order.
+static void read_iq4_nibbles(const uint8_t *qs, uint8_t *q) {
+    for (int k = 0; k < 16; k++) {
+        q[k] = qs[k] & 0xF;
+        q[k + 16] = qs[k] >> 4;
+    }
+}
+
+static void read_iq4_nl(const void *row, int64_t b, sl_source_block *out) {
+    const block_iq4_nl *blk = (const block_iq4_nl *)row + b;
+    read_iq4_nibbles(blk->qs, out->q);
+    out->half[0] = blk->d;
+}
+
+static void read_iq4_xs(const void *row, int64_t b, sl_source_block *out) {
+    const block_iq4_xs *blk = (const block_iq4_xs *)row + b / PACK_SUPER;
+    const int j = (int)(b % PACK_SUPER);
+    read_iq4_nibbles(blk->qs + 16 * j, out->q);
+    out->octet[0] = (uint8_t)(int8_t)sl_iq4_xs_scale(blk, j);
+    out->super[0] = sl_half_to_float(blk->d);
+}
+
+/// F16 and BF16: 32 columns of 16-bit floats as they are.
+static void read_float16(const void *row, int64_t b, sl_source_block *out) {
+    memcpy(out->w16, (const uint16_t *)row + 32 * b, sizeof(out->w16));
+}
+
 // MARK: - The table
 
 #if defined(__x86_64__)
@@ -137,6 +164,20 @@ static const sl_packed_layout layouts[] = {
      .stride = PACK_NIBBLES + PACK_H6 + 2 * PACK_OCTETS, .read_block = read_q6_K,
      .kernel_avx512 = X86(sl_gemm_group_q6_K_avx512),
      .kernel_avx2 = X86(sl_gemm_group_q6_K_avx2)},
+    {.type = SL_TYPE_IQ4_NL, .act = SL_ACT_Q8_1, .bits = 4, .blocks_per_super = 1, .halves = PACK_NIBBLES,
+     .num_halves = 1, .stride = PACK_NIBBLES + PACK_HALVES, .read_block = read_iq4_nl,
+     .kernel_avx512 = X86(sl_gemm_group_iq4_nl_avx512), .kernel_avx2 = X86(sl_gemm_group_iq4_nl_avx2)},
+    {.type = SL_TYPE_IQ4_XS, .act = SL_ACT_Q8_K, .bits = 4, .blocks_per_super = PACK_SUPER, .header = PACK_FLOATS,
+     .num_super = 1, .octets = PACK_NIBBLES, .num_octets = 1, .stride = PACK_NIBBLES + PACK_OCTETS,
+     .read_block = read_iq4_xs, .kernel_avx512 = X86(sl_gemm_group_iq4_xs_avx512),
+     .kernel_avx2 = X86(sl_gemm_group_iq4_xs_avx2)},
+    {.type = SL_TYPE_F16, .act = SL_ACT_F16, .bits = 16, .blocks_per_super = 1, .stride = PACK_FLOAT16,
+     .read_block = read_float16, .kernel_avx512 = X86(sl_gemm_group_f16_avx512),
+     .kernel_avx2 = X86(sl_gemm_group_f16_avx2)},
+    // Without AVX512-BF16 the AVX2 kernel runs: it computes the same sums with FMAs.
+    {.type = SL_TYPE_BF16, .act = SL_ACT_BF16, .bits = 16, .blocks_per_super = 1, .stride = PACK_FLOAT16,
+     .read_block = read_float16, .kernel_avx512 = X86(sl_gemm_group_bf16_avx512),
+     .avx512_needs = SL_CPU_AVX512BF16, .kernel_avx2 = X86(sl_gemm_group_bf16_avx2)},
 };
 
 const sl_packed_layout *sl_packed_layout_of(sl_type type) {

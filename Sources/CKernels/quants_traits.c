@@ -77,6 +77,14 @@ static type_entry table[TYPE_SLOTS] = {
         .traits = {"q6_K", QK_K, sizeof(block_q6_K), SL_TYPE_Q8_K, sl_to_float_q6_K, NULL, sl_vec_dot_q6_K_q8_K_ref, sl_vec_dot_q6_K_q8_K_ref},
         .vec_dot_at = DOT_LEVELS(sl_vec_dot_q6_K_q8_K_ref, sl_vec_dot_q6_K_q8_K_avx2, NULL),
     },
+    [SL_TYPE_IQ4_NL] = {
+        .traits = {"iq4_nl", QK4_NL, sizeof(block_iq4_nl), SL_TYPE_Q8_0, sl_to_float_iq4_nl, NULL, sl_vec_dot_iq4_nl_q8_0_ref, sl_vec_dot_iq4_nl_q8_0_ref},
+        .vec_dot_at = DOT_LEVELS(sl_vec_dot_iq4_nl_q8_0_ref, sl_vec_dot_iq4_nl_q8_0_avx2, NULL),
+    },
+    [SL_TYPE_IQ4_XS] = {
+        .traits = {"iq4_xs", QK_K, sizeof(block_iq4_xs), SL_TYPE_Q8_K, sl_to_float_iq4_xs, NULL, sl_vec_dot_iq4_xs_q8_K_ref, sl_vec_dot_iq4_xs_q8_K_ref},
+        .vec_dot_at = DOT_LEVELS(sl_vec_dot_iq4_xs_q8_K_ref, sl_vec_dot_iq4_xs_q8_K_avx2, NULL),
+    },
     [SL_TYPE_Q8_K] = {
         .traits = {"q8_K", QK_K, sizeof(block_q8_K), SL_TYPE_Q8_K, sl_to_float_q8_K, sl_from_float_q8_K_ref, NULL, NULL},
         .from_float_at = {sl_from_float_q8_K_ref, X86(sl_from_float_q8_K_avx2)},

@@ -11,6 +11,7 @@
 #define QK5_1 32
 #define QK8_0 32
 #define QK8_1 32
+#define QK4_NL 32
 #define QK_K 256
 #define K_SCALE_SIZE 12
 
@@ -34,6 +35,12 @@ typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[K_SCALE_SIZE]; uint8_
 typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; } block_q6_K;
 /// Q8_K: activations for the K-quants; f32 scale and the sums of each 16 quants.
 typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; } block_q8_K;
+/// IQ4_NL: x = d * sl_iq4nl_values[q], q in 0...15 laid out as Q4_0's (ggml-common.h's block_iq4_nl).
+typedef struct { uint16_t d; uint8_t qs[QK4_NL / 2]; } block_iq4_nl;
+/// IQ4_XS: 8 sub-blocks of 32, each IQ4_NL-coded with a 6-bit scale ls (low 4 bits in scales_l, nibble
+/// j % 2 of byte j / 2; top 2 bits at bits 2j...2j+1 of scales_h): x = d * (ls - 32) * sl_iq4nl_values[q]
+/// (ggml-common.h's block_iq4_xs, ggml-quants.c's dequantize_row_iq4_xs).
+typedef struct { uint16_t d; uint16_t scales_h; uint8_t scales_l[QK_K / 64]; uint8_t qs[QK_K / 2]; } block_iq4_xs;
 
 _Static_assert(sizeof(block_q4_0) == 18, "block_q4_0 layout");
 _Static_assert(sizeof(block_q4_1) == 20, "block_q4_1 layout");
@@ -45,6 +52,18 @@ _Static_assert(sizeof(block_q4_K) == 144, "block_q4_K layout");
 _Static_assert(sizeof(block_q5_K) == 176, "block_q5_K layout");
 _Static_assert(sizeof(block_q6_K) == 210, "block_q6_K layout");
 _Static_assert(sizeof(block_q8_K) == 292, "block_q8_K layout");
+_Static_assert(sizeof(block_iq4_nl) == 18, "block_iq4_nl layout");
+_Static_assert(sizeof(block_iq4_xs) == 136, "block_iq4_xs layout");
+
+/// The 16 levels of IQ4_NL and IQ4_XS, a non-linear grid (llama.cpp's kvalues_iq4nl in ggml-common.h).
+/// All fit int8, so kernels look them up with a byte shuffle.
+static const int8_t sl_iq4nl_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+
+/// The signed scale ls - 32 (-32...31) of sub-block j (0...7) of an IQ4_XS block.
+static inline int sl_iq4_xs_scale(const block_iq4_xs *b, int j) {
+    const int ls = ((b->scales_l[j / 2] >> (4 * (j % 2))) & 0xF) | ((b->scales_h >> (2 * j)) & 3) << 4;
+    return ls - 32;
+}
 
 /// Exact half -> float, inlined into the kernels (one call per block).
 static inline float sl_half_to_float(uint16_t h) {
@@ -97,6 +116,8 @@ void sl_to_float_q4_K(const void *src, float *dst, int64_t n);
 void sl_to_float_q5_K(const void *src, float *dst, int64_t n);
 void sl_to_float_q6_K(const void *src, float *dst, int64_t n);
 void sl_to_float_q8_K(const void *src, float *dst, int64_t n);
+void sl_to_float_iq4_nl(const void *src, float *dst, int64_t n);
+void sl_to_float_iq4_xs(const void *src, float *dst, int64_t n);
 
 void sl_from_float_f32(const float *src, void *dst, int64_t n);
 void sl_from_float_f16(const float *src, void *dst, int64_t n);
@@ -120,6 +141,8 @@ void sl_vec_dot_q8_0_q8_0_ref(int n, float *s, const void *x, const void *y);
 void sl_vec_dot_q4_K_q8_K_ref(int n, float *s, const void *x, const void *y);
 void sl_vec_dot_q5_K_q8_K_ref(int n, float *s, const void *x, const void *y);
 void sl_vec_dot_q6_K_q8_K_ref(int n, float *s, const void *x, const void *y);
+void sl_vec_dot_iq4_nl_q8_0_ref(int n, float *s, const void *x, const void *y);
+void sl_vec_dot_iq4_xs_q8_K_ref(int n, float *s, const void *x, const void *y);
 
 #if defined(__x86_64__)
 // AVX2 + FMA + F16C kernels (quants_avx2.c, quants_avx2_k.c).
@@ -134,6 +157,8 @@ void sl_vec_dot_q8_0_q8_0_avx2(int n, float *s, const void *x, const void *y);
 void sl_vec_dot_q4_K_q8_K_avx2(int n, float *s, const void *x, const void *y);
 void sl_vec_dot_q5_K_q8_K_avx2(int n, float *s, const void *x, const void *y);
 void sl_vec_dot_q6_K_q8_K_avx2(int n, float *s, const void *x, const void *y);
+void sl_vec_dot_iq4_nl_q8_0_avx2(int n, float *s, const void *x, const void *y);
+void sl_vec_dot_iq4_xs_q8_K_avx2(int n, float *s, const void *x, const void *y);
 void sl_from_float_q8_0_avx2(const float *src, void *dst, int64_t n);
 void sl_from_float_q8_1_avx2(const float *src, void *dst, int64_t n);
 void sl_from_float_q8_K_avx2(const float *src, void *dst, int64_t n);

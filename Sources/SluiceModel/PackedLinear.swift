@@ -6,7 +6,9 @@ import Glibc
 
 /// One or more weight matrices of the same type and width, repacked once at load into the
 /// interleaved layout of the batched GEMM (sl_gemm.h), their rows stacked: Q, K and V become
-/// one matrix, as do gate and up, so each runs as one GEMM over one quantized input.
+/// one matrix, as do gate and up, so each runs as one GEMM over one quantized input. Every type of the
+/// C layouts table is eligible (`sl_packed_supports`): Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, the K-quants,
+/// IQ4_NL, IQ4_XS, F16 and BF16.
 public final class PackedLinear: @unchecked Sendable {
     // @unchecked: the memory is written once in init and only read afterwards.
     public let type: sl_type

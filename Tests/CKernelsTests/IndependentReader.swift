@@ -52,10 +52,26 @@ func independentElement(_ format: QuantFormat, _ b: [UInt8], _ index: Int) -> Do
         let q = nibble | high << 4
         let scale = b.i8(o + 192 + k / 16)
         return Double(halfValue(b.u16(o + 208))) * Double(scale) * Double(q - 32)
+    case SL_TYPE_IQ4_NL:
+        // Q4_0's nibble order, each nibble an index into the non-linear levels.
+        let byte = Int(b[o + 2 + k % 16])
+        return Double(halfValue(b.u16(o))) * Double(iq4Levels[k < 16 ? byte & 15 : byte >> 4])
+    case SL_TYPE_IQ4_XS:
+        // d (2 bytes), scales_h (2), scales_l (4), qs (128): sub-block j's 6-bit scale is nibble j % 2 of
+        // scales_l[j / 2] plus bits 2j, 2j+1 of scales_h on top, less 32; its 16 bytes of qs as IQ4_NL's.
+        let sub = k / 32, l = k % 32
+        let low = Int(b[o + 4 + sub / 2] >> UInt8(4 * (sub % 2))) & 15
+        let high = Int(b.u16(o + 2) >> UInt16(2 * sub)) & 3
+        let byte = Int(b[o + 8 + 16 * sub + l % 16])
+        let level = iq4Levels[l < 16 ? byte & 15 : byte >> 4]
+        return Double(halfValue(b.u16(o))) * Double((low | (high << 4)) - 32) * Double(level)
     default:
         fatalError("no reader for \(format)")
     }
 }
+
+/// IQ4_NL's and IQ4_XS's 16 levels (llama.cpp's kvalues_iq4nl).
+let iq4Levels = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113]
 
 /// Scale and min of sub-block j of a Q4_K / Q5_K block: 12 bytes hold eight 6-bit pairs. Bytes 0-3 give the
 /// scales of sub-blocks 0-3 (low 6 bits), bytes 4-7 their mins; bytes 8-11 hold the low 4 bits of the scales

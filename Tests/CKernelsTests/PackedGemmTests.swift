@@ -53,12 +53,25 @@ private final class ActivationFixture {
 private let q8_1Reference = sl_get_from_float_impl(SL_TYPE_Q8_1, SL_LEVEL_SCALAR)!
 private let q8_KReference = sl_get_from_float_impl(SL_TYPE_Q8_K, SL_LEVEL_SCALAR)!
 private let packedFormats = [SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q5_0, SL_TYPE_Q5_1, SL_TYPE_Q8_0, SL_TYPE_Q4_K,
-                             SL_TYPE_Q5_K, SL_TYPE_Q6_K].map(QuantFormat.init)
+                             SL_TYPE_Q5_K, SL_TYPE_Q6_K, SL_TYPE_IQ4_NL, SL_TYPE_IQ4_XS, SL_TYPE_F16,
+                             SL_TYPE_BF16].map(QuantFormat.init)
 
 private extension QuantFormat {
+    /// The 256-element super-block formats (K-quants and IQ4_XS), whose activations are Q8_K.
     var isKQuant: Bool { blockSize == 256 }
+    var isFloat: Bool { blockSize == 1 }
     /// The narrowest width the packed layout takes.
     var packedWidth: Int { isKQuant ? 256 : 32 }
+}
+
+/// f32 to bf16 as vcvtneps2bf16 rounds (Intel SDM): subnormals to signed zero, NaN kept quiet, the rest to
+/// nearest even; written apart from the C version.
+func bf16RoundedBits(_ value: Float) -> UInt16 {
+    let bits = value.bitPattern
+    if value.isNaN { return UInt16(bits >> 16) | 0x40 }
+    if value.isSubnormal || value.isZero { return UInt16(bits >> 16) & 0x8000 }
+    let lsb = (bits >> 16) & 1
+    return UInt16((bits &+ 0x7FFF &+ lsb) >> 16)
 }
 /// The levels this CPU runs the packed GEMM at: the scalar reference, then AVX2 and AVX-512 where present.
 private let packedLevels = [SL_LEVEL_SCALAR, SL_LEVEL_AVX2, SL_LEVEL_AVX512].filter {
@@ -75,11 +88,18 @@ struct PackedGemmTests {
     /// the activation format's reference quantizer (Q8_1, or Q8_K for the K-quants), in Double: what
     /// every version must approximate.
     static func expected(_ format: QuantFormat, weights: [UInt8], rows: Int, cols: Int, x: [Float], tokens: Int) -> [Double] {
-        let w = dequantize(format, weights, count: rows * cols)
+        var w = dequantize(format, weights, count: rows * cols)
         let q8 = QuantFormat(type: format.isKQuant ? SL_TYPE_Q8_K : SL_TYPE_Q8_1)
         let reference = format.isKQuant ? q8_KReference : q8_1Reference
-        let blocks = (0..<tokens).map { t in quantize(reference, q8, Array(x[(t * cols)..<((t + 1) * cols)])) }
-        let xs = blocks.flatMap { dequantize(q8, $0, count: cols) }
+        let blocks = format.isFloat ? [] : (0..<tokens).map { t in quantize(reference, q8, Array(x[(t * cols)..<((t + 1) * cols)])) }
+        // F16 weights meet f16-rounded activations; BF16 weights meet bf16 activations, and their
+        // subnormal weights count as zero (as vdpbf16ps reads them).
+        let xs = switch format.type {
+        case SL_TYPE_F16: x.map { Float(Float16($0)) }
+        case SL_TYPE_BF16: x.map { bf16Value(bf16RoundedBits($0)) }
+        default: blocks.flatMap { dequantize(q8, $0, count: cols) }
+        }
+        if format.type == SL_TYPE_BF16 { w = w.map { $0.isSubnormal ? 0 : $0 } }
         var y = [Double](repeating: 0, count: tokens * rows)
         for t in 0..<tokens {
             for r in 0..<rows {
@@ -158,18 +178,27 @@ struct PackedGemmTests {
         var rng = SeededGenerator()
         let rows = 56, cols = format.isKQuant ? 512 : 160, tokens = 5
         var weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
-        // The bytes of a block that hold quants (and K-quant sub-block scales), not f16 scales.
+        // The bytes of a block that hold quants (and sub-block scales), not f16 scales.
         let quantBytes: Range<Int> = switch format.type {
         case SL_TYPE_Q4_1, SL_TYPE_Q5_1, SL_TYPE_Q4_K, SL_TYPE_Q5_K: 4..<format.typeSize
         case SL_TYPE_Q6_K: 0..<(format.typeSize - 2)
         default: 2..<format.typeSize
         }
-        // Rows 0-15: every quant at its top (Q8_0: -1); 16-31: 0x80 (Q8_0: -128); 32-47: 0x7F; the rest random.
         let blocksPerRow = cols / format.blockSize
-        for r in 0..<48 {
-            let fill: UInt8 = r < 16 ? 0xFF : r < 32 ? 0x80 : 0x7F
-            for b in 0..<blocksPerRow {
-                for k in quantBytes { weights[(r * blocksPerRow + b) * format.typeSize + k] = fill }
+        if format.isFloat {
+            // Rows 0-15: the largest finite values (BF16: 2^100, whose sums stay finite); 16-31: the smallest
+            // subnormal (BF16's is flushed); 32-47: the most negative; the rest random.
+            let fills: [UInt16] = format.type == SL_TYPE_F16 ? [0x7BFF, 0x0001, 0xFBFF] : [0x7180, 0x0001, 0xF180]
+            for r in 0..<48 {
+                for k in 0..<cols { weights.setU16(2 * (r * cols + k), fills[r / 16]) }
+            }
+        } else {
+            // Rows 0-15: every quant at its top (Q8_0: -1); 16-31: 0x80 (Q8_0: -128); 32-47: 0x7F; the rest random.
+            for r in 0..<48 {
+                let fill: UInt8 = r < 16 ? 0xFF : r < 32 ? 0x80 : 0x7F
+                for b in 0..<blocksPerRow {
+                    for k in quantBytes { weights[(r * blocksPerRow + b) * format.typeSize + k] = fill }
+                }
             }
         }
         // Every activation quant at +-127: all +1, alternating, all -1, random signs, and one random token.
@@ -348,5 +377,55 @@ struct PackedGemmTests {
         #expect(sl_packed_size(SL_TYPE_Q6_K, 16, 256) == 64 + 8 * 416)
         for format in packedFormats { #expect(sl_packed_supports(format.type) == 1, "\(format)") }
         #expect(sl_packed_act_format(SL_TYPE_Q6_K) == SL_ACT_Q8_K && sl_packed_act_format(SL_TYPE_Q8_0) == SL_ACT_Q8_1)
+        #expect(sl_packed_size(SL_TYPE_IQ4_XS, 16, 128) == 0)
+        // IQ4_XS: a 64-byte header and 8 blocks of 272: 4.5 bits per weight, as the GGUF format.
+        #expect(sl_packed_size(SL_TYPE_IQ4_XS, 16, 256) == 64 + 8 * 272)
+        #expect(sl_packed_size(SL_TYPE_IQ4_NL, 16, 64) == 2 * 288)
+        #expect(sl_packed_size(SL_TYPE_F16, 17, 64) == 2 * 2 * 1024)
+        #expect(sl_packed_size(SL_TYPE_BF16, 16, 48) == 0)
+        #expect(sl_packed_act_format(SL_TYPE_IQ4_NL) == SL_ACT_Q8_1 && sl_packed_act_format(SL_TYPE_IQ4_XS) == SL_ACT_Q8_K)
+        #expect(sl_packed_act_format(SL_TYPE_F16) == SL_ACT_F16 && sl_packed_act_format(SL_TYPE_BF16) == SL_ACT_BF16)
+    }
+
+    @Test("float activations: F16 and BF16 round to nearest even (BF16 as vcvtneps2bf16: subnormals to zero), at every level",
+          arguments: packedLevels)
+    func floatActivations(level: sl_level) throws {
+        var rng = SeededGenerator()
+        let cols = 64, tokens = 3
+        var x = randomFloats(tokens * cols, in: -5...5, using: &rng)
+        let specials: [Float] = [0, -0.0, Float(bitPattern: 0x0001_2345), Float(bitPattern: 0x8070_0000), .leastNormalMagnitude, .infinity, -.infinity, .nan,
+                                 .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                                 Float(bitPattern: 0x3F80_8000), Float(bitPattern: 0x3F81_8000), // ties: down, up
+                                 Float(bitPattern: 0x3F80_8001), Float(bitPattern: 0x7F7F_FFFF),
+                                 65504, 65519.99, 65520, -65520, 0x1p-25, 0x1.000002p-25, 3 * 0x1p-25, 0x1.ffep-15]
+        for (i, v) in specials.enumerated() { x[cols + i] = v }
+        let halves = ActivationFixture(tokens: tokens, cols: cols)
+        halves.quantize(x, tokens: tokens, format: SL_ACT_F16, level: level, pool: pool)
+        let halfValues = Array(UnsafeBufferPointer(start: halves.act.f32, count: tokens * cols))
+        for i in x.indices {
+            let want = Float(Float16(x[i]))
+            #expect(halfValues[i].bitPattern == want.bitPattern || halfValues[i].isNaN && want.isNaN, "x = \(x[i])")
+        }
+        let rounded = ActivationFixture(tokens: tokens, cols: cols)
+        rounded.quantize(x, tokens: tokens, format: SL_ACT_BF16, level: level, pool: pool)
+        let bits = Array(UnsafeBufferPointer(start: rounded.act.bf16, count: tokens * cols))
+        for i in x.indices { #expect(bits[i] == bf16RoundedBits(x[i]), "x = \(x[i]) (\(String(x[i].bitPattern, radix: 16)))") }
+    }
+
+    @Test("BF16 on a CPU without AVX512-BF16 runs the AVX2 kernel, with the same results", .enabled(if: simdLevels.count == 2))
+    func bf16WithoutNativeDotProduct() {
+        var rng = SeededGenerator()
+        let format = QuantFormat(type: SL_TYPE_BF16)
+        let rows = 24, cols = 96
+        let weights = randomRow(format, blocks: rows * cols, using: &rng)
+        let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+        for tokens in [1, 2, 5, 9] {
+            let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
+            let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+            sl_kernels_init(~Int32(SL_CPU_AVX512BF16))
+            let fallback = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_AVX512)
+            sl_kernels_init(-1)
+            #expect(fallback == reference, "tokens \(tokens) (seed \(rng.seed))")
+        }
     }
 }

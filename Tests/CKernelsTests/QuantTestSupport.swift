@@ -29,7 +29,7 @@ struct QuantFormat: CustomStringConvertible, Sendable {
 
     static let weightTypes: [QuantFormat] = [
         SL_TYPE_F32, SL_TYPE_F16, SL_TYPE_BF16, SL_TYPE_Q4_0, SL_TYPE_Q4_1, SL_TYPE_Q5_0, SL_TYPE_Q5_1,
-        SL_TYPE_Q8_0, SL_TYPE_Q4_K, SL_TYPE_Q5_K, SL_TYPE_Q6_K,
+        SL_TYPE_Q8_0, SL_TYPE_Q4_K, SL_TYPE_Q5_K, SL_TYPE_Q6_K, SL_TYPE_IQ4_NL, SL_TYPE_IQ4_XS,
     ].map(QuantFormat.init)
     static let allTypes: [QuantFormat] = weightTypes + [SL_TYPE_Q8_1, SL_TYPE_Q8_K].map(QuantFormat.init)
 }
@@ -72,7 +72,7 @@ func randomRow(_ format: QuantFormat, blocks: Int, using rng: inout SeededGenera
             bytes.setU16(o, halfBits(Float.random(in: -2...2, using: &rng)))
         case SL_TYPE_BF16:
             bytes.setU16(o, UInt16(Float.random(in: -2...2, using: &rng).bitPattern >> 16))
-        case SL_TYPE_Q4_0, SL_TYPE_Q5_0:
+        case SL_TYPE_Q4_0, SL_TYPE_Q5_0, SL_TYPE_IQ4_NL, SL_TYPE_IQ4_XS:
             bytes.setU16(o, scale())
         case SL_TYPE_Q4_1, SL_TYPE_Q5_1:
             bytes.setU16(o, scale())

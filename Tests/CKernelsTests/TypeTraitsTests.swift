@@ -12,6 +12,7 @@ struct TypeTraitsTests {
             (SL_TYPE_Q8_0, 32, 34, SL_TYPE_Q8_0), (SL_TYPE_Q8_1, 32, 36, SL_TYPE_Q8_1),
             (SL_TYPE_Q4_K, 256, 144, SL_TYPE_Q8_K), (SL_TYPE_Q5_K, 256, 176, SL_TYPE_Q8_K),
             (SL_TYPE_Q6_K, 256, 210, SL_TYPE_Q8_K), (SL_TYPE_Q8_K, 256, 292, SL_TYPE_Q8_K),
+            (SL_TYPE_IQ4_NL, 32, 18, SL_TYPE_Q8_0), (SL_TYPE_IQ4_XS, 256, 136, SL_TYPE_Q8_K),
         ]
         for (type, blockSize, typeSize, partner) in expected {
             let traits = sl_get_type_traits(type)!.pointee

@@ -1,9 +1,10 @@
 // Batched GEMM over weights repacked once at load ("packed" matrices), with
-// activations quantized to 8 bits per step, as llama.cpp's repacked CPU path
-// (ggml-cpu/repack.cpp) and its AMX path do. The packed layout interleaves
-// 16 rows, so one 64-byte vector holds 4 consecutive quants of each of the 16
-// rows and a single VNNI instruction (vpdpbusd) advances 16 dot products;
-// one pass over a weight tile then serves up to 8 tokens from registers.
+// activations quantized to 8 bits per step (rounded to f16 / bf16 for F16 / BF16
+// weights), as llama.cpp's repacked CPU path (ggml-cpu/repack.cpp) and its AMX
+// path do. The packed layout interleaves 16 rows, so one 64-byte vector holds 4
+// consecutive quants of each of the 16 rows and a single VNNI instruction
+// (vpdpbusd) advances 16 dot products; one pass over a weight tile then serves
+// up to 8 tokens from registers.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
@@ -26,7 +27,8 @@ typedef struct {
     void *data;
 } sl_packed_matrix;
 
-/// 1 when `type` has a packed layout: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K.
+/// 1 when `type` has a packed layout: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, IQ4_NL, IQ4_XS,
+/// F16 and BF16.
 int sl_packed_supports(sl_type type);
 /// The fastest level the packed GEMM has on this CPU (as limited by sl_kernels_init's mask):
 /// SL_LEVEL_AVX512 (it needs VNNI), SL_LEVEL_AVX2 (AVX2, FMA and F16C: vpmaddubsw kernels on the same
@@ -47,15 +49,25 @@ typedef enum {
     /// As Q8_1, for the 32-element formats: per 32 values, d = absmax / 127 rounded through f16,
     /// round half to even.
     SL_ACT_Q8_1 = 0,
-    /// As Q8_K, for the K-quants: one f32 scale per 256 values (llama.cpp's rule), sums per 16.
+    /// As Q8_K, for the K-quants and IQ4_XS: one f32 scale per 256 values (llama.cpp's rule), sums per 16.
     SL_ACT_Q8_K = 1,
+    /// For F16 weights: the values rounded to f16 (nearest even), as llama.cpp's F16 path rounds them
+    /// (vec_dot_type F16), so results track llama.cpp's; kept as f32 values, which the kernels broadcast
+    /// as they are, and multiplied and summed in f32.
+    SL_ACT_F16 = 2,
+    /// bf16, for BF16 weights: round to nearest even, subnormals to zero (as vcvtneps2bf16).
+    SL_ACT_BF16 = 3,
 } sl_act_format;
 
-/// Activations quantized for the packed GEMM, one row per token. Per 32-element block: d, the scale
-/// (for Q8_K, its super-block's); s, d * sum(q) (rounded through f16 under Q8_1, as Q8_1 stores it);
-/// isum, sum(q) exactly. Per 16 elements, bsum (filled under Q8_K only).
+/// Activations prepared for the packed GEMM, one row per token. The 8-bit formats fill q and, per
+/// 32-element block, d, the scale (for Q8_K, its super-block's); s, d * sum(q) (rounded through f16 under
+/// Q8_1, as Q8_1 stores it); isum, sum(q) exactly; per 16 elements, bsum (filled under Q8_K only).
+/// The float formats fill f32 or bf16 only. q, f32 and bf16 share one region: only the format last
+/// prepared is valid, and the pages past what 8-bit rows use are touched only by the float formats.
 typedef struct {
     int8_t *q;      // [tokens, cols]
+    float *f32;     // [tokens, cols] (SL_ACT_F16: f16 values as f32)
+    uint16_t *bf16; // [tokens, cols] (SL_ACT_BF16)
     float *d, *s;   // [tokens, cols / 32]
     int32_t *isum;  // [tokens, cols / 32]
     int16_t *bsum;  // [tokens, cols / 16]
@@ -63,7 +75,7 @@ typedef struct {
     sl_act_format format;
 } sl_qact;
 
-/// Bytes of activation scratch for `max_tokens` rows of `cols`.
+/// Bytes of activation scratch for `max_tokens` rows of `cols`, in any format.
 size_t sl_qact_size(int64_t max_tokens, int64_t cols);
 /// Lays `a` out over `buffer` (sl_qact_size bytes, 64-byte aligned).
 void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols);

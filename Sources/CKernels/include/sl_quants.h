@@ -22,6 +22,8 @@ typedef enum {
     SL_TYPE_Q5_K = 13,
     SL_TYPE_Q6_K = 14,
     SL_TYPE_Q8_K = 15,
+    SL_TYPE_IQ4_NL = 20,
+    SL_TYPE_IQ4_XS = 23,
     SL_TYPE_BF16 = 30,
 } sl_type;
 

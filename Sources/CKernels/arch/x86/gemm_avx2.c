@@ -9,6 +9,7 @@
 //   2 for 6-bit);
 // - Q8_0's quants are stored plus 128 (up to 255) and would saturate, so the signed weight is
 //   recovered (byte ^ 0x80) and the product taken as |w| x (x with w's sign): no -128 * sum(x) offset.
+//   IQ4_NL's and IQ4_XS's indices are looked up into their signed levels and multiplied the same way.
 // The integer block sums are the reference's exactly, and the float operations per block are
 // sl_gemm_group_ref's (same fmaf / mul, same order), so the results match it bit for bit.
 #include "../../gemm_internal.h"
@@ -61,6 +62,13 @@ ALWAYS_INLINE SL_AVX2_GEMM void unpack_half(const sl_type type, const uint8_t *b
     const __m256i packed = _mm256_loadu_si256((const __m256i *)(blk + 64 * p + 32 * h));
     *lo = _mm256_and_si256(packed, low);
     *hi = _mm256_and_si256(_mm256_srli_epi16(packed, 4), low);
+    if (sl_is_iq4(type)) {
+        // The indices become their signed levels (vpshufb looks up in each 128-bit lane's copy).
+        const __m128i levels = _mm_loadu_si128((const __m128i *)sl_iq4nl_values);
+        const __m256i table = _mm256_set_m128i(levels, levels);
+        *lo = _mm256_shuffle_epi8(table, *lo);
+        *hi = _mm256_shuffle_epi8(table, *hi);
+    }
     if (sl_has_fifth_bit(type)) {
         // Bit p (lo) and bit 4 + p (hi) of each byte move to bit 4; what the 16-bit shifts carry across
         // byte boundaries falls outside the mask.
@@ -114,7 +122,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
         const float *hdr = NULL;
-        if (sl_is_k_quant(type)) {
+        if (sl_has_super_blocks(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
@@ -139,6 +147,22 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                         const __m256i sx = _mm256_sign_epi8(broadcast4(xq + t * K + b * 32 + 4 * j), wv);
                         const __m256i prod = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
                         acc[h][t] = j == 0 ? prod : _mm256_add_epi32(acc[h][t], prod);
+                    }
+                }
+            }
+        } else if (sl_is_iq4(type)) {
+            // Signed levels: |w| x (x with w's sign) per chunk, each product widened on its own.
+            for (int p = 0; p < 4; p++) {
+                for (int h = 0; h < H; h++) {
+                    __m256i lo, hi;
+                    unpack_half(type, blk, p, h0 + h, _mm256_setzero_si256(), &lo, &hi);
+                    const __m256i alo = _mm256_sign_epi8(lo, lo), ahi = _mm256_sign_epi8(hi, hi);
+                    for (int t = 0; t < T; t++) {
+                        const int8_t *x = xq + t * K + b * 32 + 4 * p;
+                        const __m256i pl = _mm256_madd_epi16(_mm256_maddubs_epi16(alo, _mm256_sign_epi8(broadcast4(x), lo)), ones);
+                        const __m256i ph = _mm256_madd_epi16(_mm256_maddubs_epi16(ahi, _mm256_sign_epi8(broadcast4(x + 16), hi)), ones);
+                        const __m256i both = _mm256_add_epi32(pl, ph);
+                        acc[h][t] = p == 0 ? both : _mm256_add_epi32(acc[h][t], both);
                     }
                 }
             }
@@ -200,6 +224,13 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 }
                 break;
             }
+            case SL_TYPE_IQ4_XS: {
+                const __m256 dw = _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_i8_floats8(blk + stride - PACK_OCTETS + r0));
+                for (int t = 0; t < T; t++) {
+                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[h][t]), _mm256_mul_ps(dw, _mm256_set1_ps(xd[t * nb + b])), f[h][t]);
+                }
+                break;
+            }
             case SL_TYPE_Q6_K: {
                 const int octets = stride - 2 * PACK_OCTETS;
                 const __m256 d = _mm256_loadu_ps(hdr + r0);
@@ -215,12 +246,12 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 }
                 break;
             }
-            default: {
+            case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
                 const int halves = stride - (has_min(type) ? 2 : 1) * PACK_HALVES;
                 const __m256 dw = load_halves8(blk + halves + 2 * r0);
                 for (int t = 0; t < T; t++) {
                     __m256i sum = acc[h][t];
-                    // Q4_0's quants are stored plus 8, Q5_0's plus 16 (Q8_0's sum is already signed).
+                    // Q4_0's quants are stored plus 8, Q5_0's plus 16 (Q8_0's and IQ4_NL's sums are already signed).
                     if (type == SL_TYPE_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * xi[t * nb + b]));
                     if (type == SL_TYPE_Q5_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(16 * xi[t * nb + b]));
                     f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(xd[t * nb + b])), f[h][t]);
@@ -231,6 +262,8 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 }
                 break;
             }
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                break; // no 8-bit blocks
             }
         }
         blk += stride;
@@ -253,13 +286,223 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
     }
 }
 
+/// Writes (or adds) H halves x T tokens of row sums; rows at or past `nrows` are neither read nor written.
+ALWAYS_INLINE SL_AVX2_GEMM void store_halves(const int T, const int H, __m256 f[2][TILE_TOKENS], int h0, float *y,
+                                             int64_t t0, int64_t ldy, int nrows, int accumulate) {
+    for (int h = 0; h < H; h++) {
+        const int rows = nrows - 8 * (h0 + h);
+        if (rows <= 0) continue;
+        for (int t = 0; t < T; t++) {
+            float *out = y + (t0 + t) * ldy + 8 * (h0 + h);
+            __m256 v = f[h][t];
+            if (rows >= 8) {
+                if (accumulate) v = _mm256_add_ps(_mm256_loadu_ps(out), v);
+                _mm256_storeu_ps(out, v);
+            } else {
+                const __m256i mask = row_mask(rows);
+                if (accumulate) v = _mm256_add_ps(_mm256_maskload_ps(out, mask), v);
+                _mm256_maskstore_ps(out, mask, v);
+            }
+        }
+    }
+}
+
+// MARK: - Prefill: the group unpacked once
+
+// With more tokens than one tile, the group is unpacked once into 8-bit quants and float scales (an
+// "expanded" block, as in gemm_avx512.c: 512 bytes of quants, chunk j holding columns 4j...4j+3 of the 16
+// rows, rows 0-7 in its first 32 bytes; then 16 scales, 16 more for Q6_K's columns 16-31 or the mins),
+// kept in this thread's buffer, and every tile runs on it without unpacking again. Quants of at most 6
+// bits stay unsigned as stored (vpmaddubsw multiplies them directly, several chunks summed in int16
+// while the bound allows); Q8_0's and IQ4's are kept signed and multiplied with the sign trick. The
+// integer sums are the tile's, the float operations the tile's, so results are the reference's.
+enum { EXP_QUANTS = 512, EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS };
+
+/// Q8_0's and IQ4's expanded quants are signed; the others unsigned.
+ALWAYS_INLINE int expanded_signed(const sl_type type) { return type == SL_TYPE_Q8_0 || sl_is_iq4(type); }
+
+/// Chunks whose vpmaddubsw pairs can be summed in int16: |pair| <= 2 * max quant * 127 each.
+ALWAYS_INLINE int expanded_chunks_in_int16(const sl_type type) {
+    if (expanded_signed(type)) return 1;                 // 2 * 128 * 127
+    if (type == SL_TYPE_Q6_K) return 2;                  // 2 * 2 * 63 * 127
+    return sl_has_fifth_bit(type) ? 4 : 8;               // 4 * 2 * 31 * 127, 8 * 2 * 15 * 127
+}
+
+/// Unpacks every block of a group into `out`, computing the float scales exactly as `tile` does.
+ALWAYS_INLINE SL_AVX2_GEMM void expand_group(const sl_type type, const uint8_t *w, int64_t nb, uint8_t *out) {
+    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    const uint8_t *blk = w;
+    for (int64_t b = 0; b < nb; b++, out += EXP_BLOCK) {
+        const float *hdr = NULL;
+        if (sl_has_super_blocks(type)) {
+            if (b % PACK_SUPER == 0) blk += header;
+            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        if (type == SL_TYPE_Q8_0) {
+            for (int j = 0; j < 16; j++) {
+                const __m256i stored = _mm256_loadu_si256((const __m256i *)(blk + 32 * j));
+                _mm256_storeu_si256((__m256i *)(out + 32 * j), _mm256_xor_si256(stored, _mm256_set1_epi8((char)0x80)));
+            }
+        } else {
+            for (int h = 0; h < 2; h++) {
+                const __m256i h5 = sl_has_fifth_bit(type) ? _mm256_loadu_si256((const __m256i *)(blk + PACK_NIBBLES + 32 * h))
+                                                          : _mm256_setzero_si256();
+                for (int p = 0; p < 4; p++) {
+                    __m256i lo, hi;
+                    unpack_half(type, blk, p, h, h5, &lo, &hi);
+                    _mm256_storeu_si256((__m256i *)(out + 64 * p + 32 * h), lo);
+                    _mm256_storeu_si256((__m256i *)(out + 64 * (4 + p) + 32 * h), hi);
+                }
+            }
+        }
+        float *scales = (float *)(out + EXP_QUANTS);
+        for (int h = 0; h < 2; h++) {
+            const int r0 = 8 * h;
+            switch (type) {
+            case SL_TYPE_Q4_K:
+            case SL_TYPE_Q5_K: {
+                const int octets = stride - 2 * PACK_OCTETS;
+                _mm256_storeu_ps(scales + r0, _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_u8_floats8(blk + octets + r0)));
+                _mm256_storeu_ps(scales + 32 + r0, _mm256_mul_ps(_mm256_loadu_ps(hdr + SL_PACK_ROWS + r0),
+                                                                 load_u8_floats8(blk + octets + PACK_OCTETS + r0)));
+                break;
+            }
+            case SL_TYPE_IQ4_XS:
+                _mm256_storeu_ps(scales + r0, _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_i8_floats8(blk + stride - PACK_OCTETS + r0)));
+                break;
+            case SL_TYPE_Q6_K: {
+                const int octets = stride - 2 * PACK_OCTETS;
+                const __m256 d = _mm256_loadu_ps(hdr + r0);
+                _mm256_storeu_ps(scales + r0, _mm256_mul_ps(d, load_i8_floats8(blk + octets + r0)));
+                _mm256_storeu_ps(scales + 16 + r0, _mm256_mul_ps(d, load_i8_floats8(blk + octets + PACK_OCTETS + r0)));
+                break;
+            }
+            case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0:
+            case SL_TYPE_IQ4_NL: {
+                const int halves = stride - (has_min(type) ? 2 : 1) * PACK_HALVES;
+                _mm256_storeu_ps(scales + r0, load_halves8(blk + halves + 2 * r0));
+                if (has_min(type)) _mm256_storeu_ps(scales + 32 + r0, load_halves8(blk + halves + PACK_HALVES + 2 * r0));
+                break;
+            }
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                break; // never expanded
+            }
+        }
+        blk += stride;
+    }
+}
+
+/// One tile of `T` tokens over half `h` (rows 8h...8h+7) of an expanded group: the tile's integer sums
+/// and float operations.
+ALWAYS_INLINE SL_AVX2_GEMM void expanded_tile(const int T, const sl_type type, const uint8_t *e, int64_t nb,
+                                              const sl_qact *a, int64_t t0, int h, float *y, int64_t ldy,
+                                              int nrows, int accumulate) {
+    const int64_t K = a->cols;
+    const int8_t *xq = a->q + t0 * K;
+    const float *xd = a->d + t0 * nb;
+    const float *xs = a->s + t0 * nb;
+    const int32_t *xi = a->isum + t0 * nb;
+    const int16_t *xb = a->bsum + t0 * 2 * nb;
+    const int G = expanded_chunks_in_int16(type);
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256 f[2][TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[0][t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, e += EXP_BLOCK) {
+        // acc: the block's integer sum (Q6_K: columns 0-15); acc2: Q6_K's columns 16-31.
+        __m256i acc[TILE_TOKENS], acc2[TILE_TOKENS];
+        for (int t = 0; t < T; t++) acc[t] = acc2[t] = _mm256_setzero_si256();
+        for (int j0 = 0; j0 < 8; j0 += G) {
+            __m256i s[TILE_TOKENS];
+            for (int g = 0; g < G; g++) {
+                const int j = j0 + g;
+                const __m256i wv = _mm256_loadu_si256((const __m256i *)(e + 64 * j + 32 * h));
+                const __m256i uw = expanded_signed(type) ? _mm256_sign_epi8(wv, wv) : wv;
+                for (int t = 0; t < T; t++) {
+                    __m256i xv = broadcast4(xq + t * K + b * 32 + 4 * j);
+                    // x is never -128 (both quantizers cap at +-127), so its sign flip is exact.
+                    if (expanded_signed(type)) xv = _mm256_sign_epi8(xv, wv);
+                    const __m256i prod = _mm256_maddubs_epi16(uw, xv);
+                    s[t] = g == 0 ? prod : _mm256_add_epi16(s[t], prod);
+                }
+            }
+            for (int t = 0; t < T; t++) {
+                const __m256i wide = _mm256_madd_epi16(s[t], ones);
+                if (type == SL_TYPE_Q6_K && j0 >= 4) acc2[t] = _mm256_add_epi32(acc2[t], wide);
+                else acc[t] = _mm256_add_epi32(acc[t], wide);
+            }
+        }
+        const float *scales = (const float *)(e + EXP_QUANTS) + 8 * h;
+        const __m256 dw = _mm256_loadu_ps(scales);
+        for (int t = 0; t < T; t++) {
+            const __m256 x = _mm256_set1_ps(xd[t * nb + b]);
+            switch (type) {
+            case SL_TYPE_Q4_K:
+            case SL_TYPE_Q5_K:
+                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(dw, x), f[0][t]);
+                f[0][t] = _mm256_fnmadd_ps(_mm256_loadu_ps(scales + 32), _mm256_set1_ps(xs[t * nb + b]), f[0][t]);
+                break;
+            case SL_TYPE_Q6_K: {
+                const __m256i lo = _mm256_sub_epi32(acc[t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b]));
+                const __m256i hi = _mm256_sub_epi32(acc2[t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b + 1]));
+                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(dw, x), f[0][t]);
+                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(_mm256_loadu_ps(scales + 16), x), f[0][t]);
+                break;
+            }
+            case SL_TYPE_Q4_0: case SL_TYPE_Q5_0: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS:
+            case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: {
+                // Q4_0's quants are stored plus 8, Q5_0's plus 16; the signed kinds' sums are already exact.
+                __m256i sum = acc[t];
+                if (type == SL_TYPE_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * xi[t * nb + b]));
+                if (type == SL_TYPE_Q5_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(16 * xi[t * nb + b]));
+                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, x), f[0][t]);
+                if (has_min(type)) f[0][t] = _mm256_fmadd_ps(_mm256_loadu_ps(scales + 32), _mm256_set1_ps(xs[t * nb + b]), f[0][t]);
+                break;
+            }
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                break; // never expanded
+            }
+        }
+    }
+    store_halves(T, 1, f, h, y, t0, ldy, nrows, accumulate);
+}
+
+/// This thread's buffer for an expanded group, grown as needed and kept for the thread's life (the
+/// pool's workers live as long as the process), so prefill allocates only when a wider matrix comes.
+static uint8_t *expansion_buffer(size_t bytes) {
+    static _Thread_local uint8_t *buffer;
+    static _Thread_local size_t capacity;
+    if (bytes > capacity) {
+        free(buffer);
+        capacity = (bytes + 4095) & ~(size_t)4095;
+        buffer = aligned_alloc(64, capacity);
+        if (!buffer) capacity = 0;
+    }
+    return buffer;
+}
+
 /// The group kernel of `type`: one or two tokens run over both halves at once (decode reads each weight
-/// once); more run half by half in tiles of up to 4 tokens.
+/// once); more than one tile's tokens run on the group expanded once, half by half in tiles of up to 4
+/// tokens; 3 or 4 tokens run half by half on the packed blocks.
 ALWAYS_INLINE SL_AVX2_GEMM void group_kernel(const sl_type type, const sl_packed_matrix *m, int64_t group,
                                              const sl_qact *a, float *y, int64_t ldy, int nrows, int accumulate) {
     const int64_t nb = m->cols / 32;
     const size_t group_bytes = sl_packed_size(type, SL_PACK_ROWS, m->cols);
     const uint8_t *w = (const uint8_t *)m->data + (size_t)group * group_bytes;
+    uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * EXP_BLOCK) : NULL;
+    if (expanded) {
+        expand_group(type, w, nb, expanded);
+        for (int h = 0; h < (nrows > 8 ? 2 : 1); h++) {
+            for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
+                switch (a->tokens - t0) {
+                case 1: expanded_tile(1, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+                case 2: expanded_tile(2, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+                case 3: expanded_tile(3, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+                default: expanded_tile(4, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+                }
+            }
+        }
+        return;
+    }
     if (nrows > 8 && a->tokens <= 2) {
         if (a->tokens == 1) tile(1, 2, type, w, nb, a, 0, 0, y, ldy, nrows, accumulate);
         else tile(2, 2, type, w, nb, a, 0, 0, y, ldy, nrows, accumulate);
@@ -291,6 +534,110 @@ GROUP_KERNEL(sl_gemm_group_q8_0_avx2, SL_TYPE_Q8_0)
 GROUP_KERNEL(sl_gemm_group_q4_K_avx2, SL_TYPE_Q4_K)
 GROUP_KERNEL(sl_gemm_group_q5_K_avx2, SL_TYPE_Q5_K)
 GROUP_KERNEL(sl_gemm_group_q6_K_avx2, SL_TYPE_Q6_K)
+GROUP_KERNEL(sl_gemm_group_iq4_nl_avx2, SL_TYPE_IQ4_NL)
+GROUP_KERNEL(sl_gemm_group_iq4_xs_avx2, SL_TYPE_IQ4_XS)
+
+// MARK: - Float weights (F16, BF16)
+
+// The reference's order (float_row_dot in gemm.c), 8 rows per vector: each 32-column block summed from
+// zero, F16 column by column on vcvtph2ps'd weights, BF16 pair by pair (odd column first) on bf16 values
+// widened to f32, whose products FMA forms exactly as vdpbf16ps does; the block sums added in order.
+// Few tokens sum several blocks side by side to keep enough FMA chains in flight.
+
+ALWAYS_INLINE SL_AVX2_GEMM void float_blocks(const sl_type type, const int T, const int H, const int U,
+                                             const uint8_t *blk, int h0, int64_t b, const sl_qact *a, int64_t t0,
+                                             __m256 f[2][TILE_TOKENS]) {
+    const int64_t K = a->cols;
+    __m256 s[4][2][TILE_TOKENS];
+    for (int u = 0; u < U; u++)
+        for (int h = 0; h < H; h++)
+            for (int t = 0; t < T; t++) s[u][h][t] = _mm256_setzero_ps();
+    if (type == SL_TYPE_F16) {
+        const float *x = a->f32 + t0 * K;
+        for (int k = 0; k < 32; k++) {
+            for (int u = 0; u < U; u++) {
+                for (int h = 0; h < H; h++) {
+                    const __m256 wv = load_halves8(blk + u * PACK_FLOAT16 + 32 * k + 16 * (h0 + h));
+                    for (int t = 0; t < T; t++)
+                        s[u][h][t] = _mm256_fmadd_ps(wv, _mm256_set1_ps(x[t * K + (b + u) * 32 + k]), s[u][h][t]);
+                }
+            }
+        }
+    } else {
+        const uint16_t *x = a->bf16 + t0 * K;
+        const __m256i top = _mm256_set1_epi32((int)0xFFFF0000u);
+        for (int j = 0; j < 16; j++) {
+            for (int u = 0; u < U; u++) {
+                for (int h = 0; h < H; h++) {
+                    const __m256i raw = _mm256_loadu_si256((const __m256i *)(blk + u * PACK_FLOAT16 + 64 * j + 32 * (h0 + h)));
+                    const __m256 w_odd = _mm256_castsi256_ps(_mm256_and_si256(raw, top));
+                    const __m256 w_even = _mm256_castsi256_ps(_mm256_slli_epi32(raw, 16));
+                    for (int t = 0; t < T; t++) {
+                        int32_t pair;
+                        memcpy(&pair, x + t * K + (b + u) * 32 + 2 * j, 4);
+                        const __m256i xv = _mm256_set1_epi32(pair);
+                        s[u][h][t] = _mm256_fmadd_ps(w_odd, _mm256_castsi256_ps(_mm256_and_si256(xv, top)), s[u][h][t]);
+                        s[u][h][t] = _mm256_fmadd_ps(w_even, _mm256_castsi256_ps(_mm256_slli_epi32(xv, 16)), s[u][h][t]);
+                    }
+                }
+            }
+        }
+    }
+    for (int u = 0; u < U; u++)
+        for (int h = 0; h < H; h++)
+            for (int t = 0; t < T; t++) f[h][t] = _mm256_add_ps(f[h][t], s[u][h][t]);
+}
+
+ALWAYS_INLINE SL_AVX2_GEMM void float_tile(const int T, const int H, const sl_type type, const uint8_t *w, int64_t nb,
+                                           const sl_qact *a, int64_t t0, int h0, float *y, int64_t ldy, int nrows,
+                                           int accumulate) {
+    const int U = T * H >= 4 ? 2 : 4;
+    __m256 f[2][TILE_TOKENS];
+    for (int h = 0; h < H; h++)
+        for (int t = 0; t < T; t++) f[h][t] = _mm256_setzero_ps();
+    int64_t b = 0;
+    for (; b + U <= nb; b += U) {
+        if (T <= 2 && H == 2) {
+            for (int line = 0; line < U * PACK_FLOAT16; line += 64)
+                _mm_prefetch((const char *)w + b * PACK_FLOAT16 + PREFETCH_AHEAD + line, _MM_HINT_T0);
+        }
+        float_blocks(type, T, H, U, w + b * PACK_FLOAT16, h0, b, a, t0, f);
+    }
+    for (; b < nb; b++) float_blocks(type, T, H, 1, w + b * PACK_FLOAT16, h0, b, a, t0, f);
+    store_halves(T, H, f, h0, y, t0, ldy, nrows, accumulate);
+}
+
+/// As group_kernel, for the float types.
+ALWAYS_INLINE SL_AVX2_GEMM void float_group_kernel(const sl_type type, const sl_packed_matrix *m, int64_t group,
+                                                   const sl_qact *a, float *y, int64_t ldy, int nrows, int accumulate) {
+    const int64_t nb = m->cols / 32;
+    const uint8_t *w = (const uint8_t *)m->data + (size_t)group * (size_t)nb * PACK_FLOAT16;
+    if (nrows > 8 && a->tokens <= 2) {
+        if (a->tokens == 1) float_tile(1, 2, type, w, nb, a, 0, 0, y, ldy, nrows, accumulate);
+        else float_tile(2, 2, type, w, nb, a, 0, 0, y, ldy, nrows, accumulate);
+        return;
+    }
+    for (int h = 0; h < (nrows > 8 ? 2 : 1); h++) {
+        for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
+            switch (a->tokens - t0) {
+            case 1: float_tile(1, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            case 2: float_tile(2, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            case 3: float_tile(3, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            default: float_tile(4, 1, type, w, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+            }
+        }
+    }
+}
+
+void SL_AVX2_GEMM sl_gemm_group_f16_avx2(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y,
+                                         int64_t ldy, int nrows, int accumulate) {
+    float_group_kernel(SL_TYPE_F16, m, group, a, y, ldy, nrows, accumulate);
+}
+
+void SL_AVX2_GEMM sl_gemm_group_bf16_avx2(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y,
+                                          int64_t ldy, int nrows, int accumulate) {
+    float_group_kernel(SL_TYPE_BF16, m, group, a, y, ldy, nrows, accumulate);
+}
 
 // MARK: - Activation quantizer
 
@@ -361,9 +708,38 @@ static SL_AVX2_GEMM void quantize_q8_k(const float *x, sl_qact *a, int64_t t, in
     }
 }
 
+/// sl_bf16_round_daz on 8 floats, as 8 bf16 values.
+ALWAYS_INLINE SL_AVX2_GEMM __m128i bf16_round_daz8(__m256 v) {
+    const __m256i x = _mm256_castps_si256(v);
+    const __m256i high = _mm256_srli_epi32(x, 16);
+    const __m256i bias = _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), _mm256_and_si256(high, _mm256_set1_epi32(1)));
+    __m256i r = _mm256_srli_epi32(_mm256_add_epi32(x, bias), 16);
+    // Signed compare suffices: with the sign bit cleared both sides are non-negative.
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(x, _mm256_set1_epi32(0x7FFFFFFF)), _mm256_set1_epi32(0x7F800000));
+    r = _mm256_blendv_epi8(r, _mm256_or_si256(high, _mm256_set1_epi32(0x40)), nan);
+    const __m256i tiny = _mm256_cmpeq_epi32(_mm256_and_si256(x, _mm256_set1_epi32(0x7F800000)), _mm256_setzero_si256());
+    r = _mm256_blendv_epi8(r, _mm256_and_si256(high, _mm256_set1_epi32(0x8000)), tiny);
+    // Every lane now fits 16 bits: pack the two 128-bit halves without saturating.
+    return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
+}
+
 void SL_AVX2_GEMM sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t) {
-    if (a->format == SL_ACT_Q8_K) {
+    switch (a->format) {
+    case SL_ACT_Q8_1: break;
+    case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
+        return;
+    case SL_ACT_F16:
+        // vcvtps2ph rounds to nearest even, as sl_fp32_to_fp16 (NaNs aside, which stay NaNs).
+        for (int64_t k = 0; k < a->cols; k += 8) {
+            const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + k), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm256_storeu_ps(a->f32 + t * a->cols + k, _mm256_cvtph_ps(h));
+        }
+        return;
+    case SL_ACT_BF16:
+        for (int64_t k = 0; k < a->cols; k += 8) {
+            _mm_storeu_si128((__m128i *)(a->bf16 + t * a->cols + k), bf16_round_daz8(_mm256_loadu_ps(x + k)));
+        }
         return;
     }
     const int64_t nb = a->cols / 32;

@@ -12,6 +12,7 @@
 #include "../../simd_math_avx512.h"
 
 #define SL_AVX512 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define SL_AVX512_BF16 __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx512bf16")))
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 enum { TILE_TOKENS = 8 };
@@ -45,6 +46,13 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
     const __m512i packed = _mm512_loadu_si512(blk + 64 * p);
     *lo = _mm512_and_si512(packed, low);
     *hi = _mm512_and_si512(_mm512_srli_epi16(packed, 4), low);
+    if (sl_is_iq4(type)) {
+        // The indices become their levels plus 128 (vpshufb looks up in each 128-bit lane's copy).
+        const __m512i table = _mm512_broadcast_i32x4(_mm_add_epi8(_mm_loadu_si128((const __m128i *)sl_iq4nl_values),
+                                                                  _mm_set1_epi8((char)0x80)));
+        *lo = _mm512_shuffle_epi8(table, *lo);
+        *hi = _mm512_shuffle_epi8(table, *hi);
+    }
     if (sl_has_fifth_bit(type)) {
         // Bit p (lo) and bit 4 + p (hi) of each byte become bit 4; 16-bit shifts leak bits across the
         // byte boundary only outside the mask.
@@ -95,7 +103,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
         const float *hdr = NULL;
-        if (sl_is_k_quant(type)) {
+        if (sl_has_super_blocks(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
@@ -125,9 +133,14 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                 // Q4_0's quants are q - 8, Q5_0's q - 16: start from -8 (-16) * sum(x).
                 case SL_TYPE_Q4_0: acc[t] = _mm512_set1_epi32(-8 * xi[t * nb + b]); break;
                 case SL_TYPE_Q5_0: acc[t] = _mm512_set1_epi32(-16 * xi[t * nb + b]); break;
+                // IQ4's levels are looked up plus 128.
+                case SL_TYPE_IQ4_NL:
+                case SL_TYPE_IQ4_XS: acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]); break;
                 // Q6_K's are q - 32, per 16 columns.
                 case SL_TYPE_Q6_K: acc[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b]); break;
-                default: acc[t] = _mm512_setzero_si512(); break;
+                // The unsigned quants (and the types this loop never sees) start from zero.
+                case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q8_0:
+                case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: acc[t] = _mm512_setzero_si512(); break;
                 }
                 acc2[t] = type == SL_TYPE_Q6_K ? _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]) : _mm512_setzero_si512();
             }
@@ -160,6 +173,14 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
             break;
         }
+        case SL_TYPE_IQ4_XS: {
+            const __m512 dw = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_i8_floats(blk + stride - PACK_OCTETS));
+            for (int t = 0; t < T; t++) {
+                const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
+            }
+            break;
+        }
         case SL_TYPE_Q6_K: {
             const int octets = stride - 2 * PACK_OCTETS;
             const __m512 d = _mm512_loadu_ps(hdr);
@@ -172,7 +193,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
             break;
         }
-        default: {
+        case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
             const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
             const __m512 dw = load_halves(blk + halves);
             for (int t = 0; t < T; t++) {
@@ -185,6 +206,8 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
             break;
         }
+        case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+            break; // no 8-bit blocks
         }
         blk += stride;
     }
@@ -214,14 +237,16 @@ typedef enum {
 
 ALWAYS_INLINE exp_kind expanded_kind(const sl_type type) {
     switch (type) {
-    case SL_TYPE_Q4_0: case SL_TYPE_Q5_0: case SL_TYPE_Q8_0: return EXP_OFFSET;
+    case SL_TYPE_Q4_0: case SL_TYPE_Q5_0: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS: return EXP_OFFSET;
     case SL_TYPE_Q6_K: return EXP_SIXTEEN;
-    default: return EXP_MIN;
+    case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: return EXP_MIN;
+    case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: break; // never expanded
     }
+    return EXP_MIN;
 }
 
 ALWAYS_INLINE int expanded_offset(const sl_type type) {
-    return type == SL_TYPE_Q4_0 ? 8 : type == SL_TYPE_Q5_0 ? 16 : type == SL_TYPE_Q8_0 ? 128 : 32;
+    return type == SL_TYPE_Q4_0 ? 8 : type == SL_TYPE_Q5_0 ? 16 : type == SL_TYPE_Q6_K ? 32 : 128;
 }
 
 /// Unpacks every block of a group into `out`, computing the float scales exactly as `tile` does.
@@ -230,7 +255,7 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++, out += EXP_BLOCK) {
         const float *hdr = NULL;
-        if (sl_is_k_quant(type)) {
+        if (sl_has_super_blocks(type)) {
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
@@ -258,6 +283,9 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
                 _mm512_storeu_ps(scales + 32, _mm512_sub_ps(_mm512_setzero_ps(), mw));
                 break;
             }
+            case SL_TYPE_IQ4_XS:
+                _mm512_storeu_ps(scales, _mm512_mul_ps(_mm512_loadu_ps(hdr), load_i8_floats(blk + stride - PACK_OCTETS)));
+                break;
             case SL_TYPE_Q6_K: {
                 const int octets = stride - 2 * PACK_OCTETS;
                 const __m512 d = _mm512_loadu_ps(hdr);
@@ -265,12 +293,14 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
                 _mm512_storeu_ps(scales + 16, _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS)));
                 break;
             }
-            default: {
+            case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
                 const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
                 _mm512_storeu_ps(scales, load_halves(blk + halves));
                 if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) _mm512_storeu_ps(scales + 32, load_halves(blk + halves + PACK_HALVES));
                 break;
             }
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+                break; // never expanded
             }
         }
         blk += stride;
@@ -392,6 +422,124 @@ GROUP_KERNEL(sl_gemm_group_q8_0_avx512, SL_TYPE_Q8_0)
 GROUP_KERNEL(sl_gemm_group_q4_K_avx512, SL_TYPE_Q4_K)
 GROUP_KERNEL(sl_gemm_group_q5_K_avx512, SL_TYPE_Q5_K)
 GROUP_KERNEL(sl_gemm_group_q6_K_avx512, SL_TYPE_Q6_K)
+GROUP_KERNEL(sl_gemm_group_iq4_nl_avx512, SL_TYPE_IQ4_NL)
+GROUP_KERNEL(sl_gemm_group_iq4_xs_avx512, SL_TYPE_IQ4_XS)
+
+// MARK: - Float weights (F16, BF16)
+
+// Each 32-column block is summed from zero and added to the row's total, in the reference's order
+// (float_row_dot in gemm.c): F16 column by column with FMAs on vcvtph2ps'd weights and f16-valued activations,
+// BF16 pair by pair with vdpbf16ps. A tile of few tokens sums U blocks side by side, so it still keeps
+// 4 to 8 chains in flight; their sums are added in block order, so the result does not depend on U.
+
+/// Blocks per step for a tile of T tokens.
+ALWAYS_INLINE int float_blocks_per_step(const int T) { return T >= 8 ? 1 : T >= 4 ? 2 : 4; }
+
+ALWAYS_INLINE SL_AVX512 void store_tile(const int T, const __m512 *f, float *y, int64_t t0, int64_t ldy,
+                                        __mmask16 mask, int accumulate) {
+    for (int t = 0; t < T; t++) {
+        float *out = y + (t0 + t) * ldy;
+        __m512 v = f[t];
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+        _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
+ALWAYS_INLINE SL_AVX512 void prefetch_blocks(const uint8_t *blk, int bytes) {
+    for (int line = 0; line < bytes; line += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + line, _MM_HINT_T0);
+}
+
+/// Adds the sums of F16 blocks b...b+U-1 (at `blk`) for T tokens of f32 activations `x` (row stride K) to f.
+ALWAYS_INLINE SL_AVX512 void f16_blocks(const int T, const int U, const uint8_t *blk, int64_t b, const float *x,
+                                        int64_t K, __m512 *f) {
+    __m512 s[4][TILE_TOKENS];
+    for (int u = 0; u < U; u++)
+        for (int t = 0; t < T; t++) s[u][t] = _mm512_setzero_ps();
+    for (int k = 0; k < 32; k++) {
+        for (int u = 0; u < U; u++) {
+            const __m512 wv = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(blk + u * PACK_FLOAT16 + 32 * k)));
+            for (int t = 0; t < T; t++) s[u][t] = _mm512_fmadd_ps(wv, _mm512_set1_ps(x[t * K + (b + u) * 32 + k]), s[u][t]);
+        }
+    }
+    for (int u = 0; u < U; u++)
+        for (int t = 0; t < T; t++) f[t] = _mm512_add_ps(f[t], s[u][t]);
+}
+
+ALWAYS_INLINE SL_AVX512 void f16_tile(const int T, const uint8_t *w, int64_t nb, const sl_qact *a, int64_t t0,
+                                      float *y, int64_t ldy, __mmask16 mask, int accumulate) {
+    const int U = float_blocks_per_step(T);
+    const int64_t K = a->cols;
+    const float *x = a->f32 + t0 * K;
+    __m512 f[TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[t] = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + U <= nb; b += U) {
+        if (T <= 2) prefetch_blocks(w + b * PACK_FLOAT16, U * PACK_FLOAT16);
+        f16_blocks(T, U, w + b * PACK_FLOAT16, b, x, K, f);
+    }
+    for (; b < nb; b++) f16_blocks(T, 1, w + b * PACK_FLOAT16, b, x, K, f);
+    store_tile(T, f, y, t0, ldy, mask, accumulate);
+}
+
+/// As f16_blocks for BF16 weights and bf16 activations: one vdpbf16ps per column pair.
+ALWAYS_INLINE SL_AVX512_BF16 void bf16_blocks(const int T, const int U, const uint8_t *blk, int64_t b,
+                                              const uint16_t *x, int64_t K, __m512 *f) {
+    __m512 s[4][TILE_TOKENS];
+    for (int u = 0; u < U; u++)
+        for (int t = 0; t < T; t++) s[u][t] = _mm512_setzero_ps();
+    for (int j = 0; j < 16; j++) {
+        for (int u = 0; u < U; u++) {
+            const __m512bh wv = (__m512bh)_mm512_loadu_si512(blk + u * PACK_FLOAT16 + 64 * j);
+            for (int t = 0; t < T; t++) {
+                int32_t pair;
+                memcpy(&pair, x + t * K + (b + u) * 32 + 2 * j, 4);
+                s[u][t] = _mm512_dpbf16_ps(s[u][t], wv, (__m512bh)_mm512_set1_epi32(pair));
+            }
+        }
+    }
+    for (int u = 0; u < U; u++)
+        for (int t = 0; t < T; t++) f[t] = _mm512_add_ps(f[t], s[u][t]);
+}
+
+ALWAYS_INLINE SL_AVX512_BF16 void bf16_tile(const int T, const uint8_t *w, int64_t nb, const sl_qact *a, int64_t t0,
+                                            float *y, int64_t ldy, __mmask16 mask, int accumulate) {
+    const int U = float_blocks_per_step(T);
+    const int64_t K = a->cols;
+    const uint16_t *x = a->bf16 + t0 * K;
+    __m512 f[TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[t] = _mm512_setzero_ps();
+    int64_t b = 0;
+    for (; b + U <= nb; b += U) {
+        if (T <= 2) prefetch_blocks(w + b * PACK_FLOAT16, U * PACK_FLOAT16);
+        bf16_blocks(T, U, w + b * PACK_FLOAT16, b, x, K, f);
+    }
+    for (; b < nb; b++) bf16_blocks(T, 1, w + b * PACK_FLOAT16, b, x, K, f);
+    store_tile(T, f, y, t0, ldy, mask, accumulate);
+}
+
+#define FLOAT_GROUP_KERNEL(name, TARGET, TILE)                                                                   \
+    void TARGET name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy, int nrows, \
+                     int accumulate) {                                                                           \
+        const int64_t nb = m->cols / 32;                                                                         \
+        const uint8_t *w = (const uint8_t *)m->data + (size_t)group * (size_t)nb * PACK_FLOAT16;                 \
+        const __mmask16 mask = (__mmask16)(nrows >= 16 ? 0xFFFF : (1u << nrows) - 1);                           \
+        for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {                                                \
+            switch (a->tokens - t0) {                                                                            \
+            case 1: TILE(1, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            case 2: TILE(2, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            case 3: TILE(3, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            case 4: TILE(4, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            case 5: TILE(5, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            case 6: TILE(6, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            case 7: TILE(7, w, nb, a, t0, y, ldy, mask, accumulate); break;                                      \
+            default: TILE(8, w, nb, a, t0, y, ldy, mask, accumulate); break;                                     \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
+FLOAT_GROUP_KERNEL(sl_gemm_group_f16_avx512, SL_AVX512, f16_tile)
+FLOAT_GROUP_KERNEL(sl_gemm_group_bf16_avx512, SL_AVX512_BF16, bf16_tile)
+#undef FLOAT_GROUP_KERNEL
 
 // MARK: - Activation quantizer and SwiGLU
 
@@ -434,9 +582,37 @@ static SL_AVX512 void quantize_q8_k(const float *x, sl_qact *a, int64_t t, int64
     }
 }
 
+/// sl_bf16_round_daz on 16 floats, with integer operations (AVX512-BF16's vcvtneps2bf16 gives the same,
+/// but this runs on every AVX-512 CPU).
+ALWAYS_INLINE SL_AVX512 __m256i bf16_round_daz16(__m512 v) {
+    const __m512i x = _mm512_castps_si512(v);
+    const __m512i high = _mm512_srli_epi32(x, 16);
+    const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), _mm512_and_si512(high, _mm512_set1_epi32(1)));
+    __m512i r = _mm512_srli_epi32(_mm512_add_epi32(x, bias), 16);
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(x, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+    r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(high, _mm512_set1_epi32(0x40)));
+    const __mmask16 tiny = _mm512_testn_epi32_mask(x, _mm512_set1_epi32(0x7F800000));
+    r = _mm512_mask_mov_epi32(r, tiny, _mm512_and_si512(high, _mm512_set1_epi32(0x8000)));
+    return _mm512_cvtepi32_epi16(r);
+}
+
 void SL_AVX512 sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t) {
-    if (a->format == SL_ACT_Q8_K) {
+    switch (a->format) {
+    case SL_ACT_Q8_1: break;
+    case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
+        return;
+    case SL_ACT_F16:
+        // vcvtps2ph rounds to nearest even, as sl_fp32_to_fp16 (NaNs aside, which stay NaNs).
+        for (int64_t k = 0; k < a->cols; k += 16) {
+            const __m256i h = _mm512_cvtps_ph(_mm512_loadu_ps(x + k), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            _mm512_storeu_ps(a->f32 + t * a->cols + k, _mm512_cvtph_ps(h));
+        }
+        return;
+    case SL_ACT_BF16:
+        for (int64_t k = 0; k < a->cols; k += 16) {
+            _mm256_storeu_si256((__m256i *)(a->bf16 + t * a->cols + k), bf16_round_daz16(_mm512_loadu_ps(x + k)));
+        }
         return;
     }
     const int64_t nb = a->cols / 32;
