@@ -45,11 +45,12 @@ struct PackedWeightTypesTests {
     }
 
     /// Log-probs after each token of one pass, the packed GEMM at `level`.
-    static func logProbs(_ model: LlamaModel, tokens: [Int32], level: sl_level = sl_packed_best_level()) throws -> [[Float]] {
+    static func logProbs(_ model: any DecoderModel, tokens: [Int32], level: sl_level = sl_packed_best_level(),
+                         packWeights: Bool = true) throws -> [[Float]] {
         let blockSize = 16
         let blocks = (tokens.count + blockSize - 1) / blockSize
         let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: blockSize,
-                                 maxBatchTokens: tokens.count, maxModelLength: 64, threadCount: 2)
+                                 maxBatchTokens: tokens.count, maxModelLength: 64, threadCount: 2, packWeights: packWeights)
         runner.gemmLevel = level
         let batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
                                                 blockSize: blockSize, allLogits: true)
@@ -57,27 +58,25 @@ struct PackedWeightTypesTests {
     }
 
     @Test("IQ4_NL, IQ4_XS, BF16 and F16 layer matrices all run on the packed GEMM and agree with vec_dot",
-          .enabled(if: LlamaModel.packsWeights), arguments: types)
+          .enabled(if: PreparedWeights.packsWeights), arguments: types)
     func packedMatchesVecDot(type: GGMLType) throws {
         let fixture = try TinyModelFixture.named("llama_gqa4_f16")
         let directory = try GGUFScratchDirectory()
         let path = try directory.write(try Self.gguf(fixture, matricesAs: type), name: "tiny_\(type).gguf")
-        let packed = try LlamaModel(file: try GGUFFile(path: path))
-        let unpacked = try LlamaModel(file: try GGUFFile(path: path), packWeights: false)
+        let model = try ModelRegistry.load(try GGUFFile(path: path))
         let expected = sl_type(rawValue: type.rawValue)
-        for (index, layer) in packed.layers.enumerated() {
-            let projections = try #require(layer.packed, "layer \(index) is not packed")
-            for projection in [projections.qkv, projections.attentionOutput, projections.gateUp, projections.down] {
-                let pieces = try #require(projection, "\(type): layer \(index) has a projection off the packed path").pieces
-                #expect(pieces.count == 1 && pieces[0].type == expected, "\(type): layer \(index)")
-            }
+        let weights = PreparedWeights.shared(for: model)
+        // Every layer projection (not the F16 LM head, which is `output`) is packed as the type under test.
+        for linear in model.linears where linear.id != model.output.id {
+            let pieces = try #require(weights.packed(linear), "\(type): \(linear.parts[0].name) is off the packed path").pieces
+            #expect(pieces.count == 1 && pieces[0].type == expected, "\(type): \(linear.parts[0].name)")
         }
-        #expect(unpacked.layers.allSatisfy { $0.packed == nil })
+        #expect(PreparedWeights(model: model, pack: false).projections.allSatisfy { $0 == nil })
         let tokens = fixture.token_ids.map(Int32.init)
-        let ours = try Self.logProbs(packed, tokens: tokens)
-        #expect(ours == (try Self.logProbs(packed, tokens: tokens, level: SL_LEVEL_SCALAR)),
+        let ours = try Self.logProbs(model, tokens: tokens)
+        #expect(ours == (try Self.logProbs(model, tokens: tokens, level: SL_LEVEL_SCALAR)),
                 "\(type): the SIMD kernels give the scalar reference's logits, bit for bit")
-        let reference = try Self.logProbs(unpacked, tokens: tokens)
+        let reference = try Self.logProbs(model, tokens: tokens, packWeights: false)
         var worst: Float = 0
         for (position, (row, referenceRow)) in zip(ours, reference).enumerated() {
             let top = referenceRow.indices.sorted { referenceRow[$0] > referenceRow[$1] }.prefix(5)
