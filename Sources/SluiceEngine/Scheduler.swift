@@ -45,18 +45,18 @@ public struct Scheduler: Sendable {
             enablePrefixCaching: config.enablePrefixCaching)
     }
 
-    /// Queues a request at the back of the waiting queue, or refuses one that could never run.
+    /// Queues a request where the policy wants it, with its ``StopChecker`` for this model;
+    /// refuses only an id already live.
     ///
-    /// Refused: an empty prompt, prompt plus `max_tokens` beyond the model's context, a request
-    /// that alone would need more blocks than the pool holds, a duplicate id, bad sampling params.
+    /// The request was checked at the engine's door (``RequestValidator``): the scheduler trusts its
+    /// parameters and that it fits the context and the pool.
     public mutating func add(_ request: Request) throws(SchedulerError) {
         let id = request.requestID
-        do { try request.samplingParams.validate() } catch { throw .invalidSamplingParams(id, error) }
-        try config.check(requestID: id, numPromptTokens: request.numPromptTokens,
-                         maxTokens: request.samplingParams.maxTokens, priority: request.priority)
         guard requests[id] == nil else { throw .duplicateRequestID(id) }
 
         var queued = request
+        queued.stopChecker = StopChecker(params: request.samplingParams, eosTokenIDs: eosTokenIDs,
+                                         maxModelLength: config.maxModelLength)
         queued.status = .waiting
         queued.numComputedTokens = 0
         queued.arrivalIndex = nextArrivalIndex
