@@ -26,6 +26,9 @@ public struct Scheduler: Sendable {
     var abortedSinceLastStep: [RequestID] = []
     /// The next request's ``Request/arrivalIndex``.
     var nextArrivalIndex = 0
+    /// Every scheduled row's tokens of the last step, one after another; emptied and refilled in
+    /// place each step, and sliced by the rows, so no step allocates an array per row.
+    var stepTokenIDs: [Int] = []
     /// Preemptions since start.
     public internal(set) var numPreemptions = 0
     /// Prefix-cache lookups and hits of admitted requests, in tokens; a request that waits and

@@ -89,7 +89,7 @@ extension StepCostModel {
         }
         func row(_ index: Int, start: Int, count: Int, blockIDs: [BlockID]? = nil) -> SchedulerOutput.ScheduledRequest {
             SchedulerOutput.ScheduledRequest(
-                requestID: RequestID("calibration-\(index)"), tokenIDs: Array(repeating: 0, count: count),
+                requestID: RequestID("calibration-\(index)"), tokenIDs: Array(repeating: 0, count: count)[...],
                 startPosition: start, blockIDs: blockIDs ?? blocks(upTo: start + count - 1), samples: true)
         }
         func step(_ rows: [SchedulerOutput.ScheduledRequest]) -> SchedulerOutput {
