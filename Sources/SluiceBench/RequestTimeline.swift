@@ -9,12 +9,13 @@
 /// servers that export it (llama-server needs `--metrics`, and names them differently), and a
 /// poll once a second misses what happens between polls; every request's timings are exact.
 public enum RequestTimeline {
-    /// One sample per whole second from 0 to the end of the pass, of requests sent at
-    /// ``RequestOutcome/sentAt``; a failed request counts as waiting until it failed.
+    /// One sample per second of the pass, taken in the middle of that second (so requests sent
+    /// at the very start count in second 0), of requests sent at ``RequestOutcome/sentAt``; a failed
+    /// request counts as waiting until it failed.
     public static func perSecond(_ outcomes: [RequestOutcome], duration: Double) -> [TimelinePoint] {
         guard duration.isFinite, duration >= 0 else { return [] }
-        return (0...Int(duration.rounded(.down))).map { second in
-            let time = Double(second)
+        return (0..<max(1, Int(duration.rounded(.up)))).map { second in
+            let time = Double(second) + 0.5
             var point = TimelinePoint(second: second, running: 0, waiting: 0)
             for outcome in outcomes where outcome.sentAt <= time && time < outcome.sentAt + outcome.latency {
                 let firstToken = outcome.succeeded ? outcome.sentAt + outcome.timeToFirstToken : .infinity

@@ -11,17 +11,17 @@ struct RequestTimelineTests {
         return outcome
     }
 
-    @Test("each whole second counts the requests waiting for their first token and those streaming")
+    @Test("each second counts, at its middle, the requests waiting for their first token and those streaming")
     func perSecond() {
         let outcomes = [
-            Self.outcome(sent: 0, ttft: 1.5, end: 3.5),  // waiting at 0 and 1, running at 2 and 3
-            Self.outcome(sent: 0.5, ttft: 0.2, end: 1.0),  // running at 1
-            Self.outcome(sent: 2.5, ttft: 1.0, end: 2.0),  // waiting at 3, running at 4
+            Self.outcome(sent: 0, ttft: 1.6, end: 3.8),  // waiting in seconds 0 and 1, running in 2 and 3
+            Self.outcome(sent: 0.2, ttft: 0.2, end: 1.0),  // running in second 0
+            Self.outcome(sent: 2.7, ttft: 1.0, end: 2.0),  // waiting in second 3, running in 4
         ]
         let timeline = RequestTimeline.perSecond(outcomes, duration: 4.6)
         #expect(timeline.map(\.second) == [0, 1, 2, 3, 4])
         #expect(timeline.map(\.waiting) == [1, 1, 0, 1, 0])
-        #expect(timeline.map(\.running) == [0, 1, 1, 1, 1])
+        #expect(timeline.map(\.running) == [1, 0, 1, 1, 1])
     }
 
     @Test("a failed request counts as waiting until it failed")
@@ -29,8 +29,8 @@ struct RequestTimelineTests {
         var failure = RequestOutcome(promptTokens: 1, failure: "HTTP 500", latency: 1.5)
         failure.sentAt = 0
         let timeline = RequestTimeline.perSecond([failure], duration: 2)
-        #expect(timeline.map(\.waiting) == [1, 1, 0])
-        #expect(timeline.map(\.running) == [0, 0, 0])
+        #expect(timeline.map(\.waiting) == [1, 0])
+        #expect(timeline.map(\.running) == [0, 0])
     }
 
     @Test("the timeline is saved in the result file and drawn as one panel per level, running solid and waiting dashed")
