@@ -28,7 +28,8 @@ public struct ParentRequest: Sendable {
     /// How many completions the caller asked for.
     public var n: Int { request.params.n }
 
-    /// Child `index`'s id: the parent's own when `n` is 1, `id#index` otherwise.
+    /// Child `index`'s id: the parent's own when `n` is 1, `id#index` otherwise (vLLM's
+    /// `get_child_info` writes `index_id`; a suffix keeps a child's id sorted next to its parent's).
     public func childID(_ index: Int) -> RequestID {
         n == 1 ? requestID : RequestID("\(requestID.rawValue)#\(index)")
     }

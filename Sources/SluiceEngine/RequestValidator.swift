@@ -2,7 +2,7 @@
 /// or ``LLM``), and turns it into the ``EngineCoreRequest`` every layer below trusts.
 ///
 /// As vLLM v1's input processor (`Processor._validate_params`, `_validate_model_inputs` in
-/// vllm/v1/engine/processor.py): sampling ranges and token ids against the vocabulary, then the
+/// vllm/v1/engine/processor.py, input_processor.py in later versions): sampling ranges and token ids against the vocabulary, then the
 /// prompt against the context, the KV pool and the scheduling policy. A refusal names what to change;
 /// the server turns it into the same 400 whoever submitted the request.
 public struct RequestValidator: Sendable {
