@@ -103,16 +103,21 @@ public struct LevelResult: Codable, Sendable {
     public var prefixCacheHitRate: Double?
     /// Every request's figures, with `--save-detailed`.
     public var requests: [RequestRecord]?
+    /// Requests running and waiting at each second of the pass (``RequestTimeline``); nil in
+    /// files written before it was measured.
+    public var timeline: [TimelinePoint]?
 
-    public init(maxConcurrency: Int?, metrics: PassMetrics, prefixCacheHitRate: Double?, requests: [RequestRecord]?) {
+    public init(maxConcurrency: Int?, metrics: PassMetrics, prefixCacheHitRate: Double?, requests: [RequestRecord]?,
+                timeline: [TimelinePoint]? = nil) {
         self.maxConcurrency = maxConcurrency
         self.metrics = metrics
         self.prefixCacheHitRate = prefixCacheHitRate
         self.requests = requests
+        self.timeline = timeline
     }
 
     enum CodingKeys: String, CodingKey {
-        case metrics, requests
+        case metrics, requests, timeline
         case maxConcurrency = "max_concurrency"
         case prefixCacheHitRate = "prefix_cache_hit_rate"
     }
@@ -126,6 +131,8 @@ public struct RequestRecord: Codable, Sendable {
     public var latency: Double
     public var interTokenLatencies: [Double]
     public var error: String?
+    /// When it was sent, in ms from the start of the pass.
+    public var sentAt: Double?
 
     public init(_ outcome: RequestOutcome) {
         promptTokens = outcome.promptTokens
@@ -134,6 +141,7 @@ public struct RequestRecord: Codable, Sendable {
         latency = outcome.latency * 1000
         interTokenLatencies = outcome.interTokenLatencies.map { $0 * 1000 }
         error = outcome.error
+        sentAt = outcome.sentAt * 1000
     }
 
     enum CodingKeys: String, CodingKey {
@@ -143,5 +151,6 @@ public struct RequestRecord: Codable, Sendable {
         case timeToFirstToken = "ttft_ms"
         case latency = "e2el_ms"
         case interTokenLatencies = "itl_ms"
+        case sentAt = "sent_ms"
     }
 }

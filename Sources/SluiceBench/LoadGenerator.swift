@@ -33,7 +33,12 @@ public struct LoadGenerator: Sendable {
                     inFlight -= 1
                     progress(outcome)
                 }
-                group.addTask { (index, await send(prompt)) }
+                group.addTask {
+                    let sentAt = start.duration(to: clock.now).inSeconds
+                    var outcome = await send(prompt)
+                    outcome.sentAt = sentAt
+                    return (index, outcome)
+                }
                 inFlight += 1
             }
             for await (done, outcome) in group {

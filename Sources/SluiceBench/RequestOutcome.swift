@@ -12,6 +12,9 @@ public struct RequestOutcome: Sendable, Equatable {
     public var latency: Double
     /// Why the request failed, or nil when it completed.
     public var error: String?
+    /// When it was sent, in seconds from the start of its pass (set by ``LoadGenerator``), for the
+    /// pass's ``RequestTimeline``.
+    public var sentAt: Double = 0
 
     /// A completed request whose text arrived at `contentTimes` (seconds since it was sent, in
     /// order) and whose stream ended at `end`. A response without text has its first token at its end.

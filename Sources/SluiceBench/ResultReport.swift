@@ -26,6 +26,11 @@ public enum ResultReport {
         lines += section("Time per Output Token (excl. 1st token)", "TPOT", metrics.timePerOutputToken)
         lines += section("Inter-token Latency", "ITL", metrics.interTokenLatency)
         lines += section("End-to-end Latency", "E2EL", metrics.endToEndLatency)
+        if let timeline = level.timeline, !timeline.isEmpty {
+            lines.append(heading("Requests over time (client's view)", fill: "-"))
+            lines.append(row("Peak running (streaming):", String(timeline.map(\.running).max() ?? 0)))
+            lines.append(row("Peak waiting (before first token):", String(timeline.map(\.waiting).max() ?? 0)))
+        }
         if !metrics.errors.isEmpty {
             lines.append(heading("First errors", fill: "-"))
             lines += metrics.errors.map { "  \($0)" }

@@ -23,6 +23,17 @@ public struct ResultSummary: Sendable {
     /// (unlimited last).
     public let rows: [Row]
 
+    /// One pass's requests over time; several runs of a level cannot be reduced to a median
+    /// timeline, so each label and level keeps its first run's.
+    public struct Timeline: Sendable, Equatable {
+        public var label: String
+        public var maxConcurrency: Int?
+        public var points: [TimelinePoint]
+    }
+
+    /// The timelines of the rows that have one, in row order.
+    public let timelines: [Timeline]
+
     public init(results: [BenchmarkResult]) {
         var labels: [String] = []
         var passes: [String: [Int?: [LevelResult]]] = [:]
@@ -46,6 +57,10 @@ public struct ResultSummary: Sendable {
                            failed: levels.reduce(0) { $0 + $1.metrics.failed },
                            prefixCacheHitRate: Self.median(levels.compactMap(\.prefixCacheHitRate)))
             }
+        }
+        timelines = rows.compactMap { row in
+            let first = passes[row.label]?[row.maxConcurrency]?.first { $0.timeline?.isEmpty == false }
+            return first?.timeline.map { Timeline(label: row.label, maxConcurrency: row.maxConcurrency, points: $0) }
         }
     }
 

@@ -81,7 +81,8 @@ public struct ServeBenchmark: Sendable {
         }
         return LevelResult(maxConcurrency: maxConcurrency, metrics: PassMetrics(outcomes: outcomes, duration: duration),
                            prefixCacheHitRate: hitRate,
-                           requests: options.saveDetailed ? outcomes.map(RequestRecord.init) : nil)
+                           requests: options.saveDetailed ? outcomes.map(RequestRecord.init) : nil,
+                           timeline: RequestTimeline.perSecond(outcomes, duration: duration))
     }
 
     /// The prompts of every pass and the warm-up, drawn once from the seed.

@@ -3,7 +3,9 @@ import Foundation
 /// A hand-written SVG chart of serving results, two panels against concurrency: output tok/s,
 /// and TTFT p50 (solid) and p99 (dashed, hollow markers) in ms, one colour per engine label. The x axis is
 /// categorical, one evenly spaced slot per concurrency level, which reads like a log axis for
-/// levels such as 1, 4, 16, 64.
+/// levels such as 1, 4, 16, 64. Below them, when the results carry timelines, one panel per
+/// concurrency level shows the requests running (solid) and waiting (dashed) at each second of
+/// the pass (``RequestTimeline``), up to four panels a row.
 public enum ServeChart {
     /// The SVG document for `summary`.
     public static func svg(_ summary: ResultSummary, title: String) -> String {
@@ -23,11 +25,22 @@ public enum ServeChart {
         }
         body += panel(origin: Double(width) / 2, title: "Time to first token (p50 solid, p99 dashed and hollow)",
                       yTitle: "TTFT (ms)", levels: levels, series: latency, labels: labels)
+        let timelineLevels = levels.filter { level in summary.timelines.contains { $0.maxConcurrency == level } }
+        for (slot, level) in timelineLevels.enumerated() {
+            let perRow = min(timelineLevels.count, timelinePanelsPerRow)
+            let panelWidth = Double(width) / Double(perRow)
+            body += timelinePanel(
+                left: Double(slot % perRow) * panelWidth, top: Double(height + (slot / perRow) * timelineHeight),
+                width: panelWidth, level: level, timelines: summary.timelines.filter { $0.maxConcurrency == level },
+                labels: labels)
+        }
+        let rows = (timelineLevels.count + timelinePanelsPerRow - 1) / timelinePanelsPerRow
+        let totalHeight = height + rows * timelineHeight
         return """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(height)" viewBox="0 0 \(width) \(height)" \
+            <svg xmlns="http://www.w3.org/2000/svg" width="\(width)" height="\(totalHeight)" viewBox="0 0 \(width) \(totalHeight)" \
             font-family="Helvetica, Arial, sans-serif">
             <title>\(escape(title))</title>
-            <rect width="\(width)" height="\(height)" fill="white"/>
+            <rect width="\(width)" height="\(totalHeight)" fill="white"/>
             \(body.joined(separator: "\n"))
             </svg>
 
@@ -35,7 +48,10 @@ public enum ServeChart {
     }
 
     static let width = 1000
+    /// The height of the two concurrency panels; each row of timeline panels adds ``timelineHeight``.
     static let height = 460
+    static let timelineHeight = 300
+    static let timelinePanelsPerRow = 4
     private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
     /// The plot area inside each half of the chart.
     private static let plotLeft = 80.0, plotRight = 30.0, plotTop = 90.0, plotBottom = 60.0
@@ -99,6 +115,47 @@ public enum ServeChart {
                         + "<title>\(escape(label)) at \(point.0.map(String.init) ?? "∞"): \(number(point.1))"
                         + "</title></circle>")
                 }
+            }
+        }
+        return items
+    }
+
+    /// One timeline panel: requests against seconds, per label a running line (solid) and a
+    /// waiting line (dashed).
+    private static func timelinePanel(left origin: Double, top panelTop: Double, width panelWidth: Double, level: Int?,
+                                      timelines: [ResultSummary.Timeline], labels: [String]) -> [String] {
+        let left = origin + 60, right = origin + panelWidth - 20
+        let top = panelTop + 40, bottom = panelTop + Double(timelineHeight) - 50
+        let lastSecond = timelines.flatMap { $0.points.map(\.second) }.max() ?? 0
+        let highest = Double(timelines.flatMap { $0.points.flatMap { [$0.running, $0.waiting] } }.max() ?? 0)
+        let (step, axisTop) = niceScale(highest)
+        let (secondStep, secondTop) = niceScale(Double(max(lastSecond, 1)))
+        func x(_ second: Int) -> Double { left + (right - left) * Double(second) / secondTop }
+        func y(_ value: Double) -> Double { bottom - (bottom - top) * value / axisTop }
+        let levelName = level.map(String.init) ?? "unlimited"
+        var items = [text(x: (left + right) / 2, y: top - 16, "Requests at concurrency \(levelName)", size: 13,
+                          anchor: "middle", weight: "bold"),
+                     text(x: (left + right) / 2, y: top - 3, "running solid, waiting dashed", size: 11, anchor: "middle")]
+        var tick = 0.0
+        while tick <= axisTop + step / 2 {
+            items.append(#"<line x1="\#(left)" y1="\#(y(tick))" x2="\#(right)" y2="\#(y(tick))" stroke="gainsboro"/>"#)
+            items.append(text(x: left - 6, y: y(tick) + 4, number(tick), size: 11, anchor: "end"))
+            tick += step
+        }
+        var second = 0.0
+        while second <= secondTop + secondStep / 2 {
+            items.append(text(x: x(Int(second)), y: bottom + 16, number(second), size: 11, anchor: "middle"))
+            second += secondStep
+        }
+        items.append(#"<line x1="\#(left)" y1="\#(bottom)" x2="\#(right)" y2="\#(bottom)" stroke="black"/>"#)
+        items.append(#"<line x1="\#(left)" y1="\#(top)" x2="\#(left)" y2="\#(bottom)" stroke="black"/>"#)
+        items.append(text(x: (left + right) / 2, y: bottom + 34, "seconds into the pass", size: 12, anchor: "middle"))
+        for timeline in timelines {
+            let colour = color(timeline.label, in: labels)
+            for (name, value, dash) in [("running", \TimelinePoint.running, ""), ("waiting", \TimelinePoint.waiting, #" stroke-dasharray="6 4""#)] {
+                let coordinates = timeline.points.map { "\(number(x($0.second))),\(number(y(Double($0[keyPath: value]))))" }
+                items.append(#"<polyline points="\#(coordinates.joined(separator: " "))" fill="none" stroke="\#(colour)" stroke-width="1.5"\#(dash)>"#
+                    + "<title>\(escape(timeline.label)) \(name)</title></polyline>")
             }
         }
         return items

@@ -5,26 +5,29 @@ import SluiceTokenizer
 /// The online engine: many callers submit requests from any thread or task and each gets its
 /// outputs as an `AsyncThrowingStream`, while one step thread runs the batched model.
 ///
-/// As vLLM's `AsyncLLM` over its `EngineCore` busy loop: `generate` checks the request at once
-/// (so a server can answer 400 before streaming), then hands it to the step thread through a
-/// locked inbox; the step thread admits, steps, detokenizes and yields. Dropping a stream or
-/// calling ``abort(_:)`` frees the request's KV blocks on the next loop turn (ARCHITECTURE.md,
-/// decision 7: kernels run on their own worker threads, the step loop on its own thread).
+/// As vLLM's `AsyncLLM` over its `EngineCore` busy loop: `generate` checks the request at once,
+/// the only check it gets (so a server can answer 400 before streaming), then hands it to the step
+/// thread through a locked inbox. The step thread admits, steps and hands each step's tokens to an
+/// output thread, which detokenizes, applies stop strings and yields, while the next step runs
+/// (vLLM's async output processing). Dropping a stream or calling ``abort(_:)`` frees the request's
+/// KV blocks on the next loop turn (ARCHITECTURE.md, decision 7 and "The online engine").
 public final class Engine: Sendable {
     /// The model's tokenizer, for callers that render chat or count tokens.
     public let tokenizer: any Tokenizer
     /// The scheduler's limits, the KV pool size among them.
     public let config: SchedulerConfig
     /// How many tokens the model knows; token ids must lie below it.
-    public let vocabularySize: Int
+    public var vocabularySize: Int { validator.vocabularySize }
     /// Requests beyond this many queued are refused with ``EngineError/queueFull(limit:)``.
     public let maxQueuedRequests: Int?
     /// The step cost model the scheduler started with (measured at start-up, or given in the
     /// options); `nil` when steps are sized by tokens only. ``EngineStats`` has its correction since.
     public let stepCostModel: StepCostModel?
+    /// The engine's door: every request is checked here once.
+    public let validator: RequestValidator
     private let inbox: EngineInbox
 
-    /// Starts an engine over `model`; its step thread runs until ``shutdown()``.
+    /// Starts an engine over `model`; its step and output threads run until ``shutdown()``.
     public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
         let config = options.schedulerConfig(for: model)
         let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
@@ -33,10 +36,15 @@ public final class Engine: Sendable {
         stepCostModel = core.scheduler.costModel
         self.tokenizer = tokenizer
         self.config = config
-        vocabularySize = core.runner.vocabularySize
+        validator = core.validator
         maxQueuedRequests = options.maxQueuedRequests
-        inbox = EngineInbox(stats: EngineStats(core: core, numPendingRequests: 0))
-        let loop = EngineLoop(core: core, tokenizer: tokenizer, inbox: inbox)
+        inbox = EngineInbox(stats: EngineStats(core: core))
+        let outputQueue = OutputQueue()
+        let loop = EngineLoop(core: core, inbox: inbox, outputs: outputQueue)
+        let outputLoop = OutputLoop(processor: OutputProcessor(tokenizer: tokenizer), queue: outputQueue, inbox: inbox)
+        let outputThread = Thread { outputLoop.run() }
+        outputThread.name = "sluice-output"
+        outputThread.start()
         let thread = Thread { loop.run() }
         thread.name = "sluice-engine"
         thread.start()
@@ -66,21 +74,21 @@ public final class Engine: Sendable {
     }
 
     /// Submits a request and returns the stream of its outputs, which ends after every
-    /// completion's last output; throws at once for a request that could never run.
+    /// completion's last output; throws at once for a request that could never run
+    /// (``RequestValidator``), a duplicate id, a full queue or an engine shut down.
     ///
     /// `priority` orders requests under ``SchedulingPolicy/priority`` (lower first, vLLM's
-    /// field) and must be 0 otherwise. Cancelling the consuming task or dropping the stream
-    /// aborts the request.
+    /// field) and must be 0 otherwise. With `params.n > 1` the engine fans the request out into
+    /// `n` completions (``ParentRequest``), whose outputs the stream interleaves, each with its
+    /// index. Cancelling the consuming task or dropping the stream aborts the request.
     public func generate(
         prompt: Prompt, params: SamplingParams, requestID: RequestID = RequestID.random(), priority: Int = 0
     ) throws -> AsyncThrowingStream<RequestOutput, Error> {
-        let promptTokenIDs = tokenize(prompt)
-        try checkRequest(requestID: requestID, promptTokenIDs: promptTokenIDs, params: params, priority: priority)
+        let request = try validator.validate(
+            requestID: requestID, promptTokenIDs: tokenize(prompt), params: params, priority: priority)
         let (stream, continuation) = AsyncThrowingStream<RequestOutput, Error>.makeStream()
-        let submission = EngineInbox.Submission(
-            requestID: requestID, promptTokenIDs: promptTokenIDs, params: params, priority: priority,
-            arrival: ContinuousClock.now, continuation: continuation)
-        try inbox.submit(submission, maxQueued: maxQueuedRequests)
+        try inbox.submit(EngineInbox.Submission(request: request, continuation: continuation),
+                         maxQueued: maxQueuedRequests)
         continuation.onTermination = { [inbox] termination in
             if case .cancelled = termination { inbox.abort(requestID) }
         }
@@ -96,8 +104,8 @@ public final class Engine: Sendable {
     /// Counters and gauges as of the step thread's last turn.
     public var stats: EngineStats { inbox.stats }
 
-    /// Calls `observer` on the step thread after every step that ran, with its timing (for
-    /// histograms, which need every step, not the last one); it must return quickly.
+    /// Calls `observer` on the output thread after every step that ran, with its timing (for
+    /// histograms, which need every step, not the last one), never delaying the next step.
     public func observeSteps(_ observer: @escaping @Sendable (StepRecord) -> Void) {
         inbox.addStepObserver(observer)
     }
@@ -105,17 +113,6 @@ public final class Engine: Sendable {
     /// Aborts every request, stops the step thread and waits for it; idempotent.
     public func shutdown() {
         inbox.shutdown()
-    }
-
-    /// Refuses, with a message a user can act on, a request that could never run.
-    public func checkRequest(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams,
-                             priority: Int = 0) throws {
-        do { try params.validate(vocabularySize: vocabularySize) } catch {
-            throw SchedulerError.invalidSamplingParams(requestID, error)
-        }
-        try EngineCore.checkTokenIDs(promptTokenIDs, vocabularySize: vocabularySize)
-        try config.check(requestID: requestID, numPromptTokens: promptTokenIDs.count, maxTokens: params.maxTokens,
-                         priority: priority)
     }
 }
 

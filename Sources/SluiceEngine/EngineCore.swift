@@ -3,21 +3,35 @@ import SluiceModel
 /// The step loop's state: the scheduler, the model runner and one sampler per request, owned by a
 /// single thread without locks (ARCHITECTURE.md, decision 7).
 ///
-/// Each `step()` runs one batched forward pass over whatever the scheduler picked, samples one token
-/// for every row that reached the end of its tokens, and hands the tokens back to the scheduler.
+/// ``step()`` is the one step of both paths, online (``Engine``'s step thread) and offline
+/// (``LLM``): schedule, run one batched forward pass, sample every row that reached the end of its
+/// tokens, let the scheduler append them and apply each request's ``StopChecker``, and return the
+/// tokens as ``EngineCoreOutputs``. Turning them into text happens after, elsewhere; what comes back
+/// (a stop string seen in the text) comes in as ``finish(_:reason:stopReason:)``, as a client's abort
+/// does, between steps (vLLM v1's `EngineCore.step` and `abort_requests`).
 public final class EngineCore {
     public let runner: ModelRunner
     public private(set) var scheduler: Scheduler
-    private var samplers: [RequestID: Sampler] = [:]
-    /// The end-of-generation tokens, which the samplers ban before `min_tokens`.
-    private let eosTokenIDs: Set<Int>
+    /// Checks requests at the door; the core trusts what it made.
+    public let validator: RequestValidator
+    /// What the core keeps for each live child request.
+    private struct Child {
+        var sampler: Sampler
+        let parentID: RequestID
+        let index: Int
+        /// No step has run any of its tokens yet.
+        var isWaitingForFirstStep = true
+    }
+    private var children: [RequestID: Child] = [:]
+    /// Requests with live children, by the caller's id, to abort them all at once.
+    private var parents: [RequestID: ParentRequest] = [:]
     /// Tokens run through the model since start, cache hits excluded.
     public private(set) var numComputedTokensTotal = 0
     /// The model input, refilled each step in place.
     private var batch = ForwardBatch(tokenIDs: [], positions: [], slotMapping: [], sequenceIndices: [],
                                      blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
-    /// The requests the last step ran, in batch order.
-    public private(set) var lastScheduledRequestIDs: [RequestID] = []
+    /// The step's sampled tokens for the scheduler, emptied and refilled in place each step.
+    private var sampledTokenIDs: [RequestID: Int] = [:]
     /// The last step that ran, timed; `nil` before the first.
     public private(set) var lastStep: StepRecord?
     /// Steps that ran a forward pass since start.
@@ -26,34 +40,80 @@ public final class EngineCore {
     public init(model: any DecoderModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
                 threadCount: Int = KernelThreadPool.defaultThreadCount) throws {
         try config.validate()
-        self.eosTokenIDs = eosTokenIDs
         scheduler = try Scheduler(config: config, eosTokenIDs: eosTokenIDs)
         runner = ModelRunner(model: model, numBlocks: config.numBlocks, blockSize: config.blockSize,
                              maxBatchTokens: config.maxNumBatchedTokens,
                              maxLogitRows: min(config.maxNumSeqs, config.maxNumBatchedTokens),
                              maxModelLength: config.maxModelLength, threadCount: threadCount)
+        validator = RequestValidator(vocabularySize: runner.vocabularySize, config: config)
     }
 
-    /// Queues a request; refuses one that could never run, with the reason.
-    public func add(_ request: Request) throws {
-        try request.samplingParams.validate(vocabularySize: runner.vocabularySize)
-        try Self.checkTokenIDs(request.allTokenIDs, vocabularySize: runner.vocabularySize)
+    /// Fans a checked request out into its `n` child requests and queues them; returns its
+    /// ``ParentRequest``. Refuses only an id already live.
+    @discardableResult
+    public func add(_ request: EngineCoreRequest) throws(SchedulerError) -> ParentRequest {
+        guard parents[request.requestID] == nil else { throw .duplicateRequestID(request.requestID) }
+        let parent = ParentRequest(request)
+        let requests = parent.makeChildren()
+        for (index, child) in requests.enumerated() {
+            do {
+                try add(child, parentID: parent.requestID, index: index)
+            } catch {
+                for added in requests[..<index] { finishChild(added.requestID, reason: .abort, stopReason: nil) }
+                throw error
+            }
+        }
+        parents[parent.requestID] = parent
+        return parent
+    }
+
+    /// Queues one child request as it is (its own parent when `parentID` is nil). Tests use it to
+    /// drive the core with requests they build; the engines add checked requests, which fan out.
+    func add(_ request: Request, parentID: RequestID? = nil, index: Int = 0) throws(SchedulerError) {
         try scheduler.add(request)
-        samplers[request.requestID] = Sampler(params: request.samplingParams, eosTokenIDs: eosTokenIDs)
+        let stops = scheduler.request(request.requestID)!.stopChecker
+        children[request.requestID] = Child(
+            sampler: Sampler(params: request.samplingParams, stops: stops),
+            parentID: parentID ?? request.requestID, index: index)
     }
 
-    /// Ends a request now and frees its blocks; returns it, or nil when it is unknown or already done.
+    /// Ends every live child of `requestID` (a caller's id, or a single child's) with
+    /// ``FinishReason/abort`` and frees their blocks; false when none was live.
     @discardableResult
-    public func abort(_ requestID: RequestID) -> Request? {
-        finish(requestID, reason: .abort)
+    public func abort(_ requestID: RequestID) -> Bool {
+        guard let parent = parents[requestID] else {
+            return finishChild(requestID, reason: .abort, stopReason: nil) != nil
+        }
+        for index in parent.liveChildIndices {
+            finishChild(parent.childID(index), reason: .abort, stopReason: nil)
+        }
+        return true
     }
 
-    /// Ends a request now for `reason` (a stop string seen in its text, say) and frees its blocks;
-    /// returns it, or nil when it is unknown or already done.
+    /// Aborts every live request (shutdown, or a step that failed).
+    public func abortAll() {
+        for id in Array(parents.keys) { abort(id) }
+        for id in Array(children.keys) { abort(id) }
+    }
+
+    /// Ends one child request now for a reason found outside the core (a stop string seen in its
+    /// text) and frees its blocks; returns it, or nil when it is unknown or already done.
     @discardableResult
-    public func finish(_ requestID: RequestID, reason: FinishReason, stopReason: StopReason? = nil) -> Request? {
-        samplers[requestID] = nil
-        return scheduler.finish(requestID, reason: reason, stopReason: stopReason)
+    public func finish(_ childID: RequestID, reason: FinishReason, stopReason: StopReason? = nil) -> Request? {
+        finishChild(childID, reason: reason, stopReason: stopReason)
+    }
+
+    @discardableResult
+    private func finishChild(_ id: RequestID, reason: FinishReason, stopReason: StopReason?) -> Request? {
+        let finished = scheduler.finish(id, reason: reason, stopReason: stopReason)
+        forget(id)
+        return finished
+    }
+
+    /// Drops a finished child's sampler and marks it done in its parent.
+    private func forget(_ id: RequestID) {
+        guard let child = children.removeValue(forKey: id) else { return }
+        if parents[child.parentID]?.finishChild(child.index) == true { parents[child.parentID] = nil }
     }
 
     public var hasUnfinishedRequests: Bool { scheduler.hasUnfinishedRequests }
@@ -86,66 +146,70 @@ public final class EngineCore {
         scheduler.resetPrefixCache()
     }
 
-    /// Refuses prompt token ids outside the vocabulary, which the model could not embed.
-    static func checkTokenIDs(_ tokenIDs: [Int], vocabularySize: Int) throws(EngineError) {
-        if let bad = tokenIDs.first(where: { $0 < 0 || $0 >= vocabularySize }) {
-            throw .invalidPromptToken(bad, vocabularySize: vocabularySize)
-        }
-    }
-
-    /// What one request got from a step: its new token, and itself when that token finished it.
-    public struct Update: Sendable {
-        public let requestID: RequestID
-        public let token: SampledToken
-        /// The request as it finished, or `nil` when it goes on.
-        public let finished: Request?
-    }
-
-    /// Runs one step and returns, in batch order, each sampling request's new token.
-    public func step() throws -> [Update] {
+    /// Runs one step: schedule, one forward pass, one token per sampling row, the scheduler's update
+    /// (stop tokens, lengths, freeing the finished); returns each sampling request's new token in
+    /// batch order, and nothing when there was nothing to run.
+    public func step() throws -> EngineCoreOutputs {
         let output = scheduler.schedule()
         guard !output.isEmpty else {
             if scheduler.hasUnfinishedRequests, scheduler.numRunning == 0 {
                 throw EngineError.stalled(waiting: scheduler.numWaiting)
             }
-            return []
+            return EngineCoreOutputs()
         }
         numComputedTokensTotal += output.numScheduledTokens
-        lastScheduledRequestIDs.removeAll(keepingCapacity: true)
-        for scheduled in output.scheduledRequests { lastScheduledRequestIDs.append(scheduled.requestID) }
         output.fill(&batch)
         let start = ContinuousClock.now
         let logits = try runner.execute(batch)
         let vocabulary = runner.vocabularySize
-        var sampledIDs: [RequestID: Int] = [:]
-        var sampled: [(RequestID, SampledToken)] = []
-        sampled.reserveCapacity(output.numSamplingRequests)
+        var tokens: [SampledToken] = []
+        tokens.reserveCapacity(output.numSamplingRequests)
+        sampledTokenIDs.removeAll(keepingCapacity: true)
         var row = 0
         for scheduled in output.scheduledRequests where scheduled.samples {
             defer { row += 1 }
             let id = scheduled.requestID
-            guard let request = scheduler.request(id), samplers[id] != nil else { continue }
+            guard let request = scheduler.request(id), children[id] != nil else { continue }
             let rowLogits = UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + 1) * vocabulary)])
-            let token = samplers[id]!.sample(
+            // Sampled in place in the dictionary, so the sampler's scratch buffers are never copied.
+            let token = children[id]!.sampler.sample(
                 logits: rowLogits, promptTokenIDs: request.promptTokenIDs, outputTokenIDs: request.outputTokenIDs)
-            sampledIDs[id] = token.tokenID
-            sampled.append((id, token))
+            sampledTokenIDs[id] = token.tokenID
+            tokens.append(token)
         }
-        recordStep(output, time: seconds(.now - start))
-        var finished: [RequestID: Request] = [:]
-        for request in scheduler.update(output: output, sampledTokens: sampledIDs) {
-            samplers[request.requestID] = nil
-            finished[request.requestID] = request
+        let timestamp = ContinuousClock.now
+        var result = EngineCoreOutputs(timestamp: timestamp)
+        result.step = recordStep(output, time: seconds(timestamp - start))
+        for scheduled in output.scheduledRequests where children[scheduled.requestID]?.isWaitingForFirstStep == true {
+            children[scheduled.requestID]!.isWaitingForFirstStep = false
+            result.firstScheduledRequestIDs.append(scheduled.requestID)
         }
-        return sampled.map { Update(requestID: $0.0, token: $0.1, finished: finished[$0.0]) }
+        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs)
+        result.outputs.reserveCapacity(tokens.count)
+        var next = tokens.makeIterator()
+        for scheduled in output.scheduledRequests where scheduled.samples {
+            let id = scheduled.requestID
+            guard sampledTokenIDs[id] != nil, let child = children[id], let token = next.next() else { continue }
+            let ended = finished.isEmpty ? nil : finished.first { $0.requestID == id }
+            var finishReason: FinishReason?
+            if let ended, case .finished(let reason) = ended.status { finishReason = reason }
+            result.outputs.append(EngineCoreOutput(
+                requestID: id, parentID: child.parentID, index: child.index, token: token,
+                finishReason: finishReason, stopReason: ended?.stopReason,
+                numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0))
+        }
+        for request in finished { forget(request.requestID) }
+        return result
     }
 
     /// Keeps the step's timing for metrics and corrects the cost model with it.
-    private func recordStep(_ output: SchedulerOutput, time: Double) {
+    private func recordStep(_ output: SchedulerOutput, time: Double) -> StepRecord {
         numSteps += 1
-        lastStep = StepRecord(time: time, predictedTime: output.predictedStepTime, timeLimit: output.stepTimeLimit,
-                              numTokens: output.numScheduledTokens, numDecodeRows: output.numDecodeRows)
+        let record = StepRecord(time: time, predictedTime: output.predictedStepTime, timeLimit: output.stepTimeLimit,
+                                numTokens: output.numScheduledTokens, numDecodeRows: output.numDecodeRows)
+        lastStep = record
         scheduler.costModel?.observe(output.workload, measuredTime: time)
+        return record
     }
 }
 

@@ -1,38 +1,38 @@
 import Foundation
 
-/// The one place where callers' threads meet the step thread: submissions and aborts go in,
-/// stats come out, all under one lock whose condition wakes an idle step thread.
+/// The one place where callers' threads meet the step thread: submissions and aborts go in, so do
+/// the requests a stop string ended (from the output thread), stats come out, all under one lock
+/// whose condition wakes an idle step thread.
 ///
 /// `@unchecked Sendable`: every stored property is read and written only while `condition` is
 /// locked, so no two threads touch them at once.
 final class EngineInbox: @unchecked Sendable {
-    /// A request on its way to the step thread.
+    /// A checked request on its way to the step thread, with the stream its outputs go to.
     struct Submission: Sendable {
-        let requestID: RequestID
-        let promptTokenIDs: [Int]
-        let params: SamplingParams
-        /// Lower runs first under ``SchedulingPolicy/priority``.
-        let priority: Int
-        let arrival: ContinuousClock.Instant
+        let request: EngineCoreRequest
         let continuation: AsyncThrowingStream<RequestOutput, Error>.Continuation
     }
 
     /// What the step thread takes on one turn.
     struct Work {
+        /// Child requests whose text reached a stop string: finish them first, before any
+        /// submission that may reuse a finished caller's id.
+        var stoppedByString: [(RequestID, String)]
         var submissions: [Submission]
         var aborts: [RequestID]
         var stopping: Bool
     }
 
     private let condition = NSCondition()
+    private var stoppedByString: [(RequestID, String)] = []
     private var submissions: [Submission] = []
     private var aborts: [RequestID] = []
-    /// Requests submitted and not yet finished, to refuse a duplicate id at once.
+    /// Requests submitted and whose stream has not ended, to refuse a duplicate id at once.
     private var liveRequestIDs: Set<RequestID> = []
     private var stopping = false
     private var stopped = false
     private var lastStats: EngineStats
-    /// Called on the step thread after every step, for metrics.
+    /// Called on the output thread after every step, for metrics.
     private var stepObservers: [@Sendable (StepRecord) -> Void] = []
 
     init(stats: EngineStats) {
@@ -43,14 +43,13 @@ final class EngineInbox: @unchecked Sendable {
     func submit(_ submission: Submission, maxQueued: Int?) throws {
         condition.lock()
         defer { condition.unlock() }
+        let id = submission.request.requestID
         guard !stopping else { throw EngineError.shutDown }
-        guard !liveRequestIDs.contains(submission.requestID) else {
-            throw SchedulerError.duplicateRequestID(submission.requestID)
-        }
+        guard !liveRequestIDs.contains(id) else { throw SchedulerError.duplicateRequestID(id) }
         if let maxQueued, lastStats.numWaiting + submissions.count >= maxQueued {
             throw EngineError.queueFull(limit: maxQueued)
         }
-        liveRequestIDs.insert(submission.requestID)
+        liveRequestIDs.insert(id)
         submissions.append(submission)
         condition.signal()
     }
@@ -63,7 +62,17 @@ final class EngineInbox: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops the step thread after it aborts everything, and waits until it has.
+    /// Asks the step thread to finish child requests whose text reached a stop string, freeing
+    /// their blocks (the output thread has already ended their outputs).
+    func finish(stoppedByString stopped: [(RequestID, String)]) {
+        guard !stopped.isEmpty else { return }
+        condition.lock()
+        stoppedByString += stopped
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Stops the step thread after it aborts everything, and waits until every stream has ended.
     func shutdown() {
         condition.lock()
         stopping = true
@@ -77,29 +86,39 @@ final class EngineInbox: @unchecked Sendable {
     func takeWork(busy: Bool) -> Work {
         condition.lock()
         defer { condition.unlock() }
-        while !busy && submissions.isEmpty && aborts.isEmpty && !stopping { condition.wait() }
-        let work = Work(submissions: submissions, aborts: aborts, stopping: stopping)
+        while !busy && submissions.isEmpty && aborts.isEmpty && stoppedByString.isEmpty && !stopping {
+            condition.wait()
+        }
+        let work = Work(stoppedByString: stoppedByString, submissions: submissions, aborts: aborts, stopping: stopping)
+        stoppedByString.removeAll(keepingCapacity: true)
         submissions.removeAll(keepingCapacity: true)
         aborts.removeAll(keepingCapacity: true)
         return work
     }
 
-    /// Publishes the step thread's stats and forgets finished requests.
-    func publish(_ stats: EngineStats, finished: [RequestID]) {
+    /// Publishes the step thread's stats.
+    func publish(_ stats: EngineStats) {
         condition.lock()
         lastStats = stats
-        for id in finished { liveRequestIDs.remove(id) }
         condition.unlock()
     }
 
-    /// Adds a function the step thread calls with every step's record.
+    /// Forgets requests whose streams have ended, so their ids may be used again.
+    func release(_ requestIDs: [RequestID]) {
+        guard !requestIDs.isEmpty else { return }
+        condition.lock()
+        for id in requestIDs { liveRequestIDs.remove(id) }
+        condition.unlock()
+    }
+
+    /// Adds a function the output thread calls with every step's record.
     func addStepObserver(_ observer: @escaping @Sendable (StepRecord) -> Void) {
         condition.lock()
         stepObservers.append(observer)
         condition.unlock()
     }
 
-    /// Hands a step's record to every observer, on the calling (step) thread, outside the lock.
+    /// Hands a step's record to every observer, on the calling (output) thread, outside the lock.
     func notify(_ step: StepRecord) {
         condition.lock()
         let observers = stepObservers
@@ -107,7 +126,7 @@ final class EngineInbox: @unchecked Sendable {
         for observer in observers { observer(step) }
     }
 
-    /// Marks the step thread gone; ``shutdown()`` returns.
+    /// Marks the engine's threads gone; ``shutdown()`` returns.
     func markStopped() {
         condition.lock()
         stopped = true

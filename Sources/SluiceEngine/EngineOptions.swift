@@ -34,12 +34,13 @@ public struct EngineOptions: Sendable {
     /// The scheduler configuration these options give for `model`.
     public func schedulerConfig(for model: any DecoderModel) -> SchedulerConfig {
         let configuration = model.configuration
-        let bytesPerBlock = KVCacheStorage.bytesPerToken(configuration) * blockSize
+        let capacity = KVCapacity(memory: kvCacheMemory, bytesPerToken: KVCacheStorage.bytesPerToken(configuration),
+                                  blockSize: blockSize)
         let maxModelLength = min(self.maxModelLength ?? configuration.contextLength, configuration.contextLength)
         return SchedulerConfig(
             maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, maxModelLength: maxModelLength,
             blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
-            numBlocks: KVCacheManager.numBlocks(kvCacheMemory: kvCacheMemory, bytesPerBlock: max(1, bytesPerBlock)),
+            numBlocks: capacity.numBlocks,
             maxStepLatency: maxStepLatency, schedulingPolicy: schedulingPolicy)
     }
 

@@ -24,12 +24,12 @@ public struct EngineStats: Sendable, Equatable {
     /// The cost model's online correction (measured over calibrated time); `nil` without a model.
     public var stepCostCorrection: Double?
 
-    init(core: EngineCore, numPendingRequests: Int) {
+    init(core: EngineCore) {
         let scheduler = core.scheduler
         numRunning = scheduler.numRunning
-        numWaiting = scheduler.numWaiting + numPendingRequests
+        numWaiting = scheduler.numWaiting
         kvCacheUsage = scheduler.kvCacheUsage
-        numUsableBlocks = scheduler.config.numBlocks - 1
+        numUsableBlocks = scheduler.config.kvCapacity.numUsableBlocks
         prefixCacheQueries = scheduler.prefixCacheStats.queries
         prefixCacheHits = scheduler.prefixCacheStats.hits
         numPreemptions = scheduler.numPreemptions

@@ -10,7 +10,9 @@
 /// 3. ``free(requestID:)`` when it finishes, aborts or is preempted, even if it never got blocks.
 public struct KVCacheManager: Sendable {
     /// Tokens per block.
-    public let blockSize: Int
+    public var blockSize: Int { capacity.blockSize }
+    /// The pool's size and its token and block arithmetic.
+    public let capacity: KVCapacity
     /// The blocks, their reference counts and the hash map.
     public private(set) var blockPool: BlockPool
     /// Prefix-cache lookups and hits since start or the last ``resetPrefixCache()``.
@@ -32,16 +34,8 @@ public struct KVCacheManager: Sendable {
 
     /// Makes a manager over `numBlocks` blocks (the null block included) of `blockSize` tokens.
     public init(numBlocks: Int, blockSize: Int, enablePrefixCaching: Bool = true) {
-        precondition(blockSize > 0, "block size must be positive")
-        self.blockSize = blockSize
+        capacity = KVCapacity(numBlocks: numBlocks, blockSize: blockSize)
         blockPool = BlockPool(numBlocks: numBlocks, enablePrefixCaching: enablePrefixCaching)
-    }
-
-    /// How many blocks (the null block included) fit in `kvCacheMemory` bytes when one block of
-    /// K and V over all layers takes `bytesPerBlock` bytes; the caller rejects results below 2.
-    public static func numBlocks(kvCacheMemory: Int, bytesPerBlock: Int) -> Int {
-        precondition(bytesPerBlock > 0, "bytes per block must be positive")
-        return max(0, kvCacheMemory) / bytesPerBlock
     }
 
     /// Whether full blocks are shared between requests by content.
@@ -70,10 +64,10 @@ public struct KVCacheManager: Sendable {
     ) -> (blocks: KVCacheBlocks, numComputedTokens: Int) {
         guard enablePrefixCaching else { return (.empty, 0) }
         var request = requests[requestID] ?? RequestBlocks(extraKeys: extraKeys)
-        extendHashes(&request, tokenIDs: tokenIDs, numFullBlocks: tokenIDs.count / blockSize)
+        extendHashes(&request, tokenIDs: tokenIDs, numFullBlocks: capacity.fullBlocks(inTokens: tokenIDs.count))
         requests[requestID] = request
 
-        let maxHitBlocks = max(0, tokenIDs.count - 1) / blockSize
+        let maxHitBlocks = capacity.fullBlocks(inTokens: tokenIDs.count - 1)
         var hits: [BlockID] = []
         for hash in request.blockHashes.prefix(maxHitBlocks) {
             guard let block = blockPool.getCachedBlock(hash) else { break }
@@ -97,7 +91,7 @@ public struct KVCacheManager: Sendable {
     ) -> Bool {
         let numHeld = requests[requestID]?.blockIDs.count ?? 0
         let numTokens = numComputedTokens + newComputedBlocks.count * blockSize + numNewTokens
-        let numRequired = (numTokens + blockSize - 1) / blockSize
+        let numRequired = capacity.blocksNeeded(forTokens: numTokens)
         let numNewBlocks = max(0, numRequired - numHeld - newComputedBlocks.count)
         let numFreeHits = newComputedBlocks.blockIDs.filter { blockPool[$0].refCount == 0 }.count
         return numNewBlocks <= blockPool.numFreeBlocks - numFreeHits
@@ -135,12 +129,12 @@ public struct KVCacheManager: Sendable {
         request.blockIDs += newComputedBlocks.blockIDs
 
         let numTokens = numComputedTokens + newComputedBlocks.count * blockSize + numNewTokens
-        let numRequired = (numTokens + blockSize - 1) / blockSize
+        let numRequired = capacity.blocksNeeded(forTokens: numTokens)
         let newBlocks = blockPool.getNewBlocks(max(0, numRequired - request.blockIDs.count))
         request.blockIDs += newBlocks
 
         if enablePrefixCaching {
-            let numFullBlocks = min(numTokens, tokenIDs.count) / blockSize
+            let numFullBlocks = capacity.fullBlocks(inTokens: min(numTokens, tokenIDs.count))
             extendHashes(&request, tokenIDs: tokenIDs, numFullBlocks: numFullBlocks)
             blockPool.cacheFullBlocks(
                 blockIDs: request.blockIDs, blockHashes: request.blockHashes,

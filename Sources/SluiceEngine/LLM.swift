@@ -43,26 +43,29 @@ public final class LLM {
     }
 
     /// Generates for each prompt (token ids) with its own parameters; results come back in prompt order.
+    ///
+    /// Every request is checked first (``RequestValidator``, as ``Engine`` checks its requests), so
+    /// a bad one throws the same error before anything runs. Then the loop is the online engine's,
+    /// on the calling thread: ``EngineCore/step()``, the ``OutputProcessor`` over its tokens, and the
+    /// requests a stop string ended finished in the core before the next step (vLLM v1's
+    /// `LLMEngine.step`, which aborts `reqs_to_abort`).
     public func generate(promptTokenIDs prompts: [[Int]], params: [SamplingParams]) throws -> [Result] {
         precondition(prompts.count == params.count, "one SamplingParams per prompt")
         let batch = nextBatch
         nextBatch += 1
-        let ids = prompts.indices.map { RequestID("llm-\(batch)-\($0)") }
+        let arrival = ContinuousClock.now
+        let requests = try prompts.indices.map { index in
+            try core.validator.validate(requestID: RequestID("llm-\(batch)-\(index)"), promptTokenIDs: prompts[index],
+                                        params: params[index], arrival: arrival)
+        }
         var completions: [RequestID: [Completion]] = [:]
         do {
-            let arrival = ContinuousClock.now
-            for (index, prompt) in prompts.enumerated() {
-                let children = OutputProcessor.childRequests(
-                    requestID: ids[index], promptTokenIDs: prompt, params: params[index])
-                for child in children { try core.add(child) }
-                processor.add(requestID: ids[index], children: children, arrival: arrival)
-                completions[ids[index]] = (0..<children.count).map { Completion(index: $0) }
+            for request in requests {
+                processor.add(try core.add(request))
+                completions[request.requestID] = (0..<request.params.n).map { Completion(index: $0) }
             }
             while core.hasUnfinishedRequests {
-                let updates = try core.step()
-                let now = ContinuousClock.now
-                processor.markScheduled(core.lastScheduledRequestIDs, at: now)
-                let result = processor.process(updates, at: now)
+                let result = processor.process(try core.step())
                 for (child, stop) in result.stoppedByString {
                     core.finish(child, reason: .stop, stopReason: .string(stop))
                 }
@@ -71,11 +74,14 @@ public final class LLM {
                 }
             }
         } catch {
-            for id in ids { for child in processor.abort(id, at: .now).childIDs { core.abort(child) } }
+            for request in requests {
+                core.abort(request.requestID)
+                _ = processor.abort(request.requestID, at: .now)
+            }
             throw error
         }
-        return ids.enumerated().map { index, id in
-            Result(promptTokenIDs: prompts[index], completions: completions[id] ?? [])
+        return requests.enumerated().map { index, request in
+            Result(promptTokenIDs: prompts[index], completions: completions[request.requestID] ?? [])
         }
     }
 

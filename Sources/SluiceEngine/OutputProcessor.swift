@@ -1,94 +1,79 @@
 import SluiceTokenizer
 
-/// Turns the engine core's tokens into each completion's outputs: text through a
-/// ``StopStringDetector``, stop strings, `n > 1` fan-out and per-request metrics.
+/// Turns the core's tokens into each completion's outputs: incremental detokenization, the stop
+/// strings of each request's ``StopChecker``, the fan-in of `n > 1` through ``ParentRequest``, and
+/// per-completion metrics.
 ///
-/// As vLLM v1's `OutputProcessor` with its `ParentRequest`: a request with `n > 1` becomes `n`
-/// core requests with the same prompt, which share its full blocks through the prefix cache
-/// (the first one admitted caches them, the rest hit). Owned by the step thread.
+/// As vLLM v1's `OutputProcessor` (vllm/v1/engine/output_processor.py): it never calls into the
+/// core; the children whose text reached a stop string come back in ``Result/stoppedByString`` (vLLM's
+/// `reqs_to_abort`) for the engine to finish between steps. Tokens of a completion it has already
+/// ended (the core ran a step or two more before it heard) are dropped, so no text goes past a stop.
+/// Owned by one thread: the online engine's output thread, or the offline ``LLM``'s caller.
 struct OutputProcessor {
     private let tokenizer: any Tokenizer
 
-    /// The state of one completion (one core request).
+    /// The state of one completion (one child request).
     private struct Completion {
         let parentID: RequestID
         let index: Int
-        let params: SamplingParams
-        var detector: StopStringDetector
+        let wantsLogprobs: Bool
+        var decoder: IncrementalDecoder
+        /// Its own copy of the request's stop rules, for the string rule.
+        var stops: StopChecker
         let arrival: ContinuousClock.Instant
         var lastTokenTime: ContinuousClock.Instant?
         var metrics: RequestMetrics
     }
 
     private var completions: [RequestID: Completion] = [:]
-    /// Each live request's completions still running, by the caller's id.
-    private var liveChildren: [RequestID: Set<RequestID>] = [:]
+    /// Each live request by the caller's id, for the fan-in.
+    private var parents: [RequestID: ParentRequest] = [:]
 
     init(tokenizer: any Tokenizer) {
         self.tokenizer = tokenizer
     }
 
-    /// The core request ids of a request with `n` completions: its own id when `n` is 1.
-    static func childIDs(of requestID: RequestID, n: Int) -> [RequestID] {
-        n == 1 ? [requestID] : (0..<n).map { RequestID("\(requestID.rawValue)#\($0)") }
-    }
-
-    /// The core requests that generate `requestID`'s completions; seeded ones get seeds
-    /// `seed, seed + 1, …` so each completion differs yet all are reproducible, as vLLM does.
-    static func childRequests(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams,
-                              priority: Int = 0) -> [Request] {
-        childIDs(of: requestID, n: params.n).enumerated().map { index, childID in
-            var childParams = params
-            childParams.n = 1
-            if let seed = params.seed { childParams.seed = seed &+ UInt64(index) }
-            return Request(requestID: childID, promptTokenIDs: promptTokenIDs, samplingParams: childParams,
-                           priority: priority)
-        }
-    }
-
-    /// Starts tracking the completions of `requests` (from ``childRequests(requestID:promptTokenIDs:params:)``).
-    mutating func add(requestID: RequestID, children: [Request], arrival: ContinuousClock.Instant) {
-        for (index, child) in children.enumerated() {
+    /// Starts tracking the completions of a request the core admitted.
+    mutating func add(_ parent: ParentRequest) {
+        for index in 0..<parent.n {
+            let params = parent.childParams(index)
             var metrics = RequestMetrics()
-            metrics.numPromptTokens = child.numPromptTokens
-            completions[child.requestID] = Completion(
-                parentID: requestID, index: index, params: child.samplingParams,
-                detector: StopStringDetector(tokenizer: tokenizer, params: child.samplingParams),
-                arrival: arrival, metrics: metrics)
+            metrics.numPromptTokens = parent.request.promptTokenIDs.count
+            completions[parent.childID(index)] = Completion(
+                parentID: parent.requestID, index: index, wantsLogprobs: params.logprobs != nil,
+                decoder: IncrementalDecoder(tokenizer: tokenizer, skipSpecialTokens: params.skipSpecialTokens),
+                stops: StopChecker(params: params, eosTokenIDs: []), arrival: parent.request.arrival, metrics: metrics)
         }
-        liveChildren[requestID] = Set(children.map(\.requestID))
+        parents[parent.requestID] = parent
     }
 
-    /// Whether a request with this caller id is being generated.
-    func isLive(_ requestID: RequestID) -> Bool { liveChildren[requestID] != nil }
+    /// Whether a request with this caller id is still streaming.
+    func isLive(_ requestID: RequestID) -> Bool { parents[requestID] != nil }
 
-    /// The core ids of a request's completions still running.
-    func liveChildIDs(of requestID: RequestID) -> [RequestID] {
-        Array(liveChildren[requestID] ?? [])
-    }
+    /// The callers' ids of every request still streaming.
+    var liveRequestIDs: [RequestID] { Array(parents.keys) }
 
-    /// Notes the first step that runs each of these core requests, for queue time.
-    mutating func markScheduled(_ ids: [RequestID], at now: ContinuousClock.Instant) {
-        for id in ids where completions[id]?.metrics.queueTime == nil {
-            if let arrival = completions[id]?.arrival { completions[id]!.metrics.queueTime = seconds(now - arrival) }
-        }
-    }
-
-    /// What a step's updates give.
+    /// What a step's tokens give.
     struct Result {
         /// One output per completion that got a token, in batch order.
         var outputs: [RequestOutput] = []
-        /// Core requests that a stop string ended: the engine must finish them in the core.
+        /// Child requests that a stop string ended here: the engine must finish them in the core.
         var stoppedByString: [(RequestID, String)] = []
         /// Callers' requests whose completions have all finished.
         var finishedRequestIDs: [RequestID] = []
     }
 
-    /// Detokenizes each update, applies stop strings and builds the outputs.
-    mutating func process(_ updates: [EngineCore.Update], at now: ContinuousClock.Instant) -> Result {
+    /// Detokenizes each token, applies stop strings and builds the outputs.
+    mutating func process(_ step: EngineCoreOutputs) -> Result {
+        let now = step.timestamp
+        for id in step.firstScheduledRequestIDs {
+            guard let arrival = completions[id]?.arrival else { continue }
+            completions[id]!.metrics.queueTime = seconds(now - arrival)
+        }
         var result = Result()
-        for update in updates {
-            guard var completion = completions[update.requestID] else { continue }
+        result.outputs.reserveCapacity(step.outputs.count)
+        for update in step.outputs {
+            guard var completion = completions.removeValue(forKey: update.requestID) else { continue }
             let token = update.token
             if let last = completion.lastTokenTime {
                 completion.metrics.interTokenLatencies.append(seconds(now - last))
@@ -98,17 +83,13 @@ struct OutputProcessor {
             completion.lastTokenTime = now
             completion.metrics.numGenerationTokens += 1
 
-            var finishReason: FinishReason?
-            var stopReason: StopReason?
-            if let finished = update.finished, case .finished(let reason) = finished.status {
-                finishReason = reason
-                stopReason = finished.stopReason
-            }
+            var finishReason = update.finishReason
+            var stopReason = update.stopReason
             // A stop token's text is left out unless asked for, as vLLM's detokenizer does.
-            let stoppedByToken = finishReason == .stop && !completion.params.includeStopStringInOutput
+            let stoppedByToken = finishReason == .stop && !completion.stops.includeStopInOutput
             var text = ""
             if !stoppedByToken {
-                let (released, stop) = completion.detector.add(token.tokenID)
+                let (released, stop) = completion.stops.checkText(completion.decoder.add(token.tokenID))
                 text = released
                 if let stop {
                     // The stop string wins over a length finish in the same step, as in vLLM.
@@ -118,21 +99,21 @@ struct OutputProcessor {
                 }
             }
             // Any other ending releases what was held back for stop strings that can no longer come.
-            if finishReason != nil, !stopReason.isString { text += completion.detector.flush() }
+            if finishReason != nil, !stopReason.isString {
+                text += completion.stops.flushText(completion.decoder.flush())
+            }
             var output = RequestOutput(
                 requestID: completion.parentID, index: completion.index,
                 numPromptTokens: completion.metrics.numPromptTokens, tokenIDs: [token.tokenID], text: text,
-                logprobs: completion.params.logprobs == nil ? nil : [token],
+                logprobs: completion.wantsLogprobs ? [token] : nil,
                 numOutputTokens: completion.metrics.numGenerationTokens,
                 finishReason: finishReason, stopReason: stopReason)
             if finishReason != nil {
                 completion.metrics.e2eLatency = seconds(now - completion.arrival)
-                if let finished = update.finished {
-                    completion.metrics.numCachedTokens = finished.numCachedTokens ?? 0
-                    completion.metrics.numPreemptions = finished.numPreemptions
-                }
+                completion.metrics.numCachedTokens = update.numCachedTokens
+                completion.metrics.numPreemptions = update.numPreemptions
                 output.metrics = completion.metrics
-                complete(update.requestID, parentID: completion.parentID, into: &result)
+                complete(completion, into: &result.finishedRequestIDs)
             } else {
                 completions[update.requestID] = completion
             }
@@ -141,33 +122,31 @@ struct OutputProcessor {
         return result
     }
 
-    /// Ends every running completion of `requestID` with ``FinishReason/abort``; returns their
-    /// last outputs and the core ids to abort.
-    mutating func abort(_ requestID: RequestID, at now: ContinuousClock.Instant) -> (outputs: [RequestOutput], childIDs: [RequestID]) {
-        let children = liveChildIDs(of: requestID).sorted { completions[$0]!.index < completions[$1]!.index }
-        var result = Result()
+    /// Ends every running completion of `requestID` with ``FinishReason/abort``; returns their last
+    /// outputs, by index. The request is done after this.
+    mutating func abort(_ requestID: RequestID, at now: ContinuousClock.Instant) -> [RequestOutput] {
+        guard let parent = parents[requestID] else { return [] }
         var outputs: [RequestOutput] = []
-        for id in children {
-            guard var completion = completions[id] else { continue }
+        var finished: [RequestID] = []
+        for index in parent.liveChildIndices {
+            guard var completion = completions.removeValue(forKey: parent.childID(index)) else { continue }
             completion.metrics.e2eLatency = seconds(now - completion.arrival)
             outputs.append(RequestOutput(
-                requestID: requestID, index: completion.index, numPromptTokens: completion.metrics.numPromptTokens,
-                tokenIDs: [], text: "", logprobs: completion.params.logprobs == nil ? nil : [],
+                requestID: requestID, index: index, numPromptTokens: completion.metrics.numPromptTokens,
+                tokenIDs: [], text: "", logprobs: completion.wantsLogprobs ? [] : nil,
                 numOutputTokens: completion.metrics.numGenerationTokens, finishReason: .abort,
                 stopReason: nil, metrics: completion.metrics))
-            complete(id, parentID: requestID, into: &result)
+            complete(completion, into: &finished)
         }
-        return (outputs, children)
+        parents[requestID] = nil
+        return outputs
     }
 
-    /// Forgets a finished completion, and its request when it was the last.
-    private mutating func complete(_ id: RequestID, parentID: RequestID, into result: inout Result) {
-        completions[id] = nil
-        liveChildren[parentID]?.remove(id)
-        if liveChildren[parentID]?.isEmpty == true {
-            liveChildren[parentID] = nil
-            result.finishedRequestIDs.append(parentID)
-        }
+    /// The fan-in: marks a completion finished in its parent, and forgets the parent after its last.
+    private mutating func complete(_ completion: Completion, into finished: inout [RequestID]) {
+        guard parents[completion.parentID]?.finishChild(completion.index) == true else { return }
+        parents[completion.parentID] = nil
+        finished.append(completion.parentID)
     }
 }
 

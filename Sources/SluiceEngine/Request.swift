@@ -28,6 +28,8 @@ public struct Request: Sendable {
     public internal(set) var numPreemptions = 0
     /// What stopped it when a stop token id or stop string did; `nil` for EOS and other reasons.
     public internal(set) var stopReason: StopReason?
+    /// Its stop rules; the scheduler gives it the model's EOS and context when it is added.
+    public internal(set) var stopChecker: StopChecker
 
     /// Makes a waiting request for `promptTokenIDs`.
     public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams(),
@@ -37,6 +39,7 @@ public struct Request: Sendable {
         self.priority = priority
         allTokenIDs = promptTokenIDs
         numPromptTokens = promptTokenIDs.count
+        stopChecker = StopChecker(params: samplingParams, eosTokenIDs: [])
     }
 
     /// The prompt's token ids.

@@ -2,7 +2,7 @@ extension Sampler {
     /// Whether this step changes any logit before sampling, so the raw row can be used as it is.
     func hasLogitEdits(promptCount: Int, outputCount: Int) -> Bool {
         if !params.logitBias.isEmpty { return true }
-        if outputCount < params.minTokens, !minTokensBannedIDs.isEmpty { return true }
+        if stops.bansStopTokens(numOutputTokens: outputCount) { return true }
         if params.repetitionPenalty != 1, promptCount + outputCount > 0 { return true }
         return (params.frequencyPenalty != 0 || params.presencePenalty != 0) && outputCount > 0
     }
@@ -17,8 +17,8 @@ extension Sampler {
         let params = params
         let vocabulary = 0..<row.count
         for (token, bias) in params.logitBias where vocabulary.contains(token) { row[token] += bias }
-        if outputTokenIDs.count < params.minTokens {
-            for token in minTokensBannedIDs where vocabulary.contains(token) { row[token] = -.infinity }
+        if stops.bansStopTokens(numOutputTokens: outputTokenIDs.count) {
+            for token in stops.minTokensBannedIDs where vocabulary.contains(token) { row[token] = -.infinity }
         }
         let repeats = params.repetitionPenalty != 1 && !(promptTokenIDs.isEmpty && outputTokenIDs.isEmpty)
         let generated = (params.frequencyPenalty != 0 || params.presencePenalty != 0) && !outputTokenIDs.isEmpty

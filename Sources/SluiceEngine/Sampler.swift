@@ -2,8 +2,8 @@
 ///
 /// The steps follow vLLM v1's sampler (vllm/v1/sample/sampler.py):
 /// 1. log-probabilities, when asked, from the raw row (vLLM's default `raw_logprobs`);
-/// 2. on a scratch copy of the row: logit bias, the min_tokens ban on stop tokens, then the
-///    repetition, frequency and presence penalties;
+/// 2. on a scratch copy of the row: logit bias, the min_tokens ban on stop tokens (the request's
+///    ``StopChecker`` says which and until when), then the repetition, frequency and presence penalties;
 /// 3. greedy takes the argmax; otherwise softmax at the temperature, top-k, top-p over the
 ///    renormalised top-k, min_p over what they kept, and one draw from the request's own generator.
 ///    (vLLM v1 runs min_p before top-k and top-p; the two orders differ only when top-p and min_p
@@ -18,9 +18,8 @@ public struct Sampler: Sendable {
     /// The request's sampling parameters.
     public let params: SamplingParams
     private var generator: SeededGenerator
-    /// The tokens banned while fewer than `params.minTokens` have been generated: the stop token ids,
-    /// and EOS unless the request ignores it.
-    let minTokensBannedIDs: [Int]
+    /// The request's stop rules, for the min_tokens ban: the sampler keeps no list of its own.
+    let stops: StopChecker
 
     /// [vocabularySize] the edited logits, then their softmax numerators.
     var row: [Float] = []
@@ -31,14 +30,17 @@ public struct Sampler: Sendable {
     /// [min(logprobs, vocabularySize)] the likeliest raw tokens.
     var topLogprobTokens: [Int32] = []
 
-    /// A sampler for one request, seeded from `params.seed` or at random.
-    ///
-    /// - Parameter eosTokenIDs: the model's end-of-sequence ids, banned before `params.minTokens`.
-    public init(params: SamplingParams, eosTokenIDs: Set<Int> = []) {
+    /// A sampler for one request, seeded from `params.seed` or at random, banning the stop tokens
+    /// of `stops` before `min_tokens`.
+    public init(params: SamplingParams, stops: StopChecker) {
         self.params = params
+        self.stops = stops
         generator = SeededGenerator(seed: params.seed ?? UInt64.random(in: .min ... .max))
-        let eos = params.ignoreEOS ? [] : eosTokenIDs.sorted()
-        minTokensBannedIDs = params.stopTokenIDs + eos
+    }
+
+    /// A sampler whose request stops at `eosTokenIDs` (banned before `min_tokens`) and its own stop rules.
+    public init(params: SamplingParams, eosTokenIDs: Set<Int> = []) {
+        self.init(params: params, stops: StopChecker(params: params, eosTokenIDs: eosTokenIDs))
     }
 
     /// Full form: `promptTokenIDs` and `outputTokenIDs` are the request's history (for penalties and min_tokens).

@@ -16,6 +16,7 @@ extension Scheduler {
     /// admission stops at the first waiting request that does not fit (no skipping). Each
     /// scheduled request's ``Request/numComputedTokens`` advances at once.
     public mutating func schedule() -> SchedulerOutput {
+        stepTokenIDs.removeAll(keepingCapacity: true)
         var plan = StepPlan(tokenBudget: config.maxNumBatchedTokens)
         scheduleDecodes(&plan)
         if let costModel {
@@ -29,8 +30,14 @@ extension Scheduler {
             }
         }
 
+        // Sliced only now: a slice taken while the array still grew would make the next append copy it.
+        let rows = plan.scheduled.map { row in
+            SchedulerOutput.ScheduledRequest(
+                requestID: row.requestID, tokenIDs: stepTokenIDs[row.tokenRange], startPosition: row.startPosition,
+                blockIDs: row.blockIDs, samples: row.samples)
+        }
         var output = SchedulerOutput(
-            scheduledRequests: plan.scheduled, preemptedRequestIDs: plan.preempted,
+            scheduledRequests: rows, preemptedRequestIDs: plan.preempted,
             finishedRequestIDs: abortedSinceLastStep, blockSize: config.blockSize)
         output.predictedStepTime = costModel?.predictedTime(of: plan.workload)
         output.stepTimeLimit = plan.timeLimit
@@ -42,8 +49,17 @@ extension Scheduler {
     struct StepPlan {
         /// Tokens still allowed this step (`--max-num-batched-tokens` is a hard cap).
         var tokenBudget: Int
+        /// A row as planned: its tokens are a range of ``Scheduler/stepTokenIDs``.
+        struct Row {
+            let requestID: RequestID
+            let tokenRange: Range<Int>
+            let startPosition: Int
+            let blockIDs: [BlockID]
+            let samples: Bool
+        }
+
         /// The rows so far, in batch order.
-        var scheduled: [SchedulerOutput.ScheduledRequest] = []
+        var scheduled: [Row] = []
         /// The requests of ``scheduled``, which preemption must not take.
         var scheduledIDs: Set<RequestID> = []
         /// Requests preempted while planning.
@@ -53,11 +69,11 @@ extension Scheduler {
         /// The predicted time the step may reach, in seconds; `nil` for the token budget alone.
         var timeLimit: Double?
 
-        mutating func add(_ row: SchedulerOutput.ScheduledRequest) {
+        mutating func add(_ row: Row) {
             scheduled.append(row)
             scheduledIDs.insert(row.requestID)
-            tokenBudget -= row.tokenIDs.count
-            workload += .run(numTokens: row.tokenIDs.count, startPosition: row.startPosition, samples: row.samples)
+            tokenBudget -= row.tokenRange.count
+            workload += .run(numTokens: row.tokenRange.count, startPosition: row.startPosition, samples: row.samples)
         }
     }
 
@@ -142,10 +158,11 @@ extension Scheduler {
         // to it would copy the whole array.
         requests[id]?.numComputedTokens += numNewTokens
         let request = liveRequest(id)
-        plan.add(SchedulerOutput.ScheduledRequest(
-            requestID: id, tokenIDs: Array(request.allTokenIDs[start..<start + numNewTokens]),
-            startPosition: start, blockIDs: kvCacheManager.blockIDs(requestID: id),
-            samples: request.numComputedTokens == request.numTokens))
+        let first = stepTokenIDs.count
+        stepTokenIDs.append(contentsOf: request.allTokenIDs[start..<start + numNewTokens])
+        plan.add(StepPlan.Row(
+            requestID: id, tokenRange: first..<stepTokenIDs.count, startPosition: start,
+            blockIDs: kvCacheManager.blockIDs(requestID: id), samples: request.numComputedTokens == request.numTokens))
     }
 
     /// The tokens a prompt (or recompute) from `startPosition` with `numRemainingTokens` to go

@@ -26,6 +26,9 @@ public struct Scheduler: Sendable {
     var abortedSinceLastStep: [RequestID] = []
     /// The next request's ``Request/arrivalIndex``.
     var nextArrivalIndex = 0
+    /// Every scheduled row's tokens of the last step, one after another; emptied and refilled in
+    /// place each step, and sliced by the rows, so no step allocates an array per row.
+    var stepTokenIDs: [Int] = []
     /// Preemptions since start.
     public internal(set) var numPreemptions = 0
     /// Prefix-cache lookups and hits of admitted requests, in tokens; a request that waits and
@@ -45,18 +48,18 @@ public struct Scheduler: Sendable {
             enablePrefixCaching: config.enablePrefixCaching)
     }
 
-    /// Queues a request at the back of the waiting queue, or refuses one that could never run.
+    /// Queues a request where the policy wants it, with its ``StopChecker`` for this model;
+    /// refuses only an id already live.
     ///
-    /// Refused: an empty prompt, prompt plus `max_tokens` beyond the model's context, a request
-    /// that alone would need more blocks than the pool holds, a duplicate id, bad sampling params.
+    /// The request was checked at the engine's door (``RequestValidator``): the scheduler trusts its
+    /// parameters and that it fits the context and the pool.
     public mutating func add(_ request: Request) throws(SchedulerError) {
         let id = request.requestID
-        do { try request.samplingParams.validate() } catch { throw .invalidSamplingParams(id, error) }
-        try config.check(requestID: id, numPromptTokens: request.numPromptTokens,
-                         maxTokens: request.samplingParams.maxTokens, priority: request.priority)
         guard requests[id] == nil else { throw .duplicateRequestID(id) }
 
         var queued = request
+        queued.stopChecker = StopChecker(params: request.samplingParams, eosTokenIDs: eosTokenIDs,
+                                         maxModelLength: config.maxModelLength)
         queued.status = .waiting
         queued.numComputedTokens = 0
         queued.arrivalIndex = nextArrivalIndex

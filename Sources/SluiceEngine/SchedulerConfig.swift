@@ -67,11 +67,12 @@ public struct SchedulerConfig: Sendable, Equatable {
             throw .exceedsMaxModelLength(
                 id, numPromptTokens: numPromptTokens, maxTokens: maxTokens, maxModelLength: maxModelLength)
         }
-        // The last sampled token is never run, so it needs no slot.
-        let maxComputedTokens = numPromptTokens + maxTokens - 1
-        let numBlocksNeeded = (maxComputedTokens + blockSize - 1) / blockSize
-        guard numBlocksNeeded <= numBlocks - 1 else {
-            throw .exceedsKVCache(id, numBlocksNeeded: numBlocksNeeded, numUsableBlocks: numBlocks - 1)
+        let numBlocksNeeded = kvCapacity.blocksNeeded(numPromptTokens: numPromptTokens, maxTokens: maxTokens)
+        guard numBlocksNeeded <= kvCapacity.numUsableBlocks else {
+            throw .exceedsKVCache(id, numBlocksNeeded: numBlocksNeeded, numUsableBlocks: kvCapacity.numUsableBlocks)
         }
     }
+
+    /// The KV pool's arithmetic: blocks per token count, usable blocks, sequences that fit.
+    public var kvCapacity: KVCapacity { KVCapacity(numBlocks: numBlocks, blockSize: blockSize) }
 }

@@ -4,8 +4,9 @@ extension SchedulerOutput {
     public struct ScheduledRequest: Sendable, Equatable {
         /// The request.
         public let requestID: RequestID
-        /// The tokens to run, at positions `startPosition..<startPosition + tokenIDs.count`.
-        public let tokenIDs: [Int]
+        /// The tokens to run, at positions `startPosition..<startPosition + tokenIDs.count`: a slice
+        /// of one array that holds every row's tokens, so a step does not allocate an array per row.
+        public let tokenIDs: ArraySlice<Int>
         /// The request's computed tokens before this step (cache hits included).
         public let startPosition: Int
         /// The request's whole block table after this step's allocation, in token order.

@@ -77,18 +77,19 @@ extension StepCostModel {
 
     /// The calibration steps that fit `limits`, cheapest first.
     static func calibrationProbes(limits: SchedulerConfig) -> [SchedulerOutput] {
-        let blockSize = limits.blockSize
-        let numUsableBlocks = limits.numBlocks - 1
+        let capacity = limits.kvCapacity
+        let blockSize = capacity.blockSize
+        let numUsableBlocks = capacity.numUsableBlocks
         let maxTokens = limits.maxNumBatchedTokens
         // The most positions one sequence may reach: the context and the pool both bound it.
-        let maxPosition = min(limits.maxModelLength, numUsableBlocks * blockSize) - 1
+        let maxPosition = min(limits.maxModelLength, capacity.numUsableSlots) - 1
         guard maxPosition >= 0 else { return [] }
         func blocks(upTo position: Int) -> [BlockID] {
             (0...(position / blockSize)).map { BlockID($0 + 1) }
         }
         func row(_ index: Int, start: Int, count: Int, blockIDs: [BlockID]? = nil) -> SchedulerOutput.ScheduledRequest {
             SchedulerOutput.ScheduledRequest(
-                requestID: RequestID("calibration-\(index)"), tokenIDs: Array(repeating: 0, count: count),
+                requestID: RequestID("calibration-\(index)"), tokenIDs: Array(repeating: 0, count: count)[...],
                 startPosition: start, blockIDs: blockIDs ?? blocks(upTo: start + count - 1), samples: true)
         }
         func step(_ rows: [SchedulerOutput.ScheduledRequest]) -> SchedulerOutput {

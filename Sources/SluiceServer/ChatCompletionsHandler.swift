@@ -12,17 +12,12 @@ struct ChatCompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
-        // Checked before rendering, so a bad value is named whatever the conversation holds.
-        _ = try chat.sampling.samplingParams(
-            maxTokens: chat.maxTokens ?? state.engine.config.maxModelLength, logprobs: chat.engineLogprobs,
-            vocabularySize: state.engine.vocabularySize)
         let text = try state.render(chat.messages, addGenerationPrompt: chat.addGenerationPrompt)
         let prompt = PreparedPrompt(
             tokenIDs: state.tokenizer.encode(text, addSpecialTokens: chat.addSpecialTokens, parseSpecial: true),
             text: text)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
-        let params = try chat.sampling.samplingParams(
-            maxTokens: maxTokens, logprobs: chat.engineLogprobs, vocabularySize: state.engine.vocabularySize)
+        let params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
@@ -42,8 +37,7 @@ struct ChatCompletionsHandler: Sendable {
     /// hold, which may be less, so that a request without `max_tokens` is never refused for it.
     private func defaultMaxTokens(numPromptTokens: Int) throws(APIError) -> Int {
         let config = state.engine.config
-        // The last sampled token is never run, so a full pool holds one token more than its slots.
-        let kvCapacity = (config.numBlocks - 1) * config.blockSize + 1
+        let kvCapacity = config.kvCapacity.maxSequenceLength
         let room = min(config.maxModelLength, kvCapacity) - numPromptTokens
         guard room < 1 else { return room }
         if numPromptTokens >= config.maxModelLength {

@@ -12,8 +12,7 @@ struct CompletionsHandler: Sendable {
         let completion = try CompletionRequest.decode(from: body)
         try state.checkModel(completion.model)
         let params = try completion.sampling.samplingParams(
-            maxTokens: completion.maxTokens ?? CompletionRequest.defaultMaxTokens, logprobs: completion.logprobs,
-            vocabularySize: state.engine.vocabularySize)
+            maxTokens: completion.maxTokens ?? CompletionRequest.defaultMaxTokens, logprobs: completion.logprobs)
         let prompts = completion.prompts.map { state.prepare($0, addSpecialTokens: completion.addSpecialTokens) }
         let id = "cmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: prompts, params: params,

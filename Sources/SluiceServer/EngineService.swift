@@ -7,7 +7,7 @@ import SluiceEngine
 ///
 /// The application's service group shuts its services down in reverse order, and this one is
 /// listed before the HTTP server, so the server first stops accepting connections and lets its
-/// requests finish; then the engine aborts whatever is still in flight and its step thread stops.
+/// requests finish; then the engine aborts whatever is still in flight and its step and output threads stop.
 struct EngineService: Service {
     let engine: Engine
     let logger: Logger
@@ -19,7 +19,7 @@ struct EngineService: Service {
         await Self.shutDown(engine)
     }
 
-    /// `Engine.shutdown()` blocks until the step thread ends, so it runs on a thread of its own
+    /// `Engine.shutdown()` blocks until the engine's threads end, so it runs on a thread of its own
     /// rather than on the cooperative pool the HTTP server needs.
     private static func shutDown(_ engine: Engine) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -3,9 +3,10 @@ import SluiceEngine
 extension SamplingFields {
     /// The engine's parameters for these fields, with vLLM's defaults for the ones left out.
     ///
-    /// Ranges are checked here, before any prompt is tokenized, so a bad value is a 400 naming the
-    /// field whatever else is wrong with the request; the engine checks them again on submission.
-    func samplingParams(maxTokens: Int, logprobs: Int?, vocabularySize: Int) throws(APIError) -> SamplingParams {
+    /// Ranges are not checked here: the engine checks every request once, when it is submitted
+    /// (`Engine.generate`), and the server turns a refusal into the 400 naming the field
+    /// (`APIError(engineError:)`). Only `best_of`, a field the engine does not have, is refused here.
+    func samplingParams(maxTokens: Int, logprobs: Int?) throws(APIError) -> SamplingParams {
         var params = SamplingParams(maxTokens: maxTokens)
         if let temperature { params.temperature = temperature }
         if let topP { params.topP = topP }
@@ -24,11 +25,6 @@ extension SamplingFields {
         if let includeStopStringInOutput { params.includeStopStringInOutput = includeStopStringInOutput }
         params.logprobs = logprobs
         if let skipSpecialTokens { params.skipSpecialTokens = skipSpecialTokens }
-        do {
-            try params.validate(vocabularySize: vocabularySize)
-        } catch {
-            throw .sampling(error)
-        }
         // vLLM v1 dropped best_of; equal to n it asks for nothing more, so only more is refused.
         if let bestOf, bestOf != params.n {
             throw .unsupported(

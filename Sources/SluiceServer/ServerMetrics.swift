@@ -8,7 +8,7 @@ import SluiceEngine
 /// Gauges and the engine's own counters (preemptions, prefix cache) are brought up to date from
 /// ``Engine/stats`` when `/metrics` is scraped; token counters and latency histograms are fed by
 /// the handlers from each completion's final ``RequestMetrics``; step histograms are fed by the
-/// engine's step thread after every step (``Engine/observeSteps(_:)``).
+/// engine's output thread after every step (``Engine/observeSteps(_:)``).
 final class ServerMetrics: Sendable {
     /// The registry `/metrics` renders.
     let registry: PrometheusCollectorRegistry
@@ -137,7 +137,7 @@ final class ServerMetrics: Sendable {
         if let queueTime = metrics.queueTime { requestQueueTime.record(queueTime) }
     }
 
-    /// Records one engine step; called on the step thread, so it only takes the histograms' locks.
+    /// Records one engine step; called on the engine's output thread, so it only takes the histograms' locks.
     func recordStep(_ step: StepRecord) {
         iterationTokens.record(Double(step.numTokens))
         stepTime.record(step.time)

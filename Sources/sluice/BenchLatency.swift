@@ -45,7 +45,7 @@ struct BenchLatency: ParsableCommand {
         guard longest <= llama.configuration.contextLength else {
             throw ValidationError("\(longest) tokens exceed this model's context of \(llama.configuration.contextLength)")
         }
-        let blocks = (longest + blockSize - 1) / blockSize
+        let blocks = KVCapacity(numBlocks: 1, blockSize: blockSize).blocksNeeded(forTokens: longest)
         let table = (1...blocks).map { Int32($0) }
         let runner = ModelRunner(model: llama, numBlocks: blocks + 1, blockSize: blockSize,
                                  maxBatchTokens: max(1, promptTokens, min(depth, 512)), maxLogitRows: 1, maxModelLength: longest,

@@ -74,8 +74,8 @@ struct BenchServe: AsyncParsableCommand {
     var saveDetailed = false
 
     @Option(help: """
-        Draw throughput and TTFT against concurrency as SVG in this file \
-        (default with a sweep: the JSON's path with .svg).
+        Draw throughput and TTFT against concurrency, and each pass's requests running and waiting \
+        second by second, as SVG in this file (default with a sweep: the JSON's path with .svg).
         """)
     var chart: String?
 

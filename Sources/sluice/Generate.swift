@@ -55,13 +55,15 @@ struct Generate: AsyncParsableCommand {
         params.stop = stop
         params.ignoreEOS = ignoreEOS
         do {
-            try params.validate()
+            // The engine checks the parameters when the request is submitted, as for the server.
             let loaded = try LoadedModel(path: model ?? DefaultModel.ensure(log: logToStderr))
             var options = engineFlags.options
             // One request: a KV pool sized for it alone, unless asked otherwise.
             if engineFlags.kvCacheMemory == nil {
                 let tokens = min(loaded.model.configuration.contextLength, 16_384)
-                options.kvCacheMemory = (tokens + options.blockSize) * KVCacheStorage.bytesPerToken(loaded.model.configuration)
+                options.kvCacheMemory = KVCapacity.memory(
+                    forTokens: tokens, bytesPerToken: KVCacheStorage.bytesPerToken(loaded.model.configuration),
+                    blockSize: options.blockSize)
             }
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
             defer { engine.shutdown() }

@@ -59,10 +59,12 @@ struct Serve: AsyncParsableCommand {
                 servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
                 host: host, port: port,
                 apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"])
+            let capacity = engine.config.kvCapacity
             logger.info("""
                 serving \(configuration.servedModelName) on http://\(host):\(port) — \
-                KV cache \(engine.config.numBlocks - 1) blocks of \(engine.config.blockSize) tokens, \
-                max model length \(engine.config.maxModelLength), \(options.threadCount) threads
+                KV cache \(capacity.numUsableBlocks) blocks of \(capacity.blockSize) tokens, \
+                max model length \(engine.config.maxModelLength) (\(capacity.maxSequences(ofLength: engine.config.maxModelLength)) \
+                such sequences fit at once), \(options.threadCount) threads
                 """)
             logger.info("\(Self.describeStepPlanning(engine))")
             let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)

@@ -30,10 +30,7 @@ struct EngineCoreTests {
         for (index, prompt) in prompts.enumerated() {
             try core.add(Request(requestID: RequestID("r\(index)"), promptTokenIDs: prompt, samplingParams: params(index)))
         }
-        var outputs: [RequestID: [Int]] = [:]
-        while core.hasUnfinishedRequests {
-            for request in try core.step().compactMap(\.finished) { outputs[request.requestID] = Array(request.outputTokenIDs) }
-        }
+        let outputs = try core.runUntilIdle().tokens
         #expect(core.scheduler.kvCacheManager.numFreeBlocks == core.scheduler.config.numBlocks - 1)
         return prompts.indices.map { outputs[RequestID("r\($0)")] ?? [] }
     }
@@ -46,11 +43,7 @@ struct EngineCoreTests {
             return try prompts.map { prompt in
                 let core = try makeCore()
                 try core.add(Request(requestID: "solo", promptTokenIDs: prompt, samplingParams: greedy))
-                var output: [Int] = []
-                while core.hasUnfinishedRequests {
-                    for request in try core.step().compactMap(\.finished) { output = Array(request.outputTokenIDs) }
-                }
-                return output
+                return try core.runUntilIdle().tokens["solo"] ?? []
             }
         } catch {
             fatalError("running prompts alone failed: \(error)")
@@ -86,10 +79,7 @@ struct EngineCoreTests {
         let seeded = SamplingParams(temperature: 0.9, topP: 0.95, seed: 1234, maxTokens: Self.maxTokens)
         let alone = try Self.makeCore()
         try alone.add(Request(requestID: "solo", promptTokenIDs: Self.prompts[5], samplingParams: seeded))
-        var expected: [Int] = []
-        while alone.hasUnfinishedRequests {
-            for request in try alone.step().compactMap(\.finished) { expected = Array(request.outputTokenIDs) }
-        }
+        let expected = try alone.runUntilIdle().tokens["solo"] ?? []
         let busy = try Self.runTogether(try Self.makeCore()) { index in
             index == 5 ? seeded : SamplingParams(temperature: 1, seed: UInt64(index), maxTokens: Self.maxTokens)
         }

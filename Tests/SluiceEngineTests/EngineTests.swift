@@ -59,7 +59,7 @@ struct EngineTests {
                 eosTokenIDs: DefaultModelFixture.tokenizer.endOfGenerationTokenIDs, threadCount: 2)
             try core.add(Request(requestID: "alone", promptTokenIDs: prompt, samplingParams: params))
             var tokens: [Int] = []
-            while core.hasUnfinishedRequests { tokens += try core.step().map(\.token.tokenID) }
+            while core.hasUnfinishedRequests { tokens += try core.step().outputs.map(\.token.tokenID) }
             expected.append(tokens)
         }
 

@@ -162,13 +162,6 @@ struct KVCacheManagerTests {
         #expect(manager.numFreeBlocks == 99)
     }
 
-    @Test("the number of blocks is the KV memory divided by the bytes per block, rounded down")
-    func numBlocksFromMemory() {
-        #expect(KVCacheManager.numBlocks(kvCacheMemory: 1 << 30, bytesPerBlock: 1 << 20) == 1024)
-        #expect(KVCacheManager.numBlocks(kvCacheMemory: 1_000_000, bytesPerBlock: 4096) == 244)
-        #expect(KVCacheManager.numBlocks(kvCacheMemory: 100, bytesPerBlock: 4096) == 0)
-    }
-
     @Test("64 admitted requests of random lengths waste less than one block per request")
     func memoryWaste() {
         var manager = makeManager(numBlocks: 8192, blockSize: 16, caching: false)

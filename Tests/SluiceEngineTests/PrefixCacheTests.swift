@@ -24,8 +24,8 @@ struct PrefixCacheTests {
 
         let before = core.numComputedTokensTotal
         try core.add(Request(requestID: "second", promptTokenIDs: second, samplingParams: params))
-        var finished: Request?
-        while core.hasUnfinishedRequests { finished = try core.step().compactMap(\.finished).first ?? finished }
+        let finished = try core.runUntilIdle().last["second"]
+        #expect(finished?.isFinished == true)
         #expect(finished?.numCachedTokens == 512)
         // The suffix of the prompt, then the 3 decode tokens that are run (the 4th is only sampled).
         #expect(core.numComputedTokensTotal - before == second.count - 512 + 3)

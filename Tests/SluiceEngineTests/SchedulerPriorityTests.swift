@@ -44,17 +44,6 @@ struct SchedulerPriorityTests {
         #expect(admitted == ["a", "b", "c"])
     }
 
-    @Test("FCFS refuses a request with a priority, naming the flag that enables it")
-    func fcfsRefusesPriority() throws {
-        var scheduler = try makeScheduler(policy: .fcfs)
-        let error = #expect(throws: SchedulerError.self) {
-            try scheduler.add(makeRequest("a", promptLength: 4, priority: 2))
-        }
-        #expect(error == .priorityNotEnabled("a", priority: 2))
-        #expect(error?.description.contains("--scheduling-policy priority") == true)
-        try scheduler.add(makeRequest("b", promptLength: 4, priority: 0))
-    }
-
     /// a (priority `low`) is admitted first, b (priority 0) next; both then need a third block
     /// of the four in the pool, and a asks first.
     func preemptionVictim(policy: SchedulingPolicy) throws -> SchedulerOutput {

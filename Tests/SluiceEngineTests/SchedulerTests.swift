@@ -110,7 +110,7 @@ struct SchedulerTests {
         try scheduler.add(makeRequest("b", promptLength: 512, maxTokens: 4))
         let rows = runStep(&scheduler).output.scheduledRequests
         #expect(rows.map(\.requestID) == ["a", "b"])
-        #expect(rows[1].tokenIDs == Array(496..<512))
+        #expect(Array(rows[1].tokenIDs) == Array(496..<512))
         #expect(rows[1].startPosition == 496)
         #expect(rows[1].samples)
         #expect(scheduler.request("b")?.numCachedTokens == 496)

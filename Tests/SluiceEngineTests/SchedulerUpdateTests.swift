@@ -26,4 +26,20 @@ struct SchedulerUpdateTests {
         }
         #expect(numInPlace > 100)
     }
+
+    @Test("a step's rows are slices of one token array, one after another, not an array per row")
+    func rowsShareOneTokenArray() throws {
+        var scheduler = try makeScheduler()
+        for (index, id) in (["a", "b", "c"] as [RequestID]).enumerated() {
+            try scheduler.add(makeRequest(id, promptLength: 5 + index, maxTokens: 8, tokenBase: index * 100))
+        }
+        runStep(&scheduler)
+        for _ in 0..<3 {
+            let rows = runStep(&scheduler).output.scheduledRequests
+            #expect(rows.map(\.tokenIDs.count) == [1, 1, 1])
+            let addresses = rows.map { $0.tokenIDs.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+            let stride = MemoryLayout<Int>.stride
+            #expect(addresses[1] == addresses[0] + stride && addresses[2] == addresses[1] + stride)
+        }
+    }
 }

@@ -51,6 +51,24 @@ struct CompletionsHandlerTests {
         }
     }
 
+    @Test("n = 3 fans out in the engine: three choices whose completions hit the prompt's full blocks the first one cached")
+    func parentRequestSharesPromptBlocks() async throws {
+        try await ServerFixture.withServer { client, engine in
+            let prompt = String(repeating: "The river runs to the sea and the sea runs to the sky. ", count: 6)
+            let numPromptTokens = try await client.tokenize(prompt).count
+            try #require(numPromptTokens > 48)
+            let json = try await client.post("/v1/completions", """
+                {"prompt": "\(prompt)", "max_tokens": 3, "n": 3, "ignore_eos": true, "seed": 5}
+                """).json
+            let choices = try #require(json["choices"]?.array)
+            #expect(choices.compactMap { $0["index"]?.int } == [0, 1, 2])
+            #expect(json["usage"]?["completion_tokens"] == .number(9))
+            #expect(json["usage"]?["prompt_tokens"] == .number(Double(numPromptTokens)))
+            let numSharedTokens = (numPromptTokens - 1) / 16 * 16
+            #expect(engine.stats.prefixCacheHits == 2 * numSharedTokens)
+        }
+    }
+
     @Test("a list of prompts with n = 2 numbers choices prompt by prompt, and echo puts each prompt first")
     func listPromptsAndEcho() async throws {
         try await ServerFixture.withServer { client, _ in

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdTesting
+import SluiceEngine
 import Testing
 @testable import SluiceServer
 
@@ -33,6 +34,35 @@ struct ErrorStatusTests {
             let notObject = try error(try await client.post("/v1/completions", #"[1, 2]"#), .badRequest)
             #expect(notObject["message"]?.string?.contains("must be an object") == true)
             try await client.expectServesGoodRequest()
+        }
+    }
+
+    @Test("a bad sampling value is checked once, by the engine, and is the same 400 from the server as from the offline LLM",
+          arguments: ["top_p", "min_tokens", "logit_bias"])
+    func sameRefusalOnlineAndOffline(field: String) async throws {
+        var params = SamplingParams(maxTokens: 10)
+        let fields: String
+        switch field {
+        case "top_p":
+            params.topP = 2
+            fields = #""top_p": 2"#
+        case "min_tokens":
+            params.minTokens = 20
+            fields = #""min_tokens": 20"#
+        default:
+            params.logitBias = [60_000: 1]
+            fields = #""logit_bias": {"60000": 1}"#
+        }
+        let llm = try ServerFixture.makeLLM()
+        let thrown = #expect(throws: SchedulerError.self) { _ = try llm.generate(prompts: ["Hi"], params: params) }
+        let refusal = try #require(thrown)
+        let offline = try #require(APIError(engineError: refusal, promptField: "prompt", retryAfterSeconds: 1))
+        try await ServerFixture.withServer { client, _ in
+            let online = try error(try await client.post("/v1/completions", #"{"prompt": "Hi", "max_tokens": 10, \#(fields)}"#),
+                                   .badRequest)
+            #expect(online["message"] == .string(offline.message))
+            #expect(online["param"] == offline.param.map(JSONValue.string))
+            #expect(offline.status == .badRequest)
         }
     }
 

@@ -1,5 +1,6 @@
 import Hummingbird
 import Testing
+import SluiceEngine
 @testable import SluiceServer
 
 @Suite("Request decoding: every prompt shape, field and unsupported feature")
@@ -50,7 +51,7 @@ struct RequestDecodingTests {
         #expect(sampling.stop == ["END"] && sampling.stopTokenIDs == [2])
         #expect(sampling.seed == UInt64.max)
         #expect(sampling.logitBias == [42: -100])
-        let params = try sampling.samplingParams(maxTokens: 7, logprobs: 3, vocabularySize: 100)
+        let params = try sampling.samplingParams(maxTokens: 7, logprobs: 3)
         #expect(params.temperature == 0.5 && params.topP == 0.9 && params.topK == 40 && params.minP == 0.1)
         #expect(params.n == 3 && params.minTokens == 2 && params.ignoreEOS && !params.skipSpecialTokens)
         #expect(params.includeStopStringInOutput && params.repetitionPenalty == 1.2)
@@ -84,24 +85,26 @@ struct RequestDecodingTests {
         #expect(error?.message.hasPrefix("The request body is not valid JSON") == true)
     }
 
-    @Test("out-of-range values are a 400 with the engine's message and the field as param")
-    func ranges() {
-        let error = refusal {
-            _ = try completion(#"{"prompt": "x", "top_p": 2}"#).sampling.samplingParams(maxTokens: 16, logprobs: nil, vocabularySize: 10)
-        }
+    @Test("out-of-range values pass decoding untouched: the engine checks them once, and its refusal is a 400 naming the field")
+    func ranges() throws {
+        let params = try completion(#"{"prompt": "x", "top_p": 2}"#).sampling.samplingParams(maxTokens: 16, logprobs: nil)
+        #expect(params.topP == 2)
+        let refusal = try #require(SamplingError.invalidIn(params))
+        let error = APIError(engineError: SchedulerError.invalidSamplingParams("r", refusal), promptField: "prompt",
+                             retryAfterSeconds: 1)
+        #expect(error?.status == .badRequest)
         #expect(error?.param == "top_p")
         #expect(error?.message.contains("top_p must be in (0, 1]") == true)
-        let logprobs = refusal {
-            _ = try completion(#"{"prompt": "x"}"#).sampling.samplingParams(maxTokens: 16, logprobs: 21, vocabularySize: 10)
-        }
-        #expect(logprobs?.param == "logprobs")
+        let logprobs = try completion(#"{"prompt": "x"}"#).sampling.samplingParams(maxTokens: 16, logprobs: 21)
+        let logprobsRefusal = try #require(SamplingError.invalidIn(logprobs))
+        #expect(APIError.sampling(logprobsRefusal).param == "logprobs")
     }
 
     @Test("best_of equal to n is accepted, and any other best_of is refused as unsupported")
     func bestOf() throws {
-        _ = try completion(#"{"prompt": "x", "n": 2, "best_of": 2}"#).sampling.samplingParams(maxTokens: 4, logprobs: nil, vocabularySize: 10)
+        _ = try completion(#"{"prompt": "x", "n": 2, "best_of": 2}"#).sampling.samplingParams(maxTokens: 4, logprobs: nil)
         let error = refusal {
-            _ = try completion(#"{"prompt": "x", "best_of": 3}"#).sampling.samplingParams(maxTokens: 4, logprobs: nil, vocabularySize: 10)
+            _ = try completion(#"{"prompt": "x", "best_of": 3}"#).sampling.samplingParams(maxTokens: 4, logprobs: nil)
         }
         #expect(error?.param == "best_of")
         #expect(error?.code == "unsupported_feature")
@@ -172,5 +175,13 @@ struct RequestDecodingTests {
         #expect(refusal { _ = try chat("{\(base), \"logprobs\": true, \"top_logprobs\": 21}") }?.param == "top_logprobs")
         #expect(refusal { _ = try chat("{\(base), \"stream_options\": {\"include_usage\": true}}") }?.param == "stream_options")
         #expect(refusal { _ = try chat(#"{"messages": []}"#) }?.param == "messages")
+    }
+}
+
+extension SamplingError {
+    /// The engine's refusal of `params`, or nil when they are in range.
+    static func invalidIn(_ params: SamplingParams) -> SamplingError? {
+        do { try params.validate() } catch { return error }
+        return nil
     }
 }

@@ -38,6 +38,17 @@ enum ServerFixture {
         return try Engine(model: model, tokenizer: loader.tokenizer, options: options)
     }
 
+    /// The offline engine on the same model and limits as ``makeEngine(_:)``.
+    static func makeLLM() throws -> LLM {
+        let (model, loader) = try loaded.get()
+        var options = EngineOptions()
+        options.threadCount = 1
+        options.kvCacheMemory = 64 << 20
+        options.maxModelLength = 1024
+        options.maxStepLatency = .off
+        return try LLM(model: model, tokenizer: loader.tokenizer, options: options)
+    }
+
     /// Runs `test` against a server over a fresh engine, which the application's engine service
     /// shuts down when the test ends.
     static func withServer<Value: Sendable>(
