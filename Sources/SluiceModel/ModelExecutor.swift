@@ -1,0 +1,65 @@
+/// The engine's view of a backend (ARCHITECTURE.md, decision 12): something that runs a `ForwardBatch`
+/// over the KV blocks the engine hands out and returns the logits of the rows that sample. The engine
+/// knows block ids and this protocol, never memory addresses, kernels or where the weights live.
+public protocol ModelExecutor: AnyObject {
+    var vocabularySize: Int { get }
+    /// Workers the backend computes on (reported by benchmarks).
+    var threadCount: Int { get }
+    /// Runs the batch; returns `[batch.logitIndices.count, vocabularySize]` logits, row-major, owned by
+    /// the executor and valid until the next call.
+    func execute(_ batch: ForwardBatch) throws(ModelError) -> UnsafeBufferPointer<Float>
+}
+
+/// What an executor is sized for: the engine's KV pool and batch limits.
+public struct ExecutorLimits: Sendable, Equatable {
+    /// KV blocks in the pool, block 0 (the null block) included.
+    public var numBlocks: Int
+    public var blockSize: Int
+    /// The most tokens one `execute` carries.
+    public var maxBatchTokens: Int
+    /// The most logit rows one `execute` asks for.
+    public var maxLogitRows: Int
+    /// The longest sequence a batch may hold.
+    public var maxModelLength: Int
+
+    public init(numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int, maxModelLength: Int) {
+        self.numBlocks = numBlocks
+        self.blockSize = blockSize
+        self.maxBatchTokens = maxBatchTokens
+        self.maxLogitRows = maxLogitRows
+        self.maxModelLength = maxModelLength
+    }
+}
+
+/// A backend: how much KV memory a model's token takes in it, and executors for a model. The CPU
+/// backend is `CPUBackend`; another (a GPU) implements the same two requirements and the engine runs
+/// on it unchanged.
+public protocol ModelBackend: Sendable {
+    /// Bytes of KV memory one token occupies across all layers of `model`.
+    func kvBytesPerToken(for model: any DecoderModel) -> Int
+    /// An executor for `model`: the backend prepares the weights (repacks them) and allocates the KV pool.
+    func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits) -> any ModelExecutor
+}
+
+/// The CPU backend: `ModelRunner` on `CKernels`, weights repacked for the packed GEMM where the CPU has it.
+public struct CPUBackend: ModelBackend {
+    public var threadCount: Int
+    public var packWeights: Bool
+
+    public init(threadCount: Int = KernelThreadPool.defaultThreadCount, packWeights: Bool = PreparedWeights.packsWeights) {
+        self.threadCount = threadCount
+        self.packWeights = packWeights
+    }
+
+    public func kvBytesPerToken(for model: any DecoderModel) -> Int {
+        KVCacheStorage.bytesPerToken(model.configuration)
+    }
+
+    public func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits) -> any ModelExecutor {
+        ModelRunner(model: model, numBlocks: limits.numBlocks, blockSize: limits.blockSize,
+                    maxBatchTokens: limits.maxBatchTokens, maxLogitRows: limits.maxLogitRows,
+                    maxModelLength: limits.maxModelLength, threadCount: threadCount, packWeights: packWeights)
+    }
+}
+
+extension ModelRunner: ModelExecutor {}
