@@ -21,9 +21,14 @@ let package = Package(
     ],
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags, linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
-        .target(name: "SluiceModel", dependencies: ["CKernels"]),
-        .target(name: "SluiceTokenizer", dependencies: ["SluiceModel"]),
-        .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceTokenizer"]),
+        // GGUF reading only: no kernels, so the tokenizer needs nothing else to read a vocabulary.
+        .target(name: "SluiceGGUF"),
+        // Architectures: configuration, weights, layer programs; no backend memory layout.
+        .target(name: "SluiceModel", dependencies: ["SluiceGGUF", "CKernels"]),
+        // The CPU backend behind ModelBackend / ModelExecutor: repacking, KV storage, the runner.
+        .target(name: "SluiceCPU", dependencies: ["SluiceModel", "CKernels"]),
+        .target(name: "SluiceTokenizer", dependencies: ["SluiceGGUF"]),
+        .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceCPU", "SluiceTokenizer"]),
         .target(name: "SluiceServer", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -37,15 +42,15 @@ let package = Package(
         ]),
         .target(name: "SluiceTemplate"),
         .executableTarget(name: "sluice", dependencies: [
-            "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate",
+            "SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
-        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTokenizer", "CKernels"], resources: [.copy("Resources")]),
+        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceGGUF", "SluiceCPU", "SluiceTokenizer", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
-        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer"]),
+        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer"]),
         .testTarget(name: "SluiceTemplateTests", dependencies: ["SluiceTemplate"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceModel", "SluiceTokenizer"],
                     resources: [.copy("Resources")]),

@@ -1,3 +1,4 @@
+import SluiceCPU
 import SluiceModel
 
 /// The step loop's state: the scheduler, the backend's executor and one sampler per request, owned by a

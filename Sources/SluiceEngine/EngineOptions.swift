@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCPU
 import SluiceModel
 
 /// The engine's sizing knobs, named like `vllm serve`'s flags.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceEngine
+import SluiceCPU
 import SluiceModel
 
 /// `sluice bench latency`: single-stream prompt processing (pp) and token generation (tg), in the shape of

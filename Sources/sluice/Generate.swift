@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceEngine
+import SluiceCPU
 import SluiceModel
 import SluiceServer
 import SluiceTokenizer

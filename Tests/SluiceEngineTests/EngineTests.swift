@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCPU
 import SluiceModel
 import SluiceTokenizer
 import Testing

@@ -1,3 +1,4 @@
+import SluiceCPU
 import SluiceModel
 import Testing
 @testable import SluiceEngine

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 @Suite("Llama forward pass against llama.cpp", .serialized)

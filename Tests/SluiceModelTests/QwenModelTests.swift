@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 /// A real model people download: Qwen2.5-Coder-0.5B-Instruct Q4_K_M mixes Q5_0 and Q8_0 (rows of 896,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 /// The paths SmolLM2 leaves out (arch qwen2 with NeoX RoPE and Q/K/V biases, untied output, GQA 4,

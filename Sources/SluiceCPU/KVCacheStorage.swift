@@ -1,3 +1,4 @@
+import SluiceModel
 import Foundation
 
 /// The physical KV-cache memory: for each layer, K as f16 `[numBlocks, numKVHeads, headDim, blockSize]` (blocks

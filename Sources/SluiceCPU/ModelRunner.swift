@@ -1,3 +1,4 @@
+import SluiceModel
 import CKernels
 
 /// The CPU backend's forward pass: runs one batched pass per step over a `ForwardBatch` for any
