@@ -5,7 +5,7 @@ import SluiceModel
 extension RoPE {
     /// The kernel's parameters (its `freq_factors` pointer left for the caller to fill).
     var kernelParameters: sl_rope_params {
-        var p = sl_rope_params(freq_base: base, freq_scale: 1, ext_factor: 0, attn_factor: 1, corr_low: 0, corr_high: 0,
+        var p = sl_rope_params(freq_base: base, freq_scale: 1, ext_factor: 0, attn_factor: attentionFactor, corr_low: 0, corr_high: 0,
                                freq_factors: nil, neox: style == .neox ? 1 : 0)
         switch scaling {
         case .none: break

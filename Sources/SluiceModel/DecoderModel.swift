@@ -36,6 +36,7 @@ extension DecoderModel {
 public enum ModelRegistry {
     static let types: [any DecoderModel.Type] = [
         LlamaArchitecture.self, Qwen2Architecture.self, Qwen3Architecture.self, Gemma2Architecture.self, Gemma3Architecture.self,
+        Phi3Architecture.self,
     ]
 
     /// Every architecture name that loads.

@@ -33,6 +33,24 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
+extension WeightMatrix {
+    /// Rows `range` of this matrix as a matrix of their own, in the same mapping: a fused tensor (Phi-3's
+    /// `attn_qkv`, its gate-and-up `ffn_up`) split into the parts the layers name.
+    public func rows(_ range: Range<Int>, name: String) -> WeightMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) outside \(rows)")
+        return WeightMatrix(name: name, type: type, rows: range.count, cols: cols,
+                            data: data + range.lowerBound * sl_row_size(type, Int64(cols)))
+    }
+
+    private init(name: String, type: sl_type, rows: Int, cols: Int, data: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+    }
+}
+
 /// The kernels read F32 as floats and every other format through 16-bit fields, so tensor data must
 /// start on such a boundary; GGUF's default 32-byte alignment always does, a file with alignment 1 may not.
 private func isAligned(_ pointer: UnsafeRawPointer, for type: sl_type) -> Bool {

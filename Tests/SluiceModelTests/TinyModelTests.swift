@@ -91,7 +91,7 @@ struct TinyModelTests {
         let base = Float(expected.rope_freq_base ?? 10_000)
         for (index, spec) in loaded.model.attentionSpecs.enumerated() {
             #expect(spec.window == (sliding[index] ? window : nil), "layer \(index)")
-            #expect(spec.rope.dimensions == expected.head_dim)
+            #expect(spec.rope.dimensions == expected.extra["rope.dimension_count"].map { Int($0.value) } ?? expected.head_dim)
             #expect(spec.rope.base == (arch == "gemma3" && sliding[index] ? 10_000 : base), "layer \(index)")
             #expect(spec.rope.style == (arch == "llama" ? .normal : .neox))
             #expect(spec.softcap == expected.extra["attn_logit_softcapping"].map { Float($0.value) })
