@@ -43,6 +43,7 @@ public final class EngineCore {
                 backend: any ModelBackend = CPUBackend()) throws {
         try config.validate()
         scheduler = try Scheduler(config: config, eosTokenIDs: eosTokenIDs)
+        try backend.check(model)
         executor = backend.makeExecutor(for: model, limits: ExecutorLimits(
             numBlocks: config.numBlocks, blockSize: config.blockSize, maxBatchTokens: config.maxNumBatchedTokens,
             maxLogitRows: min(config.maxNumSeqs, config.maxNumBatchedTokens), maxModelLength: config.maxModelLength))

@@ -14,6 +14,8 @@ public struct EngineOptions: Sendable {
     public var enablePrefixCaching: Bool = true
     /// Kernel threads of the default CPU backend.
     public var threadCount: Int = KernelThreadPool.defaultThreadCount
+    /// The KV cache's element type (`--kv-cache-dtype`), for the default CPU backend.
+    public var kvCacheDType: KVCacheDType = .auto
     /// The backend the forward passes run on; nil: the CPU backend with ``threadCount`` threads.
     public var backend: (any ModelBackend)?
     /// When set, requests beyond this many waiting are refused (the server answers 429).
@@ -36,7 +38,9 @@ public struct EngineOptions: Sendable {
     }
 
     /// ``backend``, or the CPU backend.
-    public var resolvedBackend: any ModelBackend { backend ?? CPUBackend(threadCount: threadCount) }
+    public var resolvedBackend: any ModelBackend {
+        backend ?? CPUBackend(threadCount: threadCount, kvCacheDType: kvCacheDType)
+    }
 
     /// The scheduler configuration these options give for `model`.
     public func schedulerConfig(for model: any DecoderModel) -> SchedulerConfig {

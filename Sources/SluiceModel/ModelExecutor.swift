@@ -31,12 +31,27 @@ public struct ExecutorLimits: Sendable, Equatable {
     }
 }
 
+extension ModelBackend {
+    /// A backend without restrictions accepts every model.
+    public func check(_ model: any DecoderModel) throws(ModelError) {}
+}
+
+/// The element type of the KV cache (`--kv-cache-dtype`, vLLM's flag): `auto` is the backend's default
+/// (f16 on the CPU); Q8_0 halves the memory and the bandwidth attention reads, at a small cost in accuracy.
+public enum KVCacheDType: String, Sendable, CaseIterable {
+    case auto, f16, bf16
+    case q8_0 = "q8_0"
+}
+
 /// A backend: how much KV memory a model's token takes in it, and executors for a model. The CPU
 /// backend is `CPUBackend`; another (a GPU) implements the same two requirements and the engine runs
 /// on it unchanged.
 public protocol ModelBackend: Sendable {
     /// Bytes of KV memory one token occupies across all layers of `model`.
     func kvBytesPerToken(for model: any DecoderModel) -> Int
+    /// Refuses a model this backend cannot run as configured (a KV-cache type its kernels lack for the
+    /// model's head size, say), before anything is allocated.
+    func check(_ model: any DecoderModel) throws(ModelError)
     /// An executor for `model`: the backend prepares the weights (repacks them) and allocates the KV pool.
     func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits) -> any ModelExecutor
 }

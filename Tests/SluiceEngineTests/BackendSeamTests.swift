@@ -26,6 +26,7 @@ private final class RecordingBackend: ModelBackend, @unchecked Sendable {
     }
 
     func kvBytesPerToken(for model: any DecoderModel) -> Int { 2 * inner.kvBytesPerToken(for: model) }
+    func check(_ model: any DecoderModel) throws(ModelError) { try inner.check(model) }
 
     func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits) -> any ModelExecutor {
         self.limits = limits
