@@ -190,12 +190,7 @@ private final class FullAttention: DecoderModel {
     init(_ inner: any DecoderModel) { self.inner = inner }
     required init(file: GGUFFile) throws(ModelError) { throw .unsupportedArchitecture("test wrapper") }
 
-    var configuration: ModelConfiguration { inner.configuration }
-    var file: GGUFFile { inner.file }
-    var embedding: Embedding { inner.embedding }
-    var linears: [Linear] { inner.linears }
-    var outputNorm: RMSNorm { inner.outputNorm }
-    var output: Linear { inner.output }
+    var common: DecoderCommon { inner.common }
     var finalSoftcap: Float? { inner.finalSoftcap }
     var attentionSpecs: [AttentionSpec] { inner.attentionSpecs.map { var spec = $0; spec.window = nil; return spec } }
 

@@ -6,30 +6,16 @@
 public final class Phi3Architecture: DecoderModel {
     public static let architectures = ["phi3"]
 
-    public struct Layer: Sendable {
-        public let attentionNorm: RMSNorm
-        public let qkv: Linear
-        public let attentionOutput: Linear
-        public let feedForwardNorm: RMSNorm
-        public let gateUp: Linear
-        public let down: Linear
-    }
-
-    public let configuration: ModelConfiguration
-    public let file: GGUFFile
-    public let embedding: Embedding
-    public let linears: [Linear]
-    public let outputNorm: RMSNorm
-    public let output: Linear
+    public let common: DecoderCommon
     public let attentionSpecs: [AttentionSpec]
-    public let layers: [Layer]
+    public let layers: [PreNormLayer]
 
     public init(file: GGUFFile) throws(ModelError) {
         let keys = try GGUFHyperparameters(file)
         var c = try ModelConfiguration(keys)
         var loader = WeightLoader(file: file, configuration: c)
         let ends = try DecoderEnds(&loader)
-        var layers: [Layer] = []
+        var layers: [PreNormLayer] = []
         for index in 0..<c.numLayers {
             let p = "blk.\(index)."
             let qkv = loader.hasTensor(p + "attn_qkv.weight")
@@ -37,15 +23,10 @@ public final class Phi3Architecture: DecoderModel {
                                                                         (p + "attn_v", c.kvDim)], cols: c.hiddenSize)
                 : try loader.linear([(p + "attn_q.weight", c.queryDim), (p + "attn_k.weight", c.kvDim),
                                      (p + "attn_v.weight", c.kvDim)], cols: c.hiddenSize)
-            layers.append(Layer(
-                attentionNorm: try loader.norm(p + "attn_norm.weight"),
-                qkv: qkv,
-                attentionOutput: try loader.linear(p + "attn_output.weight", rows: c.hiddenSize, cols: c.queryDim),
-                feedForwardNorm: try loader.norm(p + "ffn_norm.weight"),
-                gateUp: try loader.fusedLinear(p + "ffn_up.weight", splits: [(p + "ffn_gate", c.intermediateSize),
-                                                                             (p + "ffn_up", c.intermediateSize)],
-                                               cols: c.hiddenSize),
-                down: try loader.linear(p + "ffn_down.weight", rows: c.hiddenSize, cols: c.intermediateSize)))
+            let gateUp = try loader.fusedLinear(p + "ffn_up.weight", splits: [(p + "ffn_gate", c.intermediateSize),
+                                                                              (p + "ffn_up", c.intermediateSize)],
+                                                cols: c.hiddenSize)
+            layers.append(try PreNormLayer(index, &loader, qkv: qkv, gateUp: gateUp))
         }
         var rope = try RoPE.read(keys, c, style: .neox)
         if loader.hasTensor("rope_factors_short.weight") {
@@ -58,21 +39,11 @@ public final class Phi3Architecture: DecoderModel {
         }
         attentionSpecs = Array(repeating: AttentionSpec(rope: rope, scale: 1 / Float(c.headDim).squareRoot(),
                                                         window: nil, softcap: nil), count: c.numLayers)
-        configuration = c
-        self.file = file
-        embedding = ends.embedding
-        outputNorm = ends.outputNorm
-        output = ends.output
+        common = DecoderCommon(loader, ends, configuration: c)
         self.layers = layers
-        linears = loader.linears
     }
 
     public func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops) {
-        let layer = layers[index]
-        ops.normProject(.residual, layer.attentionNorm, layer.qkv, into: ProjectionTargets(.query, .key, .value))
-        ops.attention(layer: index, attentionSpecs[index])
-        ops.project(.attention, layer.attentionOutput, into: .adding(into: .residual))
-        ops.normProject(.residual, layer.feedForwardNorm, layer.gateUp, into: ProjectionTargets(.gate, .up))
-        ops.gatedProject(.silu, layer.down, into: .adding(into: .residual))
+        layers[index].run(index, attentionSpecs[index], ops)
     }
 }
