@@ -1,4 +1,5 @@
 import Foundation
+import SluiceModel
 import Testing
 
 /// The project's own attack suite: a real `sluice serve` on 127.0.0.1, attacked over raw sockets
@@ -20,11 +21,12 @@ struct AttackSuiteTests {
         let server = try await ServeProcess.start(logName: "sluice-attack", arguments: Self.serverArguments)
         defer { server.process.terminate() }
         var clean = 0
-        for attack in Self.cases {
-            let (failures, normal) = await Self.run(attack, port: server.port)
-            #expect(failures.isEmpty, "\(attack.category): \(attack.name): \(failures.joined(separator: "; "))")
-            #expect(normal.isEmpty, "\(attack.category): \(attack.name): the concurrent normal request: \(normal.joined(separator: "; "))")
-            if failures.isEmpty && normal.isEmpty { clean += 1 }
+        for outcome in await Self.runAll(port: server.port) {
+            let attack = outcome.attack
+            #expect(outcome.failures.isEmpty, "\(attack.category): \(attack.name): \(outcome.failures.joined(separator: "; "))")
+            #expect(outcome.normal.isEmpty,
+                    "\(attack.category): \(attack.name): the concurrent normal request: \(outcome.normal.joined(separator: "; "))")
+            if outcome.isClean { clean += 1 }
         }
         print("attack suite: \(clean) of \(Self.cases.count) cases clean")
         // One more normal request after everything, then the log: no server fault anywhere.
@@ -32,6 +34,80 @@ struct AttackSuiteTests {
         let log = server.log
         #expect(!log.contains("unexpected error"), "\(log.suffix(4000))")
         #expect(!log.contains("internal_error"), "\(log.suffix(4000))")
+    }
+
+    /// The same cases against llama-server (`~/.cache/sluice/peer/bin/llama-server`) and sluice,
+    /// side by side, written as a Markdown table to `$SLUICE_ATTACK_REPORT`; only with
+    /// `SLUICE_ATTACK_PEER=1`. A report, not a check: llama-server is not held to Sluice's limits.
+    @Test("the attack suite against llama-server and sluice, side by side",
+          .enabled(if: ProcessInfo.processInfo.environment["SLUICE_ATTACK_PEER"] == "1"))
+    func sideBySide() async throws {
+        let sluice = try await ServeProcess.start(logName: "sluice-attack-report", arguments: Self.serverArguments)
+        defer { sluice.process.terminate() }
+        let sluiceOutcomes = await Self.runAll(port: sluice.port)
+        sluice.process.terminate()
+        let peer = try await Self.startLlamaServer()
+        defer { peer.process.terminate() }
+        let peerOutcomes = await Self.runAll(port: peer.port)
+        var report = "| Category | Case | sluice | llama-server |\n|---|---|---|---|\n"
+        func cell(_ outcome: AttackOutcome) -> String {
+            guard !outcome.isClean else { return "clean" }
+            let text = (outcome.failures + outcome.normal.map { "normal request: \($0)" }).joined(separator: "; ")
+            return String(text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ").prefix(160))
+        }
+        for (ours, theirs) in zip(sluiceOutcomes, peerOutcomes) {
+            report += "| \(ours.attack.category) | \(ours.attack.name) | \(cell(ours)) | \(cell(theirs)) |\n"
+        }
+        let clean = (sluiceOutcomes.filter(\.isClean).count, peerOutcomes.filter(\.isClean).count)
+        report += "\nClean: sluice \(clean.0) of \(Self.cases.count), llama-server \(clean.1) of \(Self.cases.count).\n"
+        let path = ProcessInfo.processInfo.environment["SLUICE_ATTACK_REPORT"] ?? "/tmp/sluice-attack-report.md"
+        try report.write(toFile: path, atomically: true, encoding: .utf8)
+        print(report)
+    }
+
+    /// llama-server on the default model, with the same key, context and threads as sluice.
+    static func startLlamaServer() async throws -> ServeProcess {
+        let executable = FileManager.default.homeDirectoryForCurrentUser
+            .appendingPathComponent(".cache/sluice/peer/bin/llama-server")
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw OpenAIClientTests.TestFailure("no llama-server at \(executable.path)")
+        }
+        let model = try DefaultModel.ensure { print($0) }
+        let port = try OpenAIClientTests.freePort()
+        let server = Process()
+        server.executableURL = executable
+        server.arguments = ["-m", model, "--host", "127.0.0.1", "--port", String(port), "--api-key", AttackCase.apiKey,
+                            "-t", "2", "-c", "2048"]
+        let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("llama-server-attack-\(port).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        server.standardOutput = log
+        server.standardError = log
+        try server.run()
+        do {
+            try await OpenAIClientTests.waitForHealth(port: port, process: server)
+        } catch {
+            if server.isRunning { server.terminate() }
+            throw error
+        }
+        return ServeProcess(process: server, port: port, logURL: logURL)
+    }
+
+    struct AttackOutcome: Sendable {
+        let attack: AttackCase
+        let failures: [String]
+        let normal: [String]
+        var isClean: Bool { failures.isEmpty && normal.isEmpty }
+    }
+
+    /// Every case in turn, each with its concurrent normal request.
+    static func runAll(port: Int) async -> [AttackOutcome] {
+        var outcomes: [AttackOutcome] = []
+        for attack in cases {
+            let (failures, normal) = await run(attack, port: port)
+            outcomes.append(AttackOutcome(attack: attack, failures: failures, normal: normal))
+        }
+        return outcomes
     }
 
     /// Runs `attack` and a normal completion at the same time, each on a thread of its own
