@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import SluiceEngine
 
@@ -14,12 +15,24 @@ public func buildApplication(
     engine: Engine, renderer: any ChatTemplateRenderer, configuration: ServerConfiguration, logger: Logger
 ) -> some ApplicationProtocol {
     let state = ServerState(engine: engine, renderer: renderer, configuration: configuration)
+    let connectionLimit = configuration.maxConnections.map { MaximumAvailableConnections($0, logger: logger) }
     return Application(
         router: buildRouter(state: state),
+        server: httpServer(configuration: configuration),
         configuration: ApplicationConfiguration(
-            address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),
+            address: .hostname(configuration.host, port: configuration.port), serverName: "sluice",
+            availableConnectionsDelegate: connectionLimit),
         services: [EngineService(engine: engine, logger: logger)],
         logger: logger)
+}
+
+/// HTTP/1 through ``SluiceHTTP1Channel``, with the configuration's timeouts and header limit.
+func httpServer(configuration: ServerConfiguration) -> HTTPServerBuilder {
+    let idleTimeout = configuration.idleTimeout.map { Duration.milliseconds(Int64(($0 * 1000).rounded())) }
+    let maxHeaderSize = configuration.maxHeaderSize
+    return HTTPServerBuilder { responder in
+        SluiceHTTP1Channel(responder: responder, idleTimeout: idleTimeout, maxHeaderSize: maxHeaderSize)
+    }
 }
 
 /// The routes, behind the error middleware (outermost, so even 401 and 404 come out as JSON)

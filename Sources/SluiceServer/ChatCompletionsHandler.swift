@@ -12,10 +12,8 @@ struct ChatCompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
-        let text = try state.render(chat.messages, addGenerationPrompt: chat.addGenerationPrompt)
-        let prompt = PreparedPrompt(
-            tokenIDs: state.tokenizer.encode(text, addSpecialTokens: chat.addSpecialTokens, parseSpecial: true),
-            text: text)
+        let prompt = try state.prepareChat(chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
+                                           addSpecialTokens: chat.addSpecialTokens)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         let params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         let id = "chatcmpl-\(RequestID.random().rawValue)"

@@ -13,7 +13,10 @@ struct CompletionsHandler: Sendable {
         try state.checkModel(completion.model)
         let params = try completion.sampling.samplingParams(
             maxTokens: completion.maxTokens ?? CompletionRequest.defaultMaxTokens, logprobs: completion.logprobs)
-        let prompts = completion.prompts.map { state.prepare($0, addSpecialTokens: completion.addSpecialTokens) }
+        try state.checkPromptCount(completion.prompts.count)
+        let prompts = try completion.prompts.map { prompt throws(APIError) in
+            try state.prepare(prompt, addSpecialTokens: completion.addSpecialTokens)
+        }
         let id = "cmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: prompts, params: params,
                                         priority: completion.sampling.priority ?? 0, promptField: "prompt", logger: context.logger)

@@ -1,8 +1,10 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error a handler throws into a response in OpenAI's error shape: ``APIError``s as
-/// they are, Hummingbird's own (404 for an unknown path, 413, …) with their status, and anything
+/// they are, Hummingbird's own (404 for an unknown path, 413, …) with their status, a body whose
+/// HTTP framing is broken as a 400, and anything
 /// else into a 500 whose cause goes to the log and never to the client.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -12,6 +14,10 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return refuse(error, request: request, context: context)
         } catch let error as HTTPError {
             return refuse(Self.apiError(for: error, request: request), request: request, context: context)
+        } catch let error as HTTPParserError {
+            // The body's framing broke while a handler read it: the client's fault, and the
+            // connection cannot carry another request (HTTP1ConnectionHandler closes it).
+            return refuse(APIError(parserError: error), request: request, context: context)
         } catch is CancellationError {
             // The client went away; nobody reads what would be written.
             context.logger.debug("request cancelled: the client disconnected")

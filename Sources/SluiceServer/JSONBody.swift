@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Reading request bodies and writing responses as JSON, with the errors the API promises.
 enum JSONBody {
@@ -46,6 +47,9 @@ extension Request {
         do {
             return try await collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        } catch is NIOTooManyBytesError {
+            // What `collectBody(upTo:)` throws for a chunked body that outgrows the limit.
             throw tooLarge
         }
     }

@@ -18,11 +18,31 @@ public struct ServerConfiguration: Sendable {
     public var retryAfterSeconds: Int
     /// What `GET /version` reports.
     public var version: String
+    /// Seconds a connection may stay open without completing a request header or body part, or
+    /// between requests, before it is closed (uvicorn's keep-alive timeout under vLLM is 5 s);
+    /// nil never closes one. It is also the slow-header (slowloris) bound.
+    public var idleTimeout: Double?
+    /// Connections held open at once; more wait in the listen backlog. Keep it below the
+    /// process's file-descriptor limit so that idle connections can never take every descriptor.
+    public var maxConnections: Int?
+    /// The largest request header section, in bytes; a larger one is refused with 431.
+    public var maxHeaderSize: Int
+    /// The most prompts one `/v1/completions` request may carry (each is an engine request).
+    public var maxPromptsPerRequest: Int
+    /// The most messages one chat request may carry.
+    public var maxMessagesPerChat: Int
+    /// Tokenize message content with control-token parsing, as before: text such as
+    /// `<|im_start|>` in a message then becomes the control token. Off by default, so a user
+    /// cannot forge turns.
+    public var allowSpecialTokensInContent: Bool
 
-    /// A configuration with vLLM's defaults for everything but the model name.
+    /// A configuration with vLLM's defaults for everything but the model name; the limits vLLM
+    /// does not have (prompts per request, messages per chat, connections) are Sluice's own.
     public init(
         servedModelName: String, host: String = "127.0.0.1", port: Int = 8000, apiKey: String? = nil,
-        maxBodySize: Int = 32 << 20, retryAfterSeconds: Int = 1, version: String = ServerConfiguration.defaultVersion
+        maxBodySize: Int = 32 << 20, retryAfterSeconds: Int = 1, version: String = ServerConfiguration.defaultVersion,
+        idleTimeout: Double? = 5, maxConnections: Int? = nil, maxHeaderSize: Int = 64 << 10,
+        maxPromptsPerRequest: Int = 256, maxMessagesPerChat: Int = 2048, allowSpecialTokensInContent: Bool = false
     ) {
         self.servedModelName = servedModelName
         self.host = host
@@ -31,6 +51,12 @@ public struct ServerConfiguration: Sendable {
         self.maxBodySize = maxBodySize
         self.retryAfterSeconds = retryAfterSeconds
         self.version = version
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
+        self.maxHeaderSize = maxHeaderSize
+        self.maxPromptsPerRequest = maxPromptsPerRequest
+        self.maxMessagesPerChat = maxMessagesPerChat
+        self.allowSpecialTokensInContent = allowSpecialTokensInContent
     }
 
     /// The version `GET /version` reports unless the caller sets another.

@@ -10,14 +10,15 @@ struct TokenizeHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let tokenize = try JSONBody.decode(TokenizeRequest.self, from: body)
         try state.checkModel(tokenize.model)
-        let text: String
+        let tokens: [Int]
         switch tokenize.input {
         case .prompt(let prompt):
-            text = prompt
+            tokens = try state.prepare(.text(prompt), addSpecialTokens: tokenize.addSpecialTokens).tokenIDs
         case .messages(let messages):
-            text = try state.render(messages, addGenerationPrompt: tokenize.addGenerationPrompt)
+            // As the chat endpoint tokenizes them: the messages' text never as control tokens.
+            tokens = try state.prepareChat(messages, addGenerationPrompt: tokenize.addGenerationPrompt,
+                                           addSpecialTokens: tokenize.addSpecialTokens).tokenIDs
         }
-        let tokens = state.tokenizer.encode(text, addSpecialTokens: tokenize.addSpecialTokens, parseSpecial: true)
         return try JSONBody.response(TokenizeResponse(
             count: tokens.count, maxModelLength: state.engine.config.maxModelLength, tokens: tokens))
     }

@@ -20,7 +20,15 @@ struct BytePairTokenizer: TableBackedTokenizer {
     }
 
     func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int] {
-        table.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial) { utf8, _, output in
+        encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial, literalRanges: [])
+    }
+
+    func encode(_ text: String, addSpecialTokens: Bool, literalRanges: [Range<Int>]) -> [Int] {
+        encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: true, literalRanges: literalRanges)
+    }
+
+    private func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool, literalRanges: [Range<Int>]) -> [Int] {
+        table.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial, literalRanges: literalRanges) { utf8, _, output in
             tokenize(utf8, into: &output)
         }
     }

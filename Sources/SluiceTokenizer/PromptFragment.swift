@@ -12,12 +12,14 @@ extension TokenTable {
     ///
     /// Special tokens are taken longest first; each one is cut wherever it occurs in the text
     /// fragments that remain. User-defined tokens are always cut; control and unknown tokens only
-    /// when `parseSpecial` is true.
-    func fragments(of utf8: [UInt8], parseSpecial: Bool) -> [PromptFragment] {
+    /// when `parseSpecial` is true, and then never where they overlap one of `literalRanges`
+    /// (the text of chat messages, which must not turn into control tokens).
+    func fragments(of utf8: [UInt8], parseSpecial: Bool, literalRanges: [Range<Int>] = []) -> [PromptFragment] {
         guard !utf8.isEmpty else { return [] }
         var fragments: [PromptFragment] = [.text(0..<utf8.count)]
         for id in specialTokenIDs {
-            if !parseSpecial && !attributes[id].isDisjoint(with: .hiddenWhenSkippingSpecial) {
+            let isControl = !attributes[id].isDisjoint(with: .hiddenWhenSkippingSpecial)
+            if !parseSpecial && isControl {
                 continue
             }
             let needle = bytes[id]
@@ -30,12 +32,19 @@ extension TokenTable {
                     continue
                 }
                 var start = range.lowerBound
-                while let match = Self.firstOccurrence(of: needle, in: utf8, within: start..<range.upperBound) {
+                var searchStart = range.lowerBound
+                while let match = Self.firstOccurrence(of: needle, in: utf8, within: searchStart..<range.upperBound) {
+                    let matched = match..<(match + needle.count)
+                    if isControl && literalRanges.contains(where: { $0.overlaps(matched) }) {
+                        searchStart = match + 1
+                        continue
+                    }
                     if match > start {
                         next.append(.text(start..<match))
                     }
                     next.append(.token(id))
-                    start = match + needle.count
+                    start = matched.upperBound
+                    searchStart = start
                 }
                 if start < range.upperBound {
                     next.append(.text(start..<range.upperBound))

@@ -27,7 +27,15 @@ struct SentencePieceTokenizer: TableBackedTokenizer {
     private static let spaceMarkerBytes = Array(spaceMarker.utf8)
 
     func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int] {
-        table.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial) { utf8, followsSpecialToken, output in
+        encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial, literalRanges: [])
+    }
+
+    func encode(_ text: String, addSpecialTokens: Bool, literalRanges: [Range<Int>]) -> [Int] {
+        encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: true, literalRanges: literalRanges)
+    }
+
+    private func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool, literalRanges: [Range<Int>]) -> [Int] {
+        table.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: parseSpecial, literalRanges: literalRanges) { utf8, followsSpecialToken, output in
             var escaped: [UInt8] = []
             escaped.reserveCapacity(utf8.count + 3)
             if table.addSpacePrefix && followsSpecialToken {

@@ -1,6 +1,6 @@
 extension TokenTable {
     /// The steps every tokenizer shares, as in llama.cpp's `llama_vocab::impl::tokenize`: BOS,
-    /// special tokens cut out of the text, `tokenizeText` for each text fragment, then EOS.
+    /// special tokens cut out of the text (control tokens not inside `literalRanges`), `tokenizeText` for each text fragment, then EOS.
     ///
     /// `tokenizeText` gets the fragment's UTF-8 bytes and whether it follows a special token or
     /// starts the text (SentencePiece adds its space prefix there).
@@ -8,6 +8,7 @@ extension TokenTable {
         _ text: String,
         addSpecialTokens: Bool,
         parseSpecial: Bool,
+        literalRanges: [Range<Int>] = [],
         tokenizeText: (ArraySlice<UInt8>, _ followsSpecialToken: Bool, inout [Int]) -> Void
     ) -> [Int] {
         let utf8 = Array(text.utf8)
@@ -16,7 +17,7 @@ extension TokenTable {
             output.append(bosTokenID)
         }
         var followsSpecialToken = true
-        for fragment in fragments(of: utf8, parseSpecial: parseSpecial) {
+        for fragment in fragments(of: utf8, parseSpecial: parseSpecial, literalRanges: literalRanges) {
             switch fragment {
             case .text(let range):
                 tokenizeText(utf8[range], followsSpecialToken, &output)

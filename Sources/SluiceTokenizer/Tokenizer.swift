@@ -19,6 +19,14 @@ public protocol Tokenizer: Sendable {
     ///     user-defined tokens are recognized either way.
     func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int]
 
+    /// The token ids of `text` with control tokens recognized everywhere but inside
+    /// `literalRanges` (offsets into `text.utf8`), whose text is tokenized as ordinary text.
+    ///
+    /// A rendered chat prompt passes the spans of its messages' text here, so that a message
+    /// spelling `<|im_end|>` cannot close its turn while the template's markup keeps its
+    /// control tokens; outside those spans the result is the same as `parseSpecial: true`.
+    func encode(_ text: String, addSpecialTokens: Bool, literalRanges: [Range<Int>]) -> [Int]
+
     /// The text of a whole sequence of token ids.
     ///
     /// Ids outside the vocabulary are skipped. Control tokens decode to nothing when

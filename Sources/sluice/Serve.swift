@@ -32,6 +32,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Refuse requests (429) while this many wait.")
     var maxQueuedRequests: Int?
 
+    @Option(help: "Close a connection idle this many seconds, or one whose request header or body stalls that long (0: never).")
+    var idleTimeout: Double = 5
+
+    @Option(help: "Connections held open at once (default: the open-file limit, raised at start-up, less \(OpenFileLimit.reserved)).")
+    var maxConnections: Int?
+
+    @Option(help: "The most prompts one /v1/completions request may carry.")
+    var maxPromptsPerRequest: Int = 256
+
+    @Option(help: "The most messages one chat request may carry.")
+    var maxMessagesPerChat: Int = 2048
+
+    @Flag(help: "Parse control tokens such as <|im_start|> in chat message text (lets users forge turns).")
+    var allowSpecialTokensInContent = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -41,6 +56,10 @@ struct Serve: AsyncParsableCommand {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         if let maxQueuedRequests, maxQueuedRequests < 1 { throw ValidationError("--max-queued-requests must be at least 1") }
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        guard maxPromptsPerRequest >= 1 else { throw ValidationError("--max-prompts-per-request must be at least 1") }
+        guard maxMessagesPerChat >= 1 else { throw ValidationError("--max-messages-per-chat must be at least 1") }
     }
 
     func run() async throws {
@@ -55,10 +74,15 @@ struct Serve: AsyncParsableCommand {
             var options = engineFlags.options
             options.maxQueuedRequests = maxQueuedRequests
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
+            let fileLimit = OpenFileLimit.raiseSoftLimit()
             let configuration = ServerConfiguration(
                 servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
                 host: host, port: port,
-                apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"])
+                apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
+                idleTimeout: idleTimeout > 0 ? idleTimeout : nil,
+                maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
+                maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
+                allowSpecialTokensInContent: allowSpecialTokensInContent)
             let capacity = engine.config.kvCapacity
             logger.info("""
                 serving \(configuration.servedModelName) on http://\(host):\(port) — \
@@ -67,6 +91,10 @@ struct Serve: AsyncParsableCommand {
                 such sequences fit at once), \(options.threadCount) threads
                 """)
             logger.info("\(Self.describeStepPlanning(engine))")
+            logger.info("""
+                connections: at most \(configuration.maxConnections ?? 0) (open-file limit \(fileLimit)), \
+                idle timeout \(configuration.idleTimeout.map { "\($0) s" } ?? "off")
+                """)
             let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)
             let group = ServiceGroup(configuration: .init(
                 services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -2,20 +2,20 @@ import Foundation
 import SluiceModel
 
 /// A `sluice serve` started from the built executable on a free loopback port, serving the default
-/// model as "smollm2", its output going to a log file.
+/// model as "smollm2" with any further flags given, its output going to a log file.
 struct ServeProcess {
     let process: Process
     let port: Int
     let logURL: URL
 
     /// Starts the server and waits for /health; a server that never answers is stopped before the error.
-    static func start(logName: String) async throws -> ServeProcess {
+    static func start(logName: String, arguments extraArguments: [String] = []) async throws -> ServeProcess {
         let model = try DefaultModel.ensure { print($0) }
         let port = try OpenAIClientTests.freePort()
         let server = Process()
         server.executableURL = try OpenAIClientTests.sluiceExecutable()
         server.arguments = ["serve", model, "--port", String(port), "--threads", "2", "--kv-cache-memory", "256MiB",
-                            "--max-model-len", "2048", "--served-model-name", "smollm2"]
+                            "--max-model-len", "2048", "--served-model-name", "smollm2"] + extraArguments
         // A file, not a pipe: a pipe nobody reads would block the server once full.
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(port).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

@@ -8,18 +8,21 @@ extension ServerModelTests {
 struct DisconnectTests {
     /// Sends a long generation on its own connection, waits until the engine runs it, closes the
     /// connection, and checks that the engine lets go of it long before it could have finished.
-    func disconnect(stream: Bool) async throws {
+    func disconnect(stream: Bool, prompts: Int = 1, n: Int = 1) async throws {
         let log = LogRecorder()
         try await ServerFixture.withServer(.live, log: log) { client, engine in
             let port = try #require(client.port)
             let raw = TestClient(host: "localhost", port: port)
             raw.connect()
-            let body = #"{"prompt": "Once upon a time", "max_tokens": 900, "ignore_eos": true, "stream": \#(stream)}"#
+            let prompt = prompts == 1 ? #""Once upon a time""#
+                : "[" + (0..<prompts).map { #""Story number \#($0):""# }.joined(separator: ",") + "]"
+            let body = #"{"prompt": \#(prompt), "n": \#(n), "max_tokens": 900, "ignore_eos": true, "stream": \#(stream)}"#
             try await raw.executeAndDontWaitForResponse(.init(
                 "/v1/completions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)))
             var running = false
             for _ in 0..<500 where !running {
-                running = engine.stats.numRunning == 1 && engine.stats.kvCacheUsage > 0
+                let stats = engine.stats
+                running = stats.numRunning >= 1 && stats.numRunning + stats.numWaiting == prompts * n && stats.kvCacheUsage > 0
                 if !running { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(running)
@@ -46,6 +49,16 @@ struct DisconnectTests {
     @Test("closing the connection during a streamed completion aborts it")
     func streaming() async throws {
         try await disconnect(stream: true)
+    }
+
+    @Test("closing the connection during a batch of prompts with n = 2 aborts every child at once")
+    func batch() async throws {
+        try await disconnect(stream: false, prompts: 3, n: 2)
+    }
+
+    @Test("closing the connection during a streamed batch with n = 2 aborts every child at once")
+    func streamedBatch() async throws {
+        try await disconnect(stream: true, prompts: 3, n: 2)
     }
 }
 }

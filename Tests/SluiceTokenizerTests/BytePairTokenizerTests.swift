@@ -53,6 +53,25 @@ struct BytePairTokenizerTests {
         #expect(tokenizer.decode(parsed, skipSpecialTokens: false) == "hello<|end|><tool>")
     }
 
+    @Test("control tokens inside literal ranges stay text; outside them, and user-defined ones, are still cut")
+    func literalRanges() throws {
+        let tokenizer = try makeTokenizer()
+        let end = try #require(tokenID("<|end|>", in: tokenizer))
+        let tool = try #require(tokenID("<tool>", in: tokenizer))
+        // "<|end|>hello<|end|><tool>": the second <|end|> and <tool> are message text (bytes 7..<25).
+        let text = "<|end|>hello<|end|><tool>"
+        let ids = tokenizer.encode(text, addSpecialTokens: false, literalRanges: [7..<25])
+        #expect(ids.first == end)
+        #expect(ids.filter { $0 == end }.count == 1)
+        #expect(ids.last == tool)
+        #expect(tokenizer.decode(ids, skipSpecialTokens: false) == text)
+        // A range that only touches a control token's first byte is enough to keep it text.
+        #expect(!tokenizer.encode("<|end|>", addSpecialTokens: false, literalRanges: [0..<1]).contains(end))
+        // No ranges: the same as parsing special tokens.
+        #expect(tokenizer.encode(text, addSpecialTokens: false, literalRanges: [])
+            == tokenizer.encode(text, addSpecialTokens: false, parseSpecial: true))
+    }
+
     @Test("end-of-generation tokens are EOS plus end-of-turn tokens found by their text")
     func endOfGeneration() throws {
         let tokenizer = try makeTokenizer()
