@@ -167,26 +167,44 @@ public final class GrammarMatcher {
         var boundaries: [(node: Int32, state: Int32)] = []
         var states = [Int32](repeating: 0, count: trie.maxDepth + 1)
         states[0] = state
+        // The hot loop of a cold lexer state: plain pointers, the transition table re-read only after a
+        // slow-path transition (which may reallocate it).
+        var table = UnsafePointer(lexer.table)
         try trie.byte.withUnsafeBufferPointer { bytes in
             try trie.depth.withUnsafeBufferPointer { depths in
                 try trie.subtreeEnd.withUnsafeBufferPointer { ends in
-                    var i = 1
-                    let n = bytes.count
-                    while i < n {
-                        let d = Int(depths[i])
-                        let from = states[d - 1]
-                        let next = try lexer.next(from, bytes[i])
-                        if next == 0 {
-                            if !lexer.accepting[Int(from)].isEmpty { boundaries.append((Int32(i), from)) }
-                            i = Int(ends[i])
-                            continue
+                    try trie.tokenStart.withUnsafeBufferPointer { tokenStart in
+                        try trie.tokenIDs.withUnsafeBufferPointer { tokenIDs in
+                            try states.withUnsafeMutableBufferPointer { states in
+                                try inside.withUnsafeMutableBufferPointer { inside in
+                                    var i = 1
+                                    let n = bytes.count
+                                    while i < n {
+                                        let d = Int(depths[i])
+                                        let from = states[d &- 1]
+                                        var next = table[Int(from) &* 256 &+ Int(bytes[i])]
+                                        if next < 0 {
+                                            next = try lexer.next(from, bytes[i])
+                                            table = UnsafePointer(lexer.table)
+                                        }
+                                        if next == 0 {
+                                            if lexer.hasAccepting[Int(from)] { boundaries.append((Int32(i), from)) }
+                                            i = Int(ends[i])
+                                            continue
+                                        }
+                                        states[d] = next
+                                        var k = Int(tokenStart[i])
+                                        let last = Int(tokenStart[i &+ 1])
+                                        while k < last {
+                                            let t = Int(tokenIDs[k])
+                                            inside[t &>> 6] |= 1 &<< UInt64(t & 63)
+                                            k &+= 1
+                                        }
+                                        i &+= 1
+                                    }
+                                }
+                            }
                         }
-                        states[d] = next
-                        for k in Int(trie.tokenStart[i])..<Int(trie.tokenStart[i + 1]) {
-                            let t = Int(trie.tokenIDs[k])
-                            inside[t >> 6] |= 1 << UInt64(t & 63)
-                        }
-                        i += 1
                     }
                 }
             }

@@ -8,8 +8,12 @@ final class Lexer {
     private let lexemeStarts: [ExpressionID]
     private let maxStates: Int
 
-    /// [state * 256 + byte] → next state, -1 while unknown.
-    private(set) var transitions: [Int32] = []
+    /// [state * 256 + byte] → next state, -1 while unknown. Manually managed so the mask walk can read it
+    /// through a pointer (refreshed after each slow-path transition, which may grow it).
+    private(set) var table: UnsafeMutablePointer<Int32>
+    private var tableStates = 64
+    /// [state] whether some lexeme accepts there.
+    private(set) var hasAccepting: UnsafeMutablePointer<Bool>
     /// Each state's (lexeme, expression) pairs, flattened as lexeme << 32 | expression.
     private var members: [[UInt64]] = []
     private(set) var accepting: [[Int32]] = []
@@ -20,7 +24,14 @@ final class Lexer {
         expressions = grammar.expressions
         lexemeStarts = grammar.lexemeStarts
         maxStates = grammar.limits.maxLexerStates
+        table = .allocate(capacity: tableStates * 256)
+        hasAccepting = .allocate(capacity: tableStates)
         _ = try? state(for: []) // dead state 0
+    }
+
+    deinit {
+        table.deallocate()
+        hasAccepting.deallocate()
     }
 
     var stateCount: Int { members.count }
@@ -33,7 +44,19 @@ final class Lexer {
         accepting.append(pairs.compactMap { p in
             expressions.isNullable(ExpressionID(truncatingIfNeeded: p & 0xFFFF_FFFF)) ? Int32(p >> 32) : nil
         })
-        transitions.append(contentsOf: repeatElement(-1, count: 256))
+        if Int(s) >= tableStates {
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: tableStates * 2 * 256)
+            grown.update(from: table, count: tableStates * 256)
+            table.deallocate()
+            table = grown
+            let flags = UnsafeMutablePointer<Bool>.allocate(capacity: tableStates * 2)
+            flags.update(from: hasAccepting, count: tableStates)
+            hasAccepting.deallocate()
+            hasAccepting = flags
+            tableStates *= 2
+        }
+        (table + Int(s) * 256).initialize(repeating: -1, count: 256)
+        hasAccepting[Int(s)] = !accepting[Int(s)].isEmpty
         stateIndex[pairs] = s
         return s
     }
@@ -52,7 +75,7 @@ final class Lexer {
 
     @inline(__always)
     func next(_ s: Int32, _ byte: UInt8) throws -> Int32 {
-        let t = transitions[Int(s) &* 256 &+ Int(byte)]
+        let t = table[Int(s) &* 256 &+ Int(byte)]
         if t >= 0 { return t }
         return try computeTransition(s, byte)
     }
@@ -65,7 +88,7 @@ final class Lexer {
             if d != ExpressionSet.nothing { pairs.append(p & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(bitPattern: d))) }
         }
         let t = try state(for: pairs)
-        transitions[Int(s) * 256 + Int(byte)] = t
+        table[Int(s) * 256 + Int(byte)] = t
         return t
     }
 }

@@ -44,7 +44,7 @@ struct MaskBenchTests {
     static func cases() throws -> [MaskBenchCase] {
         let all = try MaskBenchCase.load(directory: directory).filter { !$0.instances.isEmpty }
         if ProcessInfo.processInfo.environment["SLUICE_MASKBENCH_ALL"] == "1" { return all }
-        return stride(from: 0, to: all.count, by: max(1, all.count / 16)).map { all[$0] }
+        return stride(from: 0, to: all.count, by: max(1, all.count / 10)).map { all[$0] }
     }
 
     @Test("valid instances pass token by token with the mask allowing each token; invalid ones are rejected")
