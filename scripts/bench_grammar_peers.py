@@ -36,8 +36,22 @@ class RawTokenizer:
         self.bos_token_id = None
         self.special_token_ids = [i for i, t in enumerate(tokens) if not t]
 
+        self.ids = {t: i for i, t in enumerate(tokens) if t}
+        self.longest = max(len(t) for t in tokens)
+
     def __call__(self, text):
-        raise NotImplementedError("not needed: instances come pre-tokenized")
+        # llguidance re-tokenizes short strings at lexeme boundaries; greedy longest match is enough there.
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        out, i = [], 0
+        while i < len(data):
+            for n in range(min(self.longest, len(data) - i), 0, -1):
+                if data[i:i + n] in self.ids:
+                    out.append(self.ids[data[i:i + n]])
+                    i += n
+                    break
+            else:
+                i += 1
+        return out
 
 
 def run_llguidance(tokens, end_tokens, cases):
