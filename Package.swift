@@ -49,8 +49,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "SluiceTemplate"),
+        .target(name: "SluiceGrammar"),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate",
+            "SluiceGrammar",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceGGUF", "SluiceCPU", "SluiceTokenizer", "CKernels"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer"]),
+        .testTarget(name: "SluiceGrammarTests", dependencies: ["SluiceGrammar", "SluiceTokenizer", "SluiceModel"]),
         .testTarget(name: "SluiceTemplateTests", dependencies: ["SluiceTemplate"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceModel", "SluiceTokenizer"],
                     resources: [.copy("Resources")]),

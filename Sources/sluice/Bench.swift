@@ -4,6 +4,6 @@ import ArgumentParser
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure speed.",
-        subcommands: [BenchLatency.self, BenchThroughput.self, BenchMemory.self, BenchServe.self, BenchChart.self]
+        subcommands: [BenchLatency.self, BenchThroughput.self, BenchMemory.self, BenchServe.self, BenchChart.self, BenchGrammar.self]
     )
 }

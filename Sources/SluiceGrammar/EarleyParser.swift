@@ -1,0 +1,115 @@
+/// An Earley parser over lexemes (llguidance's parser/src/earley/parser.rs design: one Earley set per
+/// lexeme, not per byte), with Aycock and Horspool's fix for nullable nonterminals.
+///
+/// The sets live in one flat array; `truncate(toSetCount:)` pops sets in O(1), which the token-trie walk
+/// uses to back out of a token's bytes.
+struct EarleyParser {
+    let grammar: Grammar
+    /// Items of every set, packed as position << 32 | origin.
+    private(set) var items: [UInt64] = []
+    /// The first item of each set.
+    private(set) var setStarts: [Int] = []
+    /// The lexemes each set expects next (sorted), for the lexer's start state.
+    private(set) var expected: [[Int32]] = []
+    private var seen = Set<UInt64>()
+    private var predicted: [Int32]
+    private var generation: Int32 = 0
+
+    init(grammar: Grammar) throws {
+        self.grammar = grammar
+        predicted = [Int32](repeating: -1, count: grammar.ruleStarts.count)
+        setStarts.append(0)
+        seen.removeAll(keepingCapacity: true)
+        for r in grammar.ruleStarts[grammar.startNonterminal] { add(UInt64(UInt32(r)) << 32) }
+        try close()
+    }
+
+    var setCount: Int { setStarts.count }
+    var currentExpected: [Int32] { expected[expected.count - 1] }
+
+    /// Whether the input so far is a complete sentence.
+    var isAccepting: Bool {
+        let k = setStarts.count - 1
+        let target = UInt64(UInt32(grammar.acceptPosition)) << 32
+        for i in setStarts[k]..<items.count where items[i] == target { return true }
+        return false
+    }
+
+    mutating func truncate(toSetCount n: Int) {
+        guard n < setStarts.count else { return }
+        items.removeSubrange(setStarts[n]...)
+        setStarts.removeSubrange(n...)
+        expected.removeSubrange(n...)
+    }
+
+    @inline(__always)
+    private mutating func add(_ item: UInt64) {
+        if seen.insert(item).inserted { items.append(item) }
+    }
+
+    /// Scans any of `lexemes` (sorted) and builds the next set; false (and no new set) if nothing advances.
+    mutating func scan(_ lexemes: [Int32]) throws -> Bool {
+        let k = setStarts.count - 1
+        let start = setStarts[k], end = items.count
+        setStarts.append(end)
+        seen.removeAll(keepingCapacity: true)
+        let symbolAt = grammar.symbolAt
+        for i in start..<end {
+            let item = items[i]
+            let position = Int(item >> 32)
+            let symbol = symbolAt[position]
+            if symbol >= 0, lexemes.contains(symbol) {
+                add(item &+ (1 << 32))
+            }
+        }
+        if items.count == end {
+            setStarts.removeLast()
+            return false
+        }
+        try close()
+        return true
+    }
+
+    /// Predicts and completes the newest set to closure and records what it expects.
+    private mutating func close() throws {
+        let k = Int32(setStarts.count - 1)
+        generation &+= 1
+        let symbolAt = grammar.symbolAt
+        var expectedLexemes: [Int32] = []
+        var i = setStarts[Int(k)]
+        while i < items.count {
+            let item = items[i]
+            let position = Int32(truncatingIfNeeded: item >> 32)
+            let origin = Int32(truncatingIfNeeded: item & 0xFFFF_FFFF)
+            let symbol = symbolAt[Int(position)]
+            if symbol >= 0 {
+                expectedLexemes.append(symbol)
+            } else if symbol == -1 {
+                // Completion; origin == k only for an empty derivation, covered by the nullable advance.
+                if origin != k {
+                    let lhsCode = -grammar.lhsAt[Int(position)] - 2
+                    let from = setStarts[Int(origin)], to = setStarts[Int(origin) + 1]
+                    for j in from..<to {
+                        let waiting = items[j]
+                        if symbolAt[Int(waiting >> 32)] == lhsCode { add(waiting &+ (1 << 32)) }
+                    }
+                }
+            } else {
+                let n = Int(-symbol - 2)
+                if predicted[n] != generation {
+                    predicted[n] = generation
+                    for r in grammar.ruleStarts[n] { add(UInt64(UInt32(r)) << 32 | UInt64(UInt32(k))) }
+                }
+                if grammar.nullable[n] { add(item &+ (1 << 32)) }
+            }
+            i += 1
+            if i - setStarts[Int(k)] > grammar.limits.maxItemsPerSet {
+                throw GrammarError.limitExceeded("more than \(grammar.limits.maxItemsPerSet) Earley items in one set")
+            }
+        }
+        expectedLexemes.sort()
+        var unique: [Int32] = []
+        for t in expectedLexemes where unique.last != t { unique.append(t) }
+        expected.append(unique)
+    }
+}

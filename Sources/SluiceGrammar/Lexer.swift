@@ -1,0 +1,94 @@
+/// The lexer, compiled lazily into a DFA: a state is the set of (lexeme, derivative) pairs still alive,
+/// hash-consed, with transitions filled in on first use (llguidance's `RegexVec` / `StateID` design,
+/// parser/src/lexer.rs and derivre/src/regexvec.rs).
+///
+/// State 0 is dead. A state's accepting lexemes are those whose derivative matches the empty string.
+final class Lexer {
+    private(set) var expressions: ExpressionSet
+    private let lexemeStarts: [ExpressionID]
+    private let maxStates: Int
+
+    /// [state * 256 + byte] → next state, -1 while unknown. Manually managed so the mask walk can read it
+    /// through a pointer (refreshed after each slow-path transition, which may grow it).
+    private(set) var table: UnsafeMutablePointer<Int32>
+    private var tableStates = 64
+    /// [state] whether some lexeme accepts there.
+    private(set) var hasAccepting: UnsafeMutablePointer<Bool>
+    /// Each state's (lexeme, expression) pairs, flattened as lexeme << 32 | expression.
+    private var members: [[UInt64]] = []
+    private(set) var accepting: [[Int32]] = []
+    private var stateIndex: [[UInt64]: Int32] = [:]
+    private var startIndex: [[Int32]: Int32] = [:]
+
+    init(grammar: Grammar) {
+        expressions = grammar.expressions
+        lexemeStarts = grammar.lexemeStarts
+        maxStates = grammar.limits.maxLexerStates
+        table = .allocate(capacity: tableStates * 256)
+        hasAccepting = .allocate(capacity: tableStates)
+        _ = try? state(for: []) // dead state 0
+    }
+
+    deinit {
+        table.deallocate()
+        hasAccepting.deallocate()
+    }
+
+    var stateCount: Int { members.count }
+
+    private func state(for pairs: [UInt64]) throws -> Int32 {
+        if let s = stateIndex[pairs] { return s }
+        if members.count >= maxStates { throw GrammarError.limitExceeded("more than \(maxStates) lexer states") }
+        let s = Int32(members.count)
+        members.append(pairs)
+        accepting.append(pairs.compactMap { p in
+            expressions.isNullable(ExpressionID(truncatingIfNeeded: p & 0xFFFF_FFFF)) ? Int32(p >> 32) : nil
+        })
+        if Int(s) >= tableStates {
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: tableStates * 2 * 256)
+            grown.update(from: table, count: tableStates * 256)
+            table.deallocate()
+            table = grown
+            let flags = UnsafeMutablePointer<Bool>.allocate(capacity: tableStates * 2)
+            flags.update(from: hasAccepting, count: tableStates)
+            hasAccepting.deallocate()
+            hasAccepting = flags
+            tableStates *= 2
+        }
+        (table + Int(s) * 256).initialize(repeating: -1, count: 256)
+        hasAccepting[Int(s)] = !accepting[Int(s)].isEmpty
+        stateIndex[pairs] = s
+        return s
+    }
+
+    /// The state that starts any of `lexemes` (sorted lexeme indices).
+    func start(_ lexemes: [Int32]) throws -> Int32 {
+        if let s = startIndex[lexemes] { return s }
+        let pairs = lexemes.compactMap { t -> UInt64? in
+            let e = lexemeStarts[Int(t)]
+            return e == ExpressionSet.nothing ? nil : UInt64(UInt32(t)) << 32 | UInt64(UInt32(bitPattern: e))
+        }
+        let s = try state(for: pairs)
+        startIndex[lexemes] = s
+        return s
+    }
+
+    @inline(__always)
+    func next(_ s: Int32, _ byte: UInt8) throws -> Int32 {
+        let t = table[Int(s) &* 256 &+ Int(byte)]
+        if t >= 0 { return t }
+        return try computeTransition(s, byte)
+    }
+
+    private func computeTransition(_ s: Int32, _ byte: UInt8) throws -> Int32 {
+        var pairs: [UInt64] = []
+        for p in members[Int(s)] {
+            let e = ExpressionID(truncatingIfNeeded: p & 0xFFFF_FFFF)
+            let d = try expressions.derivative(e, byte)
+            if d != ExpressionSet.nothing { pairs.append(p & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(bitPattern: d))) }
+        }
+        let t = try state(for: pairs)
+        table[Int(s) * 256 + Int(byte)] = t
+        return t
+    }
+}

@@ -1,0 +1,96 @@
+/// A vocabulary as a flat trie of token bytes, nodes in depth-first order (llguidance's
+/// toktrie/src/toktrie.rs layout): a node's subtree is the run of nodes up to `subtreeEnd`, so a walk that
+/// rejects a byte skips every token starting with that prefix in one jump.
+public struct TokenTrie: Sendable {
+    /// Node 0 is the root (the empty prefix).
+    let byte: [UInt8]
+    let depth: [UInt16]
+    /// One past the last node of each node's subtree.
+    let subtreeEnd: [Int32]
+    /// Tokens ending at node i are `tokenIDs[tokenStart[i]..<tokenStart[i + 1]]`.
+    let tokenStart: [Int32]
+    let tokenIDs: [Int32]
+    public let maxDepth: Int
+    public var nodeCount: Int { byte.count }
+
+    public init(tokenBytes: [[UInt8]]) {
+        let order = tokenBytes.indices.filter { !tokenBytes[$0].isEmpty }.sorted {
+            tokenBytes[$0].lexicographicallyPrecedes(tokenBytes[$1])
+        }
+        var byte: [UInt8] = [0], depth: [UInt16] = [0]
+        var nodeTokens: [[Int32]] = [[]]
+        var path: [Int] = [0] // node index per depth along the current path
+        var previous: [UInt8] = []
+        for id in order {
+            let bytes = tokenBytes[id]
+            var common = 0
+            while common < min(previous.count, bytes.count), previous[common] == bytes[common] { common += 1 }
+            path.removeSubrange((common + 1)...)
+            for d in common..<bytes.count {
+                byte.append(bytes[d])
+                depth.append(UInt16(d + 1))
+                nodeTokens.append([])
+                path.append(byte.count - 1)
+            }
+            nodeTokens[path[bytes.count]].append(Int32(id))
+            previous = bytes
+        }
+        var subtreeEnd = [Int32](repeating: Int32(byte.count), count: byte.count)
+        var stack: [Int] = []
+        for i in 0..<byte.count {
+            while let top = stack.last, depth[top] >= depth[i] {
+                subtreeEnd[top] = Int32(i)
+                stack.removeLast()
+            }
+            stack.append(i)
+        }
+        var tokenStart: [Int32] = [0]
+        var tokenIDs: [Int32] = []
+        for t in nodeTokens {
+            tokenIDs.append(contentsOf: t)
+            tokenStart.append(Int32(tokenIDs.count))
+        }
+        self.byte = byte
+        self.depth = depth
+        self.subtreeEnd = subtreeEnd
+        self.tokenStart = tokenStart
+        self.tokenIDs = tokenIDs
+        maxDepth = Int(depth.max() ?? 0)
+    }
+}
+
+/// What the grammar engine knows of a tokenizer: each token's bytes and the tokens that end generation.
+public final class TokenVocabulary: Sendable {
+    public let tokenBytes: [[UInt8]]
+    public let endTokenIDs: [Int]
+    public let trie: TokenTrie
+    public var size: Int { tokenBytes.count }
+
+    /// - Parameters:
+    ///   - tokenBytes: the bytes of every token id; empty for control tokens, which a grammar never allows.
+    ///   - endTokenIDs: EOS and end-of-turn tokens, allowed exactly when the grammar can finish.
+    public init(tokenBytes: [[UInt8]], endTokenIDs: [Int]) {
+        self.tokenBytes = tokenBytes
+        self.endTokenIDs = endTokenIDs
+        trie = TokenTrie(tokenBytes: tokenBytes)
+    }
+}
+
+/// One bit per vocabulary token: set when the token is allowed.
+public struct TokenBitmask: Sendable, Equatable {
+    public var words: [UInt64]
+    public let size: Int
+
+    public init(size: Int) {
+        self.size = size
+        words = [UInt64](repeating: 0, count: (size + 63) / 64)
+    }
+
+    public func isAllowed(_ token: Int) -> Bool {
+        token >= 0 && token < size && words[token >> 6] & (1 << UInt64(token & 63)) != 0
+    }
+
+    public mutating func allow(_ token: Int) { words[token >> 6] |= 1 << UInt64(token & 63) }
+
+    public var allowedCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+}

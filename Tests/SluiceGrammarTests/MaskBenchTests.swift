@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+import SluiceGrammar
+import SluiceModel
+import SluiceTokenizer
+
+/// Qwen2.5's tokenizer and its vocabulary as the grammar engine sees it, from the 0.5B GGUF
+/// (fetched by scripts/fetch_models.py into the cache on first use).
+enum QwenVocabulary {
+    static let tokenizer: any Tokenizer = {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/fetch_models.py").path
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "qwen0.5b"]
+        process.standardOutput = output
+        do { try process.run() } catch { fatalError("cannot run \(script): \(error)") }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let path = String(data: data, encoding: .utf8)?.split(separator: "\n").last.map(String.init)
+        else { fatalError("scripts/fetch_models.py qwen0.5b failed") }
+        do {
+            return try makeTokenizer(vocabulary: try TokenizerVocabulary(gguf: try GGUFFile(path: path)))
+        } catch {
+            fatalError("cannot load the tokenizer of \(path): \(error)")
+        }
+    }()
+
+    static let vocabulary: TokenVocabulary = {
+        let t = tokenizer
+        return TokenVocabulary(tokenBytes: (0..<t.vocabularySize).map { t.tokenBytes($0) },
+                               endTokenIDs: t.endOfGenerationTokenIDs.sorted())
+    }()
+}
+
+@Suite("MaskBench with Qwen2.5's vocabulary")
+struct MaskBenchTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/maskbench").path
+
+    /// A fixed sample in CI; every case with SLUICE_MASKBENCH_ALL=1.
+    static func cases() throws -> [MaskBenchCase] {
+        let all = try MaskBenchCase.load(directory: directory).filter { !$0.instances.isEmpty }
+        if ProcessInfo.processInfo.environment["SLUICE_MASKBENCH_ALL"] == "1" { return all }
+        return stride(from: 0, to: all.count, by: max(1, all.count / 10)).map { all[$0] }
+    }
+
+    @Test("valid instances pass token by token with the mask allowing each token; invalid ones are rejected")
+    func maskBench() throws {
+        var compiled = 0, problems: [String] = []
+        for c in try Self.cases() {
+            let grammar: Grammar
+            do { grammar = try GrammarSpec.jsonSchema(c.schemaText).compile() } catch { continue }
+            compiled += 1
+            for instance in c.instances {
+                let texts = instance.valid ? [instance.data.compactText(), instance.data.prettyText()] : [instance.data.compactText()]
+                for (k, text) in texts.enumerated() {
+                    let tokens = QwenVocabulary.tokenizer.encode(text, addSpecialTokens: false, parseSpecial: false)
+                    let result = try GrammarMatcher.check(grammar: grammar, vocabulary: QwenVocabulary.vocabulary,
+                                                          tokens: tokens, checkMasks: instance.valid && k == 0)
+                    if let d = result.disagreement { problems.append("\(c.name): \(d)") }
+                    if result.accepted != instance.valid {
+                        problems.append("\(c.name): \(instance.valid ? "valid instance rejected" : "invalid instance accepted"): \(text.prefix(200))")
+                    }
+                }
+            }
+        }
+        #expect(compiled > 0)
+        #expect(problems.isEmpty, "\(problems.count) problems:\n\(problems.prefix(20).joined(separator: "\n"))")
+    }
+}
