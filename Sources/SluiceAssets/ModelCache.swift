@@ -34,7 +34,7 @@ public struct ModelCache: Sendable, Equatable {
 
     /// What the cache holds of `entry`.
     public func state(of entry: CatalogEntry) -> CacheState {
-        let path = path(for: entry)
+        let path = self.path(for: entry)
         if FileManager.default.fileExists(atPath: path) { return .cached(path: path) }
         if let record = AssemblyRecord.load(for: entry.asset, partialPath: path + AssetFetcher.partialSuffix) {
             return .partial(partsAppended: record.partsAppended, of: entry.asset.parts.count)

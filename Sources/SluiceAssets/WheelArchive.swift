@@ -43,9 +43,9 @@ struct WheelArchive {
         var directoryOffset = UInt64(try tail.u32(end + 16))
         if count == 0xFFFF || directorySize == 0xFFFF_FFFF || directoryOffset == 0xFFFF_FFFF {
             // ZIP64: a locator just before the end record points at the 64-bit end record.
-            let locatorStart = size - tailLength + UInt64(end)
-            guard locatorStart >= 20 else { throw file.malformed("no ZIP64 locator") }
-            let locator = try file.bytes(at: locatorStart - 20, count: 20)
+            let endStart = size - tailLength + UInt64(end)
+            guard endStart >= 20 else { throw file.malformed("no ZIP64 locator") }
+            let locator = try file.bytes(at: endStart - 20, count: 20)
             guard try locator.u32(0) == Self.zip64Locator else { throw file.malformed("no ZIP64 locator") }
             let record = try file.bytes(at: try locator.u64(8), count: 56)
             guard try record.u32(0) == Self.zip64EndOfCentralDirectory else { throw file.malformed("no ZIP64 end record") }

@@ -69,7 +69,10 @@ struct AssetFetcherTests {
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == Self.contents)
         #expect(downloader.requested == ["part-1==1.0", "part-2==1.0", "part-3==1.0", "part-3==1.0"])
         #expect(events.contains(.resumed(partsAppended: 2, of: 3, bytes: 350_000)))
-        #expect(!events.contains { if case .downloading(let index, _, _) = $0 { index < 3 } else { false } })
+        #expect(events.allSatisfy { event in
+            guard case .downloading(let index, _, _) = event else { return true }
+            return index == 3
+        })
         #expect(files(in: models) == ["model.gguf"])
     }
 
