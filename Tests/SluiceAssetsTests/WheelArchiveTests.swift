@@ -29,6 +29,20 @@ struct WheelArchiveTests {
         }
     }
 
+    @Test("sizes, offsets and counts in ZIP64 records are read from there")
+    func zip64() throws {
+        let wheels = try TestWheels()
+        defer { wheels.remove() }
+        let first = testBytes(count: 70_000, seed: 6)
+        let second = Array("hello\n".utf8)
+        let path = try wheels.zip64Wheel("z.whl", members: [("pkg/a.bin", first), ("pkg/b.txt", second)])
+        let archive = try WheelArchive(path: path.path)
+        #expect(archive.entries.map(\.name) == ["pkg/a.bin", "pkg/b.txt"])
+        #expect(archive.entry(named: "pkg/b.txt")?.localHeaderOffset == UInt64(30 + 9 + 20 + 70_000))
+        #expect(try extracted(archive, "pkg/a.bin") == first)
+        #expect(try extracted(archive, "pkg/b.txt") == second)
+    }
+
     @Test("an archive comment after the central directory does not hide it")
     func comment() throws {
         let wheels = try TestWheels()
