@@ -23,10 +23,16 @@ let package = Package(
     targets: [
         .target(name: "CKernels", cSettings: kernelFlags, linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Finding and fetching models: the catalog, the cache directory, wheels, sha256.
         .target(name: "SluiceAssets", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "SluiceModel", dependencies: ["CKernels"]),
-        .target(name: "SluiceTokenizer", dependencies: ["SluiceModel"]),
-        .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceTokenizer"]),
+        // GGUF reading only: no kernels, so the tokenizer needs nothing else to read a vocabulary.
+        .target(name: "SluiceGGUF"),
+        // Architectures: configuration, weights, layer programs; no backend memory layout.
+        .target(name: "SluiceModel", dependencies: ["SluiceGGUF", "CKernels"]),
+        // The CPU backend behind ModelBackend / ModelExecutor: repacking, KV storage, the runner.
+        .target(name: "SluiceCPU", dependencies: ["SluiceModel", "CKernels"]),
+        .target(name: "SluiceTokenizer", dependencies: ["SluiceGGUF"]),
+        .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceCPU", "SluiceTokenizer"]),
         .target(name: "SluiceServer", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -40,16 +46,16 @@ let package = Package(
         ]),
         .target(name: "SluiceTemplate"),
         .executableTarget(name: "sluice", dependencies: [
-            "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate", "SluiceAssets",
+            "SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate", "SluiceAssets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SluiceAssetsTests", dependencies: ["SluiceAssets"]),
-        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceTokenizer", "CKernels", "SluiceAssets"], resources: [.copy("Resources")]),
+        .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceGGUF", "SluiceCPU", "SluiceTokenizer", "CKernels", "SluiceAssets"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel", "SluiceAssets"], resources: [.copy("Resources")]),
-        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceAssets"]),
+        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceAssets"]),
         .testTarget(name: "SluiceTemplateTests", dependencies: ["SluiceTemplate"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceModel", "SluiceTokenizer", "SluiceAssets"],
                     resources: [.copy("Resources")]),

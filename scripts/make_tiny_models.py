@@ -97,6 +97,11 @@ MODELS = [
          feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-6, rope_freq_base=1e4,
          matrix_type="f32", embedding_type="f32", biases=True,
          extra={"rope.scaling.type": ("string", "linear"), "rope.scaling.factor": ("float32", 2.0)}),
+    # phi3: Q/K/V fused in attn_qkv, gate and up in ffn_up, RoPE over half of each head (partial rotary).
+    dict(name="phi3", architecture="phi3", seed=10, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-5, rope_freq_base=1e4,
+         matrix_type="f32", embedding_type="f32", biases=False, fused=True,
+         extra={"rope.dimension_count": ("uint32", 8)}),
     # gemma3: QK-norm and post-norms, six layers of which the last is global (RoPE base 1e6) and the
     # others slide over 8 positions (base 10,000).
     dict(name="gemma3", architecture="gemma3", seed=6, vocab_size=320, block_count=6, embedding_length=64,
@@ -148,9 +153,12 @@ def tensor_plan(m):
         p = f"blk.{i}."
         plan.append(norm(p + "attn_norm.weight"))
         # Q and K a little larger than unit gain so attention is sharp enough for RoPE to matter.
-        plan.append(matrix(p + "attn_q.weight", q_dim, hidden, 1.5))
-        plan.append(matrix(p + "attn_k.weight", kv_dim, hidden, 1.5))
-        plan.append(matrix(p + "attn_v.weight", kv_dim, hidden))
+        if m.get("fused"):
+            plan.append(matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, hidden, 1.5))
+        else:
+            plan.append(matrix(p + "attn_q.weight", q_dim, hidden, 1.5))
+            plan.append(matrix(p + "attn_k.weight", kv_dim, hidden, 1.5))
+            plan.append(matrix(p + "attn_v.weight", kv_dim, hidden))
         if m["biases"]:
             plan.append((p + "attn_q.bias", (q_dim,), "f32", 0.5, 0.0))
             plan.append((p + "attn_k.bias", (kv_dim,), "f32", 0.5, 0.0))
@@ -162,8 +170,11 @@ def tensor_plan(m):
         if m.get("post_norms"):
             plan.append(norm(p + "post_attention_norm.weight"))
         plan.append(norm(p + "ffn_norm.weight"))
-        plan.append(matrix(p + "ffn_gate.weight", ffn, hidden))
-        plan.append(matrix(p + "ffn_up.weight", ffn, hidden))
+        if m.get("fused"):
+            plan.append(matrix(p + "ffn_up.weight", 2 * ffn, hidden))  # gate rows, then up rows
+        else:
+            plan.append(matrix(p + "ffn_gate.weight", ffn, hidden))
+            plan.append(matrix(p + "ffn_up.weight", ffn, hidden))
         plan.append(matrix(p + "ffn_down.weight", hidden, ffn))
         if m.get("post_norms"):
             plan.append(norm(p + "post_ffw_norm.weight"))
@@ -200,7 +211,8 @@ def byte_level_vocab(size):
 def write_model(m, path):
     arch = m["architecture"]
     writer = gguf.GGUFWriter(path, arch)
-    writer.add_name(f"sluice-tiny-{m['name']}")
+    # general.name must not contain a model family's name: llama.cpp patches vocabularies by it ("phi3").
+    writer.add_name(f"sluice tiny model, seed {m['seed']}")
     writer.add_context_length(256)
     writer.add_embedding_length(m["embedding_length"])
     writer.add_block_count(m["block_count"])

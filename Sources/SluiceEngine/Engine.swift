@@ -31,7 +31,7 @@ public final class Engine: Sendable {
     public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
         let config = options.schedulerConfig(for: model)
         let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
-                                  threadCount: options.threadCount)
+                                  backend: options.resolvedBackend)
         try options.prepareStepCost(of: core)
         stepCostModel = core.scheduler.costModel
         self.tokenizer = tokenizer

@@ -1,6 +1,7 @@
+import SluiceCPU
 import SluiceModel
 
-/// The step loop's state: the scheduler, the model runner and one sampler per request, owned by a
+/// The step loop's state: the scheduler, the backend's executor and one sampler per request, owned by a
 /// single thread without locks (ARCHITECTURE.md, decision 7).
 ///
 /// ``step()`` is the one step of both paths, online (``Engine``'s step thread) and offline
@@ -10,7 +11,8 @@ import SluiceModel
 /// (a stop string seen in the text) comes in as ``finish(_:reason:stopReason:)``, as a client's abort
 /// does, between steps (vLLM v1's `EngineCore.step` and `abort_requests`).
 public final class EngineCore {
-    public let runner: ModelRunner
+    /// The backend running the forward passes (decision 12): the core knows block ids, not memory.
+    public let executor: any ModelExecutor
     public private(set) var scheduler: Scheduler
     /// Checks requests at the door; the core trusts what it made.
     public let validator: RequestValidator
@@ -38,14 +40,14 @@ public final class EngineCore {
     public private(set) var numSteps = 0
 
     public init(model: any DecoderModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
-                threadCount: Int = KernelThreadPool.defaultThreadCount) throws {
+                backend: any ModelBackend = CPUBackend()) throws {
         try config.validate()
         scheduler = try Scheduler(config: config, eosTokenIDs: eosTokenIDs)
-        runner = ModelRunner(model: model, numBlocks: config.numBlocks, blockSize: config.blockSize,
-                             maxBatchTokens: config.maxNumBatchedTokens,
-                             maxLogitRows: min(config.maxNumSeqs, config.maxNumBatchedTokens),
-                             maxModelLength: config.maxModelLength, threadCount: threadCount)
-        validator = RequestValidator(vocabularySize: runner.vocabularySize, config: config)
+        try backend.check(model)
+        executor = backend.makeExecutor(for: model, limits: ExecutorLimits(
+            numBlocks: config.numBlocks, blockSize: config.blockSize, maxBatchTokens: config.maxNumBatchedTokens,
+            maxLogitRows: min(config.maxNumSeqs, config.maxNumBatchedTokens), maxModelLength: config.maxModelLength))
+        validator = RequestValidator(vocabularySize: executor.vocabularySize, config: config)
     }
 
     /// Fans a checked request out into its `n` child requests and queues them; returns its
@@ -132,7 +134,7 @@ public final class EngineCore {
         let model = try StepCostModel.calibrate(limits: scheduler.config, timeBudget: timeBudget) { probe in
             probe.fill(&batch)
             let start = ContinuousClock.now
-            _ = try runner.execute(batch)
+            _ = try executor.execute(batch)
             return seconds(.now - start)
         }
         scheduler.costModel = model
@@ -160,8 +162,8 @@ public final class EngineCore {
         numComputedTokensTotal += output.numScheduledTokens
         output.fill(&batch)
         let start = ContinuousClock.now
-        let logits = try runner.execute(batch)
-        let vocabulary = runner.vocabularySize
+        let logits = try executor.execute(batch)
+        let vocabulary = executor.vocabularySize
         var tokens: [SampledToken] = []
         tokens.reserveCapacity(output.numSamplingRequests)
         sampledTokenIDs.removeAll(keepingCapacity: true)

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCPU
 import SluiceModel
 
 /// The engine's sizing knobs, named like `vllm serve`'s flags.
@@ -11,7 +12,12 @@ public struct EngineOptions: Sendable {
     /// The longest prompt plus output; the model's trained context when nil.
     public var maxModelLength: Int?
     public var enablePrefixCaching: Bool = true
+    /// Kernel threads of the default CPU backend.
     public var threadCount: Int = KernelThreadPool.defaultThreadCount
+    /// The KV cache's element type (`--kv-cache-dtype`), for the default CPU backend.
+    public var kvCacheDType: KVCacheDType = .auto
+    /// The backend the forward passes run on; nil: the CPU backend with ``threadCount`` threads.
+    public var backend: (any ModelBackend)?
     /// When set, requests beyond this many waiting are refused (the server answers 429).
     public var maxQueuedRequests: Int?
     /// How long one step may take (`--max-step-latency-ms`); see ``StepLatencyTarget``.
@@ -31,10 +37,15 @@ public struct EngineOptions: Sendable {
         return min(max(quarter, 256 << 20), 4 << 30)
     }
 
+    /// ``backend``, or the CPU backend.
+    public var resolvedBackend: any ModelBackend {
+        backend ?? CPUBackend(threadCount: threadCount, kvCacheDType: kvCacheDType)
+    }
+
     /// The scheduler configuration these options give for `model`.
     public func schedulerConfig(for model: any DecoderModel) -> SchedulerConfig {
         let configuration = model.configuration
-        let capacity = KVCapacity(memory: kvCacheMemory, bytesPerToken: KVCacheStorage.bytesPerToken(configuration),
+        let capacity = KVCapacity(memory: kvCacheMemory, bytesPerToken: resolvedBackend.kvBytesPerToken(for: model),
                                   blockSize: blockSize)
         let maxModelLength = min(self.maxModelLength ?? configuration.contextLength, configuration.contextLength)
         return SchedulerConfig(

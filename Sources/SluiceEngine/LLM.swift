@@ -13,7 +13,7 @@ public final class LLM {
     public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
         self.tokenizer = tokenizer
         core = try EngineCore(model: model, config: options.schedulerConfig(for: model),
-                              eosTokenIDs: tokenizer.endOfGenerationTokenIDs, threadCount: options.threadCount)
+                              eosTokenIDs: tokenizer.endOfGenerationTokenIDs, backend: options.resolvedBackend)
         try options.prepareStepCost(of: core)
         processor = OutputProcessor(tokenizer: tokenizer)
     }

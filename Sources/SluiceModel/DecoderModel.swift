@@ -10,15 +10,9 @@ public protocol DecoderModel: AnyObject, Sendable {
     /// Reads the configuration and weights; the tensors stay in the file's mapping.
     init(file: GGUFFile) throws(ModelError)
 
-    var configuration: ModelConfiguration { get }
-    /// The file every weight points into, kept alive by the model.
-    var file: GGUFFile { get }
-    var embedding: Embedding { get }
-    /// Every projection of the model, indexed by `Linear.id`: what a backend prepares.
-    var linears: [Linear] { get }
-    var outputNorm: RMSNorm { get }
-    /// The LM head (the token embedding itself where the model ties them).
-    var output: Linear { get }
+    /// What every decoder has around its layers: configuration, file, embedding, final norm, LM head,
+    /// and every projection.
+    var common: DecoderCommon { get }
     /// Final logit soft-capping (Gemma 2); nil: none.
     var finalSoftcap: Float? { get }
     /// The attention of each layer (a backend sizes windows and scratch from it).
@@ -30,12 +24,44 @@ public protocol DecoderModel: AnyObject, Sendable {
 
 extension DecoderModel {
     public var finalSoftcap: Float? { nil }
+    public var configuration: ModelConfiguration { common.configuration }
+    /// The file every weight points into, kept alive by the model.
+    public var file: GGUFFile { common.file }
+    public var embedding: Embedding { common.embedding }
+    /// Every projection of the model, indexed by `Linear.id`: what a backend prepares.
+    public var linears: [Linear] { common.linears }
+    public var outputNorm: RMSNorm { common.outputNorm }
+    /// The LM head (the token embedding itself where the model ties them).
+    public var output: Linear { common.output }
+}
+
+/// What every decoder has around its layers, gathered once its weights are loaded.
+public struct DecoderCommon: Sendable {
+    public let configuration: ModelConfiguration
+    public let file: GGUFFile
+    public let embedding: Embedding
+    public let outputNorm: RMSNorm
+    public let output: Linear
+    /// Every projection, indexed by `Linear.id`.
+    public let linears: [Linear]
+
+    /// `configuration` overrides the loader's where the architecture adjusted it after loading (Phi-3's
+    /// context bound by its short RoPE factors).
+    init(_ loader: WeightLoader, _ ends: DecoderEnds, configuration: ModelConfiguration? = nil) {
+        self.configuration = configuration ?? loader.configuration
+        file = loader.file
+        embedding = ends.embedding
+        outputNorm = ends.outputNorm
+        output = ends.output
+        linears = loader.linears
+    }
 }
 
 /// The architectures Sluice runs, keyed by `general.architecture` (as vLLM's model registry).
 public enum ModelRegistry {
     static let types: [any DecoderModel.Type] = [
         LlamaArchitecture.self, Qwen2Architecture.self, Qwen3Architecture.self, Gemma2Architecture.self, Gemma3Architecture.self,
+        Phi3Architecture.self,
     ]
 
     /// Every architecture name that loads.

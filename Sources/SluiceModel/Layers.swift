@@ -39,6 +39,8 @@ public struct RoPE: Sendable, Equatable {
     public var dimensions: Int
     public var base: Float
     public var scaling: RopeScaling = .none
+    /// Multiplies cos and sin (`rope.scaling.attn_factor`; Phi-3's long-context models).
+    public var attentionFactor: Float = 1
     /// Divisors of each dimension pair's angle (Llama 3.1/3.2's `rope_freqs.weight`); nil: none.
     public var frequencyFactors: [Float]?
 }
@@ -72,9 +74,7 @@ extension RoPE {
                                  originalContext: keys.int("rope.scaling.original_context_length") ?? config.contextLength)
         case let other: throw .unsupportedShape("RoPE scaling \"\(other)\" is not supported (none, linear, yarn)")
         }
-        if keys.float("rope.scaling.attn_factor").map({ $0 != 1 }) ?? false {
-            throw .unsupportedShape("rope.scaling.attn_factor other than 1 is not supported")
-        }
+        rope.attentionFactor = keys.float("rope.scaling.attn_factor") ?? 1
         return rope
     }
 
@@ -82,26 +82,6 @@ extension RoPE {
     mutating func readFrequencyFactors(_ loader: WeightLoader) throws(ModelError) {
         guard loader.hasTensor("rope_freqs.weight") else { return }
         frequencyFactors = try loadVector(loader.file, "rope_freqs.weight", count: dimensions / 2)
-    }
-
-    /// The kernel's parameters (its `freq_factors` pointer left for the caller to fill).
-    var kernelParameters: sl_rope_params {
-        var p = sl_rope_params(freq_base: base, freq_scale: 1, ext_factor: 0, attn_factor: 1, corr_low: 0, corr_high: 0,
-                               freq_factors: nil, neox: style == .neox ? 1 : 0)
-        switch scaling {
-        case .none: break
-        case .linear(let factor): p.freq_scale = 1 / factor
-        case .yarn(let factor, let originalContext):
-            p.freq_scale = 1 / factor
-            p.ext_factor = 1
-            // ggml_rope_yarn_corr_dims with beta_fast 32 and beta_slow 1, llama.cpp's defaults.
-            func dim(_ rotations: Float) -> Float {
-                Float(dimensions) * logf(Float(originalContext) / (rotations * 2 * Float.pi)) / (2 * logf(base))
-            }
-            p.corr_low = max(0, floorf(dim(32)))
-            p.corr_high = min(Float(dimensions - 1), ceilf(dim(1)))
-        }
-        return p
     }
 }
 
@@ -217,6 +197,25 @@ public struct WeightLoader {
 
     public mutating func linear(_ name: String, rows: Int, cols: Int) throws(ModelError) -> Linear {
         try linear([(name, rows)], cols: cols)
+    }
+
+    /// A projection of one fused tensor of GGUF shape `[cols, Σ rows]` whose consecutive row ranges are the
+    /// parts (Phi-3's `attn_qkv`: Q, K, V; its `ffn_up`: gate, then up), with the fused bias split alike.
+    public mutating func fusedLinear(_ name: String, splits: [(name: String, rows: Int)], cols: Int) throws(ModelError) -> Linear {
+        let whole = try matrix(name, rows: splits.reduce(0) { $0 + $1.rows }, cols: cols)
+        let biasName = String(name.dropLast(".weight".count)) + ".bias"
+        let bias = file.tensor(named: biasName) == nil ? nil : try loadVector(file, biasName, count: whole.rows)
+        var parts: [WeightMatrix] = []
+        var biases: [[Float]?] = []
+        var first = 0
+        for split in splits {
+            parts.append(whole.rows(first..<(first + split.rows), name: split.name))
+            biases.append(bias.map { Array($0[first..<(first + split.rows)]) })
+            first += split.rows
+        }
+        let linear = Linear(id: linears.count, parts: parts, biases: biases)
+        linears.append(linear)
+        return linear
     }
 
     /// An already loaded matrix as a projection of its own (a tied LM head).

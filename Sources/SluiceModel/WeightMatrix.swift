@@ -33,6 +33,24 @@ public struct WeightMatrix: @unchecked Sendable {
     }
 }
 
+extension WeightMatrix {
+    /// Rows `range` of this matrix as a matrix of their own, in the same mapping: a fused tensor (Phi-3's
+    /// `attn_qkv`, its gate-and-up `ffn_up`) split into the parts the layers name.
+    public func rows(_ range: Range<Int>, name: String) -> WeightMatrix {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "rows \(range) outside \(rows)")
+        return WeightMatrix(name: name, type: type, rows: range.count, cols: cols,
+                            data: data + range.lowerBound * sl_row_size(type, Int64(cols)))
+    }
+
+    private init(name: String, type: sl_type, rows: Int, cols: Int, data: UnsafeRawPointer) {
+        self.name = name
+        self.type = type
+        self.rows = rows
+        self.cols = cols
+        self.data = data
+    }
+}
+
 /// The kernels read F32 as floats and every other format through 16-bit fields, so tensor data must
 /// start on such a boundary; GGUF's default 32-byte alignment always does, a file with alignment 1 may not.
 private func isAligned(_ pointer: UnsafeRawPointer, for type: sl_type) -> Bool {
@@ -56,26 +74,4 @@ func loadVector(_ gguf: GGUFFile, _ name: String, count: Int) throws(ModelError)
     var values = [Float](repeating: 0, count: count)
     values.withUnsafeMutableBufferPointer { toFloat(data, $0.baseAddress, Int64(count)) }
     return values
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-extension WeightMatrix {
-    /// Bytes of the matrix in its GGUF format.
-    var byteCount: Int { rows * sl_row_size(type, Int64(cols)) }
-
-    /// Drops the matrix's pages of the file mapping from this process's resident memory, once a packed
-    /// copy has replaced them (so the weights are not resident twice). The mapping stays valid: a later
-    /// read (the one-row path, which a packed matrix never takes) faults the pages back in from the file.
-    func releaseResidentPages() {
-        #if os(Linux)
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let start = (Int(bitPattern: data) + page - 1) / page * page
-        let end = (Int(bitPattern: data) + byteCount) / page * page
-        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(pointer, end - start, MADV_DONTNEED)
-        #endif
-    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 /// SentencePiece BPE (`tokenizer.ggml.model` "llama": Llama 2, Mistral), as llama.cpp's `llm_tokenizer_spm`.
 ///
 /// Spaces become `▁` (with one `▁` before the text when `add_space_prefix` is set), the text

@@ -1,4 +1,4 @@
-import SluiceModel
+import SluiceGGUF
 
 extension TokenizerVocabulary {
     /// Reads the `tokenizer.ggml.*` metadata of a GGUF file.

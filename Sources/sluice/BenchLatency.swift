@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceAssets
 import SluiceEngine
+import SluiceCPU
 import SluiceModel
 
 /// `sluice bench latency`: single-stream prompt processing (pp) and token generation (tg), in the shape of
@@ -29,6 +30,9 @@ struct BenchLatency: ParsableCommand {
     @Option(help: "Kernel threads (default: one per core).")
     var threads: Int?
 
+    @Option(help: "The KV cache's element type: auto (f16), f16, bf16, or q8_0.")
+    var kvCacheDtype: String = KVCacheDType.auto.rawValue
+
     func validate() throws {
         guard (0...1_048_576).contains(promptTokens), (0...1_048_576).contains(generatedTokens),
               promptTokens + generatedTokens > 0 else {
@@ -36,6 +40,9 @@ struct BenchLatency: ParsableCommand {
         }
         guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1") }
         guard (0...1_048_576).contains(depth) else { throw ValidationError("--depth must be between 0 and 1048576") }
+        guard KVCacheDType(rawValue: kvCacheDtype) != nil else {
+            throw ValidationError("--kv-cache-dtype must be one of \(KVCacheDType.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
     }
 
     func run() throws {
@@ -50,7 +57,8 @@ struct BenchLatency: ParsableCommand {
         let table = (1...blocks).map { Int32($0) }
         let runner = ModelRunner(model: llama, numBlocks: blocks + 1, blockSize: blockSize,
                                  maxBatchTokens: max(1, promptTokens, min(depth, 512)), maxLogitRows: 1, maxModelLength: longest,
-                                 threadCount: threads ?? KernelThreadPool.defaultThreadCount)
+                                 threadCount: threads ?? KernelThreadPool.defaultThreadCount,
+                                 kvCacheDType: KVCacheDType(rawValue: kvCacheDtype) ?? .auto)
         var generator = SeededGenerator(seed: 1234)
         let vocabulary = UInt64(llama.configuration.vocabularySize)
         let randomTokens = (0..<longest).map { _ in Int32(generator.next() % vocabulary) }

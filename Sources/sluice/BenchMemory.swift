@@ -1,6 +1,7 @@
 import ArgumentParser
 import CKernels
 import Foundation
+import SluiceCPU
 import SluiceModel
 #if canImport(Glibc)
 import Glibc

@@ -49,7 +49,7 @@ struct BenchThroughput: ParsableCommand {
         let llm = try LLM(modelPath: path, options: options)
         let count = numPrompts ?? batch
         var generator = SeededGenerator(seed: 7)
-        let vocabulary = UInt64(llm.core.runner.vocabularySize)
+        let vocabulary = UInt64(llm.core.executor.vocabularySize)
         let prompts = (0..<count).map { _ in (0..<inputLen).map { _ in Int(generator.next() % vocabulary) } }
         var params = SamplingParams(temperature: 0, maxTokens: outputLen)
         params.ignoreEOS = true
@@ -67,7 +67,7 @@ struct BenchThroughput: ParsableCommand {
             let elapsed = seconds(since: start)
             let generated = results.reduce(0) { $0 + $1.completions.reduce(0) { $0 + $1.tokenIDs.count } }
             print("| \(name) " + String(format: "| %d | %d | %d | %d | %d | %.2f | %.1f | %.1f |",
-                         llm.core.runner.threadCount, count, batch, inputLen, outputLen,
+                         llm.core.executor.threadCount, count, batch, inputLen, outputLen,
                          Double(count) / elapsed, Double(generated) / elapsed,
                          Double(generated + count * inputLen) / elapsed))
         }

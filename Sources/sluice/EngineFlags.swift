@@ -31,6 +31,9 @@ struct EngineFlags: ParsableArguments {
     @Flag(help: "Do not share the KV blocks of equal prompt prefixes between requests.")
     var noPrefixCaching = false
 
+    @Option(help: "The KV cache's element type: auto (f16), f16, bf16, or q8_0 (half the memory and bandwidth of f16).")
+    var kvCacheDtype: String = KVCacheDType.auto.rawValue
+
     @Option(help: "Kernel threads (default: one per core).")
     var threads: Int?
 
@@ -42,6 +45,9 @@ struct EngineFlags: ParsableArguments {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let maxStepLatencyMs, !(maxStepLatencyMs.isFinite && maxStepLatencyMs >= 0) {
             throw ValidationError("--max-step-latency-ms must be a positive number of milliseconds, or 0 for no time budget")
+        }
+        guard KVCacheDType(rawValue: kvCacheDtype) != nil else {
+            throw ValidationError("--kv-cache-dtype must be one of \(KVCacheDType.allCases.map(\.rawValue).joined(separator: ", ")), got \(kvCacheDtype)")
         }
         guard SchedulingPolicy(rawValue: schedulingPolicy) != nil else {
             throw ValidationError("--scheduling-policy must be fcfs or priority, got \(schedulingPolicy)")
@@ -58,6 +64,7 @@ struct EngineFlags: ParsableArguments {
         options.maxNumBatchedTokens = maxNumBatchedTokens
         options.enablePrefixCaching = !noPrefixCaching
         if let threads { options.threadCount = threads }
+        options.kvCacheDType = KVCacheDType(rawValue: kvCacheDtype) ?? .auto
         options.maxStepLatency = StepLatencyTarget(milliseconds: maxStepLatencyMs)
         options.schedulingPolicy = SchedulingPolicy(rawValue: schedulingPolicy) ?? .fcfs
         return options

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SluiceAssets
 import SluiceEngine
+import SluiceCPU
 import SluiceModel
 import SluiceServer
 import SluiceTokenizer

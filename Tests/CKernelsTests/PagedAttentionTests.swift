@@ -65,17 +65,39 @@ struct PagedAttentionTests {
             return out
         }
 
-        func run(level: sl_level) -> [Float] {
+        /// The cache in `type`, written by the kernels' own cache writer from the f16 values (as floats).
+        func cache(_ type: sl_type) -> (keys: [UInt8], values: [UInt8], keyScales: [UInt16], valueScales: [UInt16]) {
+            let slots = keys.count / (numKVHeads * headDim)
+            let size = sl_kv_element_size(type)
+            var k = [UInt8](repeating: 0, count: keys.count * size), v = k
+            var ks = [UInt16](repeating: 0, count: max(1, keys.count / 32)), vs = ks
+            let floatKeys = keys.map { sl_fp16_to_fp32($0) }, floatValues = values.map { sl_fp16_to_fp32($0) }
+            let mapping = (0..<slots).map { Int64($0) }
+            k.withUnsafeMutableBytes { kb in
+                v.withUnsafeMutableBytes { vb in
+                    ks.withUnsafeMutableBufferPointer { ksb in
+                        vs.withUnsafeMutableBufferPointer { vsb in
+                            sl_kv_cache_write_typed(type, floatKeys, floatValues, kb.baseAddress, vb.baseAddress, ksb.baseAddress,
+                                                    vsb.baseAddress, mapping, Int64(slots), Int64(numKVHeads), Int64(headDim),
+                                                    Int64(blockSize))
+                        }
+                    }
+                }
+            }
+            return (k, v, ks, vs)
+        }
+
+        func run(level: sl_level, kvType: sl_type = SL_TYPE_F16) -> [Float] {
             var out = [Float](repeating: .nan, count: q.count)
             let maxContext = Int(contextLengths.max()!)
             let stride = Int(sl_attention_scores_stride(Int64(maxContext)))
             var scratch = [Float](repeating: 0, count: 2 * Int(SL_ATTENTION_MAX_ROWS) * stride)
             let pool = sl_threadpool_create(2)
             defer { sl_threadpool_free(pool) }
-            let cacheKeys = transposedKeys
+            let typed = cache(kvType)
             q.withUnsafeBufferPointer { q in
-                cacheKeys.withUnsafeBufferPointer { k in
-                    values.withUnsafeBufferPointer { v in
+                typed.keys.withUnsafeBufferPointer { k in
+                    typed.values.withUnsafeBufferPointer { v in
                         blockTables.withUnsafeBufferPointer { tables in
                             tokenSequence.withUnsafeBufferPointer { sequences in
                                 contextLengths.withUnsafeBufferPointer { lengths in
@@ -90,8 +112,14 @@ struct PagedAttentionTests {
                                                 num_kv_heads: Int64(numKVHeads), head_dim: Int64(headDim),
                                                 block_size: Int64(blockSize), max_blocks_per_seq: Int64(maxBlocks),
                                                 scale: 1 / Float(headDim).squareRoot(), softcap: softcap,
-                                                window: Int64(window))
-                                            sl_paged_attention(pool, &args)
+                                                window: Int64(window), kv_type: kvType, k_scales: nil, v_scales: nil)
+                                            typed.keyScales.withUnsafeBufferPointer { ks in
+                                                typed.valueScales.withUnsafeBufferPointer { vs in
+                                                    args.k_scales = ks.baseAddress
+                                                    args.v_scales = vs.baseAddress
+                                                    sl_paged_attention(pool, &args)
+                                                }
+                                            }
                                         }
                                     }
                                 }
@@ -190,6 +218,52 @@ struct PagedAttentionTests {
             let worst = zip(simd, reference).map { abs($0 - $1) }.max()!
             #expect(worst < 1e-3, "level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
         }
+    }
+
+    /// Q8_0 keeps 8 bits and a scale per 32 dims, bf16 8 bits of mantissa: both stay near f16's result, and
+    /// every SIMD level matches the scalar reference on them (head dims 64 to 256 take the AVX-512 kernel).
+    @Test("a bf16 or Q8_0 cache: close to f16, and every SIMD level equals the scalar reference",
+          arguments: [(SL_TYPE_Q8_0, 64, 16), (SL_TYPE_Q8_0, 128, 32), (SL_TYPE_Q8_0, 256, 16), (SL_TYPE_Q8_0, 32, 4),
+                      (SL_TYPE_BF16, 64, 16), (SL_TYPE_BF16, 40, 4)])
+    func quantizedCache(type: sl_type, headDim: Int, blockSize: Int) {
+        var rng = SeededGenerator()
+        var problem = Problem(headDim: headDim, blockSize: blockSize, rng: &rng)
+        problem.window = headDim == 128 ? 24 : 0
+        let f16 = problem.run(level: SL_LEVEL_SCALAR)
+        let reference = problem.run(level: SL_LEVEL_SCALAR, kvType: type)
+        let drift = zip(f16, reference).map { abs($0 - $1) }.max()!
+        // |K|, |V| <= 2: Q8_0 rounds each to 2/127 / 2, bf16 to 2^-8 relative.
+        #expect(drift < 0.05 && drift > 0, "type \(type.rawValue): largest difference from f16 \(drift)")
+        for level in [SL_LEVEL_AVX2, SL_LEVEL_AVX512] {
+            let simd = problem.run(level: level, kvType: type)
+            let worst = zip(simd, reference).map { abs($0 - $1) }.max()!
+            #expect(worst < 1e-3, "type \(type.rawValue) level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
+        }
+    }
+
+    @Test("the typed cache write: Q8_0 as llama.cpp's quantize_row_q8_0, K transposed with its scales, V by slot")
+    func quantizedWriteLayout() {
+        let kvHeads = 1, headDim = 32, blockSize = 4
+        let k = (0..<headDim).map { Float($0) - 12.5 }, v = k.map { -2 * $0 }
+        var kc = [Int8](repeating: 0, count: 2 * blockSize * headDim), vc = kc
+        var ks = [UInt16](repeating: 0, count: 2 * blockSize), vs = ks
+        kc.withUnsafeMutableBytes { kb in
+            vc.withUnsafeMutableBytes { vb in
+                sl_kv_cache_write_typed(SL_TYPE_Q8_0, k, v, kb.baseAddress, vb.baseAddress, &ks, &vs, [5], 1,
+                                        Int64(kvHeads), Int64(headDim), Int64(blockSize))
+            }
+        }
+        // Slot 5 is block 1, offset 1. d = max|x| / 127 in f16; q = round(x / d).
+        let d = sl_fp16_to_fp32(ks[blockSize + 1])
+        #expect(abs(d - 18.5 / 127) < 1e-4)
+        #expect(sl_fp16_to_fp32(vs[5]) == sl_fp16_to_fp32(sl_fp32_to_fp16(37 / 127)))
+        let kd: Float = 18.5 / 127, vd: Float = 37 / 127
+        for i in 0..<headDim {
+            // K element i of block 1's offset 1 lies at block * blockSize * headDim + i * blockSize + 1.
+            #expect(Int(kc[blockSize * headDim + i * blockSize + 1]) == Int((k[i] * (1 / kd)).rounded()))
+            #expect(Int(vc[5 * headDim + i]) == Int((v[i] * (1 / vd)).rounded()))
+        }
+        #expect(kc.enumerated().filter { $0.element != 0 }.allSatisfy { $0.offset >= blockSize * headDim })
     }
 
     @Test("the cache write stores K transposed per block and V by slot; a negative slot writes nothing")

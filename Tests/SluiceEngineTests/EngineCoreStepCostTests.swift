@@ -1,3 +1,4 @@
+import SluiceCPU
 import SluiceModel
 import Testing
 @testable import SluiceEngine
@@ -8,7 +9,7 @@ struct EngineCoreStepCostTests {
     func makeCore() throws -> EngineCore {
         let config = SchedulerConfig(maxNumBatchedTokens: 256, maxNumSeqs: 8, maxModelLength: 1024, numBlocks: 128,
                                      maxStepLatency: .fixed(seconds: 1))
-        return try EngineCore(model: DefaultModelFixture.model, config: config, eosTokenIDs: [], threadCount: 2)
+        return try EngineCore(model: DefaultModelFixture.model, config: config, eosTokenIDs: [], backend: CPUBackend(threadCount: 2))
     }
 
     @Test("calibration on the real model gives a model that prices every term it measured at zero or more, and plans with it")

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCPU
 import SluiceModel
 import Testing
 @testable import SluiceEngine
@@ -22,7 +23,7 @@ struct EngineCoreTests {
     static func makeCore(_ configure: (inout SchedulerConfig) -> Void = { _ in }) throws -> EngineCore {
         var config = SchedulerConfig(maxNumBatchedTokens: 256, maxNumSeqs: 32, maxModelLength: 512, numBlocks: 400)
         configure(&config)
-        return try EngineCore(model: DefaultModelFixture.model, config: config, eosTokenIDs: [], threadCount: 2)
+        return try EngineCore(model: DefaultModelFixture.model, config: config, eosTokenIDs: [], backend: CPUBackend(threadCount: 2))
     }
 
     /// Runs `prompts` together through `core` and returns each one's output tokens, in prompt order.

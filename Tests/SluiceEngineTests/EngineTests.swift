@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCPU
 import SluiceModel
 import SluiceTokenizer
 import Testing
@@ -56,7 +57,7 @@ struct EngineTests {
             let core = try EngineCore(
                 model: DefaultModelFixture.model,
                 config: SchedulerConfig(maxModelLength: 1024, numBlocks: 200),
-                eosTokenIDs: DefaultModelFixture.tokenizer.endOfGenerationTokenIDs, threadCount: 2)
+                eosTokenIDs: DefaultModelFixture.tokenizer.endOfGenerationTokenIDs, backend: CPUBackend(threadCount: 2))
             try core.add(Request(requestID: "alone", promptTokenIDs: prompt, samplingParams: params))
             var tokens: [Int] = []
             while core.hasUnfinishedRequests { tokens += try core.step().outputs.map(\.token.tokenID) }

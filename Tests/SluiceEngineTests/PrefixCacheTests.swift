@@ -1,3 +1,4 @@
+import SluiceCPU
 import SluiceModel
 import Testing
 @testable import SluiceEngine
@@ -16,7 +17,7 @@ struct PrefixCacheTests {
 
         let core = try EngineCore(
             model: DefaultModelFixture.model, config: SchedulerConfig(maxModelLength: 1024, numBlocks: 200),
-            eosTokenIDs: [], threadCount: 2)
+            eosTokenIDs: [], backend: CPUBackend(threadCount: 2))
         let params = SamplingParams(temperature: 0, maxTokens: 4)
         try core.add(Request(requestID: "first", promptTokenIDs: first, samplingParams: params))
         while core.hasUnfinishedRequests { _ = try core.step() }

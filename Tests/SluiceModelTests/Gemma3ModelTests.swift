@@ -1,6 +1,7 @@
 import Foundation
 import SluiceTokenizer
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 /// Gemma-3-270M (base) Q4_K_M, the real model of a second architecture: QK-norm, post-norms, GELU-gated

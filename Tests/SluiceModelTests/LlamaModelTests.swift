@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 @Suite("Llama forward pass against llama.cpp", .serialized)
@@ -89,13 +90,15 @@ struct LlamaModelTests {
 
     /// Our deviation from every case of `fixtures`, each case's prompt plus generated tokens run in one pass.
     static func onePassDeviation(_ model: any DecoderModel, _ fixtures: LogitsFixture,
-                                 packWeights: Bool = PreparedWeights.packsWeights) throws -> Deviation {
+                                 packWeights: Bool = PreparedWeights.packsWeights,
+                                 kvCacheDType: KVCacheDType = .auto) throws -> Deviation {
         var total = Deviation()
         for fixture in fixtures.cases {
             let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
             let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
             let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: Self.blockSize,
-                                     maxBatchTokens: tokens.count, maxModelLength: 1024, packWeights: packWeights)
+                                     maxBatchTokens: tokens.count, maxModelLength: 1024, packWeights: packWeights,
+                                     kvCacheDType: kvCacheDType)
             var batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
                                                     blockSize: Self.blockSize)
             let first = fixture.prompt_ids.count - 1

@@ -1,6 +1,7 @@
 import CKernels
 import Foundation
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 /// The tiny F16 llama of TinyModelTests with its layer matrices re-encoded as IQ4_NL, IQ4_XS or BF16 (the

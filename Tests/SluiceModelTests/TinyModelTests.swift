@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceCPU
 @testable import SluiceModel
 
 /// The paths SmolLM2 leaves out (arch qwen2 with NeoX RoPE and Q/K/V biases, untied output, GQA 4,
@@ -90,7 +91,7 @@ struct TinyModelTests {
         let base = Float(expected.rope_freq_base ?? 10_000)
         for (index, spec) in loaded.model.attentionSpecs.enumerated() {
             #expect(spec.window == (sliding[index] ? window : nil), "layer \(index)")
-            #expect(spec.rope.dimensions == expected.head_dim)
+            #expect(spec.rope.dimensions == expected.extra["rope.dimension_count"].map { Int($0.value) } ?? expected.head_dim)
             #expect(spec.rope.base == (arch == "gemma3" && sliding[index] ? 10_000 : base), "layer \(index)")
             #expect(spec.rope.style == (arch == "llama" ? .normal : .neox))
             #expect(spec.softcap == expected.extra["attn_logit_softcapping"].map { Float($0.value) })
@@ -189,12 +190,7 @@ private final class FullAttention: DecoderModel {
     init(_ inner: any DecoderModel) { self.inner = inner }
     required init(file: GGUFFile) throws(ModelError) { throw .unsupportedArchitecture("test wrapper") }
 
-    var configuration: ModelConfiguration { inner.configuration }
-    var file: GGUFFile { inner.file }
-    var embedding: Embedding { inner.embedding }
-    var linears: [Linear] { inner.linears }
-    var outputNorm: RMSNorm { inner.outputNorm }
-    var output: Linear { inner.output }
+    var common: DecoderCommon { inner.common }
     var finalSoftcap: Float? { inner.finalSoftcap }
     var attentionSpecs: [AttentionSpec] { inner.attentionSpecs.map { var spec = $0; spec.window = nil; return spec } }
 

@@ -69,6 +69,17 @@ void sl_kv_cache_write(const float *k, const float *v, uint16_t *k_cache, uint16
                        const int64_t *slot_mapping, int64_t num_tokens, int64_t num_kv_heads, int64_t head_dim,
                        int64_t block_size);
 
+/// Whether the KV cache can hold `type` for heads of `head_dim` (F16, BF16; Q8_0 for multiples of 32).
+int sl_kv_type_supported(sl_type type, int64_t head_dim);
+/// Bytes of one cached element of `type` (Q8_0's scales, 2 bytes per 32 elements, come on top).
+size_t sl_kv_element_size(sl_type type);
+/// sl_kv_cache_write for any supported cache type; Q8_0 also writes each position's scales per 32 dims
+/// (K's [block, kvHead, headDim / 32, blockSize], V's [slot, kvHead, headDim / 32]), as llama.cpp quantizes
+/// a Q8_0 block.
+void sl_kv_cache_write_typed(sl_type type, const float *k, const float *v, void *k_cache, void *v_cache,
+                             uint16_t *k_scales, uint16_t *v_scales, const int64_t *slot_mapping, int64_t num_tokens,
+                             int64_t num_kv_heads, int64_t head_dim, int64_t block_size);
+
 /// Query rows (tokens x heads of one KV head) one attention task holds; the scores scratch has this many rows per thread.
 enum { SL_ATTENTION_MAX_ROWS = 32 };
 /// Floats per scores row for contexts up to `max_context` (padded, and kept off multiples of 4 KiB).
@@ -77,8 +88,8 @@ int64_t sl_attention_scores_stride(int64_t max_context);
 /// Describes one paged-attention call; block tables are [numSeqs, maxBlocksPerSeq] block ids.
 typedef struct {
     const float *q;             // [numTokens, numHeads, headDim]
-    const uint16_t *k_cache;    // [numBlocks, numKVHeads, headDim, blockSize] f16 (transposed blocks)
-    const uint16_t *v_cache;    // [numBlocks, blockSize, numKVHeads, headDim] f16
+    const void *k_cache;        // [numBlocks, numKVHeads, headDim, blockSize] of kv_type (transposed blocks)
+    const void *v_cache;        // [numBlocks, blockSize, numKVHeads, headDim] of kv_type
     const int32_t *block_tables;
     const int32_t *token_seq;   // [numTokens] which row of block_tables each token uses
     const int32_t *context_lens;// [numTokens] positions 0..<len of its sequence are attended (causal)
@@ -91,6 +102,9 @@ typedef struct {
     float softcap;              // > 0: scores become softcap * tanh(score / softcap) (Gemma 2); 0: none
     int64_t window;             // > 0: a token at position p sees only positions p - window + 1 ... p (sliding
                                 // window, as llama.cpp's LLAMA_SWA_TYPE_STANDARD); 0: every earlier position
+    sl_type kv_type;            // SL_TYPE_F16, SL_TYPE_BF16 or SL_TYPE_Q8_0 (int8 with f16 scales below)
+    const uint16_t *k_scales;   // Q8_0: [numBlocks, numKVHeads, headDim / 32, blockSize] f16 scales of K
+    const uint16_t *v_scales;   // Q8_0: [numBlocks * blockSize, numKVHeads, headDim / 32] f16 scales of V
 } sl_attention_args;
 /// Causal attention (optionally windowed and soft-capped) that reads K/V through block tables; heads that share a KV head, and consecutive tokens
 /// of one sequence, are computed together so each K/V element is read once per run of tokens. Rounds Q and the softmax weights to f16 as llama.cpp's CPU path

@@ -55,12 +55,7 @@ public struct GemmaLayer: Sendable {
 public final class Gemma2Architecture: DecoderModel {
     public static let architectures = ["gemma2"]
 
-    public let configuration: ModelConfiguration
-    public let file: GGUFFile
-    public let embedding: Embedding
-    public let linears: [Linear]
-    public let outputNorm: RMSNorm
-    public let output: Linear
+    public let common: DecoderCommon
     public let attentionSpecs: [AttentionSpec]
     public let finalSoftcap: Float?
     public let layers: [GemmaLayer]
@@ -80,13 +75,8 @@ public final class Gemma2Architecture: DecoderModel {
             AttentionSpec(rope: rope, scale: scale, window: index % 2 == 0 && window > 0 ? window : nil, softcap: softcap)
         }
         finalSoftcap = keys.float("final_logit_softcapping").flatMap { $0 > 0 ? $0 : nil }
-        configuration = c
-        self.file = file
-        embedding = ends.embedding
-        outputNorm = ends.outputNorm
-        output = ends.output
+        common = DecoderCommon(loader, ends)
         self.layers = layers
-        linears = loader.linears
     }
 
     public func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops) {

@@ -5,12 +5,7 @@
 public final class Gemma3Architecture: DecoderModel {
     public static let architectures = ["gemma3"]
 
-    public let configuration: ModelConfiguration
-    public let file: GGUFFile
-    public let embedding: Embedding
-    public let linears: [Linear]
-    public let outputNorm: RMSNorm
-    public let output: Linear
+    public let common: DecoderCommon
     public let attentionSpecs: [AttentionSpec]
     public let layers: [GemmaLayer]
 
@@ -36,13 +31,8 @@ public final class Gemma3Architecture: DecoderModel {
             let sliding = window != nil && index % Self.slidingWindowPattern < Self.slidingWindowPattern - 1
             return AttentionSpec(rope: sliding ? local : global, scale: scale, window: sliding ? window : nil, softcap: nil)
         }
-        configuration = c
-        self.file = file
-        embedding = ends.embedding
-        outputNorm = ends.outputNorm
-        output = ends.output
+        common = DecoderCommon(loader, ends)
         self.layers = layers
-        linears = loader.linears
     }
 
     public func runLayer<Ops: LayerOps>(_ index: Int, _ ops: Ops) {

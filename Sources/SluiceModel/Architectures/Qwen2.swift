@@ -9,12 +9,7 @@ public final class Qwen2Architecture: DecoderModel {
         base = try LlamaArchitecture(file: file, ropeStyle: .neox)
     }
 
-    public var configuration: ModelConfiguration { base.configuration }
-    public var file: GGUFFile { base.file }
-    public var embedding: Embedding { base.embedding }
-    public var linears: [Linear] { base.linears }
-    public var outputNorm: RMSNorm { base.outputNorm }
-    public var output: Linear { base.output }
+    public var common: DecoderCommon { base.common }
     public var attentionSpecs: [AttentionSpec] { base.attentionSpecs }
     public var layers: [PreNormLayer] { base.layers }
 

@@ -1,3 +1,4 @@
+import SluiceModel
 extension ModelRunner {
     /// Rejects a batch the kernels could not run safely: wrong lengths, ids or slots out of range,
     /// or a block table that does not cover a token's context.

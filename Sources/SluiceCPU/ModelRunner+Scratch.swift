@@ -1,3 +1,4 @@
+import SluiceModel
 import CKernels
 
 extension ModelRunner {

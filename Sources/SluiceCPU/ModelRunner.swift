@@ -1,3 +1,4 @@
+import SluiceModel
 import CKernels
 
 /// The CPU backend's forward pass: runs one batched pass per step over a `ForwardBatch` for any
@@ -30,7 +31,7 @@ public final class ModelRunner {
     ///   - packWeights: repack the weights for the batched GEMM (shared with other runners of the model).
     public init(model: any DecoderModel, numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int? = nil,
                 maxModelLength: Int? = nil, threadCount: Int = KernelThreadPool.defaultThreadCount,
-                packWeights: Bool = PreparedWeights.packsWeights) {
+                packWeights: Bool = PreparedWeights.packsWeights, kvCacheDType: KVCacheDType = .auto) {
         self.model = model
         weights = PreparedWeights.shared(for: model, pack: packWeights)
         self.maxBatchTokens = max(1, maxBatchTokens)
@@ -38,7 +39,8 @@ public final class ModelRunner {
         // norm and LM head reuse the per-token scratch).
         self.maxLogitRows = min(max(1, maxLogitRows ?? maxBatchTokens), self.maxBatchTokens)
         self.maxModelLength = max(1, maxModelLength ?? model.configuration.contextLength)
-        kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize)
+        kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize,
+                                 dtype: kvCacheDType)
         pool = KernelThreadPool(threadCount: threadCount)
         scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows,
                           attentionScores: pool.threadCount * Int(SL_ATTENTION_MAX_ROWS)
@@ -205,9 +207,11 @@ struct StepOps: LayerOps {
         let valueCache = kvCache.values(layer: index)
         // Every token's K/V is written before any token attends, so a sequence may read blocks written
         // in this same step (decision 12).
+        let keyScales = kvCache.keyScales(layer: index), valueScales = kvCache.valueScales(layer: index)
         batch.slotMapping.withUnsafeBufferPointer {
-            sl_kv_cache_write(s.key, s.value, keyCache, valueCache, $0.baseAddress, Int64(tokens),
-                              Int64(c.numKVHeads), Int64(c.headDim), Int64(kvCache.blockSize))
+            sl_kv_cache_write_typed(kvCache.elementType, s.key, s.value, keyCache, valueCache, keyScales, valueScales,
+                                    $0.baseAddress, Int64(tokens), Int64(c.numKVHeads), Int64(c.headDim),
+                                    Int64(kvCache.blockSize))
         }
         batch.blockTables.withUnsafeBufferPointer { tables in
             batch.sequenceIndices.withUnsafeBufferPointer { sequences in
@@ -218,7 +222,8 @@ struct StepOps: LayerOps {
                     num_tokens: Int64(tokens), num_heads: Int64(c.numHeads), num_kv_heads: Int64(c.numKVHeads),
                     head_dim: Int64(c.headDim), block_size: Int64(kvCache.blockSize),
                     max_blocks_per_seq: Int64(batch.maxBlocksPerSequence), scale: spec.scale,
-                    softcap: spec.softcap ?? 0, window: Int64(spec.window ?? 0))
+                    softcap: spec.softcap ?? 0, window: Int64(spec.window ?? 0), kv_type: kvCache.elementType,
+                    k_scales: keyScales, v_scales: valueScales)
                 sl_paged_attention(pool, &args)
             }
         }

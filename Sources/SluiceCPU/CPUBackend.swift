@@ -1,0 +1,35 @@
+import SluiceModel
+
+/// The CPU backend: `ModelRunner` on `CKernels`, weights repacked for the packed GEMM where the CPU has it.
+public struct CPUBackend: ModelBackend {
+    public var threadCount: Int
+    public var packWeights: Bool
+    public var kvCacheDType: KVCacheDType
+
+    public init(threadCount: Int = KernelThreadPool.defaultThreadCount, packWeights: Bool = PreparedWeights.packsWeights,
+                kvCacheDType: KVCacheDType = .auto) {
+        self.threadCount = threadCount
+        self.packWeights = packWeights
+        self.kvCacheDType = kvCacheDType
+    }
+
+    public func kvBytesPerToken(for model: any DecoderModel) -> Int {
+        KVCacheStorage.bytesPerToken(model.configuration, dtype: kvCacheDType)
+    }
+
+    public func check(_ model: any DecoderModel) throws(ModelError) {
+        let headDim = model.configuration.headDim
+        guard KVCacheStorage.supports(kvCacheDType, headDim: headDim) else {
+            throw .unsupportedShape("a \(kvCacheDType.rawValue) KV cache needs a head dim that is a multiple of 32, not \(headDim)")
+        }
+    }
+
+    public func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits) -> any ModelExecutor {
+        ModelRunner(model: model, numBlocks: limits.numBlocks, blockSize: limits.blockSize,
+                    maxBatchTokens: limits.maxBatchTokens, maxLogitRows: limits.maxLogitRows,
+                    maxModelLength: limits.maxModelLength, threadCount: threadCount, packWeights: packWeights,
+                    kvCacheDType: kvCacheDType)
+    }
+}
+
+extension ModelRunner: ModelExecutor {}
