@@ -3,7 +3,7 @@
 #   single stream: pp512 and tg128 (llama-bench vs sluice bench latency)
 #   batched: N sequences x (128 prompt + 128 generated), N = 16 and 64
 #            (llama-batched-bench vs sluice bench throughput; total tok/s = all tokens / wall time)
-# on the real models of MODELS.md (qwen1.5b, qwen0.5b: scripts/fetch_models.py), the default model, and
+# on the real models of MODELS.md (qwen1.5b, qwen0.5b: `sluice pull qwen1.5b qwen0.5b`), the default model, and
 # the random 1.1B Llama in Q4_0 and Q8_0 (scripts/make_random_llama.py; shorter runs: pp128, tg32,
 # batch 16 x (64 + 32)). ik_llama.cpp (scripts/build_ik_peer.sh, run with -rtr 1) joins the single-stream
 # and batched runs where it is built.

@@ -16,7 +16,7 @@ or by hand:
     # sha256 b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 
 Options: --preset smollm2|qwen0.5b|qwen1.5b|gemma270m (default smollm2; the others are fetched by
-         scripts/fetch_models.py; the Qwen presets write only logits_qwen05b.json / logits_qwen15b.json,
+         `sluice pull`; the Qwen presets write only logits_qwen05b.json / logits_qwen15b.json,
          gemma270m writes logits_gemma3_270m.json (prompts with BOS, one past the sliding window) and
          Tests/SluiceModelTests/Resources/tokenizer_gemma3.json),
          --model PATH (default ${SLUICE_CACHE:-~/.cache/sluice}/models/<the preset's file>),
@@ -71,7 +71,7 @@ MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 TOKENIZER_OUT = os.path.join(REPO, "Tests/SluiceTokenizerTests/Resources/tokenizer_smollm2.json")
 LOGITS_OUT = os.path.join(REPO, "Tests/SluiceModelTests/Resources/logits_smollm2.json")
-# --preset: the real models of MODELS.md (fetched by scripts/fetch_models.py); logits only.
+# --preset: the real models of MODELS.md (fetched by `sluice pull qwen0.5b qwen1.5b gemma270m`); logits only.
 PRESETS = {
     "smollm2": (MODEL_FILE, MODEL_SHA256, LOGITS_OUT),
     "qwen0.5b": ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",

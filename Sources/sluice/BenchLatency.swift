@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceAssets
 import SluiceEngine
 import SluiceCPU
 import SluiceModel
@@ -11,7 +12,7 @@ struct BenchLatency: ParsableCommand {
         commandName: "latency",
         abstract: "Single-stream prefill and decode speed, as llama-bench measures them.")
 
-    @Option(help: "Path of a GGUF model file (default: SmolLM2-135M-Instruct Q4_1).")
+    @Option(help: "A GGUF file, or a catalog name (`sluice models`) fetched on first use; default: smollm2-135m.")
     var model: String?
 
     @Option(name: [.customShort("p"), .long], help: "Prompt tokens for the pp test (0 skips it).")
@@ -45,7 +46,7 @@ struct BenchLatency: ParsableCommand {
     }
 
     func run() throws {
-        let path = try model ?? DefaultModel.ensure(log: logToStderr)
+        let path = try ModelReference.path(for: model) { logToStderr($0.description) }
         let llama = try ModelRegistry.load(GGUFFile(path: path))
         let blockSize = 16
         let longest = depth + max(promptTokens, generatedTokens)

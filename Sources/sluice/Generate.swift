@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceAssets
 import SluiceEngine
 import SluiceCPU
 import SluiceModel
@@ -11,7 +12,7 @@ struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate text from a prompt, streaming it to stdout; speeds go to stderr.")
 
-    @Option(help: "Path of a GGUF model file (default: SmolLM2-135M-Instruct Q4_1, fetched on first use).")
+    @Option(help: "A GGUF file, or a catalog name (`sluice models`) fetched on first use; default: smollm2-135m.")
     var model: String?
 
     @Option(help: "The prompt.")
@@ -57,7 +58,7 @@ struct Generate: AsyncParsableCommand {
         params.ignoreEOS = ignoreEOS
         do {
             // The engine checks the parameters when the request is submitted, as for the server.
-            let loaded = try LoadedModel(path: model ?? DefaultModel.ensure(log: logToStderr))
+            let loaded = try LoadedModel(path: ModelReference.path(for: model) { logToStderr($0.description) })
             var options = engineFlags.options
             // One request: a KV pool sized for it alone, unless asked otherwise.
             if engineFlags.kvCacheMemory == nil {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SluiceEngine
+import SluiceAssets
 import SluiceModel
 import SluiceServer
 
@@ -11,7 +12,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve a model over the OpenAI API (completions, chat, models, tokenize, metrics).")
 
-    @Argument(help: "Path of a GGUF model file (default: SmolLM2-135M-Instruct Q4_1, fetched on first use).")
+    @Argument(help: "A GGUF file, or a catalog name (`sluice models`) fetched on first use; default: smollm2-135m.")
     var model: String?
 
     @Option(help: "Address to listen on.")
@@ -66,7 +67,7 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "sluice")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         do {
-            let path = try model ?? DefaultModel.ensure { logger.info("\($0)") }
+            let path = try ModelReference.path(for: model) { logger.info("\($0)") }
             let loaded = try LoadedModel(path: path)
             let override = try chatTemplate.map { try String(contentsOfFile: $0, encoding: .utf8) }
             let renderer = try JinjaChatRenderer.forModel(file: loaded.file, tokenizer: loaded.tokenizer,

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceAssets
 import SluiceModel
 import Testing
 

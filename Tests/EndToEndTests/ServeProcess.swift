@@ -1,4 +1,5 @@
 import Foundation
+import SluiceAssets
 import SluiceModel
 
 /// A `sluice serve` started from the built executable on a free loopback port, serving the default

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceAssets
 import SluiceBench
 import SluiceModel
 import SluiceTokenizer

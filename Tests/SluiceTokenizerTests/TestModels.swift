@@ -1,4 +1,5 @@
 import Foundation
+import SluiceAssets
 import SluiceModel
 
 /// The default model's path, fetched into the cache (`$SLUICE_CACHE`, default `~/.cache/sluice`) on first use.

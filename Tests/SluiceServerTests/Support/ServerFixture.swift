@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import SluiceAssets
 import SluiceEngine
 import SluiceModel
 import Testing
