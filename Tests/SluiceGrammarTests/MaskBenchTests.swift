@@ -28,7 +28,8 @@ enum QwenVocabulary {
 
 @Suite("MaskBench with Qwen2.5's vocabulary")
 struct MaskBenchTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let directory = ProcessInfo.processInfo.environment["SLUICE_MASKBENCH_DIR"]
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/maskbench").path
 
     /// A fixed sample in CI; every case with SLUICE_MASKBENCH_ALL=1.
@@ -38,7 +39,12 @@ struct MaskBenchTests {
         return stride(from: 0, to: all.count, by: max(1, all.count / 10)).map { all[$0] }
     }
 
-    @Test("valid instances pass token by token with the mask allowing each token; invalid ones are rejected")
+    /// MaskBench's cases are read from the project's shared data (`../shared/data/maskbench`, never copied
+    /// into the repository; `SLUICE_MASKBENCH_DIR` overrides it); a checkout without them skips this test.
+    static var available: Bool { FileManager.default.fileExists(atPath: directory) }
+
+    @Test("valid instances pass token by token with the mask allowing each token; invalid ones are rejected",
+          .enabled(if: MaskBenchTests.available, "MaskBench's cases are not beside this checkout"))
     func maskBench() throws {
         var compiled = 0, problems: [String] = []
         for c in try Self.cases() {
