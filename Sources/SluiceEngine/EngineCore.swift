@@ -23,6 +23,8 @@ public final class EngineCore {
         let index: Int
         /// No step has run any of its tokens yet.
         var isWaitingForFirstStep = true
+        /// How many drafts it proposes next (speculative decoding).
+        var draftLength: DraftLength?
     }
     private var children: [RequestID: Child] = [:]
     /// Requests with live children, by the caller's id, to abort them all at once.
@@ -38,6 +40,12 @@ public final class EngineCore {
     public private(set) var lastStep: StepRecord?
     /// Steps that ran a forward pass since start.
     public private(set) var numSteps = 0
+    /// Proposes draft tokens when speculative decoding is on (``SchedulerConfig/speculative``).
+    private let proposer: NgramProposer?
+    /// Speculative decoding's counters since start.
+    public private(set) var specDecodeStats = SpecDecodeStats()
+    /// The step's accepted drafts per request, emptied and refilled in place each step.
+    private var acceptedDrafts: [RequestID: Int] = [:]
 
     public init(model: any DecoderModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
                 backend: any ModelBackend = CPUBackend()) throws {
@@ -46,8 +54,11 @@ public final class EngineCore {
         try backend.check(model)
         executor = backend.makeExecutor(for: model, limits: ExecutorLimits(
             numBlocks: config.numBlocks, blockSize: config.blockSize, maxBatchTokens: config.maxNumBatchedTokens,
-            maxLogitRows: min(config.maxNumSeqs, config.maxNumBatchedTokens), maxModelLength: config.maxModelLength))
+            maxLogitRows: min(config.speculative?.maxLogitRows(maxNumSeqs: config.maxNumSeqs) ?? config.maxNumSeqs,
+                              config.maxNumBatchedTokens),
+            maxModelLength: config.maxModelLength))
         validator = RequestValidator(vocabularySize: executor.vocabularySize, config: config)
+        proposer = config.speculative.map { NgramProposer(minN: $0.promptLookupMin, maxN: $0.promptLookupMax) }
     }
 
     /// Fans a checked request out into its `n` child requests and queues them; returns its
@@ -76,7 +87,8 @@ public final class EngineCore {
         let stops = scheduler.request(request.requestID)!.stopChecker
         children[request.requestID] = Child(
             sampler: Sampler(params: request.samplingParams, stops: stops),
-            parentID: parentID ?? request.requestID, index: index)
+            parentID: parentID ?? request.requestID, index: index,
+            draftLength: scheduler.config.speculative.map { DraftLength(maximum: $0.numSpeculativeTokens) })
     }
 
     /// Ends every live child of `requestID` (a caller's id, or a single child's) with
@@ -148,9 +160,10 @@ public final class EngineCore {
         scheduler.resetPrefixCache()
     }
 
-    /// Runs one step: schedule, one forward pass, one token per sampling row, the scheduler's update
-    /// (stop tokens, lengths, freeing the finished); returns each sampling request's new token in
-    /// batch order, and nothing when there was nothing to run.
+    /// Runs one step: schedule, one forward pass, one token per sampling row (more for a row that
+    /// verified drafts), the scheduler's update (stop tokens, lengths, freeing the finished), then new
+    /// drafts for the requests that go on; returns each sampling request's new tokens in batch order,
+    /// and nothing when there was nothing to run.
     public func step() throws -> EngineCoreOutputs {
         let output = scheduler.schedule()
         guard !output.isEmpty else {
@@ -164,20 +177,26 @@ public final class EngineCore {
         let start = ContinuousClock.now
         let logits = try executor.execute(batch)
         let vocabulary = executor.vocabularySize
+        // Every sampled token in batch order, and how many each sampling row took.
         var tokens: [SampledToken] = []
-        tokens.reserveCapacity(output.numSamplingRequests)
+        tokens.reserveCapacity(output.numLogitRows)
+        var numTokensPerRow: [Int] = []
+        numTokensPerRow.reserveCapacity(output.numSamplingRequests)
         sampledTokenIDs.removeAll(keepingCapacity: true)
+        acceptedDrafts.removeAll(keepingCapacity: true)
         var row = 0
         for scheduled in output.scheduledRequests where scheduled.samples {
-            defer { row += 1 }
+            defer { row += scheduled.numSampledRows }
             let id = scheduled.requestID
-            guard let request = scheduler.request(id), children[id] != nil else { continue }
-            let rowLogits = UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + 1) * vocabulary)])
-            // Sampled in place in the dictionary, so the sampler's scratch buffers are never copied.
-            let token = children[id]!.sampler.sample(
-                logits: rowLogits, promptTokenIDs: request.promptTokenIDs, outputTokenIDs: request.outputTokenIDs)
-            sampledTokenIDs[id] = token.tokenID
-            tokens.append(token)
+            guard let request = scheduler.request(id), children[id] != nil else {
+                numTokensPerRow.append(0)
+                continue
+            }
+            let rows = UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + scheduled.numSampledRows) * vocabulary)])
+            let numAccepted = sample(scheduled, request: request, logits: rows, vocabularySize: vocabulary, into: &tokens)
+            sampledTokenIDs[id] = tokens[tokens.count - 1].tokenID
+            if scheduled.numSpecTokens > 0 { acceptedDrafts[id] = numAccepted }
+            numTokensPerRow.append(numAccepted + 1)
         }
         let timestamp = ContinuousClock.now
         var result = EngineCoreOutputs(timestamp: timestamp)
@@ -186,22 +205,80 @@ public final class EngineCore {
             children[scheduled.requestID]!.isWaitingForFirstStep = false
             result.firstScheduledRequestIDs.append(scheduled.requestID)
         }
-        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs)
+        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs, acceptedDrafts: acceptedDrafts)
         result.outputs.reserveCapacity(tokens.count)
-        var next = tokens.makeIterator()
+        var first = 0
+        var rowIndex = 0
         for scheduled in output.scheduledRequests where scheduled.samples {
+            let count = numTokensPerRow[rowIndex]
+            defer {
+                first += count
+                rowIndex += 1
+            }
             let id = scheduled.requestID
-            guard sampledTokenIDs[id] != nil, let child = children[id], let token = next.next() else { continue }
+            guard count > 0, let child = children[id] else { continue }
             let ended = finished.isEmpty ? nil : finished.first { $0.requestID == id }
             var finishReason: FinishReason?
             if let ended, case .finished(let reason) = ended.status { finishReason = reason }
-            result.outputs.append(EngineCoreOutput(
-                requestID: id, parentID: child.parentID, index: child.index, token: token,
-                finishReason: finishReason, stopReason: ended?.stopReason,
-                numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0))
+            // A stop in the middle of the accepted drafts drops the tokens after it.
+            let numKnownBefore = scheduled.startPosition + scheduled.tokenIDs.count - scheduled.numSpecTokens
+            let emitted = ended.map { $0.numTokens - numKnownBefore } ?? count
+            for (offset, token) in tokens[first..<(first + emitted)].enumerated() {
+                let isLast = offset == emitted - 1
+                result.outputs.append(EngineCoreOutput(
+                    requestID: id, parentID: child.parentID, index: child.index, token: token,
+                    finishReason: isLast ? finishReason : nil, stopReason: isLast ? ended?.stopReason : nil,
+                    numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0))
+            }
+            if scheduled.numSpecTokens > 0 {
+                specDecodeStats.record(numDraftTokens: scheduled.numSpecTokens, numAccepted: count - 1)
+                children[id]?.draftLength?.observe(numDrafts: scheduled.numSpecTokens, numAccepted: count - 1)
+            }
         }
         for request in finished { forget(request.requestID) }
+        proposeDrafts(after: output)
         return result
+    }
+
+    /// Samples a row: one token after its last real token, or, for a row with drafts, a token after
+    /// each position while the target's token equals the draft there (the rejection sampler with a
+    /// deterministic draft: the token is drawn from the target as always, so the output distribution
+    /// is the target's). Penalties and the min_tokens ban see the accepted drafts as output. Appends
+    /// the sampled tokens to `tokens`; returns how many drafts were accepted.
+    private func sample(_ scheduled: SchedulerOutput.ScheduledRequest, request: Request, logits: UnsafeBufferPointer<Float>,
+                        vocabularySize: Int, into tokens: inout [SampledToken]) -> Int {
+        let id = scheduled.requestID
+        let drafts = scheduled.specTokenIDs
+        // Extended with each accepted draft (copied only then), so history-dependent edits see it.
+        var history = request.allTokenIDs
+        let numPrompt = request.numPromptTokens
+        var numAccepted = 0
+        for position in 0...drafts.count {
+            let rowLogits = UnsafeBufferPointer(rebasing: logits[(position * vocabularySize)..<((position + 1) * vocabularySize)])
+            // Sampled in place in the dictionary, so the sampler's scratch buffers are never copied.
+            let token = children[id]!.sampler.sample(
+                logits: rowLogits, promptTokenIDs: history[..<numPrompt], outputTokenIDs: history[numPrompt...])
+            tokens.append(token)
+            guard position < drafts.count, token.tokenID == drafts[drafts.startIndex + position] else { break }
+            numAccepted += 1
+            history.append(token.tokenID)
+        }
+        return numAccepted
+    }
+
+    /// Gives every request that sampled this step and decodes next its drafts for the next step.
+    private func proposeDrafts(after output: SchedulerOutput) {
+        guard let proposer, let config = scheduler.config.speculative else { return }
+        // Speculation is off while the batch is large; the scheduler would drop the drafts anyway.
+        guard scheduler.numRunning <= config.disableByBatchSize else { return }
+        for scheduled in output.scheduledRequests where scheduled.samples {
+            let id = scheduled.requestID
+            guard let request = scheduler.request(id), request.status == .running, request.numRemainingTokens == 1,
+                  let count = children[id]?.draftLength?.next(), count > 0
+            else { continue }
+            let drafts = proposer.propose(request.allTokenIDs[...], count: count)
+            if !drafts.isEmpty { scheduler.setSpecTokens(id, drafts) }
+        }
     }
 
     /// Keeps the step's timing for metrics and corrects the cost model with it.

@@ -24,6 +24,8 @@ public struct EngineOptions: Sendable {
     public var maxStepLatency: StepLatencyTarget = .automatic
     /// The order of admission (`--scheduling-policy`).
     public var schedulingPolicy: SchedulingPolicy = .fcfs
+    /// Speculative decoding (`--speculative-config`); off when nil.
+    public var speculative: SpeculativeConfig?
     /// The step cost model to plan with; `nil` measures one at start-up (unless
     /// ``maxStepLatency`` is ``StepLatencyTarget/off``, which needs none).
     public var stepCostModel: StepCostModel?
@@ -52,7 +54,7 @@ public struct EngineOptions: Sendable {
             maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, maxModelLength: maxModelLength,
             blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
             numBlocks: capacity.numBlocks,
-            maxStepLatency: maxStepLatency, schedulingPolicy: schedulingPolicy)
+            maxStepLatency: maxStepLatency, schedulingPolicy: schedulingPolicy, speculative: speculative)
     }
 
     /// Gives `core` its step cost model: ``stepCostModel`` when set, else one measured now, else

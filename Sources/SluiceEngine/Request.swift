@@ -30,6 +30,9 @@ public struct Request: Sendable {
     public internal(set) var stopReason: StopReason?
     /// Its stop rules; the scheduler gives it the model's EOS and context when it is added.
     public internal(set) var stopChecker: StopChecker
+    /// Draft tokens proposed to follow ``allTokenIDs`` (speculative decoding), verified by the next
+    /// step that decodes it; never part of ``allTokenIDs`` until the model accepts them.
+    public internal(set) var specTokenIDs: [Int] = []
 
     /// Makes a waiting request for `promptTokenIDs`.
     public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams(),

@@ -19,6 +19,7 @@ extension Scheduler {
         kvCacheManager.free(requestID: id)
         requests[id]?.status = .preempted
         requests[id]?.numComputedTokens = 0
+        requests[id]?.specTokenIDs.removeAll()
         requests[id]?.numPreemptions += 1
         numPreemptions += 1
         enqueue(id, preempted: true)

@@ -32,9 +32,11 @@ extension Scheduler {
 
         // Sliced only now: a slice taken while the array still grew would make the next append copy it.
         let rows = plan.scheduled.map { row in
-            SchedulerOutput.ScheduledRequest(
+            var scheduled = SchedulerOutput.ScheduledRequest(
                 requestID: row.requestID, tokenIDs: stepTokenIDs[row.tokenRange], startPosition: row.startPosition,
                 blockIDs: row.blockIDs, samples: row.samples)
+            scheduled.numSpecTokens = row.numSpecTokens
+            return scheduled
         }
         var output = SchedulerOutput(
             scheduledRequests: rows, preemptedRequestIDs: plan.preempted,
@@ -56,6 +58,8 @@ extension Scheduler {
             let startPosition: Int
             let blockIDs: [BlockID]
             let samples: Bool
+            /// Draft tokens at the end of the range (speculative decoding).
+            var numSpecTokens = 0
         }
 
         /// The rows so far, in batch order.
@@ -73,17 +77,40 @@ extension Scheduler {
             scheduled.append(row)
             scheduledIDs.insert(row.requestID)
             tokenBudget -= row.tokenRange.count
-            workload += .run(numTokens: row.tokenRange.count, startPosition: row.startPosition, samples: row.samples)
+            workload += .run(numTokens: row.tokenRange.count, startPosition: row.startPosition,
+                             numSampledRows: row.samples ? 1 + row.numSpecTokens : 0)
         }
     }
 
     /// Gives one token to each running request that has exactly one to compute, in admission
-    /// order, while the token budget lasts.
+    /// order, while the token budget lasts; with speculative decoding on and few enough requests
+    /// running, its draft tokens run in the same row (vLLM v1's `num_tokens_with_spec`).
     private mutating func scheduleDecodes(_ plan: inout StepPlan) {
+        let speculates = config.speculative.map { running.count <= $0.disableByBatchSize } ?? false
         for id in running where plan.tokenBudget > 0 {
             guard let request = requests[id], request.status == .running, request.numRemainingTokens == 1 else { continue }
-            if allocateRunning(id, numNewTokens: 1, plan: &plan) { commit(id, numNewTokens: 1, to: &plan) }
+            var numDrafts = speculates ? numDraftsToSchedule(request, tokenBudget: plan.tokenBudget) : 0
+            // Drafts never preempt anyone: without room for them the request decodes plainly.
+            if numDrafts > 0, !kvCacheManager.canAllocate(
+                requestID: id, numComputedTokens: request.numComputedTokens, numNewTokens: 1 + numDrafts) {
+                numDrafts = 0
+            }
+            if numDrafts < request.specTokenIDs.count { requests[id]?.specTokenIDs.removeLast(request.specTokenIDs.count - numDrafts) }
+            if allocateRunning(id, numNewTokens: 1 + numDrafts, plan: &plan) {
+                commit(id, numNewTokens: 1 + numDrafts, to: &plan)
+            } else {
+                // Preempted: its drafts followed tokens whose KV is gone.
+                requests[id]?.specTokenIDs.removeAll()
+            }
         }
+    }
+
+    /// How many of the request's drafts fit: within the budget (its own token first), the model's
+    /// context and `max_tokens` (a draft past either could never be kept).
+    private func numDraftsToSchedule(_ request: Request, tokenBudget: Int) -> Int {
+        let roomInContext = config.maxModelLength - request.numTokens
+        let roomInOutput = request.samplingParams.maxTokens - request.numOutputTokens - 1
+        return max(0, min(request.specTokenIDs.count, tokenBudget - 1, roomInContext, roomInOutput))
     }
 
     /// Gives the step's remaining tokens and time to running requests with more than one token to
@@ -152,6 +179,7 @@ extension Scheduler {
     }
 
     /// Records that `numNewTokens` more of the request's tokens run this step, and adds its row.
+    /// Tokens past the request's known ones are its drafts, which run at the end of the row.
     private mutating func commit(_ id: RequestID, numNewTokens: Int, to plan: inout StepPlan) {
         let start = liveRequest(id).numComputedTokens
         // In place: a copy of the request would share its token array, and any later append
@@ -159,10 +187,15 @@ extension Scheduler {
         requests[id]?.numComputedTokens += numNewTokens
         let request = liveRequest(id)
         let first = stepTokenIDs.count
-        stepTokenIDs.append(contentsOf: request.allTokenIDs[start..<start + numNewTokens])
-        plan.add(StepPlan.Row(
+        let numKnown = min(numNewTokens, request.numTokens - start)
+        let numDrafts = numNewTokens - numKnown
+        stepTokenIDs.append(contentsOf: request.allTokenIDs[start..<start + numKnown])
+        stepTokenIDs.append(contentsOf: request.specTokenIDs.prefix(numDrafts))
+        var row = StepPlan.Row(
             requestID: id, tokenRange: first..<stepTokenIDs.count, startPosition: start,
-            blockIDs: kvCacheManager.blockIDs(requestID: id), samples: request.numComputedTokens == request.numTokens))
+            blockIDs: kvCacheManager.blockIDs(requestID: id), samples: request.numComputedTokens >= request.numTokens)
+        row.numSpecTokens = numDrafts
+        plan.add(row)
     }
 
     /// The tokens a prompt (or recompute) from `startPosition` with `numRemainingTokens` to go

@@ -20,13 +20,15 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var maxStepLatency: StepLatencyTarget
     /// The order of admission (and of preemption).
     public var schedulingPolicy: SchedulingPolicy
+    /// Speculative decoding, when on (`--speculative-config`).
+    public var speculative: SpeculativeConfig?
 
     /// Makes a configuration; ``validate()`` checks it.
     public init(
         maxNumBatchedTokens: Int = 2048, maxNumSeqs: Int = 256, maxModelLength: Int,
         blockSize: Int = 16, enablePrefixCaching: Bool = true, numBlocks: Int,
         longPrefillTokenThreshold: Int? = nil, maxStepLatency: StepLatencyTarget = .automatic,
-        schedulingPolicy: SchedulingPolicy = .fcfs
+        schedulingPolicy: SchedulingPolicy = .fcfs, speculative: SpeculativeConfig? = nil
     ) {
         self.maxNumBatchedTokens = maxNumBatchedTokens
         self.maxNumSeqs = maxNumSeqs
@@ -37,6 +39,7 @@ public struct SchedulerConfig: Sendable, Equatable {
         self.longPrefillTokenThreshold = longPrefillTokenThreshold
         self.maxStepLatency = maxStepLatency
         self.schedulingPolicy = schedulingPolicy
+        self.speculative = speculative
     }
 
     /// Rejects limits no scheduler could work with, naming the option.
@@ -52,6 +55,7 @@ public struct SchedulerConfig: Sendable, Equatable {
         if let threshold = longPrefillTokenThreshold {
             try check(threshold >= 1, "long-prefill-token-threshold must be at least 1, got \(threshold)")
         }
+        try speculative?.validate()
         if case .fixed(let seconds) = maxStepLatency {
             try check(seconds.isFinite && seconds > 0, "max-step-latency-ms must be positive (0 turns it off), got \(seconds * 1000)")
         }

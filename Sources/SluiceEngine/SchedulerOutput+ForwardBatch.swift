@@ -3,7 +3,7 @@ import SluiceModel
 extension SchedulerOutput {
     /// Flattens the step into the model's input: token ids, positions, one KV slot per token
     /// (`blockID * blockSize + offset`), each token's row, block tables padded with the null
-    /// block to the widest, and the batch index of each sampling row's last token.
+    /// block to the widest, and the batch index of each sampling row's last token (and of its drafts).
     public func makeForwardBatch() -> ForwardBatch {
         var batch = ForwardBatch(tokenIDs: [], positions: [], slotMapping: [], sequenceIndices: [],
                                  blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
@@ -35,8 +35,9 @@ extension SchedulerOutput {
                 batch.slotMapping.append(Int64(block.rawValue) * Int64(blockSize) + Int64(position % blockSize))
                 batch.sequenceIndices.append(Int32(row))
             }
-            if scheduled.samples {
-                batch.logitIndices.append(Int32(batch.tokenIDs.count - 1))
+            // A speculative row samples after its last real token and after each draft.
+            for index in (batch.tokenIDs.count - scheduled.numSampledRows)..<batch.tokenIDs.count {
+                batch.logitIndices.append(Int32(index))
             }
         }
     }

@@ -6,6 +6,7 @@ extension SchedulerOutput {
         public let requestID: RequestID
         /// The tokens to run, at positions `startPosition..<startPosition + tokenIDs.count`: a slice
         /// of one array that holds every row's tokens, so a step does not allocate an array per row.
+        /// A speculative row ends with its ``numSpecTokens`` draft tokens.
         public let tokenIDs: ArraySlice<Int>
         /// The request's computed tokens before this step (cache hits included).
         public let startPosition: Int
@@ -14,5 +15,14 @@ extension SchedulerOutput {
         /// Whether the step reaches the end of the request's tokens, so its last token's logits
         /// give the next token.
         public let samples: Bool
+        /// How many of the row's last tokens are drafts to verify: the step samples a token after
+        /// each of them as well as after the token before them.
+        public var numSpecTokens = 0
+
+        /// How many logit rows the row asks for.
+        public var numSampledRows: Int { samples ? 1 + numSpecTokens : 0 }
+
+        /// The draft tokens the row verifies.
+        public var specTokenIDs: ArraySlice<Int> { tokenIDs.suffix(numSpecTokens) }
     }
 }

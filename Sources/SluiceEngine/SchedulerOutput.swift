@@ -30,18 +30,25 @@ public struct SchedulerOutput: Sendable {
         scheduledRequests.reduce(0) { $0 + ($1.samples ? 1 : 0) }
     }
 
+    /// How many logit rows the step asks for: one per sampling row, plus one per draft token.
+    public var numLogitRows: Int {
+        scheduledRequests.reduce(0) { $0 + $1.numSampledRows }
+    }
+
     /// What this step asks of the model, for its ``StepCostModel``.
     public var workload: StepWorkload {
         var workload = StepWorkload()
         for row in scheduledRequests {
-            workload += .run(numTokens: row.tokenIDs.count, startPosition: row.startPosition, samples: row.samples)
+            workload += .run(numTokens: row.tokenIDs.count, startPosition: row.startPosition,
+                             numSampledRows: row.numSampledRows)
         }
         return workload
     }
 
-    /// How many rows run a single token that samples: the decodes, whose streams wait on this step.
+    /// How many rows run a single token that samples (with its drafts, if any): the decodes, whose
+    /// streams wait on this step.
     public var numDecodeRows: Int {
-        scheduledRequests.reduce(0) { $0 + ($1.tokenIDs.count == 1 && $1.samples ? 1 : 0) }
+        scheduledRequests.reduce(0) { $0 + ($1.tokenIDs.count == 1 + $1.numSpecTokens && $1.samples ? 1 : 0) }
     }
 
     /// Whether nothing runs this step.

@@ -21,9 +21,15 @@ public struct StepWorkload: Sendable, Equatable {
 
     /// One request's share of a step: `numTokens` tokens from `startPosition`, sampling or not.
     public static func run(numTokens: Int, startPosition: Int, samples: Bool) -> StepWorkload {
+        run(numTokens: numTokens, startPosition: startPosition, numSampledRows: samples ? 1 : 0)
+    }
+
+    /// One request's share of a step whose last `numSampledRows` tokens give logits (a decode
+    /// with drafts samples after each draft).
+    public static func run(numTokens: Int, startPosition: Int, numSampledRows: Int) -> StepWorkload {
         // Positions startPosition ..< startPosition + numTokens attend to p + 1 positions each.
         let attended = numTokens * startPosition + numTokens * (numTokens + 1) / 2
-        return StepWorkload(numTokens: numTokens, numSampledRows: samples ? 1 : 0, numAttendedPositions: attended)
+        return StepWorkload(numTokens: numTokens, numSampledRows: numSampledRows, numAttendedPositions: attended)
     }
 
     /// One decode token of a request that has computed `numComputedTokens` tokens.

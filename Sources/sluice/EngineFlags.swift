@@ -34,6 +34,11 @@ struct EngineFlags: ParsableArguments {
     @Option(help: "The KV cache's element type: auto (f16), f16, bf16, or q8_0 (half the memory and bandwidth of f16).")
     var kvCacheDtype: String = KVCacheDType.auto.rawValue
 
+    @Option(help: ArgumentHelp(
+        "Speculative decoding, as vLLM spells it: a JSON object such as '{\"method\": \"ngram\", \"num_speculative_tokens\": 5, \"prompt_lookup_max\": 4}'.",
+        discussion: "Keys: method (ngram), num_speculative_tokens (default 5), prompt_lookup_min (2), prompt_lookup_max (4), disable_by_batch_size (4: no speculation while more requests run)."))
+    var speculativeConfig: String?
+
     @Option(help: "Kernel threads (default: one per core).")
     var threads: Int?
 
@@ -48,6 +53,13 @@ struct EngineFlags: ParsableArguments {
         }
         guard KVCacheDType(rawValue: kvCacheDtype) != nil else {
             throw ValidationError("--kv-cache-dtype must be one of \(KVCacheDType.allCases.map(\.rawValue).joined(separator: ", ")), got \(kvCacheDtype)")
+        }
+        if let speculativeConfig {
+            do {
+                _ = try SpeculativeConfig(json: speculativeConfig)
+            } catch {
+                throw ValidationError(error.description)
+            }
         }
         guard SchedulingPolicy(rawValue: schedulingPolicy) != nil else {
             throw ValidationError("--scheduling-policy must be fcfs or priority, got \(schedulingPolicy)")
@@ -67,6 +79,7 @@ struct EngineFlags: ParsableArguments {
         options.kvCacheDType = KVCacheDType(rawValue: kvCacheDtype) ?? .auto
         options.maxStepLatency = StepLatencyTarget(milliseconds: maxStepLatencyMs)
         options.schedulingPolicy = SchedulingPolicy(rawValue: schedulingPolicy) ?? .fcfs
+        options.speculative = speculativeConfig.flatMap { try? SpeculativeConfig(json: $0) }
         return options
     }
 }
