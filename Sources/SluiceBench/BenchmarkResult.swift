@@ -101,6 +101,10 @@ public struct LevelResult: Codable, Sendable {
     /// Prefix-cache hits over queried tokens during the pass, from the server's `/metrics`; nil
     /// when the server does not export those counters.
     public var prefixCacheHitRate: Double?
+    /// Draft tokens the server verified during the pass and the fraction it accepted, from its
+    /// speculative-decoding counters; nil when it speculated on nothing or exports no such counters.
+    public var specDecodeDraftTokens: Int?
+    public var specDecodeAcceptanceRate: Double?
     /// Every request's figures, with `--save-detailed`.
     public var requests: [RequestRecord]?
     /// Requests running and waiting at each second of the pass (``RequestTimeline``); nil in
@@ -120,6 +124,8 @@ public struct LevelResult: Codable, Sendable {
         case metrics, requests, timeline
         case maxConcurrency = "max_concurrency"
         case prefixCacheHitRate = "prefix_cache_hit_rate"
+        case specDecodeDraftTokens = "spec_decode_draft_tokens"
+        case specDecodeAcceptanceRate = "spec_decode_acceptance_rate"
     }
 }
 

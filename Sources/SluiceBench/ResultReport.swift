@@ -22,6 +22,10 @@ public enum ResultReport {
         if let hitRate = level.prefixCacheHitRate {
             lines.append(row("Prefix cache hit rate (%):", format(hitRate * 100)))
         }
+        if let drafts = level.specDecodeDraftTokens, let rate = level.specDecodeAcceptanceRate {
+            lines.append(row("Draft tokens verified:", String(drafts)))
+            lines.append(row("Draft acceptance rate (%):", format(rate * 100)))
+        }
         lines += section("Time to First Token", "TTFT", metrics.timeToFirstToken)
         lines += section("Time per Output Token (excl. 1st token)", "TPOT", metrics.timePerOutputToken)
         lines += section("Inter-token Latency", "ITL", metrics.interTokenLatency)

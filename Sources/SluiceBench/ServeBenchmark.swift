@@ -68,6 +68,7 @@ public struct ServeBenchmark: Sendable {
     private func runPass(prompts: [BenchPrompt], maxConcurrency: Int?, client: StreamingClient,
                          http: HTTPClient) async -> LevelResult {
         let before = await ServerInfo.prefixCacheCounters(http: http, address: options.address, apiKey: options.apiKey)
+        let specBefore = await ServerInfo.specDecodeCounters(http: http, address: options.address, apiKey: options.apiKey)
         let generator = LoadGenerator(maxConcurrency: maxConcurrency, arrivals: ArrivalSchedule(
             count: prompts.count, requestRate: options.requestRate, burstiness: options.burstiness, seed: options.seed))
         var progress = ProgressReporter(total: prompts.count,
@@ -75,14 +76,21 @@ public struct ServeBenchmark: Sendable {
         let (outcomes, duration) = await generator.run(prompts: prompts, send: client.send) { progress.record($0) }
         progress.finish()
         let after = await ServerInfo.prefixCacheCounters(http: http, address: options.address, apiKey: options.apiKey)
+        let specAfter = await ServerInfo.specDecodeCounters(http: http, address: options.address, apiKey: options.apiKey)
         var hitRate: Double?
         if let before, let after, after.queries > before.queries {
             hitRate = (after.hits - before.hits) / (after.queries - before.queries)
         }
-        return LevelResult(maxConcurrency: maxConcurrency, metrics: PassMetrics(outcomes: outcomes, duration: duration),
-                           prefixCacheHitRate: hitRate,
-                           requests: options.saveDetailed ? outcomes.map(RequestRecord.init) : nil,
-                           timeline: RequestTimeline.perSecond(outcomes, duration: duration))
+        var level = LevelResult(maxConcurrency: maxConcurrency, metrics: PassMetrics(outcomes: outcomes, duration: duration),
+                                prefixCacheHitRate: hitRate,
+                                requests: options.saveDetailed ? outcomes.map(RequestRecord.init) : nil,
+                                timeline: RequestTimeline.perSecond(outcomes, duration: duration))
+        if let specBefore, let specAfter, specAfter.draftTokens > specBefore.draftTokens {
+            level.specDecodeDraftTokens = Int(specAfter.draftTokens - specBefore.draftTokens)
+            level.specDecodeAcceptanceRate = (specAfter.acceptedTokens - specBefore.acceptedTokens)
+                / (specAfter.draftTokens - specBefore.draftTokens)
+        }
+        return level
     }
 
     /// The prompts of every pass and the warm-up, drawn once from the seed.

@@ -49,6 +49,31 @@ public enum ServerInfo {
         return (queries, hits)
     }
 
+    /// The server's speculative-decoding counters (draft tokens, accepted tokens) from `/metrics`,
+    /// as vLLM and Sluice name them (`…spec_decode_num_draft_tokens_total`,
+    /// `…spec_decode_num_accepted_tokens_total`); nil when the server has none.
+    public static func specDecodeCounters(http: HTTPClient, address: ServerAddress,
+                                          apiKey: String?) async -> (draftTokens: Double, acceptedTokens: Double)? {
+        guard let text = try? await get(address.metrics, http: http, apiKey: apiKey) else { return nil }
+        return parseSpecDecodeCounters(text)
+    }
+
+    /// Sums the samples of the two speculative-decoding counters; nil when either is absent.
+    static func parseSpecDecodeCounters(_ text: String) -> (draftTokens: Double, acceptedTokens: Double)? {
+        var draft: Double?
+        var accepted: Double?
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let name = line.prefix { $0 != "{" && $0 != " " }
+            let rest = line.lastIndex(of: "}").map { line[line.index(after: $0)...] } ?? line.dropFirst(name.count)
+            guard let field = rest.split(separator: " ").first, let value = Double(field) else { continue }
+            // Exact suffixes: `…_num_accepted_tokens_per_pos_total` must not count.
+            if name.hasSuffix("spec_decode_num_draft_tokens_total") { draft = (draft ?? 0) + value }
+            if name.hasSuffix("spec_decode_num_accepted_tokens_total") { accepted = (accepted ?? 0) + value }
+        }
+        guard let draft, let accepted else { return nil }
+        return (draft, accepted)
+    }
+
     private static func get(_ url: String, http: HTTPClient, apiKey: String?) async throws -> String {
         var request = HTTPClientRequest(url: url)
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }

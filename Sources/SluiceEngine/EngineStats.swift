@@ -23,6 +23,8 @@ public struct EngineStats: Sendable, Equatable {
     public var lastPredictedStepTime: Double?
     /// The cost model's online correction (measured over calibrated time); `nil` without a model.
     public var stepCostCorrection: Double?
+    /// Speculative decoding's counters since start (all zero with it off).
+    public var specDecode: SpecDecodeStats
 
     init(core: EngineCore) {
         let scheduler = core.scheduler
@@ -37,5 +39,6 @@ public struct EngineStats: Sendable, Equatable {
         lastStepTime = core.lastStep?.time
         lastPredictedStepTime = core.lastStep?.predictedTime
         stepCostCorrection = scheduler.costModel?.correction
+        specDecode = core.specDecodeStats
     }
 }

@@ -32,6 +32,12 @@ final class ServerMetrics: Sendable {
     private let lastStepTime: Gauge
     private let lastStepPredictedTime: Gauge
     private let stepCostCorrection: Gauge
+    private let specDecodeNumDrafts: Counter
+    private let specDecodeNumDraftTokens: Counter
+    private let specDecodeNumAcceptedTokens: Counter
+    /// `…_num_accepted_tokens_per_pos`, one counter per draft position, made as positions appear.
+    private let specDecodeAcceptedPerPosition: Locked<[Counter]>
+    private let makeAcceptedPerPosition: @Sendable (Int) -> Counter
     /// The highest engine counters seen, to add only what goes past them.
     private let lastStats: Locked<EngineStats>
 
@@ -68,6 +74,17 @@ final class ServerMetrics: Sendable {
         numPreemptions = counter("num_preemptions", "Cumulative number of preemptions from the engine.")
         prefixCacheQueries = counter("prefix_cache_queries", "Prefix cache queries, in terms of number of queried tokens.")
         prefixCacheHits = counter("prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.")
+        specDecodeNumDrafts = counter("spec_decode_num_drafts", "Number of spec decoding drafts.")
+        specDecodeNumDraftTokens = counter("spec_decode_num_draft_tokens", "Number of draft tokens.")
+        specDecodeNumAcceptedTokens = counter("spec_decode_num_accepted_tokens", "Number of accepted tokens.")
+        specDecodeAcceptedPerPosition = Locked([])
+        let perPositionLabels = labels
+        makeAcceptedPerPosition = { position in
+            registry.makeCounter(
+                descriptor: MetricNameDescriptor(metricName: "sluice:spec_decode_num_accepted_tokens_per_pos",
+                                                 unitName: "total", helpText: "Accepted tokens per draft position."),
+                labels: perPositionLabels + [("position", String(position))])
+        }
         // vLLM's buckets, so dashboards built for vLLM read the same.
         timeToFirstToken = histogram("time_to_first_token", [
             0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560,
@@ -124,6 +141,31 @@ final class ServerMetrics: Sendable {
         add(preemptions, to: numPreemptions)
         add(queries, to: prefixCacheQueries)
         add(hits, to: prefixCacheHits)
+        refreshSpecDecode(from: stats.specDecode)
+    }
+
+    /// Brings the speculative-decoding counters up to `stats`, as ``refresh(from:)`` does the others.
+    private func refreshSpecDecode(from stats: SpecDecodeStats) {
+        let delta = lastStats.withLock { last -> SpecDecodeStats in
+            var delta = SpecDecodeStats()
+            let seen = last.specDecode
+            delta.numDrafts = max(0, stats.numDrafts - seen.numDrafts)
+            delta.numDraftTokens = max(0, stats.numDraftTokens - seen.numDraftTokens)
+            delta.numAcceptedTokens = max(0, stats.numAcceptedTokens - seen.numAcceptedTokens)
+            delta.numAcceptedTokensPerPosition = stats.numAcceptedTokensPerPosition.enumerated().map { position, count in
+                max(0, count - (position < seen.numAcceptedTokensPerPosition.count ? seen.numAcceptedTokensPerPosition[position] : 0))
+            }
+            if stats.numDraftTokens >= seen.numDraftTokens { last.specDecode = stats }
+            return delta
+        }
+        add(delta.numDrafts, to: specDecodeNumDrafts)
+        add(delta.numDraftTokens, to: specDecodeNumDraftTokens)
+        add(delta.numAcceptedTokens, to: specDecodeNumAcceptedTokens)
+        let counters = specDecodeAcceptedPerPosition.withLock { counters in
+            while counters.count < delta.numAcceptedTokensPerPosition.count { counters.append(makeAcceptedPerPosition(counters.count)) }
+            return counters
+        }
+        for (position, amount) in delta.numAcceptedTokensPerPosition.enumerated() { add(amount, to: counters[position]) }
     }
 
     /// Records one finished completion: its tokens, finish reason and latencies.

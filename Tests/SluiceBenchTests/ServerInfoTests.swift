@@ -19,4 +19,18 @@ struct ServerInfoTests {
         #expect(counters.hits == 512)
         #expect(ServerInfo.parsePrefixCacheCounters("llamacpp:prompt_tokens_total 5") == nil)
     }
+
+    @Test("speculative-decoding counters: draft and accepted tokens, never the per-position series")
+    func specDecodeCounters() throws {
+        let text = """
+            sluice:spec_decode_num_drafts_total{model_name="m"} 10
+            sluice:spec_decode_num_draft_tokens_total{model_name="m"} 40
+            sluice:spec_decode_num_accepted_tokens_total{model_name="m"} 25
+            sluice:spec_decode_num_accepted_tokens_per_pos_total{model_name="m",position="0"} 9
+            """
+        let counters = try #require(ServerInfo.parseSpecDecodeCounters(text))
+        #expect(counters.draftTokens == 40)
+        #expect(counters.acceptedTokens == 25)
+        #expect(ServerInfo.parseSpecDecodeCounters("sluice:prefix_cache_hits_total 5") == nil)
+    }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdTesting
+import SluiceEngine
 import Testing
 @testable import SluiceServer
 
@@ -51,6 +52,30 @@ struct MetricsAndLoggingTests {
             let cached = try await client.get("/metrics").text
             #expect((Self.value(of: "sluice:prefix_cache_hits_total\(label)", in: cached) ?? 0) >= 16)
             #expect(Self.value(of: "sluice:kv_cache_usage_perc\(label)", in: after) == 0)
+        }
+    }
+
+    @Test("with speculative decoding on, the spec_decode counters count drafts and accepted tokens")
+    func specDecodeMetrics() async throws {
+        try await ServerFixture.withServer(engineOptions: {
+            $0.speculative = SpeculativeConfig(numSpeculativeTokens: 4, promptLookupMin: 1, promptLookupMax: 3)
+        }) { client, _ in
+            let label = #"{model_name="\#(ServerFixture.modelName)"}"#
+            let before = try await client.get("/metrics").text
+            #expect(Self.value(of: "sluice:spec_decode_num_draft_tokens_total\(label)", in: before) == 0)
+            // A prompt the answer copies from, so that drafts are proposed and some are kept.
+            let prompt = "one two three four five six seven eight nine ten, one two three four five six seven eight nine ten, one two three"
+            _ = try await client.greedyText(prompt, maxTokens: 24)
+            let after = try await client.get("/metrics").text
+            let drafts = try #require(Self.value(of: "sluice:spec_decode_num_drafts_total\(label)", in: after))
+            let draftTokens = try #require(Self.value(of: "sluice:spec_decode_num_draft_tokens_total\(label)", in: after))
+            let accepted = try #require(Self.value(of: "sluice:spec_decode_num_accepted_tokens_total\(label)", in: after))
+            #expect(drafts > 0 && draftTokens >= drafts && accepted > 0 && accepted <= draftTokens)
+            let first = #"{model_name="\#(ServerFixture.modelName)",position="0"}"#
+            let atFirst = try #require(Self.value(of: "sluice:spec_decode_num_accepted_tokens_per_pos_total\(first)", in: after))
+            #expect(atFirst > 0 && atFirst <= accepted)
+            // Generation tokens count every token once, accepted drafts included.
+            #expect(Self.value(of: "sluice:generation_tokens_total\(label)", in: after) == 24)
         }
     }
 
