@@ -1,6 +1,6 @@
 import Foundation
 
-/// Speculative decoding (`--speculative-config`, vLLM's spelling; ARCHITECTURE.md, decision 15):
+/// Speculative decoding (`--speculative-config`, vLLM's spelling; ARCHITECTURE.md, decision 14):
 /// a proposer guesses the next few tokens of a decoding request, the next step runs them as extra
 /// tokens of that request's row, and the sampler keeps the longest prefix the target model agrees
 /// with, plus one token of its own. A step that reads every weight once then yields up to
