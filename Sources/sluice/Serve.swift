@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Parse control tokens such as <|im_start|> in chat message text (lets users forge turns).")
     var allowSpecialTokensInContent = false
 
+    @Option(help: "On SIGTERM or SIGINT, seconds the requests in flight get to finish before they are aborted (each stream then ends with finish_reason \"abort\"); 0 aborts them at once.")
+    var shutdownTimeout: Double = 30
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -58,6 +61,9 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
         if let maxQueuedRequests, maxQueuedRequests < 1 { throw ValidationError("--max-queued-requests must be at least 1") }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more seconds") }
+        guard shutdownTimeout.isFinite, shutdownTimeout >= 0 else {
+            throw ValidationError("--shutdown-timeout must be 0 or more seconds")
+        }
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         guard maxPromptsPerRequest >= 1 else { throw ValidationError("--max-prompts-per-request must be at least 1") }
         guard maxMessagesPerChat >= 1 else { throw ValidationError("--max-messages-per-chat must be at least 1") }
@@ -97,8 +103,11 @@ struct Serve: AsyncParsableCommand {
                 idle timeout \(configuration.idleTimeout.map { "\($0) s" } ?? "off")
                 """)
             let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)
+            // The drain listed last: on a signal its timer starts first (services stop in reverse order).
+            let drain = ShutdownDrain(engine: engine, timeout: .milliseconds(Int64((shutdownTimeout * 1000).rounded())),
+                                      logger: logger)
             let group = ServiceGroup(configuration: .init(
-                services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [app, drain], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
             logger.error("\(error)")
