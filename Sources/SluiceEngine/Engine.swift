@@ -82,10 +82,11 @@ public final class Engine: Sendable {
     /// `n` completions (``ParentRequest``), whose outputs the stream interleaves, each with its
     /// index. Cancelling the consuming task or dropping the stream aborts the request.
     public func generate(
-        prompt: Prompt, params: SamplingParams, requestID: RequestID = RequestID.random(), priority: Int = 0
+        prompt: Prompt, params: SamplingParams, requestID: RequestID = RequestID.random(), priority: Int = 0,
+        group: String? = nil
     ) throws -> AsyncThrowingStream<RequestOutput, Error> {
         let request = try validator.validate(
-            requestID: requestID, promptTokenIDs: tokenize(prompt), params: params, priority: priority)
+            requestID: requestID, promptTokenIDs: tokenize(prompt), params: params, priority: priority, group: group)
         let (stream, continuation) = AsyncThrowingStream<RequestOutput, Error>.makeStream()
         try inbox.submit(EngineInbox.Submission(request: request, continuation: continuation),
                          maxQueued: maxQueuedRequests)

@@ -13,9 +13,14 @@ public struct EngineCoreRequest: Sendable {
     public let priority: Int
     /// When the caller submitted it, for queue time and TTFT.
     public let arrival: ContinuousClock.Instant
+    /// The caller's unit of fairness (one HTTP request's prompts, say): requests of one group take
+    /// turns with other groups' requests in the waiting queue instead of all going first; `nil`
+    /// makes the request a group of its own (``Scheduler``'s admission order).
+    public let group: String?
 
     init(requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams, priority: Int,
-         arrival: ContinuousClock.Instant) {
+         arrival: ContinuousClock.Instant, group: String? = nil) {
+        self.group = group
         self.requestID = requestID
         self.promptTokenIDs = promptTokenIDs
         self.params = params

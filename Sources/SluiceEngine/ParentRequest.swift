@@ -50,7 +50,8 @@ public struct ParentRequest: Sendable {
     public func makeChildren() -> [Request] {
         (0..<n).map { index in
             Request(requestID: childID(index), promptTokenIDs: request.promptTokenIDs,
-                    samplingParams: childParams(index), priority: request.priority)
+                    samplingParams: childParams(index), priority: request.priority,
+                    group: request.group ?? request.requestID.description)
         }
     }
 

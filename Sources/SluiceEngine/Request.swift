@@ -16,6 +16,11 @@ public struct Request: Sendable {
     /// Under ``SchedulingPolicy/priority``, requests with a lower value run first (vLLM's
     /// `priority`); ties go by arrival. Must be 0 under ``SchedulingPolicy/fcfs``.
     public let priority: Int
+    /// Its unit of fairness in the waiting queue (``Scheduler``); `nil`: a group of its own.
+    public let group: String?
+    /// Its place in the waiting queue among requests of equal priority, set when it is added:
+    /// the turn of its group's arrival plus its index within the group, so groups take turns.
+    public internal(set) var queueKey = 0
     /// Tokens whose KV is in the cache (hits included), or scheduled to be by the current step.
     public internal(set) var numComputedTokens = 0
     /// The prefix-cache hit, in tokens, at the first admission; `nil` before it.
@@ -36,7 +41,8 @@ public struct Request: Sendable {
 
     /// Makes a waiting request for `promptTokenIDs`.
     public init(requestID: RequestID, promptTokenIDs: [Int], samplingParams: SamplingParams = SamplingParams(),
-                priority: Int = 0) {
+                priority: Int = 0, group: String? = nil) {
+        self.group = group
         self.requestID = requestID
         self.samplingParams = samplingParams
         self.priority = priority

@@ -20,7 +20,7 @@ public struct RequestValidator: Sendable {
     /// ``EngineError/invalidPromptToken(_:vocabularySize:)``, or one of ``SchedulerConfig/check(requestID:numPromptTokens:maxTokens:priority:)``'s refusals.
     public func validate(
         requestID: RequestID, promptTokenIDs: [Int], params: SamplingParams, priority: Int = 0,
-        arrival: ContinuousClock.Instant = .now
+        arrival: ContinuousClock.Instant = .now, group: String? = nil
     ) throws -> EngineCoreRequest {
         do { try params.validate(vocabularySize: vocabularySize) } catch {
             throw SchedulerError.invalidSamplingParams(requestID, error)
@@ -31,6 +31,6 @@ public struct RequestValidator: Sendable {
         try config.check(requestID: requestID, numPromptTokens: promptTokenIDs.count, maxTokens: params.maxTokens,
                          priority: priority)
         return EngineCoreRequest(requestID: requestID, promptTokenIDs: promptTokenIDs, params: params,
-                                 priority: priority, arrival: arrival)
+                                 priority: priority, arrival: arrival, group: group)
     }
 }

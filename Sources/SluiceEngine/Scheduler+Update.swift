@@ -37,6 +37,7 @@ extension Scheduler {
                 if ending != nil { break }
             }
             guard let (reason, stopReason) = ending, var request = requests.removeValue(forKey: id) else { continue }
+            leaveGroup(request)
             request.status = .finished(reason)
             request.stopReason = stopReason
             if let index = running.firstIndex(of: id) { running.remove(at: index) }

@@ -17,8 +17,9 @@ public struct Scheduler: Sendable {
     public internal(set) var kvCacheManager: KVCacheManager
     /// Every live request (waiting, preempted or running), by id.
     var requests: [RequestID: Request] = [:]
-    /// Waiting and preempted requests, in admission order: under FCFS by arrival with preempted
-    /// ones at the front, under priority by (priority, arrival).
+    /// Waiting and preempted requests, in admission order: under FCFS by queue key (arrival, with
+    /// the requests of one group taking turns with later arrivals) with preempted ones at the
+    /// front, under priority by (priority, queue key).
     var waiting: [RequestID] = []
     /// Admitted requests, in admission order; preemption takes from the back.
     var running: [RequestID] = []
@@ -26,6 +27,10 @@ public struct Scheduler: Sendable {
     var abortedSinceLastStep: [RequestID] = []
     /// The next request's ``Request/arrivalIndex``.
     var nextArrivalIndex = 0
+    /// The next group's first turn in the waiting queue (``Request/queueKey``).
+    var nextTurn = 0
+    /// Each live group's first turn, how many of its requests were added, and how many live.
+    var groups: [String: GroupTurns] = [:]
     /// Every scheduled row's tokens of the last step, one after another; emptied and refilled in
     /// place each step, and sliced by the rows, so no step allocates an array per row.
     var stepTokenIDs: [Int] = []
@@ -64,16 +69,66 @@ public struct Scheduler: Sendable {
         queued.numComputedTokens = 0
         queued.arrivalIndex = nextArrivalIndex
         nextArrivalIndex += 1
+        queued.queueKey = takeTurn(group: request.group)
         requests[id] = queued
         enqueue(id, preempted: false)
     }
 
-    /// Puts a request in the waiting queue where the policy wants it: under FCFS at the back, or
-    /// at the front when it was preempted; under priority at its (priority, arrival) place.
+    /// What the waiting queue knows of a group (``Request/group``).
+    struct GroupTurns: Sendable {
+        let first: Int
+        var added: Int
+        var live: Int
+    }
+
+    /// The queue key of a request of `group` added now: a new group's turn comes after every
+    /// group that arrived before it; the i-th request of a group gets its group's turn plus i, so
+    /// one caller's batch of prompts takes turns with the requests that arrive after it rather
+    /// than occupying the queue until its last prompt is admitted (fair admission).
+    mutating func takeTurn(group: String?) -> Int {
+        guard let group else {
+            defer { nextTurn += 1 }
+            return nextTurn
+        }
+        if var turns = groups[group] {
+            defer {
+                turns.added += 1
+                turns.live += 1
+                groups[group] = turns
+            }
+            return turns.first + turns.added
+        }
+        defer { nextTurn += 1 }
+        groups[group] = GroupTurns(first: nextTurn, added: 1, live: 1)
+        return nextTurn
+    }
+
+    /// Forgets a finished request's share of its group, and the group after its last request.
+    mutating func leaveGroup(_ request: Request) {
+        guard let group = request.group, var turns = groups[group] else { return }
+        turns.live -= 1
+        groups[group] = turns.live > 0 ? turns : nil
+    }
+
+    /// Puts a request in the waiting queue where the policy wants it: under FCFS by queue key
+    /// (arrival, with groups taking turns), or at the front when it was preempted; under priority
+    /// at its (priority, queue key) place.
     mutating func enqueue(_ id: RequestID, preempted: Bool) {
         switch config.schedulingPolicy {
         case .fcfs:
-            if preempted { waiting.insert(id, at: 0) } else { waiting.append(id) }
+            if preempted {
+                waiting.insert(id, at: 0)
+            } else {
+                // From the back: a new request usually has the largest key. Preempted requests at
+                // the front keep their place.
+                let key = fcfsKey(id)
+                var index = waiting.endIndex
+                while index > waiting.startIndex, requests[waiting[index - 1]]?.status == .waiting,
+                      fcfsKey(waiting[index - 1]) > key {
+                    index -= 1
+                }
+                waiting.insert(id, at: index)
+            }
         case .priority:
             let key = priorityKey(id)
             // Arrival indices are unique, so the place is unique; the queue is short next to a step.
@@ -82,19 +137,26 @@ public struct Scheduler: Sendable {
         }
     }
 
-    /// The order of ``SchedulingPolicy/priority``: lower priority values, then earlier arrivals.
+    /// The order of ``SchedulingPolicy/priority``: lower priority values, then queue keys.
     func priorityKey(_ id: RequestID) -> PriorityKey {
         let request = liveRequest(id)
-        return PriorityKey(priority: request.priority, arrivalIndex: request.arrivalIndex)
+        return PriorityKey(priority: request.priority, queueKey: request.queueKey, arrivalIndex: request.arrivalIndex)
     }
 
-    /// A request's place under ``SchedulingPolicy/priority``.
+    /// The FCFS order of requests that were never preempted: queue key, then arrival.
+    func fcfsKey(_ id: RequestID) -> PriorityKey {
+        let request = liveRequest(id)
+        return PriorityKey(priority: 0, queueKey: request.queueKey, arrivalIndex: request.arrivalIndex)
+    }
+
+    /// A request's place in the waiting queue.
     struct PriorityKey: Comparable {
         let priority: Int
+        let queueKey: Int
         let arrivalIndex: Int
 
         static func < (lhs: PriorityKey, rhs: PriorityKey) -> Bool {
-            (lhs.priority, lhs.arrivalIndex) < (rhs.priority, rhs.arrivalIndex)
+            (lhs.priority, lhs.queueKey, lhs.arrivalIndex) < (rhs.priority, rhs.queueKey, rhs.arrivalIndex)
         }
     }
 
@@ -111,6 +173,7 @@ public struct Scheduler: Sendable {
     @discardableResult
     public mutating func finish(_ requestID: RequestID, reason: FinishReason, stopReason: StopReason? = nil) -> Request? {
         guard var request = requests.removeValue(forKey: requestID) else { return nil }
+        leaveGroup(request)
         if let index = waiting.firstIndex(of: requestID) { waiting.remove(at: index) }
         if let index = running.firstIndex(of: requestID) { running.remove(at: index) }
         // A waiting request may have looked up the prefix cache, so the manager knows it too.

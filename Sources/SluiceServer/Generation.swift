@@ -31,7 +31,9 @@ struct Generation: Sendable {
         for (prompt, requestID) in zip(prompts, requestIDs) {
             do {
                 streams.append(try state.engine.generate(
-                    prompt: .tokenIDs(prompt.tokenIDs), params: params, requestID: requestID, priority: priority))
+                    prompt: .tokenIDs(prompt.tokenIDs), params: params, requestID: requestID, priority: priority,
+                    // The prompts of one HTTP request take turns with other callers' requests.
+                    group: id))
             } catch {
                 for submitted in requestIDs.prefix(streams.count) { state.engine.abort(submitted) }
                 throw APIError(engineError: error, promptField: promptField,
