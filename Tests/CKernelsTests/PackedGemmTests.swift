@@ -157,6 +157,58 @@ struct PackedGemmTests {
         }
     }
 
+    /// |the offset part| of element `index` of a K-quant row: dmin * min (Q4_K, Q5_K) or 32 * |d * scale|
+    /// (Q6_K, whose kernels sum the unsigned quants and subtract the offset per super-block).
+    private static func kOffset(_ format: QuantFormat, _ b: [UInt8], _ index: Int) -> Double {
+        guard format.type == SL_TYPE_Q6_K else { return abs(independentOffset(format, b, index)) }
+        let o = (index / 256) * format.typeSize
+        return 32 * abs(Double(halfValue(b.u16(o + 208))) * Double(b.i8(o + 192 + (index % 256) / 16)))
+    }
+
+    @Test("the K-quants' reference (per-block scales, one float multiply per super-block) is W · x to a few ulp of the summed terms, extremes included",
+          arguments: [SL_TYPE_Q4_K, SL_TYPE_Q5_K, SL_TYPE_Q6_K].map(QuantFormat.init), [false, true])
+    func kQuantReferenceIsTight(format: QuantFormat, extreme: Bool) {
+        var rng = SeededGenerator()
+        let rows = 21, cols = 1024, tokens = 4
+        var weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
+        var x = randomFloats(tokens * cols, in: -3...3, using: &rng)
+        if extreme {
+            // Quant and scale bytes (not d / dmin) at 0xFF (every quant, scale and min at its top),
+            // 0x80 (Q6_K: scales -128) or 0x7F, by rows; activations all +-1, so every quant is +-127 and
+            // the super-block integer terms reach their largest magnitudes.
+            let quantBytes = format.type == SL_TYPE_Q6_K ? 0..<(format.typeSize - 2) : 4..<format.typeSize
+            for r in 0..<rows {
+                let fill: UInt8 = [0xFF, 0x80, 0x7F][r % 3]
+                for b in 0..<(cols / 256) {
+                    for k in quantBytes { weights[(r * cols / 256 + b) * format.typeSize + k] = fill }
+                }
+            }
+            for i in x.indices { x[i] = i / cols == 0 ? 1 : i / cols == 1 ? -1 : (i % 2 == 0 ? 1 : -1) }
+        }
+        let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+        let y = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+        let exact = Self.expected(format, weights: weights, rows: rows, cols: cols, x: x, tokens: tokens)
+        let q8 = QuantFormat(type: SL_TYPE_Q8_K)
+        let xq = (0..<tokens).flatMap { t in
+            dequantize(q8, quantize(q8_KReference, q8, Array(x[(t * cols)..<((t + 1) * cols)])), count: cols)
+        }
+        let w = independentDequantize(format, weights, count: rows * cols)
+        let offsets = (0..<(rows * cols)).map { Self.kOffset(format, weights, $0) }
+        // Every rounding is relative to a partial sum of the terms the kernel adds: each weight's unsigned
+        // part (|w| + |offset|) and its offset part, times x. 17 roundings per super-block (Q6_K's 16
+        // block terms and the integer term), one per super-block into the total, and the f32 roundings of
+        // the dequantized weights and activations the expected value is built from.
+        let roundings = Double(17 + cols / 256 + 4)
+        for i in exact.indices {
+            let (t, r) = (i / rows, i % rows)
+            let magnitude = (0..<cols).reduce(0.0) {
+                $0 + (abs(w[r * cols + $1]) + 2 * offsets[r * cols + $1]) * abs(Double(xq[t * cols + $1]))
+            }
+            #expect(abs(Double(y[i]) - exact[i]) <= roundings * 0x1p-24 * magnitude + 1e-30,
+                    "\(format) extreme \(extreme) [\(i)]: \(y[i]) vs \(exact[i]), magnitude \(magnitude) (seed \(rng.seed))")
+        }
+    }
+
     @Test("the AVX2 and AVX-512 kernels equal the scalar reference bit for bit, for every tile size and tail",
           .enabled(if: !simdLevels.isEmpty), arguments: packedFormats, simdLevels)
     func simdMatchesReference(format: QuantFormat, level: sl_level) {
