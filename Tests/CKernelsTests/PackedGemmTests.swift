@@ -48,6 +48,7 @@ private final class ActivationFixture {
                 Array(UnsafeBufferPointer(start: act.isum, count: n)))
     }
     var sixteenSums: [Int16] { Array(UnsafeBufferPointer(start: act.bsum, count: Int(act.tokens * act.cols / 16))) }
+    var blockSums16: [Int16] { Array(UnsafeBufferPointer(start: act.isum16, count: Int(act.tokens * act.cols / 32))) }
 }
 
 private let q8_1Reference = sl_get_from_float_impl(SL_TYPE_Q8_1, SL_LEVEL_SCALAR)!
@@ -351,7 +352,7 @@ struct PackedGemmTests {
         let q8 = QuantFormat(type: SL_TYPE_Q8_K)
         let act = ActivationFixture(tokens: tokens, cols: cols)
         act.quantize(x, tokens: tokens, format: SL_ACT_Q8_K, level: level, pool: pool)
-        let quants = act.quants, bsum = act.sixteenSums
+        let quants = act.quants, bsum = act.sixteenSums, isum16 = act.blockSums16
         let (d, s, isum) = act.blockValues
         for t in 0..<tokens {
             let blocks = quantize(q8_KReference, q8, Array(x[(t * cols)..<((t + 1) * cols)]))
@@ -364,6 +365,7 @@ struct PackedGemmTests {
                     let b = t * cols / 32 + superBlock * 8 + j
                     #expect(d[b] == scale)
                     #expect(Int(isum[b]) == blocks.i16(o + 260 + 4 * j) + blocks.i16(o + 262 + 4 * j))
+                    #expect(Int(isum16[b]) == Int(isum[b]))
                     #expect(s[b] == scale * Float(isum[b]))
                 }
             }

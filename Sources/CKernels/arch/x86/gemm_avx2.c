@@ -115,16 +115,17 @@ ALWAYS_INLINE int k_pairs(const sl_type type) { return type == SL_TYPE_Q6_K ? PA
 /// Pair i as int16 pairs in the int32 lanes of rows r0...r0+7, `first` the super-block's first block.
 ALWAYS_INLINE SL_AVX2_GEMM __m256i k_pair8(const sl_type type, const uint8_t *first, int i, int r0) {
     const int stride = sl_layout_stride(type), octets = stride - 2 * PACK_OCTETS;
+    // The two values' bytes interleaved (row r's at bytes 2r, 2r + 1), then widened to int16.
     if (type == SL_TYPE_Q6_K) {
         const uint8_t *scales = first + i * stride + octets + r0;
-        const __m256i lo = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)scales));
-        const __m256i hi = _mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)(scales + PACK_OCTETS)));
-        return _mm256_or_si256(_mm256_and_si256(lo, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(hi, 16));
+        const __m128i lo = _mm_loadl_epi64((const __m128i *)scales);
+        const __m128i hi = _mm_loadl_epi64((const __m128i *)(scales + PACK_OCTETS));
+        return _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(lo, hi));
     }
     const uint8_t *mins = first + 2 * i * stride + octets + PACK_OCTETS + r0;
-    const __m256i even = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mins));
-    const __m256i odd = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(mins + stride)));
-    return _mm256_or_si256(even, _mm256_slli_epi32(odd, 16));
+    const __m128i even = _mm_loadl_epi64((const __m128i *)mins);
+    const __m128i odd = _mm_loadl_epi64((const __m128i *)(mins + stride));
+    return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(even, odd));
 }
 
 /// The activations' side of pair i of token row t, broadcast: Q4_K / Q5_K the int16 sums of blocks
@@ -299,11 +300,13 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 const int64_t b0 = b - (PACK_SUPER - 1);
                 const __m256 factor = type == SL_TYPE_Q6_K ? _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), _mm256_set1_ps(32.0f))
                                                            : _mm256_loadu_ps(hdr + SL_PACK_ROWS + r0);
+                __m256i pairs[PACK_SUPER];
+                for (int i = 0; i < k_pairs(type); i++) pairs[i] = k_pair8(type, first, i, r0);
                 for (int t = 0; t < T; t++) {
                     __m256i M = _mm256_setzero_si256();
                     for (int i = 0; i < k_pairs(type); i++) {
                         const __m256i x = k_pair_x8(type == SL_TYPE_Q6_K, a, t0 + t, nb, b0, i);
-                        M = _mm256_add_epi32(M, _mm256_madd_epi16(k_pair8(type, first, i, r0), x));
+                        M = _mm256_add_epi32(M, _mm256_madd_epi16(pairs[i], x));
                     }
                     S[h][t] = _mm256_fnmadd_ps(factor, _mm256_cvtepi32_ps(M), S[h][t]);
                     f[h][t] = _mm256_fmadd_ps(S[h][t], _mm256_set1_ps(xd[t * nb + b]), f[h][t]);
