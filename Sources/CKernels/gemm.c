@@ -115,7 +115,7 @@ static size_t round_up(size_t n) { return (n + 63) & ~(size_t)63; }
 size_t sl_qact_size(int64_t max_tokens, int64_t cols) {
     const size_t per_block = (size_t)max_tokens * (size_t)(cols / 32);
     return round_up((size_t)max_tokens * (size_t)cols * sizeof(float)) + 3 * round_up(per_block * 4) +
-           round_up(per_block * 2 * 2);
+           round_up(per_block * 2 * 2) + round_up(per_block * 2);
 }
 
 void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols) {
@@ -132,6 +132,8 @@ void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols) {
     a->isum = (int32_t *)p;
     p += round_up(per_block * 4);
     a->bsum = (int16_t *)p;
+    p += round_up(per_block * 2 * 2);
+    a->isum16 = (int16_t *)p;
     a->tokens = 0;
     a->cols = cols;
     a->max_tokens = max_tokens;
@@ -163,6 +165,7 @@ static void quantize_q8_k_ref(const float *x, sl_qact *a, int64_t t, int64_t sup
         a->bsum[t * 2 * nb + 2 * b] = (int16_t)sums[0];
         a->bsum[t * 2 * nb + 2 * b + 1] = (int16_t)sums[1];
         a->isum[t * nb + b] = sums[0] + sums[1];
+        a->isum16[t * nb + b] = (int16_t)(sums[0] + sums[1]);
         a->d[t * nb + b] = d;
         a->s[t * nb + b] = d * (float)(sums[0] + sums[1]);
     }
@@ -370,11 +373,16 @@ void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *
     const sl_packed_layout *l = sl_packed_layout_of(m->type);
     const int64_t nb = m->cols / 32;
     const int offset = quant_offset(m->type);
+    const int k_super = m->type == SL_TYPE_Q4_K || m->type == SL_TYPE_Q5_K || m->type == SL_TYPE_Q6_K;
     for (int64_t t = 0; t < a->tokens; t++) {
         const int8_t *q = a->q + t * a->cols;
         for (int r = 0; r < nrows; r++) {
             // The same operations in the same order as the SIMD kernels, so results match exactly.
             float acc = 0;
+            // The K-quants' super-block sums: S, in float, of each block's integer sum times its weight
+            // scale, and M, the exact integer term of the mins (Q4_K, Q5_K) or of Q6_K's -32 offset.
+            float S = 0;
+            int32_t M = 0;
             for (int64_t b = 0; l->bits != 16 && b < nb; b++) {
                 const uint8_t *blk = sl_packed_block(m, l, group, b);
                 const uint16_t *halves = (const uint16_t *)(blk + l->halves);
@@ -399,27 +407,37 @@ void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *
                     acc = fmaf(sl_fp16_to_fp32(halves[SL_PACK_ROWS + r]), xs, acc);
                     break;
                 case SL_TYPE_Q4_K:
-                case SL_TYPE_Q5_K: {
-                    const float dw = header[r] * (float)blk[l->octets + r];
-                    const float mw = header[SL_PACK_ROWS + r] * (float)blk[l->octets + SL_PACK_ROWS + r];
-                    acc = fmaf((float)sum, dw * xd, acc);
-                    acc = fmaf(-mw, xs, acc);
+                case SL_TYPE_Q5_K:
+                    // d * sc is exact in f32 (11 x 6 significant bits); the mins' term m * sum(x) is an
+                    // integer, |M| <= 8 * 63 * 32 * 127 < 2^24 per super-block, so (float)M is exact.
+                    S = fmaf((float)sum, header[r] * (float)blk[l->octets + r], S);
+                    M += blk[l->octets + SL_PACK_ROWS + r] * a->isum[t * nb + b];
                     break;
-                }
                 case SL_TYPE_IQ4_XS:
                     acc = fmaf((float)sum, header[r] * (float)(int8_t)blk[l->octets + r] * xd, acc);
                     break;
                 case SL_TYPE_Q6_K: {
-                    // The quants are q - 32, with a scale per 16 columns.
+                    // The quants are q - 32, with a scale per 16 columns: the unsigned sums times d * sc
+                    // (exact: 11 x 8 bits), and -32 * d times the integer sc * sum(x) over 16 columns,
+                    // |M| <= 8 * 2 * 128 * 16 * 127 < 2^23 per super-block.
                     const int16_t *bsum = a->bsum + t * 2 * nb + 2 * b;
-                    const float dlo = header[r] * (float)(int8_t)blk[l->octets + r];
-                    const float dhi = header[r] * (float)(int8_t)blk[l->octets + SL_PACK_ROWS + r];
-                    acc = fmaf((float)(sums[0] - 32 * bsum[0]), dlo * xd, acc);
-                    acc = fmaf((float)(sums[1] - 32 * bsum[1]), dhi * xd, acc);
+                    const int sclo = (int8_t)blk[l->octets + r], schi = (int8_t)blk[l->octets + SL_PACK_ROWS + r];
+                    S = fmaf((float)sums[0], header[r] * (float)sclo, S);
+                    S = fmaf((float)sums[1], header[r] * (float)schi, S);
+                    M += sclo * bsum[0] + schi * bsum[1];
                     break;
                 }
                 case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
                     break; // no 8-bit blocks
+                }
+                if (k_super && b % PACK_SUPER == PACK_SUPER - 1) {
+                    // The super-block's end: its integer term (-dmin, or -32 * d, exact), then one
+                    // multiply by the activations' single scale.
+                    const float factor = m->type == SL_TYPE_Q6_K ? -32 * header[r] : -header[SL_PACK_ROWS + r];
+                    S = fmaf(factor, (float)M, S);
+                    acc = fmaf(S, xd, acc);
+                    S = 0;
+                    M = 0;
                 }
             }
             if (l->bits == 16) acc = float_row_dot(m, l, group, r, a, t);
@@ -460,6 +478,7 @@ static sl_qact token_view(const sl_qact *a, int64_t t0, int64_t n) {
     v.s = a->s + t0 * nb;
     v.isum = a->isum + t0 * nb;
     v.bsum = a->bsum + t0 * 2 * nb;
+    v.isum16 = a->isum16 + t0 * nb;
     v.tokens = n;
     return v;
 }

@@ -27,6 +27,20 @@
 //   ls - 32 (IQ4_XS).
 // - super-block header (before each 8 blocks): 16 f32 d then 16 f32 dmin (Q4_K, Q5_K), or 16 f32 d
 //   (Q6_K, IQ4_XS), exact conversions of the f16 values.
+//
+// The float order (sl_gemm_group_ref defines it; every kernel at every level and tile size repeats it, so
+// results are bit-identical and do not depend on how many tokens run together). Per row r and token t,
+// acc starts at 0 and, with xd the block's activation scale and sum its exact integer sum:
+// - the 32-column types and IQ4_XS, per block: acc = fmaf(sum, dw * xd, acc), dw the weight scale (for
+//   offset quants sum includes -offset * sum(x)); Q4_1 / Q5_1 then acc = fmaf(m, xs, acc).
+// - Q4_K, Q5_K, per super-block s of blocks b: S = 0, M = 0 (int32); per block
+//   S = fmaf(sum_b, d * sc_b, S) (d * sc exact in f32) and M += m_b * isum_b (the block's min times
+//   sum(x)); then S = fmaf(-dmin, M, S), acc = fmaf(S, xd_s, acc). |M| <= 8 * 63 * 32 * 127 < 2^24, so
+//   (float)M is exact.
+// - Q6_K, likewise with the unsigned quants (no -32): per block S = fmaf(sum_lo, d * sc_lo, S),
+//   S = fmaf(sum_hi, d * sc_hi, S), M += sc_lo * bsum_lo + sc_hi * bsum_hi (the sums of x over each 16
+//   columns); then S = fmaf(-32 * d, M, S) (exact scaling), acc = fmaf(S, xd_s, acc); |M| < 2^23.
+// (fnmadd(f, M, S) is fmaf(-f, M, S) exactly, so kernels may keep f = dmin or 32 * d positive.)
 #pragma once
 #include "quants_types.h"
 #include "include/sl_gemm.h"

@@ -48,6 +48,7 @@ private final class ActivationFixture {
                 Array(UnsafeBufferPointer(start: act.isum, count: n)))
     }
     var sixteenSums: [Int16] { Array(UnsafeBufferPointer(start: act.bsum, count: Int(act.tokens * act.cols / 16))) }
+    var blockSums16: [Int16] { Array(UnsafeBufferPointer(start: act.isum16, count: Int(act.tokens * act.cols / 32))) }
 }
 
 private let q8_1Reference = sl_get_from_float_impl(SL_TYPE_Q8_1, SL_LEVEL_SCALAR)!
@@ -154,6 +155,58 @@ struct PackedGemmTests {
                 #expect(abs(Double(y[i]) - exact[i]) <= 1e-5 * magnitude + 1e-6,
                         "\(format) \(rows)x\(cols) t=\(tokens) [\(i)]: \(y[i]) vs \(exact[i]) (seed \(rng.seed))")
             }
+        }
+    }
+
+    /// |the offset part| of element `index` of a K-quant row: dmin * min (Q4_K, Q5_K) or 32 * |d * scale|
+    /// (Q6_K, whose kernels sum the unsigned quants and subtract the offset per super-block).
+    private static func kOffset(_ format: QuantFormat, _ b: [UInt8], _ index: Int) -> Double {
+        guard format.type == SL_TYPE_Q6_K else { return abs(independentOffset(format, b, index)) }
+        let o = (index / 256) * format.typeSize
+        return 32 * abs(Double(halfValue(b.u16(o + 208))) * Double(b.i8(o + 192 + (index % 256) / 16)))
+    }
+
+    @Test("the K-quants' reference (per-block scales, one float multiply per super-block) is W · x to a few ulp of the summed terms, extremes included",
+          arguments: [SL_TYPE_Q4_K, SL_TYPE_Q5_K, SL_TYPE_Q6_K].map(QuantFormat.init), [false, true])
+    func kQuantReferenceIsTight(format: QuantFormat, extreme: Bool) {
+        var rng = SeededGenerator()
+        let rows = 21, cols = 1024, tokens = 4
+        var weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
+        var x = randomFloats(tokens * cols, in: -3...3, using: &rng)
+        if extreme {
+            // Quant and scale bytes (not d / dmin) at 0xFF (every quant, scale and min at its top),
+            // 0x80 (Q6_K: scales -128) or 0x7F, by rows; activations all +-1, so every quant is +-127 and
+            // the super-block integer terms reach their largest magnitudes.
+            let quantBytes = format.type == SL_TYPE_Q6_K ? 0..<(format.typeSize - 2) : 4..<format.typeSize
+            for r in 0..<rows {
+                let fill: UInt8 = [0xFF, 0x80, 0x7F][r % 3]
+                for b in 0..<(cols / 256) {
+                    for k in quantBytes { weights[(r * cols / 256 + b) * format.typeSize + k] = fill }
+                }
+            }
+            for i in x.indices { x[i] = i / cols == 0 ? 1 : i / cols == 1 ? -1 : (i % 2 == 0 ? 1 : -1) }
+        }
+        let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+        let y = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+        let exact = Self.expected(format, weights: weights, rows: rows, cols: cols, x: x, tokens: tokens)
+        let q8 = QuantFormat(type: SL_TYPE_Q8_K)
+        let xq = (0..<tokens).flatMap { t in
+            dequantize(q8, quantize(q8_KReference, q8, Array(x[(t * cols)..<((t + 1) * cols)])), count: cols)
+        }
+        let w = independentDequantize(format, weights, count: rows * cols)
+        let offsets = (0..<(rows * cols)).map { Self.kOffset(format, weights, $0) }
+        // Every rounding is relative to a partial sum of the terms the kernel adds: each weight's unsigned
+        // part (|w| + |offset|) and its offset part, times x. 17 roundings per super-block (Q6_K's 16
+        // block terms and the integer term), one per super-block into the total, and the f32 roundings of
+        // the dequantized weights and activations the expected value is built from.
+        let roundings = Double(17 + cols / 256 + 4)
+        for i in exact.indices {
+            let (t, r) = (i / rows, i % rows)
+            let magnitude = (0..<cols).reduce(0.0) {
+                $0 + (abs(w[r * cols + $1]) + 2 * offsets[r * cols + $1]) * abs(Double(xq[t * cols + $1]))
+            }
+            #expect(abs(Double(y[i]) - exact[i]) <= roundings * 0x1p-24 * magnitude + 1e-30,
+                    "\(format) extreme \(extreme) [\(i)]: \(y[i]) vs \(exact[i]), magnitude \(magnitude) (seed \(rng.seed))")
         }
     }
 
@@ -299,7 +352,7 @@ struct PackedGemmTests {
         let q8 = QuantFormat(type: SL_TYPE_Q8_K)
         let act = ActivationFixture(tokens: tokens, cols: cols)
         act.quantize(x, tokens: tokens, format: SL_ACT_Q8_K, level: level, pool: pool)
-        let quants = act.quants, bsum = act.sixteenSums
+        let quants = act.quants, bsum = act.sixteenSums, isum16 = act.blockSums16
         let (d, s, isum) = act.blockValues
         for t in 0..<tokens {
             let blocks = quantize(q8_KReference, q8, Array(x[(t * cols)..<((t + 1) * cols)]))
@@ -312,6 +365,7 @@ struct PackedGemmTests {
                     let b = t * cols / 32 + superBlock * 8 + j
                     #expect(d[b] == scale)
                     #expect(Int(isum[b]) == blocks.i16(o + 260 + 4 * j) + blocks.i16(o + 262 + 4 * j))
+                    #expect(Int(isum16[b]) == Int(isum[b]))
                     #expect(s[b] == scale * Float(isum[b]))
                 }
             }

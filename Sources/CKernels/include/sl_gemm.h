@@ -61,7 +61,9 @@ typedef enum {
 
 /// Activations prepared for the packed GEMM, one row per token. The 8-bit formats fill q and, per
 /// 32-element block, d, the scale (for Q8_K, its super-block's); s, d * sum(q) (rounded through f16 under
-/// Q8_1, as Q8_1 stores it); isum, sum(q) exactly; per 16 elements, bsum (filled under Q8_K only).
+/// Q8_1, as Q8_1 stores it); isum, sum(q) exactly; and, filled under Q8_K only, isum16, sum(q) again as
+/// int16 (|sum| <= 32 * 127: adjacent blocks' sums are one 32-bit int16 pair for vpdpwssd / vpmaddwd), and
+/// per 16 elements, bsum.
 /// The float formats fill f32 or bf16 only. q, f32 and bf16 share one region: only the format last
 /// prepared is valid, and the pages past what 8-bit rows use are touched only by the float formats.
 typedef struct {
@@ -71,6 +73,7 @@ typedef struct {
     float *d, *s;   // [tokens, cols / 32]
     int32_t *isum;  // [tokens, cols / 32]
     int16_t *bsum;  // [tokens, cols / 16]
+    int16_t *isum16; // [tokens, cols / 32] (SL_ACT_Q8_K)
     int64_t tokens, cols, max_tokens;
     sl_act_format format;
 } sl_qact;

@@ -10,8 +10,9 @@
 // - Q8_0's quants are stored plus 128 (up to 255) and would saturate, so the signed weight is
 //   recovered (byte ^ 0x80) and the product taken as |w| x (x with w's sign): no -128 * sum(x) offset.
 //   IQ4_NL's and IQ4_XS's indices are looked up into their signed levels and multiplied the same way.
-// The integer block sums are the reference's exactly, and the float operations per block are
-// sl_gemm_group_ref's (same fmaf / mul, same order), so the results match it bit for bit.
+// The integer block sums are the reference's exactly, and the float operations are sl_gemm_group_ref's
+// (same fmaf / mul, same order; the K-quants' per super-block, their integer terms through vpmaddwd), so
+// the results match it bit for bit.
 #include "../../gemm_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -100,6 +101,42 @@ ALWAYS_INLINE SL_AVX2_GEMM void unpack_half(const sl_type type, const uint8_t *b
     }
 }
 
+// MARK: - The K-quants' super-block term
+
+/// The K-quants whose float work is per super-block (see sl_gemm_group_ref): Q4_K, Q5_K, Q6_K.
+ALWAYS_INLINE int k_super(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
+}
+
+/// Pairs per super-block: Q4_K / Q5_K pair i holds the mins of blocks 2i and 2i + 1, Q6_K pair i block
+/// i's scales of columns 0-15 and 16-31.
+ALWAYS_INLINE int k_pairs(const sl_type type) { return type == SL_TYPE_Q6_K ? PACK_SUPER : PACK_SUPER / 2; }
+
+/// Pair i as int16 pairs in the int32 lanes of rows r0...r0+7, `first` the super-block's first block.
+ALWAYS_INLINE SL_AVX2_GEMM __m256i k_pair8(const sl_type type, const uint8_t *first, int i, int r0) {
+    const int stride = sl_layout_stride(type), octets = stride - 2 * PACK_OCTETS;
+    // The two values' bytes interleaved (row r's at bytes 2r, 2r + 1), then widened to int16.
+    if (type == SL_TYPE_Q6_K) {
+        const uint8_t *scales = first + i * stride + octets + r0;
+        const __m128i lo = _mm_loadl_epi64((const __m128i *)scales);
+        const __m128i hi = _mm_loadl_epi64((const __m128i *)(scales + PACK_OCTETS));
+        return _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(lo, hi));
+    }
+    const uint8_t *mins = first + 2 * i * stride + octets + PACK_OCTETS + r0;
+    const __m128i even = _mm_loadl_epi64((const __m128i *)mins);
+    const __m128i odd = _mm_loadl_epi64((const __m128i *)(mins + stride));
+    return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(even, odd));
+}
+
+/// The activations' side of pair i of token row t, broadcast: Q4_K / Q5_K the int16 sums of blocks
+/// b0 + 2i and b0 + 2i + 1, Q6_K the sums of block b0 + i's two 16 columns.
+ALWAYS_INLINE SL_AVX2_GEMM __m256i k_pair_x8(const int six, const sl_qact *a, int64_t t, int64_t nb, int64_t b0, int i) {
+    int32_t v;
+    if (six) memcpy(&v, a->bsum + t * 2 * nb + 2 * (b0 + i), 4);
+    else memcpy(&v, a->isum16 + t * nb + b0 + 2 * i, 4);
+    return _mm256_set1_epi32(v);
+}
+
 // MARK: - The tile
 
 /// One tile of `T` tokens (t0...) and `H` halves of the group's rows (h0...), the group's blocks
@@ -113,11 +150,10 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
     const float *xd = a->d + t0 * nb;
     const float *xs = a->s + t0 * nb;
     const int32_t *xi = a->isum + t0 * nb;
-    const int16_t *xb = a->bsum + t0 * 2 * nb;
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256 f[2][TILE_TOKENS];
+    __m256 f[2][TILE_TOKENS], S[2][TILE_TOKENS]; // S: the K-quants' super-block sums
     for (int h = 0; h < H; h++)
-        for (int t = 0; t < T; t++) f[h][t] = _mm256_setzero_ps();
+        for (int t = 0; t < T; t++) f[h][t] = S[h][t] = _mm256_setzero_ps();
 
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
@@ -215,13 +251,8 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
             case SL_TYPE_Q4_K:
             case SL_TYPE_Q5_K: {
                 const int octets = stride - 2 * PACK_OCTETS;
-                const __m256 dw = _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_u8_floats8(blk + octets + r0));
-                const __m256 mw = _mm256_mul_ps(_mm256_loadu_ps(hdr + SL_PACK_ROWS + r0),
-                                                load_u8_floats8(blk + octets + PACK_OCTETS + r0));
-                for (int t = 0; t < T; t++) {
-                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[h][t]), _mm256_mul_ps(dw, _mm256_set1_ps(xd[t * nb + b])), f[h][t]);
-                    f[h][t] = _mm256_fnmadd_ps(mw, _mm256_set1_ps(xs[t * nb + b]), f[h][t]); // fmaf(-mw, xs, acc)
-                }
+                const __m256 dsc = _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_u8_floats8(blk + octets + r0));
+                for (int t = 0; t < T; t++) S[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[h][t]), dsc, S[h][t]);
                 break;
             }
             case SL_TYPE_IQ4_XS: {
@@ -236,13 +267,10 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
                 const __m256 d = _mm256_loadu_ps(hdr + r0);
                 const __m256 dlo = _mm256_mul_ps(d, load_i8_floats8(blk + octets + r0));
                 const __m256 dhi = _mm256_mul_ps(d, load_i8_floats8(blk + octets + PACK_OCTETS + r0));
+                // The unsigned quants' sums; the offset of 32 is in the super-block's integer term.
                 for (int t = 0; t < T; t++) {
-                    // The quants are q - 32: sums less 32 * (sum of x) per 16 columns.
-                    const __m256i lo = _mm256_sub_epi32(acc[h][t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b]));
-                    const __m256i hi = _mm256_sub_epi32(acc2[h][t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b + 1]));
-                    const __m256 x = _mm256_set1_ps(xd[t * nb + b]);
-                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(dlo, x), f[h][t]);
-                    f[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(dhi, x), f[h][t]);
+                    S[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[h][t]), dlo, S[h][t]);
+                    S[h][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc2[h][t]), dhi, S[h][t]);
                 }
                 break;
             }
@@ -264,6 +292,26 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
             }
             case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
                 break; // no 8-bit blocks
+            }
+            if (k_super(type) && b % PACK_SUPER == PACK_SUPER - 1) {
+                // The super-block's end: S -= factor * M (fmaf(-factor, M, S)), M exact in int32
+                // (vpmaddwd over int16 pairs), factor dmin or 32 * d; then f += S * the activations' scale.
+                const uint8_t *first = blk - (PACK_SUPER - 1) * stride;
+                const int64_t b0 = b - (PACK_SUPER - 1);
+                const __m256 factor = type == SL_TYPE_Q6_K ? _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), _mm256_set1_ps(32.0f))
+                                                           : _mm256_loadu_ps(hdr + SL_PACK_ROWS + r0);
+                __m256i pairs[PACK_SUPER];
+                for (int i = 0; i < k_pairs(type); i++) pairs[i] = k_pair8(type, first, i, r0);
+                for (int t = 0; t < T; t++) {
+                    __m256i M = _mm256_setzero_si256();
+                    for (int i = 0; i < k_pairs(type); i++) {
+                        const __m256i x = k_pair_x8(type == SL_TYPE_Q6_K, a, t0 + t, nb, b0, i);
+                        M = _mm256_add_epi32(M, _mm256_madd_epi16(pairs[i], x));
+                    }
+                    S[h][t] = _mm256_fnmadd_ps(factor, _mm256_cvtepi32_ps(M), S[h][t]);
+                    f[h][t] = _mm256_fmadd_ps(S[h][t], _mm256_set1_ps(xd[t * nb + b]), f[h][t]);
+                    S[h][t] = _mm256_setzero_ps();
+                }
             }
         }
         blk += stride;
@@ -316,7 +364,19 @@ ALWAYS_INLINE SL_AVX2_GEMM void store_halves(const int T, const int H, __m256 f[
 // bits stay unsigned as stored (vpmaddubsw multiplies them directly, several chunks summed in int16
 // while the bound allows); Q8_0's and IQ4's are kept signed and multiplied with the sign trick. The
 // integer sums are the tile's, the float operations the tile's, so results are the reference's.
-enum { EXP_QUANTS = 512, EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS };
+// The K-quants' expanded blocks carry, as gemm_avx512.c's, their super-block's int16 pairs (Q6_K: this
+// block's (lo, hi) scales; Q4_K, Q5_K: the mins of this block and the next, in even blocks) and, in a
+// super-block's first block, its factor (dmin, or 32 * d); 16 rows each, rows 0-7 first.
+enum {
+    EXP_QUANTS = 512,
+    EXP_SCALE2 = EXP_QUANTS + PACK_FLOATS,     // Q6_K's second scales
+    EXP_THIRD = EXP_QUANTS + 2 * PACK_FLOATS,  // mins (Q4_1, Q5_1) or the K-quants' pairs
+    EXP_FACTOR = EXP_QUANTS + 3 * PACK_FLOATS, // the K-quants' super-block factor
+    EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS,  // bytes per expanded block, the K-quants' aside
+    EXP_K_BLOCK = EXP_QUANTS + 4 * PACK_FLOATS, // bytes per expanded K-quant block
+};
+
+ALWAYS_INLINE int expanded_stride(const sl_type type) { return k_super(type) ? EXP_K_BLOCK : EXP_BLOCK; }
 
 /// Q8_0's and IQ4's expanded quants are signed; the others unsigned.
 ALWAYS_INLINE int expanded_signed(const sl_type type) { return type == SL_TYPE_Q8_0 || sl_is_iq4(type); }
@@ -332,7 +392,7 @@ ALWAYS_INLINE int expanded_chunks_in_int16(const sl_type type) {
 ALWAYS_INLINE SL_AVX2_GEMM void expand_group(const sl_type type, const uint8_t *w, int64_t nb, uint8_t *out) {
     const int stride = sl_layout_stride(type), header = sl_layout_header(type);
     const uint8_t *blk = w;
-    for (int64_t b = 0; b < nb; b++, out += EXP_BLOCK) {
+    for (int64_t b = 0; b < nb; b++, out += expanded_stride(type)) {
         const float *hdr = NULL;
         if (sl_has_super_blocks(type)) {
             if (b % PACK_SUPER == 0) blk += header;
@@ -363,8 +423,11 @@ ALWAYS_INLINE SL_AVX2_GEMM void expand_group(const sl_type type, const uint8_t *
             case SL_TYPE_Q5_K: {
                 const int octets = stride - 2 * PACK_OCTETS;
                 _mm256_storeu_ps(scales + r0, _mm256_mul_ps(_mm256_loadu_ps(hdr + r0), load_u8_floats8(blk + octets + r0)));
-                _mm256_storeu_ps(scales + 32 + r0, _mm256_mul_ps(_mm256_loadu_ps(hdr + SL_PACK_ROWS + r0),
-                                                                 load_u8_floats8(blk + octets + PACK_OCTETS + r0)));
+                const uint8_t *first = blk - (b % PACK_SUPER) * stride;
+                if (b % 2 == 0) {
+                    _mm256_storeu_si256((__m256i *)(out + EXP_THIRD + 4 * r0), k_pair8(type, first, (int)(b % PACK_SUPER) / 2, r0));
+                }
+                if (b % PACK_SUPER == 0) _mm256_storeu_ps((float *)(out + EXP_FACTOR) + r0, _mm256_loadu_ps(hdr + SL_PACK_ROWS + r0));
                 break;
             }
             case SL_TYPE_IQ4_XS:
@@ -374,14 +437,16 @@ ALWAYS_INLINE SL_AVX2_GEMM void expand_group(const sl_type type, const uint8_t *
                 const int octets = stride - 2 * PACK_OCTETS;
                 const __m256 d = _mm256_loadu_ps(hdr + r0);
                 _mm256_storeu_ps(scales + r0, _mm256_mul_ps(d, load_i8_floats8(blk + octets + r0)));
-                _mm256_storeu_ps(scales + 16 + r0, _mm256_mul_ps(d, load_i8_floats8(blk + octets + PACK_OCTETS + r0)));
+                _mm256_storeu_ps((float *)(out + EXP_SCALE2) + r0, _mm256_mul_ps(d, load_i8_floats8(blk + octets + PACK_OCTETS + r0)));
+                _mm256_storeu_si256((__m256i *)(out + EXP_THIRD + 4 * r0), k_pair8(type, blk, 0, r0));
+                if (b % PACK_SUPER == 0) _mm256_storeu_ps((float *)(out + EXP_FACTOR) + r0, _mm256_mul_ps(d, _mm256_set1_ps(32.0f)));
                 break;
             }
             case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0:
             case SL_TYPE_IQ4_NL: {
                 const int halves = stride - (has_min(type) ? 2 : 1) * PACK_HALVES;
                 _mm256_storeu_ps(scales + r0, load_halves8(blk + halves + 2 * r0));
-                if (has_min(type)) _mm256_storeu_ps(scales + 32 + r0, load_halves8(blk + halves + PACK_HALVES + 2 * r0));
+                if (has_min(type)) _mm256_storeu_ps((float *)(out + EXP_THIRD) + r0, load_halves8(blk + halves + PACK_HALVES + 2 * r0));
                 break;
             }
             case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
@@ -393,7 +458,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void expand_group(const sl_type type, const uint8_t *
 }
 
 /// One tile of `T` tokens over half `h` (rows 8h...8h+7) of an expanded group: the tile's integer sums
-/// and float operations.
+/// and float operations (Q6_K's columns 0-15 scaled into S before its columns 16-31 are summed).
 ALWAYS_INLINE SL_AVX2_GEMM void expanded_tile(const int T, const sl_type type, const uint8_t *e, int64_t nb,
                                               const sl_qact *a, int64_t t0, int h, float *y, int64_t ldy,
                                               int nrows, int accumulate) {
@@ -402,15 +467,15 @@ ALWAYS_INLINE SL_AVX2_GEMM void expanded_tile(const int T, const sl_type type, c
     const float *xd = a->d + t0 * nb;
     const float *xs = a->s + t0 * nb;
     const int32_t *xi = a->isum + t0 * nb;
-    const int16_t *xb = a->bsum + t0 * 2 * nb;
     const int G = expanded_chunks_in_int16(type);
+    const int stride = expanded_stride(type);
     const __m256i ones = _mm256_set1_epi16(1);
-    __m256 f[2][TILE_TOKENS];
-    for (int t = 0; t < T; t++) f[0][t] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < nb; b++, e += EXP_BLOCK) {
-        // acc: the block's integer sum (Q6_K: columns 0-15); acc2: Q6_K's columns 16-31.
-        __m256i acc[TILE_TOKENS], acc2[TILE_TOKENS];
-        for (int t = 0; t < T; t++) acc[t] = acc2[t] = _mm256_setzero_si256();
+    __m256 f[2][TILE_TOKENS], S[TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[0][t] = S[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, e += stride) {
+        // The block's integer sum (Q6_K: columns 0-15, then 16-31).
+        __m256i acc[TILE_TOKENS];
+        for (int t = 0; t < T; t++) acc[t] = _mm256_setzero_si256();
         for (int j0 = 0; j0 < 8; j0 += G) {
             __m256i s[TILE_TOKENS];
             for (int g = 0; g < G; g++) {
@@ -425,41 +490,47 @@ ALWAYS_INLINE SL_AVX2_GEMM void expanded_tile(const int T, const sl_type type, c
                     s[t] = g == 0 ? prod : _mm256_add_epi16(s[t], prod);
                 }
             }
-            for (int t = 0; t < T; t++) {
-                const __m256i wide = _mm256_madd_epi16(s[t], ones);
-                if (type == SL_TYPE_Q6_K && j0 >= 4) acc2[t] = _mm256_add_epi32(acc2[t], wide);
-                else acc[t] = _mm256_add_epi32(acc[t], wide);
+            for (int t = 0; t < T; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(s[t], ones));
+            if (type == SL_TYPE_Q6_K && j0 + G == 4) {
+                const __m256 dlo = _mm256_loadu_ps((const float *)(e + EXP_QUANTS) + 8 * h);
+                for (int t = 0; t < T; t++) {
+                    S[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), dlo, S[t]);
+                    acc[t] = _mm256_setzero_si256();
+                }
             }
         }
-        const float *scales = (const float *)(e + EXP_QUANTS) + 8 * h;
-        const __m256 dw = _mm256_loadu_ps(scales);
+        if (k_super(type)) {
+            const int offset = type == SL_TYPE_Q6_K ? EXP_SCALE2 : EXP_QUANTS;
+            const __m256 dsc = _mm256_loadu_ps((const float *)(e + offset) + 8 * h);
+            for (int t = 0; t < T; t++) S[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), dsc, S[t]);
+            if (b % PACK_SUPER == PACK_SUPER - 1) {
+                // The super-block's end, as in `tile`.
+                const uint8_t *first = e - (PACK_SUPER - 1) * stride;
+                const int64_t b0 = b - (PACK_SUPER - 1);
+                const int step = type == SL_TYPE_Q6_K ? 1 : 2; // blocks between pairs
+                const __m256 factor = _mm256_loadu_ps((const float *)(first + EXP_FACTOR) + 8 * h);
+                for (int t = 0; t < T; t++) {
+                    __m256i M = _mm256_setzero_si256();
+                    for (int i = 0; i < k_pairs(type); i++) {
+                        const __m256i pair = _mm256_loadu_si256((const __m256i *)(first + step * i * stride + EXP_THIRD + 32 * h));
+                        M = _mm256_add_epi32(M, _mm256_madd_epi16(pair, k_pair_x8(type == SL_TYPE_Q6_K, a, t0 + t, nb, b0, i)));
+                    }
+                    S[t] = _mm256_fnmadd_ps(factor, _mm256_cvtepi32_ps(M), S[t]);
+                    f[0][t] = _mm256_fmadd_ps(S[t], _mm256_set1_ps(xd[t * nb + b]), f[0][t]);
+                    S[t] = _mm256_setzero_ps();
+                }
+            }
+            continue;
+        }
+        const __m256 dw = _mm256_loadu_ps((const float *)(e + EXP_QUANTS) + 8 * h);
         for (int t = 0; t < T; t++) {
-            const __m256 x = _mm256_set1_ps(xd[t * nb + b]);
-            switch (type) {
-            case SL_TYPE_Q4_K:
-            case SL_TYPE_Q5_K:
-                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(dw, x), f[0][t]);
-                f[0][t] = _mm256_fnmadd_ps(_mm256_loadu_ps(scales + 32), _mm256_set1_ps(xs[t * nb + b]), f[0][t]);
-                break;
-            case SL_TYPE_Q6_K: {
-                const __m256i lo = _mm256_sub_epi32(acc[t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b]));
-                const __m256i hi = _mm256_sub_epi32(acc2[t], _mm256_set1_epi32(32 * xb[t * 2 * nb + 2 * b + 1]));
-                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo), _mm256_mul_ps(dw, x), f[0][t]);
-                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi), _mm256_mul_ps(_mm256_loadu_ps(scales + 16), x), f[0][t]);
-                break;
-            }
-            case SL_TYPE_Q4_0: case SL_TYPE_Q5_0: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS:
-            case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: {
-                // Q4_0's quants are stored plus 8, Q5_0's plus 16; the signed kinds' sums are already exact.
-                __m256i sum = acc[t];
-                if (type == SL_TYPE_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * xi[t * nb + b]));
-                if (type == SL_TYPE_Q5_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(16 * xi[t * nb + b]));
-                f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, x), f[0][t]);
-                if (has_min(type)) f[0][t] = _mm256_fmadd_ps(_mm256_loadu_ps(scales + 32), _mm256_set1_ps(xs[t * nb + b]), f[0][t]);
-                break;
-            }
-            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
-                break; // never expanded
+            // Q4_0's quants are stored plus 8, Q5_0's plus 16; the signed kinds' sums are already exact.
+            __m256i sum = acc[t];
+            if (type == SL_TYPE_Q4_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(8 * xi[t * nb + b]));
+            if (type == SL_TYPE_Q5_0) sum = _mm256_sub_epi32(sum, _mm256_set1_epi32(16 * xi[t * nb + b]));
+            f[0][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dw, _mm256_set1_ps(xd[t * nb + b])), f[0][t]);
+            if (has_min(type)) {
+                f[0][t] = _mm256_fmadd_ps(_mm256_loadu_ps((const float *)(e + EXP_THIRD) + 8 * h), _mm256_set1_ps(xs[t * nb + b]), f[0][t]);
             }
         }
     }
@@ -488,7 +559,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void group_kernel(const sl_type type, const sl_packed
     const int64_t nb = m->cols / 32;
     const size_t group_bytes = sl_packed_size(type, SL_PACK_ROWS, m->cols);
     const uint8_t *w = (const uint8_t *)m->data + (size_t)group * group_bytes;
-    uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * EXP_BLOCK) : NULL;
+    uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * (size_t)expanded_stride(type)) : NULL;
     if (expanded) {
         expand_group(type, w, nb, expanded);
         for (int h = 0; h < (nrows > 8 ? 2 : 1); h++) {
@@ -703,6 +774,7 @@ static SL_AVX2_GEMM void quantize_q8_k(const float *x, sl_qact *a, int64_t t, in
         a->bsum[t * 2 * nb + 2 * b] = (int16_t)s0;
         a->bsum[t * 2 * nb + 2 * b + 1] = (int16_t)s1;
         a->isum[t * nb + b] = s0 + s1;
+        a->isum16[t * nb + b] = (int16_t)(s0 + s1);
         a->d[t * nb + b] = d;
         a->s[t * nb + b] = d * (float)(s0 + s1);
     }

@@ -3,9 +3,12 @@
 // The micro-kernel keeps a tile of 16 rows x up to 8 tokens in registers: per 32-column block it
 // unpacks the group's weights once (8 vectors of 16 rows x 4 columns, built from nibbles plus 5th or
 // 5th-6th bits where the type has them) and runs 8 vpdpbusd per token, each with 4 activation bytes
-// broadcast from memory. The integer sums are scaled per block (per 16 columns for Q6_K) into float
-// accumulators, as llama.cpp's repacked kernels do per block. One function is instantiated per type,
-// so every layout offset and branch below is a constant.
+// broadcast from memory. The integer sums are scaled per block into float accumulators, as llama.cpp's
+// repacked kernels do; the super-block K-quants (Q4_K, Q5_K, Q6_K), whose activations have one scale per
+// 256 columns, add each block's sum times its weight scale into a per-super-block S, take the mins (or
+// Q6_K's offset of 32) as one exact integer term per super-block (vpdpwssd), and multiply by the
+// activations' scale once per super-block (order in gemm_internal.h). One function is instantiated per
+// type, so every layout offset and branch below is a constant.
 #include "../../gemm_internal.h"
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -37,6 +40,41 @@ ALWAYS_INLINE SL_AVX512 __m512 load_u8_floats(const uint8_t *p) {
 ALWAYS_INLINE SL_AVX512 __m512 load_i8_floats(const uint8_t *p) {
     return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)p)));
 }
+
+/// The K-quants whose float work is per super-block (see sl_gemm_group_ref): Q4_K, Q5_K, Q6_K.
+ALWAYS_INLINE int k_super(const sl_type type) {
+    return type == SL_TYPE_Q4_K || type == SL_TYPE_Q5_K || type == SL_TYPE_Q6_K;
+}
+
+/// The weights' side of a super-block's integer term, as int16 pairs per row lane for vpdpwssd:
+/// Q4_K / Q5_K pair i (0...3) holds the mins of blocks 2i and 2i + 1 (u8); Q6_K pair i (0...7) the
+/// scales of block i's columns 0-15 and 16-31 (int8). `first` is the super-block's first block.
+ALWAYS_INLINE SL_AVX512 __m512i k_pair(const sl_type type, const uint8_t *first, int i) {
+    const int stride = sl_layout_stride(type), octets = stride - 2 * PACK_OCTETS;
+    if (type == SL_TYPE_Q6_K) {
+        // The block's 16 lo then 16 hi scales, widened, then interleaved: word 2r = lo_r, 2r + 1 = hi_r.
+        const __m512i both = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(first + i * stride + octets)));
+        const __m512i rows = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const __m512i index = _mm512_or_si512(rows, _mm512_slli_epi32(_mm512_add_epi32(rows, _mm512_set1_epi32(16)), 16));
+        return _mm512_permutexvar_epi16(index, both);
+    }
+    const uint8_t *mins = first + 2 * i * stride + octets + PACK_OCTETS;
+    const __m512i even = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)mins));
+    const __m512i odd = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(mins + stride)));
+    return _mm512_or_si512(even, _mm512_slli_epi32(odd, 16));
+}
+
+/// The activations' side of pair i for token row t (offsets into a token view): Q4_K / Q5_K the int16
+/// sums of blocks b0 + 2i and b0 + 2i + 1, Q6_K the sums of block b0 + i's two 16 columns; broadcast.
+ALWAYS_INLINE SL_AVX512 __m512i k_pair_x(const sl_type type, const sl_qact *a, int64_t t, int64_t nb, int64_t b0, int i) {
+    int32_t v;
+    if (type == SL_TYPE_Q6_K) memcpy(&v, a->bsum + t * 2 * nb + 2 * (b0 + i), 4);
+    else memcpy(&v, a->isum16 + t * nb + b0 + 2 * i, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/// Pairs per super-block.
+ALWAYS_INLINE int k_pairs(const sl_type type) { return type == SL_TYPE_Q6_K ? PACK_SUPER : PACK_SUPER / 2; }
 
 /// Chunk p's lo and hi vectors of a nibble block, with the 5th bits of `h5` or the top bits of `h6`
 /// (the vector covering chunk p) merged in.
@@ -84,21 +122,21 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
 }
 
 
-/// One tile of `T` tokens (t0...) for a group whose blocks start at `w`; `split` keeps two integer
-/// chains per token so a small tile (decode) is not bound by vpdpbusd's latency (Q6_K always keeps
-/// two: its columns 0-15 and 16-31 have their own scales).
+/// One tile of `T` tokens (t0...) for a group whose blocks start at `w`; `two_chains` keeps two integer
+/// chains per token so a small tile (decode) is not bound by vpdpbusd's latency (for Q6_K, columns 0-15
+/// and 16-31, which have their own scales; a larger Q6_K tile unpacks each block twice, lo columns then
+/// hi, so one integer accumulator per token is live beside S and f).
 ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
                                   int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
     const int stride = sl_layout_stride(type), header = sl_layout_header(type);
-    const int two_chains = T <= 2 || type == SL_TYPE_Q6_K;
+    const int two_chains = T <= 2;
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
     const float *xs = a->s + t0 * nb;
     const int32_t *xi = a->isum + t0 * nb;
-    const int16_t *xb = a->bsum + t0 * 2 * nb;
-    __m512 f[TILE_TOKENS];
-    for (int t = 0; t < T; t++) f[t] = _mm512_setzero_ps();
+    __m512 f[TILE_TOKENS], S[TILE_TOKENS]; // S: the K-quants' super-block sums
+    for (int t = 0; t < T; t++) f[t] = S[t] = _mm512_setzero_ps();
 
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
@@ -127,6 +165,22 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                     else acc[t] = _mm512_dpbusd_epi32(acc[t], wv, xv);
                 }
             }
+        } else if (type == SL_TYPE_Q6_K && !two_chains) {
+            // The lo columns of every chunk, then the hi ones: S takes each half's sum in the reference's order.
+            const int octets = stride - 2 * PACK_OCTETS;
+            const __m512 d = _mm512_loadu_ps(hdr);
+            for (int half = 0; half < 2; half++) {
+                for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_si512();
+                for (int p = 0; p < 4; p++) {
+                    __m512i lo, hi;
+                    unpack_chunk(type, blk, p, _mm512_setzero_si512(), &lo, &hi);
+                    for (int t = 0; t < T; t++) {
+                        acc[t] = _mm512_dpbusd_epi32(acc[t], half ? hi : lo, broadcast4(xq + t * K + b * 32 + 16 * half + 4 * p));
+                    }
+                }
+                const __m512 dsc = _mm512_mul_ps(d, load_i8_floats(blk + octets + half * PACK_OCTETS));
+                for (int t = 0; t < T; t++) S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dsc, S[t]);
+            }
         } else {
             for (int t = 0; t < T; t++) {
                 switch (type) {
@@ -136,13 +190,12 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                 // IQ4's levels are looked up plus 128.
                 case SL_TYPE_IQ4_NL:
                 case SL_TYPE_IQ4_XS: acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]); break;
-                // Q6_K's are q - 32, per 16 columns.
-                case SL_TYPE_Q6_K: acc[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b]); break;
-                // The unsigned quants (and the types this loop never sees) start from zero.
-                case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q8_0:
+                // The unsigned quants (and the types this loop never sees) start from zero; Q6_K's offset
+                // of 32 is in its super-block's integer term.
+                case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q6_K: case SL_TYPE_Q8_0:
                 case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: acc[t] = _mm512_setzero_si512(); break;
                 }
-                acc2[t] = type == SL_TYPE_Q6_K ? _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]) : _mm512_setzero_si512();
+                acc2[t] = _mm512_setzero_si512();
             }
             const __m512i h5 = sl_has_fifth_bit(type)
                                    ? _mm512_loadu_si512(blk + PACK_NIBBLES)
@@ -164,12 +217,10 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
         case SL_TYPE_Q4_K:
         case SL_TYPE_Q5_K: {
             const int octets = stride - 2 * PACK_OCTETS;
-            const __m512 dw = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets));
-            const __m512 mw = _mm512_mul_ps(_mm512_loadu_ps(hdr + SL_PACK_ROWS), load_u8_floats(blk + octets + PACK_OCTETS));
+            const __m512 dsc = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets));
             for (int t = 0; t < T; t++) {
                 const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
-                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
-                f[t] = _mm512_fnmadd_ps(mw, _mm512_set1_ps(xs[t * nb + b]), f[t]);
+                S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, S[t]);
             }
             break;
         }
@@ -182,14 +233,14 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             break;
         }
         case SL_TYPE_Q6_K: {
+            if (!two_chains) break; // done above
             const int octets = stride - 2 * PACK_OCTETS;
             const __m512 d = _mm512_loadu_ps(hdr);
             const __m512 dlo = _mm512_mul_ps(d, load_i8_floats(blk + octets));
             const __m512 dhi = _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS));
             for (int t = 0; t < T; t++) {
-                const __m512 x = _mm512_set1_ps(xd[t * nb + b]);
-                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dlo, x), f[t]);
-                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc2[t]), _mm512_mul_ps(dhi, x), f[t]);
+                S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dlo, S[t]);
+                S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc2[t]), dhi, S[t]);
             }
             break;
         }
@@ -209,6 +260,26 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
         case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
             break; // no 8-bit blocks
         }
+        if (k_super(type) && b % PACK_SUPER == PACK_SUPER - 1) {
+            // The super-block's end: S -= factor * M (fnmadd is fmaf(-factor, M, S) exactly), M the exact
+            // integer term (vpdpwssd over int16 pairs), factor dmin (Q4_K, Q5_K) or 32 * d (Q6_K, exact);
+            // then f += S * the activations' scale.
+            const uint8_t *first = blk - (PACK_SUPER - 1) * stride;
+            const int64_t b0 = b - (PACK_SUPER - 1);
+            const __m512 factor = type == SL_TYPE_Q6_K ? _mm512_mul_ps(_mm512_loadu_ps(hdr), _mm512_set1_ps(32.0f))
+                                                       : _mm512_loadu_ps(hdr + SL_PACK_ROWS);
+            __m512i M[TILE_TOKENS];
+            for (int t = 0; t < T; t++) M[t] = _mm512_setzero_si512();
+            for (int i = 0; i < k_pairs(type); i++) {
+                const __m512i pair = k_pair(type, first, i);
+                for (int t = 0; t < T; t++) M[t] = _mm512_dpwssd_epi32(M[t], pair, k_pair_x(type, a, t0 + t, nb, b0, i));
+            }
+            for (int t = 0; t < T; t++) {
+                S[t] = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(M[t]), S[t]);
+                f[t] = _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), f[t]);
+                S[t] = _mm512_setzero_ps();
+            }
+        }
         blk += stride;
     }
     for (int t = 0; t < T; t++) {
@@ -223,26 +294,42 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
 
 // With more tokens than one tile, the group's weights are unpacked once into 8-bit quants plus float
 // scales (an "expanded" block: 512 bytes of quants, chunk j holding columns 4j...4j+3 as in Q8_0, then
-// 16 scales, 16 more for Q6_K's columns 16-31, and 16 signed mins), kept in this thread's buffer in
-// L1/L2, and every tile of tokens runs on it: a format-independent kernel, so a K-quant prefill costs
-// what Q8_0's does (as ik_llama.cpp converts to Q8_0_R8 / Q8_K_R8 for batches).
-enum { EXP_QUANTS = 512, EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS };
+// 16 f32 fields of 64 bytes: the scales; Q6_K's scales of columns 16-31; Q4_1's / Q5_1's mins, or the
+// K-quants' int16 pairs of their super-block's integer term (Q6_K: this block's (lo, hi) scales; Q4_K,
+// Q5_K: the mins of this block and the next, in even blocks); the K-quants' super-block factor (dmin, or
+// 32 * d) in a super-block's first block), kept in this thread's buffer in L1/L2, and every tile of
+// tokens runs on it: a format-independent kernel, so a K-quant prefill costs what Q8_0's does (as
+// ik_llama.cpp converts to Q8_0_R8 / Q8_K_R8 for batches).
+enum {
+    EXP_QUANTS = 512,
+    EXP_SCALE2 = EXP_QUANTS + PACK_FLOATS, // Q6_K's second scales
+    EXP_THIRD = EXP_QUANTS + 2 * PACK_FLOATS, // mins (Q4_1, Q5_1) or the K-quants' pairs
+    EXP_FACTOR = EXP_QUANTS + 3 * PACK_FLOATS, // the K-quants' super-block factor
+    EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS,   // bytes per expanded block, the K-quants' aside
+    EXP_K_BLOCK = EXP_QUANTS + 4 * PACK_FLOATS, // bytes per expanded K-quant block
+};
 
 /// How an expanded block's integer sums become floats.
 typedef enum {
-    EXP_OFFSET, // quants stored plus o (Q4_0, Q5_0, Q8_0): start from -o * sum(x); one scale
-    EXP_MIN,    // unsigned quants (Q4_1, Q5_1, Q4_K, Q5_K): one scale, plus min * s
-    EXP_SIXTEEN // Q6_K: quants plus 32, a scale per 16 columns
+    EXP_OFFSET, // quants stored plus o (Q4_0, Q5_0, Q8_0, IQ4): start from -o * sum(x); one scale
+    EXP_MIN,    // unsigned quants (Q4_1, Q5_1): one scale, plus min * s
+    EXP_K_MIN,  // Q4_K, Q5_K: one scale per block, the mins' term per super-block
+    EXP_K_SIXTEEN // Q6_K: a scale per 16 columns, the offset of 32's term per super-block
 } exp_kind;
 
 ALWAYS_INLINE exp_kind expanded_kind(const sl_type type) {
     switch (type) {
     case SL_TYPE_Q4_0: case SL_TYPE_Q5_0: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS: return EXP_OFFSET;
-    case SL_TYPE_Q6_K: return EXP_SIXTEEN;
-    case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: return EXP_MIN;
+    case SL_TYPE_Q6_K: return EXP_K_SIXTEEN;
+    case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: return EXP_K_MIN;
+    case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: return EXP_MIN;
     case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: break; // never expanded
     }
     return EXP_MIN;
+}
+
+ALWAYS_INLINE int expanded_stride(const exp_kind kind) {
+    return kind == EXP_K_MIN || kind == EXP_K_SIXTEEN ? EXP_K_BLOCK : EXP_BLOCK;
 }
 
 ALWAYS_INLINE int expanded_offset(const sl_type type) {
@@ -252,8 +339,9 @@ ALWAYS_INLINE int expanded_offset(const sl_type type) {
 /// Unpacks every block of a group into `out`, computing the float scales exactly as `tile` does.
 ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, int64_t nb, uint8_t *out) {
     const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    const int out_stride = expanded_stride(expanded_kind(type));
     const uint8_t *blk = w;
-    for (int64_t b = 0; b < nb; b++, out += EXP_BLOCK) {
+    for (int64_t b = 0; b < nb; b++, out += out_stride) {
         const float *hdr = NULL;
         if (sl_has_super_blocks(type)) {
             if (b % PACK_SUPER == 0) blk += header;
@@ -278,9 +366,9 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
             case SL_TYPE_Q5_K: {
                 const int octets = stride - 2 * PACK_OCTETS;
                 _mm512_storeu_ps(scales, _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets)));
-                const __m512 mw = _mm512_mul_ps(_mm512_loadu_ps(hdr + SL_PACK_ROWS), load_u8_floats(blk + octets + PACK_OCTETS));
-                // Stored negated: fmadd(-mw, s, f) is exactly tile's fnmadd(mw, s, f).
-                _mm512_storeu_ps(scales + 32, _mm512_sub_ps(_mm512_setzero_ps(), mw));
+                const uint8_t *first = blk - (b % PACK_SUPER) * stride;
+                if (b % 2 == 0) _mm512_storeu_si512(out + EXP_THIRD, k_pair(type, first, (int)(b % PACK_SUPER) / 2));
+                if (b % PACK_SUPER == 0) _mm512_storeu_ps((float *)(out + EXP_FACTOR), _mm512_loadu_ps(hdr + SL_PACK_ROWS));
                 break;
             }
             case SL_TYPE_IQ4_XS:
@@ -290,13 +378,15 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
                 const int octets = stride - 2 * PACK_OCTETS;
                 const __m512 d = _mm512_loadu_ps(hdr);
                 _mm512_storeu_ps(scales, _mm512_mul_ps(d, load_i8_floats(blk + octets)));
-                _mm512_storeu_ps(scales + 16, _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS)));
+                _mm512_storeu_ps((float *)(out + EXP_SCALE2), _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS)));
+                _mm512_storeu_si512(out + EXP_THIRD, k_pair(type, blk, 0));
+                if (b % PACK_SUPER == 0) _mm512_storeu_ps((float *)(out + EXP_FACTOR), _mm512_mul_ps(d, _mm512_set1_ps(32.0f)));
                 break;
             }
             case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
                 const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
                 _mm512_storeu_ps(scales, load_halves(blk + halves));
-                if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) _mm512_storeu_ps(scales + 32, load_halves(blk + halves + PACK_HALVES));
+                if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) _mm512_storeu_ps((float *)(out + EXP_THIRD), load_halves(blk + halves + PACK_HALVES));
                 break;
             }
             case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
@@ -308,6 +398,8 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
 }
 
 /// One tile of `T` tokens over an expanded group: the same float operations, in the same order, as `tile`.
+/// Live per token: f, and for the K-quants S, plus the block's one integer accumulator (Q6_K's lo columns
+/// are summed and scaled before its hi columns), so 8 tokens fit in the 32 registers.
 ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, const int offset, const uint8_t *e,
                                            int64_t nb, const sl_qact *a, int64_t t0, float *y, int64_t ldy,
                                            __mmask16 mask, int accumulate) {
@@ -316,40 +408,61 @@ ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, con
     const float *xd = a->d + t0 * nb;
     const float *xs = a->s + t0 * nb;
     const int32_t *xi = a->isum + t0 * nb;
-    const int16_t *xb = a->bsum + t0 * 2 * nb;
-    __m512 f[TILE_TOKENS];
-    for (int t = 0; t < T; t++) f[t] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < nb; b++, e += EXP_BLOCK) {
-        __m512i acc[TILE_TOKENS], acc2[TILE_TOKENS];
+    const int is_k = kind == EXP_K_MIN || kind == EXP_K_SIXTEEN;
+    const int stride = expanded_stride(kind);
+    __m512 f[TILE_TOKENS], S[TILE_TOKENS];
+    for (int t = 0; t < T; t++) f[t] = S[t] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < nb; b++, e += stride) {
+        __m512i acc[TILE_TOKENS];
         for (int t = 0; t < T; t++) {
-            if (kind == EXP_OFFSET) acc[t] = _mm512_set1_epi32(-offset * xi[t * nb + b]);
-            else if (kind == EXP_SIXTEEN) acc[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b]);
-            else acc[t] = _mm512_setzero_si512();
-            if (kind == EXP_SIXTEEN) acc2[t] = _mm512_set1_epi32(-32 * xb[t * 2 * nb + 2 * b + 1]);
+            acc[t] = kind == EXP_OFFSET ? _mm512_set1_epi32(-offset * xi[t * nb + b]) : _mm512_setzero_si512();
         }
         for (int j = 0; j < 8; j++) {
             const __m512i wv = _mm512_loadu_si512(e + 64 * j);
-            for (int t = 0; t < T; t++) {
-                const __m512i xv = broadcast4(xq + t * K + b * 32 + 4 * j);
-                if (kind == EXP_SIXTEEN && j >= 4) acc2[t] = _mm512_dpbusd_epi32(acc2[t], wv, xv);
-                else acc[t] = _mm512_dpbusd_epi32(acc[t], wv, xv);
+            for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], wv, broadcast4(xq + t * K + b * 32 + 4 * j));
+            if (kind == EXP_K_SIXTEEN && j == 3) {
+                // Columns 0-15 done: scale them into S, and start columns 16-31 from zero.
+                const __m512 dlo = _mm512_loadu_ps((const float *)(e + EXP_QUANTS));
+                for (int t = 0; t < T; t++) {
+                    S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dlo, S[t]);
+                    acc[t] = _mm512_setzero_si512();
+                }
             }
         }
-        const float *scales = (const float *)(e + EXP_QUANTS);
-        const __m512 dw = _mm512_loadu_ps(scales);
-        if (kind == EXP_SIXTEEN) {
-            const __m512 dhi = _mm512_loadu_ps(scales + 16);
-            for (int t = 0; t < T; t++) {
-                const __m512 x = _mm512_set1_ps(xd[t * nb + b]);
-                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, x), f[t]);
-                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc2[t]), _mm512_mul_ps(dhi, x), f[t]);
+        if (is_k) {
+            const __m512 dsc = _mm512_loadu_ps((const float *)(e + (kind == EXP_K_SIXTEEN ? EXP_SCALE2 : EXP_QUANTS)));
+            for (int t = 0; t < T; t++) S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dsc, S[t]);
+            if (b % PACK_SUPER == PACK_SUPER - 1) {
+                // The super-block's end, as in `tile`: S -= factor * M, then f += S * the activations' scale.
+                const uint8_t *first = e - (PACK_SUPER - 1) * stride;
+                const int64_t b0 = b - (PACK_SUPER - 1);
+                const int pairs = kind == EXP_K_SIXTEEN ? PACK_SUPER : PACK_SUPER / 2;
+                const int step = kind == EXP_K_SIXTEEN ? 1 : 2; // blocks between pairs
+                __m512i M[TILE_TOKENS];
+                for (int t = 0; t < T; t++) M[t] = _mm512_setzero_si512();
+                for (int i = 0; i < pairs; i++) {
+                    const __m512i pair = _mm512_loadu_si512(first + step * i * stride + EXP_THIRD);
+                    for (int t = 0; t < T; t++) {
+                        int32_t v;
+                        if (kind == EXP_K_SIXTEEN) memcpy(&v, a->bsum + (t0 + t) * 2 * nb + 2 * (b0 + i), 4);
+                        else memcpy(&v, a->isum16 + (t0 + t) * nb + b0 + 2 * i, 4);
+                        M[t] = _mm512_dpwssd_epi32(M[t], pair, _mm512_set1_epi32(v));
+                    }
+                }
+                const __m512 factor = _mm512_loadu_ps((const float *)(first + EXP_FACTOR));
+                for (int t = 0; t < T; t++) {
+                    S[t] = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(M[t]), S[t]);
+                    f[t] = _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), f[t]);
+                    S[t] = _mm512_setzero_ps();
+                }
             }
         } else {
+            const __m512 dw = _mm512_loadu_ps((const float *)(e + EXP_QUANTS));
             for (int t = 0; t < T; t++) {
                 f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
             }
             if (kind == EXP_MIN) {
-                const __m512 mw = _mm512_loadu_ps(scales + 32);
+                const __m512 mw = _mm512_loadu_ps((const float *)(e + EXP_THIRD));
                 for (int t = 0; t < T; t++) f[t] = _mm512_fmadd_ps(mw, _mm512_set1_ps(xs[t * nb + b]), f[t]);
             }
         }
@@ -384,9 +497,9 @@ ALWAYS_INLINE SL_AVX512 void group_kernel(const sl_type type, const sl_packed_ma
     const size_t group_bytes = sl_packed_size(type, SL_PACK_ROWS, m->cols);
     const uint8_t *w = (const uint8_t *)m->data + (size_t)group * group_bytes;
     const __mmask16 mask = (__mmask16)(nrows >= 16 ? 0xFFFF : (1u << nrows) - 1);
-    uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * EXP_BLOCK) : NULL;
-    if (expanded) expand_group(type, w, nb, expanded);
     const exp_kind kind = expanded_kind(type);
+    uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * (size_t)expanded_stride(kind)) : NULL;
+    if (expanded) expand_group(type, w, nb, expanded);
     const int offset = expanded_offset(type);
     for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
         const int64_t n = a->tokens - t0;
@@ -577,6 +690,7 @@ static SL_AVX512 void quantize_q8_k(const float *x, sl_qact *a, int64_t t, int64
         a->bsum[t * 2 * nb + 2 * b] = (int16_t)sums[0];
         a->bsum[t * 2 * nb + 2 * b + 1] = (int16_t)sums[1];
         a->isum[t * nb + b] = sums[0] + sums[1];
+        a->isum16[t * nb + b] = (int16_t)(sums[0] + sums[1]);
         a->d[t * nb + b] = d;
         a->s[t * nb + b] = d * (float)(sums[0] + sums[1]);
     }
