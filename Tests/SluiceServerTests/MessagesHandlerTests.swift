@@ -129,6 +129,7 @@ struct MessagesHandlerTests {
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "tools": [{"name": "f"}]}"#, "`tools`"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "thinking": {"type": "enabled", "budget_tokens": 1024}}"#, "`thinking`"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "model": "claude-x"}"#, "claude-x"),
+        (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "output_config": {"format": {"type": "json_schema", "schema": {}}}}"#, "output_config"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "top_p": 2}"#, "top_p"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 0}"#, "max_tokens"),
         (#"{"messages": "#, "not valid JSON"),

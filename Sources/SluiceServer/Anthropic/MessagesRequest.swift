@@ -139,6 +139,8 @@ extension UnsupportedFields {
              reason: "tool use is not implemented; leave it out or set it to {\"type\": \"none\"}."),
         Rule(field: "thinking", allows: { value, _ in value == .null || value["type"] == .string("disabled") },
              reason: "extended thinking is not implemented; leave it out or set it to {\"type\": \"disabled\"}."),
+        Rule(field: "output_config", allows: { value, _ in (value["format"] ?? .null) == .null },
+             reason: "structured output (`output_config.format`) is not implemented for /v1/messages; leave it out."),
         Rule(field: "mcp_servers", allows: { value, _ in value.isEmpty }, reason: "MCP servers are not implemented."),
         Rule(field: "container", allows: { value, _ in value == .null }, reason: "code execution containers are not implemented."),
     ]
