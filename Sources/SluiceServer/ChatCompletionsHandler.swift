@@ -20,8 +20,9 @@ struct ChatCompletionsHandler: Sendable {
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
         let job = ChatJob(
-            state: state, id: id, created: ServerState.now(), numPromptTokens: prompt.tokenIDs.count, n: params.n,
+            state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
             wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
+            continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
             generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }

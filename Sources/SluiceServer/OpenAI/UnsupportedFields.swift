@@ -33,8 +33,6 @@ enum UnsupportedFields {
              reason: "custom logits processors are not implemented."),
         Rule(field: "truncate_prompt_tokens", allows: { value, _ in value == .null },
              reason: "prompts are never truncated; shorten the prompt instead."),
-        Rule(field: "return_tokens_as_token_ids", allows: { value, _ in value.isEmpty },
-             reason: "log-probability tokens are always returned as text."),
     ] + ["guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
          "guided_whitespace_pattern"].map {
         Rule(field: $0, allows: { value, _ in value == .null }, reason: "guided decoding is not implemented.")
