@@ -12,8 +12,10 @@ struct ChatCompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
-        let prompt = try state.prepareChat(chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
-                                           addSpecialTokens: chat.addSpecialTokens)
+        let prompt = try state.prepareChat(
+            chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
+            continueFinalMessage: chat.template.continueFinalMessage, variables: chat.template.variables,
+            addSpecialTokens: chat.addSpecialTokens)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         let params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         let id = "chatcmpl-\(RequestID.random().rawValue)"

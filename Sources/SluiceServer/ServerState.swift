@@ -1,5 +1,6 @@
 import Foundation
 import SluiceEngine
+import SluiceTemplate
 import SluiceTokenizer
 
 /// What every handler shares: the engine, the chat template, the configuration and the metrics.
@@ -63,7 +64,7 @@ struct ServerState: Sendable {
     /// without a generation prompt and cut right after the last message's text, so the model
     /// goes on with that text rather than starting a turn.
     func prepareChat(_ messages: [ChatMessage], addGenerationPrompt: Bool, continueFinalMessage: Bool = false,
-                     addSpecialTokens: Bool) throws(APIError) -> PreparedPrompt {
+                     variables: [String: JinjaValue] = [:], addSpecialTokens: Bool) throws(APIError) -> PreparedPrompt {
         try checkMessageCount(messages.count)
         if continueFinalMessage, addGenerationPrompt {
             throw .badRequest("continue_final_message and add_generation_prompt cannot both be true: the first leaves "
@@ -76,7 +77,7 @@ struct ServerState: Sendable {
                               param: "continue_final_message")
         }
         if configuration.allowSpecialTokensInContent {
-            var text = try render(messages, addGenerationPrompt: addGenerationPrompt)
+            var text = try render(messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
             if continueFinalMessage {
                 guard let found = text.range(of: finalText, options: .backwards) else { throw Self.finalMessageNotFound }
                 text = String(text[..<found.upperBound])
@@ -85,7 +86,7 @@ struct ServerState: Sendable {
             return PreparedPrompt(tokenIDs: tokenizer.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: true),
                                   text: text)
         }
-        var rendered = try renderWithContentSpans(messages, addGenerationPrompt: addGenerationPrompt)
+        var rendered = try renderWithContentSpans(messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
         if continueFinalMessage {
             let utf8 = Array(rendered.text.utf8)
             let finalBytes = Array(finalText.utf8)
@@ -134,9 +135,10 @@ struct ServerState: Sendable {
     }
 
     /// Renders a conversation with the chat template; a template's refusal is the client's 400.
-    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> String {
+    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool,
+                variables: [String: JinjaValue] = [:]) throws(APIError) -> String {
         do {
-            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
         } catch let error as APIError {
             throw error
         } catch {
@@ -145,9 +147,11 @@ struct ServerState: Sendable {
     }
 
     /// Renders a conversation with the spans of the messages' text; a template's refusal is the client's 400.
-    func renderWithContentSpans(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> RenderedChat {
+    func renderWithContentSpans(_ messages: [ChatMessage], addGenerationPrompt: Bool,
+                                variables: [String: JinjaValue] = [:]) throws(APIError) -> RenderedChat {
         do {
-            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt)
+            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt,
+                                                       variables: variables)
         } catch let error as APIError {
             throw error
         } catch {

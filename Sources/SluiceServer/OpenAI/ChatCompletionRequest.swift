@@ -20,6 +20,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var streamOptions: StreamOptions?
     var sampling = SamplingFields()
     var tokenOutputs = TokenOutputFields()
+    var template = TemplateFields()
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs, stream
@@ -52,6 +53,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         sampling = try SamplingFields(from: decoder)
         tokenOutputs = try TokenOutputFields(from: decoder)
+        template = try TemplateFields(from: decoder)
         try checkConsistency()
     }
 

@@ -60,12 +60,7 @@ enum UnsupportedFields {
              reason: "only text output is generated."),
         Rule(field: "audio", allows: { value, _ in value == .null }, reason: "only text output is generated."),
         Rule(field: "echo", allows: { value, _ in value.isEmpty }, reason: "echoing the last message is not implemented."),
-        Rule(field: "continue_final_message", allows: { value, _ in value.isEmpty },
-             reason: "continuing the final message is not implemented by the chat template renderer."),
         Rule(field: "chat_template", allows: { value, _ in value == .null },
              reason: "the server renders every conversation with the model's own chat template."),
-        Rule(field: "chat_template_kwargs", allows: { value, _ in value.isEmpty },
-             reason: "the chat template takes no extra arguments."),
-        Rule(field: "documents", allows: { value, _ in value.isEmpty }, reason: "documents are not passed to the chat template."),
     ]
 }
