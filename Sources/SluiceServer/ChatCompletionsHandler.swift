@@ -36,7 +36,7 @@ struct ChatCompletionsHandler: Sendable {
 
     /// vLLM's default for chat: the rest of the context. It is also held to what the KV cache can
     /// hold, which may be less, so that a request without `max_tokens` is never refused for it.
-    private func defaultMaxTokens(numPromptTokens: Int) throws(APIError) -> Int {
+    func defaultMaxTokens(numPromptTokens: Int) throws(APIError) -> Int {
         let config = state.engine.config
         let kvCapacity = config.kvCapacity.maxSequenceLength
         let room = min(config.maxModelLength, kvCapacity) - numPromptTokens
