@@ -54,6 +54,7 @@ func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
     router.post("/v1/completions/render") { try await render.completions($0, context: $1) }
     router.post("/v1/responses") { try await responses.handle($0, context: $1) }
     router.post("/v1/messages") { try await messages.handle($0, context: $1) }
+    router.post("/v1/messages/count_tokens") { try await messages.countTokens($0, context: $1) }
     router.post("/tokenize") { try await tokenize.tokenize($0, context: $1) }
     router.post("/detokenize") { try await tokenize.detokenize($0, context: $1) }
 

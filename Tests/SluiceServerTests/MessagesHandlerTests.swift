@@ -148,6 +148,19 @@ struct MessagesHandlerTests {
         }
     }
 
+    @Test("count_tokens gives the input_tokens a message would use, without max_tokens, and refuses in Anthropic's shape")
+    func countTokens() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let message = try await client.post("/v1/messages", #"{"system": "Be brief.", "messages": \#(Self.question), "max_tokens": 1}"#).json
+            let counted = try await client.post("/v1/messages/count_tokens", #"{"system": "Be brief.", "messages": \#(Self.question)}"#)
+            #expect(counted.status == .ok)
+            #expect(try counted.json == .object(["input_tokens": message["usage"]?["input_tokens"] ?? .null]))
+            let refused = try await client.post("/v1/messages/count_tokens", #"{"messages": [], "tools": [{"name": "f"}]}"#)
+            #expect(refused.status == .badRequest)
+            #expect(try refused.json["type"] == .string("error"))
+        }
+    }
+
     @Test("with --api-key, x-api-key is accepted as Anthropic's clients send it, and a wrong one is refused")
     func apiKeyHeader() async throws {
         try await ServerFixture.withServer(configure: { $0.apiKey = "secret" }) { client, _ in

@@ -11,7 +11,8 @@ struct MessagesRequest: Decodable, Sendable {
     /// The system prompt, sent as the conversation's first message.
     var system: String?
     var messages: [ChatMessage]
-    var maxTokens: Int
+    /// Required to generate; `count_tokens` goes without.
+    var maxTokens: Int?
     var stopSequences: [String] = []
     var temperature: Float?
     var topP: Float?
@@ -29,13 +30,10 @@ struct MessagesRequest: Decodable, Sendable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         model = try container.decodeIfPresent(String.self, forKey: .model)
-        guard let maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens) else {
-            throw APIError.badRequest("max_tokens is required: the most tokens to generate.", param: "max_tokens")
-        }
-        guard maxTokens >= 1 else {
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        if let maxTokens, maxTokens < 1 {
             throw APIError.badRequest("max_tokens must be at least 1, got \(maxTokens).", param: "max_tokens")
         }
-        self.maxTokens = maxTokens
         if container.contains(.system), try !container.decodeNil(forKey: .system) {
             system = try Self.decodeText(container.superDecoder(forKey: .system), field: "system")
         }
@@ -100,10 +98,15 @@ struct MessagesRequest: Decodable, Sendable {
         return texts.joined(separator: "\n")
     }
 
-    /// Decodes a request body, refusing unsupported features by name first.
-    static func decode(from body: ByteBuffer) throws(APIError) -> MessagesRequest {
+    /// Decodes a request body, refusing unsupported features by name first; `max_tokens` is
+    /// required unless `requiresMaxTokens` is false (`/v1/messages/count_tokens`).
+    static func decode(from body: ByteBuffer, requiresMaxTokens: Bool = true) throws(APIError) -> MessagesRequest {
         try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.messages)
-        return try JSONBody.decode(MessagesRequest.self, from: body)
+        let request = try JSONBody.decode(MessagesRequest.self, from: body)
+        if requiresMaxTokens, request.maxTokens == nil {
+            throw .badRequest("max_tokens is required: the most tokens to generate.", param: "max_tokens")
+        }
+        return request
     }
 }
 
