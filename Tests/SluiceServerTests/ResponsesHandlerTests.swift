@@ -121,3 +121,33 @@ struct ResponsesHandlerTests {
     }
 }
 }
+
+@Suite("Response objects as OpenAI writes them")
+struct ResponseObjectTests {
+    func encoded(status: String, error: APIError? = nil) throws -> JSONValue {
+        let response = ResponseObject(
+            id: "resp_1", createdAt: 0, model: "m", status: status,
+            message: ResponseOutputMessage(id: "msg_1", status: status, text: "Hi"),
+            usage: ResponseUsage(inputTokens: 3, cachedTokens: 0, outputTokens: 1), error: error,
+            instructions: nil, maxOutputTokens: nil, temperature: 1, topP: 1)
+        return try JSONValue(JSONBody.encode(response))
+    }
+
+    @Test("a failed response always says why: the engine's error, or an abort")
+    func failed() throws {
+        #expect(try encoded(status: "completed")["error"] == .null)
+        #expect(try encoded(status: "failed")["error"]?["code"] == .string("aborted"))
+        let engineError = try encoded(status: "failed", error: .internalError)["error"]
+        #expect(engineError?["code"] == .string("internal_error"))
+        #expect(try encoded(status: "incomplete")["incomplete_details"]?["reason"] == .string("max_output_tokens"))
+        #expect(try encoded(status: "completed")["usage"]?["total_tokens"] == .number(4))
+    }
+
+    @Test("the engine's finish reasons map to completed, incomplete and failed")
+    func statuses() {
+        #expect(ResponseObject.status(for: .stop) == "completed")
+        #expect(ResponseObject.status(for: .length) == "incomplete")
+        #expect(ResponseObject.status(for: .abort) == "failed")
+        #expect(ResponseObject.status(for: nil) == "failed")
+    }
+}

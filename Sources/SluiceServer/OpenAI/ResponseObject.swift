@@ -44,6 +44,11 @@ struct ResponseObject: Encodable, Sendable {
             var details = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .error)
             try details.encode(error.code ?? "server_error", forKey: .code)
             try details.encode(error.message, forKey: .message)
+        } else if status == "failed" {
+            // The engine aborted it (a shutdown's timeout): no error of the request's own.
+            var details = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .error)
+            try details.encode("aborted", forKey: .code)
+            try details.encode("The server aborted the response before it finished.", forKey: .message)
         } else {
             try container.encodeNil(forKey: .error)
         }
