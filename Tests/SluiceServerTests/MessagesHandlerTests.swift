@@ -173,3 +173,27 @@ struct MessagesHandlerTests {
     }
 }
 }
+
+@Suite("Anthropic stop reasons and errors")
+struct MessagesStopTests {
+    @Test("the engine's finish maps to end_turn, max_tokens or stop_sequence; an abort has no stop reason")
+    func stopReasons() {
+        #expect(MessagesStop(finishReason: .stop, stopReason: nil) == MessagesStop(reason: "end_turn", sequence: nil))
+        #expect(MessagesStop(finishReason: .stop, stopReason: .tokenID(7)) == MessagesStop(reason: "end_turn", sequence: nil))
+        #expect(MessagesStop(finishReason: .stop, stopReason: .string("##")) == MessagesStop(reason: "stop_sequence", sequence: "##"))
+        #expect(MessagesStop(finishReason: .length, stopReason: nil) == MessagesStop(reason: "max_tokens", sequence: nil))
+        #expect(MessagesStop(finishReason: .abort, stopReason: nil) == nil)
+    }
+
+    @Test("errors take Anthropic's class for their status")
+    func errorTypes() throws {
+        #expect(APIError.badRequest("x").anthropicType == "invalid_request_error")
+        #expect(APIError.internalError.anthropicType == "api_error")
+        #expect(APIError(status: .tooManyRequests, message: "x", type: "rate_limit_error").anthropicType == "rate_limit_error")
+        #expect(APIError(status: .serviceUnavailable, message: "x", type: "server_error").anthropicType == "overloaded_error")
+        #expect(APIError(status: .unauthorized, message: "x", type: "invalid_request_error").anthropicType == "authentication_error")
+        let body = try JSONValue(APIError.badRequest("Bad.").anthropicBody())
+        #expect(body == .object(["type": .string("error"),
+                                 "error": .object(["type": .string("invalid_request_error"), "message": .string("Bad.")])]))
+    }
+}
