@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Drives a running OpenAI-compatible server with the official `openai` client and checks
 what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
-seed reproducibility, 8 concurrent streams, and errors.
+seed reproducibility, 8 concurrent streams, the Responses API (whole and streamed), and errors.
 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
@@ -112,6 +112,33 @@ def main():
         together = list(pool.map(stream_one, prompts))
     for index, (solo, batched) in enumerate(zip(alone, together)):
         check(solo == batched, f"stream {index}: alone {solo!r}, concurrent {batched!r}")
+
+    # The Responses API, stateless: the same greedy answer as chat, whole and streamed.
+    question = "What is the capital of France?"
+    response = client.responses.create(model=model, input=question, max_output_tokens=24, temperature=0, store=False)
+    check(response.object == "response" and response.id.startswith("resp_"), f"response {response.id}")
+    check(response.output_text == answer, f"responses {response.output_text!r} != chat {answer!r}")
+    expected_status = "completed" if chat.choices[0].finish_reason == "stop" else "incomplete"
+    check(response.status == expected_status, f"response status {response.status}, expected {expected_status}")
+    check(response.usage.input_tokens == chat.usage.prompt_tokens, "responses input_tokens")
+    check(response.usage.output_tokens == chat.usage.completion_tokens, "responses output_tokens")
+    events = list(client.responses.create(model=model, input=[{"role": "user", "content": question}],
+                                          max_output_tokens=24, temperature=0, stream=True))
+    kinds = [event.type for event in events]
+    check(kinds[:2] == ["response.created", "response.in_progress"], f"responses stream opens with {kinds[:2]}")
+    check(kinds[-1] == f"response.{expected_status}", f"responses stream ends with {kinds[-1]}")
+    streamed = "".join(event.delta for event in events if event.type == "response.output_text.delta")
+    check(streamed == answer, f"streamed response {streamed!r} != {answer!r}")
+    check(events[-1].response.output_text == answer, "the closing event carries the whole response")
+    # (The helper's get_final_response wants response.completed, which a cut-off answer never has.)
+    with client.responses.stream(model=model, input=question, max_output_tokens=24, temperature=0) as stream:
+        helper_text = "".join(event.delta for event in stream if event.type == "response.output_text.delta")
+    check(helper_text == answer, f"responses.stream text {helper_text!r}")
+    try:
+        client.responses.create(model=model, input=question, previous_response_id="resp_unknown")
+        check(False, "previous_response_id is refused")
+    except openai.BadRequestError as error:
+        check("previous_response_id" in str(error), f"previous_response_id: {error}")
 
     # Errors come back as OpenAI errors, and the server keeps serving.
     try:

@@ -45,8 +45,16 @@ func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
     let completions = CompletionsHandler(state: state)
     let chat = ChatCompletionsHandler(state: state)
     let tokenize = TokenizeHandler(state: state)
+    let messages = MessagesHandler(state: state)
+    let render = RenderHandler(state: state)
+    let responses = ResponsesHandler(state: state)
     router.post("/v1/completions") { try await completions.handle($0, context: $1) }
     router.post("/v1/chat/completions") { try await chat.handle($0, context: $1) }
+    router.post("/v1/chat/completions/render") { try await render.chat($0, context: $1) }
+    router.post("/v1/completions/render") { try await render.completions($0, context: $1) }
+    router.post("/v1/responses") { try await responses.handle($0, context: $1) }
+    router.post("/v1/messages") { try await messages.handle($0, context: $1) }
+    router.post("/v1/messages/count_tokens") { try await messages.countTokens($0, context: $1) }
     router.post("/tokenize") { try await tokenize.tokenize($0, context: $1) }
     router.post("/detokenize") { try await tokenize.detokenize($0, context: $1) }
 

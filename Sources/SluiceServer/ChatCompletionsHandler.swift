@@ -12,16 +12,19 @@ struct ChatCompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
-        let prompt = try state.prepareChat(chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
-                                           addSpecialTokens: chat.addSpecialTokens)
+        let prompt = try state.prepareChat(
+            chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
+            continueFinalMessage: chat.template.continueFinalMessage, variables: chat.template.variables,
+            addSpecialTokens: chat.addSpecialTokens)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         let params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
         let job = ChatJob(
-            state: state, id: id, created: ServerState.now(), numPromptTokens: prompt.tokenIDs.count, n: params.n,
+            state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
             wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
+            continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
             generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
@@ -33,7 +36,7 @@ struct ChatCompletionsHandler: Sendable {
 
     /// vLLM's default for chat: the rest of the context. It is also held to what the KV cache can
     /// hold, which may be less, so that a request without `max_tokens` is never refused for it.
-    private func defaultMaxTokens(numPromptTokens: Int) throws(APIError) -> Int {
+    func defaultMaxTokens(numPromptTokens: Int) throws(APIError) -> Int {
         let config = state.engine.config
         let kvCapacity = config.kvCapacity.maxSequenceLength
         let room = min(config.maxModelLength, kvCapacity) - numPromptTokens

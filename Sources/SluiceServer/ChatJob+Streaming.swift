@@ -4,7 +4,9 @@ import SluiceEngine
 extension ChatJob {
     /// Writes, as OpenAI does: a first chunk per choice with `delta: {role: "assistant", content: ""}`,
     /// then a chunk per output that adds text, log-probabilities or a finish reason, then the
-    /// usage chunk (no choices) when asked, then `[DONE]`.
+    /// usage chunk (no choices) when asked, then `[DONE]`. With `continuous_usage_stats` every
+    /// chunk carries the usage so far; with `return_token_ids` the opening chunks carry the
+    /// prompt's ids and each later chunk its new tokens' ids.
     ///
     /// An engine failure after the stream started is sent as an error event before `[DONE]`, as
     /// vLLM does; a failed write or the client going away ends it by throwing.
@@ -12,7 +14,9 @@ extension ChatJob {
         var tally = makeTally()
         for index in 0..<n {
             let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
-            try await writer.write(ServerSentEvents.event(makeChunk([opening], usage: nil)))
+            var chunk = makeChunk([opening], usage: continuousUsage(tally))
+            if tokenOutputs.returnTokenIDs { chunk.promptTokenIDs = promptTokenIDs }
+            try await writer.write(ServerSentEvents.event(chunk))
         }
         try await ServerSentEvents.writeStream(
             to: &writer, tally: &tally, logger: logger, metrics: state.metrics, usageChunk: usageChunk
@@ -22,14 +26,16 @@ extension ChatJob {
                 var logprobs: ChatLogprobs?
                 if wantsLogprobs, let sampled = output.logprobs, !sampled.isEmpty {
                     var delta = ChatLogprobs()
-                    delta.append(sampled, tokenizer: state.tokenizer)
+                    delta.append(sampled, tokenizer: state.tokenizer, asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                     logprobs = delta
                 }
-                guard !output.text.isEmpty || logprobs != nil || output.finishReason != nil else { return }
+                let tokenIDs = tokenOutputs.returnTokenIDs && !output.tokenIDs.isEmpty ? output.tokenIDs : nil
+                guard !output.text.isEmpty || logprobs != nil || output.finishReason != nil || tokenIDs != nil
+                else { return }
                 let choice = ChatCompletionChunk.Choice(
                     index: output.index, content: output.text.isEmpty ? nil : output.text, logprobs: logprobs,
-                    finishReason: output.finishReason, stopReason: output.stopReason)
-                try await writer.write(ServerSentEvents.event(makeChunk([choice], usage: nil)))
+                    finishReason: output.finishReason, stopReason: output.stopReason, tokenIDs: tokenIDs)
+                try await writer.write(ServerSentEvents.event(makeChunk([choice], usage: continuousUsage(tally))))
             }
         }
     }
@@ -37,8 +43,14 @@ extension ChatJob {
     /// The usage chunk (no choices) when the request asked for it.
     private func usageChunk(_ tally: RequestTally) throws -> ByteBuffer? {
         guard includeUsage else { return nil }
-        let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens)
+        let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens,
+                          cachedTokens: tally.numCachedPromptTokens(choicesPerPrompt: n))
         return try ServerSentEvents.event(makeChunk([], usage: usage))
+    }
+
+    /// The usage so far, for a chunk, when the request asked for it on every chunk.
+    private func continuousUsage(_ tally: RequestTally) -> Usage? {
+        continuousUsage ? Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens) : nil
     }
 
     private func makeChunk(_ choices: [ChatCompletionChunk.Choice], usage: Usage?) -> ChatCompletionChunk {

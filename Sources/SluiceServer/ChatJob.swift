@@ -7,12 +7,17 @@ struct ChatJob: Sendable {
     let state: ServerState
     let id: String
     let created: Int
-    let numPromptTokens: Int
+    let promptTokenIDs: [Int]
     let n: Int
     let wantsLogprobs: Bool
     let includeUsage: Bool
+    /// Usage on every chunk too (`stream_options.continuous_usage_stats`).
+    let continuousUsage: Bool
+    let tokenOutputs: TokenOutputFields
     let generation: Generation
     let logger: Logger
+
+    var numPromptTokens: Int { promptTokenIDs.count }
 
     func makeTally() -> RequestTally {
         RequestTally(requestID: id, numChoices: n, numPromptTokens: numPromptTokens)
@@ -22,13 +27,18 @@ struct ChatJob: Sendable {
     func collect() async throws -> ChatCompletionResponse {
         var tally = makeTally()
         var choices = (0..<n).map { index in
-            ChatCompletionResponse.Choice(index: index, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil)
+            ChatCompletionResponse.Choice(index: index, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil,
+                                          tokenIDs: tokenOutputs.returnTokenIDs ? [] : nil)
         }
         do {
             try await generation.forEachOutput { _, output in
                 tally.record(output, choice: output.index, metrics: state.metrics)
                 choices[output.index].content += output.text
-                if let sampled = output.logprobs { choices[output.index].logprobs?.append(sampled, tokenizer: state.tokenizer) }
+                choices[output.index].tokenIDs?.append(contentsOf: output.tokenIDs)
+                if let sampled = output.logprobs {
+                    choices[output.index].logprobs?.append(sampled, tokenizer: state.tokenizer,
+                                                           asTokenIDs: tokenOutputs.tokensAsTokenIDs)
+                }
                 if let reason = output.finishReason {
                     choices[output.index].finishReason = reason
                     choices[output.index].stopReason = output.stopReason
@@ -41,6 +51,8 @@ struct ChatJob: Sendable {
         tally.finish(logger: logger, metrics: state.metrics)
         return ChatCompletionResponse(
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,
-            usage: Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens))
+            usage: Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens,
+                         cachedTokens: tally.numCachedPromptTokens(choicesPerPrompt: n)),
+            promptTokenIDs: tokenOutputs.returnTokenIDs ? promptTokenIDs : nil)
     }
 }

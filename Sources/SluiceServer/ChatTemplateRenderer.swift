@@ -1,3 +1,5 @@
+import SluiceTemplate
+
 /// One message of a chat conversation, as a chat template sees it.
 public struct ChatMessage: Sendable, Equatable {
     /// Who speaks: `system`, `user`, `assistant`, or another role the template knows.
@@ -23,6 +25,18 @@ public protocol ChatTemplateRenderer: Sendable {
     /// A template may refuse a conversation (Jinja's `raise_exception`, for example "Conversation
     /// roles must alternate"): the error's description becomes the 400 response's message.
     func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String
+
+    /// The same, with extra template variables (vLLM's `chat_template_kwargs` and `documents`,
+    /// such as `enable_thinking`), which a template reads as it likes.
+    func render(messages: [ChatMessage], addGenerationPrompt: Bool, variables: [String: JinjaValue]) throws -> String
+}
+
+extension ChatTemplateRenderer {
+    /// A hand-written format has no variables to set: they are ignored, as a Jinja template
+    /// ignores variables it never reads.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool, variables: [String: JinjaValue]) throws -> String {
+        try render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+    }
 }
 
 /// The ChatML format (`<|im_start|>role\n…<|im_end|>\n`) of SmolLM2, Qwen2 and many others,

@@ -3,7 +3,9 @@ import SluiceEngine
 
 extension CompletionJob {
     /// Writes a chunk per output that adds text, log-probabilities or a finish reason, then the
-    /// usage chunk when asked, then `[DONE]`.
+    /// usage chunk when asked, then `[DONE]`. With `continuous_usage_stats` every chunk carries
+    /// the usage so far; with `return_token_ids` each choice's first chunk carries its prompt's
+    /// ids and every chunk its new tokens' ids.
     ///
     /// An engine failure after the stream started is sent as an error event before `[DONE]`, as
     /// vLLM does; a failed write or the client going away ends it by throwing.
@@ -19,17 +21,24 @@ extension CompletionJob {
                 tally.record(output, choice: choice, metrics: state.metrics)
                 var text = output.text
                 if echo, !started[choice] { text = prompts[promptIndex].text + text }
+                let promptTokenIDs = tokenOutputs.returnTokenIDs && !started[choice] ? prompts[promptIndex].tokenIDs : nil
                 started[choice] = true
                 var logprobs: CompletionLogprobs?
                 if wantsLogprobs, let sampled = output.logprobs, !sampled.isEmpty {
                     var delta = CompletionLogprobs()
-                    delta.append(sampled, tokenizer: state.tokenizer, offset: &offsets[choice])
+                    delta.append(sampled, tokenizer: state.tokenizer, offset: &offsets[choice],
+                                 asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                     logprobs = delta
                 }
-                guard !text.isEmpty || logprobs != nil || output.finishReason != nil else { return }
+                let tokenIDs = tokenOutputs.returnTokenIDs && !output.tokenIDs.isEmpty ? output.tokenIDs : nil
+                guard !text.isEmpty || logprobs != nil || output.finishReason != nil || tokenIDs != nil
+                    || promptTokenIDs != nil else { return }
                 let chunk = CompletionChoice(index: choice, text: text, logprobs: logprobs,
-                                             finishReason: output.finishReason, stopReason: output.stopReason)
-                try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
+                                             finishReason: output.finishReason, stopReason: output.stopReason,
+                                             promptTokenIDs: promptTokenIDs, tokenIDs: tokenIDs)
+                let usage = continuousUsage
+                    ? Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens) : nil
+                try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: usage)))
             }
         }
     }
@@ -37,7 +46,8 @@ extension CompletionJob {
     /// The usage chunk (no choices) when the request asked for it.
     private func usageChunk(_ tally: RequestTally) throws -> ByteBuffer? {
         guard includeUsage else { return nil }
-        let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens)
+        let usage = Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens,
+                          cachedTokens: tally.numCachedPromptTokens(choicesPerPrompt: n))
         return try ServerSentEvents.event(makeChunk([], usage: usage))
     }
 

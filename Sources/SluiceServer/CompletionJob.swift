@@ -15,6 +15,9 @@ struct CompletionJob: Sendable {
     let echo: Bool
     let wantsLogprobs: Bool
     let includeUsage: Bool
+    /// Usage on every chunk too (`stream_options.continuous_usage_stats`).
+    let continuousUsage: Bool
+    let tokenOutputs: TokenOutputFields
     let generation: Generation
     let logger: Logger
 
@@ -30,7 +33,9 @@ struct CompletionJob: Sendable {
         var tally = makeTally()
         var choices = (0..<numChoices).map { index in
             CompletionChoice(index: index, text: echo ? prompts[index / n].text : "",
-                             logprobs: wantsLogprobs ? CompletionLogprobs() : nil)
+                             logprobs: wantsLogprobs ? CompletionLogprobs() : nil,
+                             promptTokenIDs: tokenOutputs.returnTokenIDs ? prompts[index / n].tokenIDs : nil,
+                             tokenIDs: tokenOutputs.returnTokenIDs ? [] : nil)
         }
         var offsets = Array(repeating: 0, count: numChoices)
         do {
@@ -38,8 +43,10 @@ struct CompletionJob: Sendable {
                 let choice = promptIndex * n + output.index
                 tally.record(output, choice: choice, metrics: state.metrics)
                 choices[choice].text += output.text
+                choices[choice].tokenIDs?.append(contentsOf: output.tokenIDs)
                 if let sampled = output.logprobs {
-                    choices[choice].logprobs?.append(sampled, tokenizer: state.tokenizer, offset: &offsets[choice])
+                    choices[choice].logprobs?.append(sampled, tokenizer: state.tokenizer, offset: &offsets[choice],
+                                                     asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                 }
                 if let reason = output.finishReason {
                     choices[choice].finishReason = reason
@@ -53,6 +60,7 @@ struct CompletionJob: Sendable {
         tally.finish(logger: logger, metrics: state.metrics)
         return CompletionResponse(
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,
-            usage: Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens))
+            usage: Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens,
+                         cachedTokens: tally.numCachedPromptTokens(choicesPerPrompt: n)))
     }
 }

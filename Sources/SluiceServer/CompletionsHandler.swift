@@ -23,7 +23,8 @@ struct CompletionsHandler: Sendable {
         let job = CompletionJob(
             state: state, id: id, created: ServerState.now(), prompts: prompts, n: params.n, echo: completion.echo,
             wantsLogprobs: completion.logprobs != nil, includeUsage: completion.streamOptions?.includeUsage ?? false,
-            generation: generation, logger: context.logger)
+            continuousUsage: completion.streamOptions?.wantsContinuousUsage ?? false,
+            tokenOutputs: completion.tokenOutputs, generation: generation, logger: context.logger)
         if completion.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
         }

@@ -40,7 +40,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound:
             return APIError(status: .notFound,
                             message: "No endpoint \(request.method) \(request.uri.path). See GET /v1/models, "
-                                + "POST /v1/completions, POST /v1/chat/completions.",
+                                + "POST /v1/completions, POST /v1/chat/completions, POST /v1/responses, POST /v1/messages.",
                             type: "invalid_request_error", code: "not_found")
         case .contentTooLarge:
             return APIError(status: .contentTooLarge, message: "The request body is larger than the server accepts.",

@@ -16,12 +16,17 @@ public struct JinjaChatRenderer: ChatTemplateRenderer {
 
     /// Each message as an object with `role`, `content` (and `name` when given).
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
+        try render(messages: messages, addGenerationPrompt: addGenerationPrompt, variables: [:])
+    }
+
+    /// The same, with `variables` added to the template's context.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool, variables: [String: JinjaValue]) throws -> String {
         let values: [JinjaValue] = messages.map { message in
             var object: JinjaObject = ["role": .string(message.role), "content": .string(message.content)]
             if let name = message.name { object["name"] = .string(name) }
             return .object(object)
         }
-        return try template.render(messages: values, addGenerationPrompt: addGenerationPrompt)
+        return try template.render(messages: values, addGenerationPrompt: addGenerationPrompt, extraContext: variables)
     }
 
     /// The renderer for a model: `overrideSource` when given, else the GGUF's own template, else

@@ -10,6 +10,8 @@ struct RequestTally {
     private var numOutputTokens: [Int]
     private var finishReasons: [FinishReason?]
     private var timeToFirstToken: Duration?
+    /// Each choice's prompt tokens found in the prefix cache, from its last output.
+    private var numCachedTokens: [Int?]
 
     /// A tally for `numChoices` choices over prompts of `numPromptTokens` tokens in all.
     init(requestID: String, numChoices: Int, numPromptTokens: Int) {
@@ -17,6 +19,7 @@ struct RequestTally {
         self.numPromptTokens = numPromptTokens
         numOutputTokens = Array(repeating: 0, count: numChoices)
         finishReasons = Array(repeating: nil, count: numChoices)
+        numCachedTokens = Array(repeating: nil, count: numChoices)
     }
 
     /// Tokens generated over every choice so far.
@@ -26,10 +29,20 @@ struct RequestTally {
     mutating func record(_ output: RequestOutput, choice: Int, metrics: ServerMetrics) {
         if timeToFirstToken == nil, !output.tokenIDs.isEmpty { timeToFirstToken = .now - start }
         numOutputTokens[choice] = output.numOutputTokens
+        if let cached = output.metrics?.numCachedTokens { numCachedTokens[choice] = cached }
         if let reason = output.finishReason {
             finishReasons[choice] = reason
             metrics.recordCompletion(finishReason: reason, numGenerationTokens: output.numOutputTokens,
                                      metrics: output.metrics)
+        }
+    }
+
+    /// Prompt tokens the prefix cache held, each prompt counted once (the least over its `n`
+    /// choices, which share it); `nil` until every choice has finished.
+    func numCachedPromptTokens(choicesPerPrompt n: Int) -> Int? {
+        guard n > 0, numCachedTokens.allSatisfy({ $0 != nil }) else { return nil }
+        return stride(from: 0, to: numCachedTokens.count, by: n).reduce(0) { total, first in
+            total + numCachedTokens[first..<min(first + n, numCachedTokens.count)].compactMap { $0 }.min()!
         }
     }
 

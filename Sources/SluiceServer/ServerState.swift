@@ -1,5 +1,6 @@
 import Foundation
 import SluiceEngine
+import SluiceTemplate
 import SluiceTokenizer
 
 /// What every handler shares: the engine, the chat template, the configuration and the metrics.
@@ -58,20 +59,52 @@ struct ServerState: Sendable {
     /// A conversation rendered with the chat template and tokenized so that the messages' text
     /// never becomes control tokens (unless `allowSpecialTokensInContent`): `<|im_end|>` typed
     /// by a user stays the characters `<|im_end|>`, while the template's own markup keeps them.
-    func prepareChat(_ messages: [ChatMessage], addGenerationPrompt: Bool, addSpecialTokens: Bool) throws(APIError) -> PreparedPrompt {
+    ///
+    /// `continueFinalMessage` leaves the last message open, as vLLM does: the prompt is rendered
+    /// without a generation prompt and cut right after the last message's text, so the model
+    /// goes on with that text rather than starting a turn.
+    func prepareChat(_ messages: [ChatMessage], addGenerationPrompt: Bool, continueFinalMessage: Bool = false,
+                     variables: [String: JinjaValue] = [:], addSpecialTokens: Bool) throws(APIError) -> PreparedPrompt {
         try checkMessageCount(messages.count)
+        if continueFinalMessage, addGenerationPrompt {
+            throw .badRequest("continue_final_message and add_generation_prompt cannot both be true: the first leaves "
+                              + "the last message open, the second opens a new turn after it.",
+                              param: "continue_final_message")
+        }
+        let finalText = messages.last?.content ?? ""
+        if continueFinalMessage, finalText.isEmpty {
+            throw .badRequest("continue_final_message needs a last message with text to continue.",
+                              param: "continue_final_message")
+        }
         if configuration.allowSpecialTokensInContent {
-            let text = try render(messages, addGenerationPrompt: addGenerationPrompt)
+            var text = try render(messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
+            if continueFinalMessage {
+                guard let found = text.range(of: finalText, options: .backwards) else { throw Self.finalMessageNotFound }
+                text = String(text[..<found.upperBound])
+            }
             try checkPromptSize(text, field: "messages")
             return PreparedPrompt(tokenIDs: tokenizer.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: true),
                                   text: text)
         }
-        let rendered = try renderWithContentSpans(messages, addGenerationPrompt: addGenerationPrompt)
+        var rendered = try renderWithContentSpans(messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
+        if continueFinalMessage {
+            let utf8 = Array(rendered.text.utf8)
+            let finalBytes = Array(finalText.utf8)
+            guard let last = rendered.contentRanges.last(where: { utf8[$0].elementsEqual(finalBytes) })
+            else { throw Self.finalMessageNotFound }
+            rendered.text = String(decoding: utf8[..<last.upperBound], as: UTF8.self)
+            rendered.contentRanges.removeAll { $0.upperBound > last.upperBound }
+        }
         try checkPromptSize(rendered.text, field: "messages")
         return PreparedPrompt(
             tokenIDs: tokenizer.encode(rendered.text, addSpecialTokens: addSpecialTokens, literalRanges: rendered.contentRanges),
             text: rendered.text)
     }
+
+    /// The template dropped or changed the message `continue_final_message` should continue.
+    private static let finalMessageNotFound = APIError.badRequest(
+        "continue_final_message: the chat template does not write the last message's text as given, so it cannot "
+            + "be continued.", param: "continue_final_message")
 
     /// Refuses a batch of more prompts than the server takes in one request.
     func checkPromptCount(_ count: Int) throws(APIError) {
@@ -102,9 +135,10 @@ struct ServerState: Sendable {
     }
 
     /// Renders a conversation with the chat template; a template's refusal is the client's 400.
-    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> String {
+    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool,
+                variables: [String: JinjaValue] = [:]) throws(APIError) -> String {
         do {
-            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
         } catch let error as APIError {
             throw error
         } catch {
@@ -113,9 +147,11 @@ struct ServerState: Sendable {
     }
 
     /// Renders a conversation with the spans of the messages' text; a template's refusal is the client's 400.
-    func renderWithContentSpans(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> RenderedChat {
+    func renderWithContentSpans(_ messages: [ChatMessage], addGenerationPrompt: Bool,
+                                variables: [String: JinjaValue] = [:]) throws(APIError) -> RenderedChat {
         do {
-            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt)
+            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt,
+                                                       variables: variables)
         } catch let error as APIError {
             throw error
         } catch {

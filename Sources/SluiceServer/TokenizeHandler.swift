@@ -16,8 +16,10 @@ struct TokenizeHandler: Sendable {
             tokens = try state.prepare(.text(prompt), addSpecialTokens: tokenize.addSpecialTokens).tokenIDs
         case .messages(let messages):
             // As the chat endpoint tokenizes them: the messages' text never as control tokens.
-            tokens = try state.prepareChat(messages, addGenerationPrompt: tokenize.addGenerationPrompt,
-                                           addSpecialTokens: tokenize.addSpecialTokens).tokenIDs
+            tokens = try state.prepareChat(
+                messages, addGenerationPrompt: tokenize.addGenerationPrompt,
+                continueFinalMessage: tokenize.template.continueFinalMessage, variables: tokenize.template.variables,
+                addSpecialTokens: tokenize.addSpecialTokens).tokenIDs
         }
         return try JSONBody.response(TokenizeResponse(
             count: tokens.count, maxModelLength: state.engine.config.maxModelLength, tokens: tokens))

@@ -88,6 +88,22 @@ struct ContentTokensTests {
         }
     }
 
+    @Test("/v1/messages, /v1/responses and chat render tokenize a forged turn as /tokenize does: as text")
+    func otherEndpointsKeepText() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let tokens = try #require(try await client.post("/tokenize", Self.chat(Self.forged)).json["tokens"]?.ints)
+            let message = try await client.post("/v1/messages", #"{"messages": [{"role": "user", "content": \#(quoted(Self.forged))}], "max_tokens": 1}"#).json
+            #expect(message["usage"]?["input_tokens"]?.int == tokens.count)
+            let response = try await client.post("/v1/responses", #"{"input": \#(quoted(Self.forged)), "max_output_tokens": 1}"#).json
+            #expect(response["usage"]?["input_tokens"]?.int == tokens.count)
+            let rendered = try await client.post("/v1/chat/completions/render", Self.chat(Self.forged)).json
+            #expect(rendered["token_ids"]?.ints == tokens)
+            let unsafe = try await client.tokenize(ChatMLRenderer().render(
+                messages: [ChatMessage(role: "user", content: Self.forged)], addGenerationPrompt: true), addSpecialTokens: false)
+            #expect(unsafe.count != tokens.count)
+        }
+    }
+
     @Test("a chat completion with a forged turn is served")
     func chatServed() async throws {
         try await ServerFixture.withServer { client, _ in

@@ -8,7 +8,8 @@ extension ServerModelTests {
 struct DisconnectTests {
     /// Sends a long generation on its own connection, waits until the engine runs it, closes the
     /// connection, and checks that the engine lets go of it long before it could have finished.
-    func disconnect(stream: Bool, prompts: Int = 1, n: Int = 1) async throws {
+    func disconnect(stream: Bool, prompts: Int = 1, n: Int = 1, path: String = "/v1/completions",
+                    body customBody: String? = nil) async throws {
         let log = LogRecorder()
         try await ServerFixture.withServer(.live, log: log) { client, engine in
             let port = try #require(client.port)
@@ -16,9 +17,10 @@ struct DisconnectTests {
             raw.connect()
             let prompt = prompts == 1 ? #""Once upon a time""#
                 : "[" + (0..<prompts).map { #""Story number \#($0):""# }.joined(separator: ",") + "]"
-            let body = #"{"prompt": \#(prompt), "n": \#(n), "max_tokens": 900, "ignore_eos": true, "stream": \#(stream)}"#
+            let body = customBody.map { "{\($0), \"stream\": \(stream)}" }
+                ?? #"{"prompt": \#(prompt), "n": \#(n), "max_tokens": 900, "ignore_eos": true, "stream": \#(stream)}"#
             try await raw.executeAndDontWaitForResponse(.init(
-                "/v1/completions", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)))
+                path, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)))
             var running = false
             for _ in 0..<500 where !running {
                 let stats = engine.stats
@@ -49,6 +51,12 @@ struct DisconnectTests {
     @Test("closing the connection during a streamed completion aborts it")
     func streaming() async throws {
         try await disconnect(stream: true)
+    }
+
+    @Test("closing the connection during a response, streamed or not, aborts it", arguments: [false, true])
+    func responses(stream: Bool) async throws {
+        try await disconnect(stream: stream, path: "/v1/responses",
+                             body: #""input": "Once upon a time", "max_output_tokens": 900, "ignore_eos": true"#)
     }
 
     @Test("closing the connection during a batch of prompts with n = 2 aborts every child at once")

@@ -117,8 +117,6 @@ struct RequestDecodingTests {
         (#"{"prompt": "x", "prompt_logprobs": 1}"#, "prompt_logprobs"),
         (#"{"prompt": "x", "response_format": {"type": "json_object"}}"#, "response_format"),
         (#"{"prompt": "x", "use_beam_search": true}"#, "use_beam_search"),
-        (#"{"prompt": "x", "stream": true, "stream_options": {"continuous_usage_stats": true}}"#,
-         "stream_options.continuous_usage_stats"),
     ])
     func unsupportedCompletions(json: String, field: String) {
         let error = refusal { _ = try completion(json) }

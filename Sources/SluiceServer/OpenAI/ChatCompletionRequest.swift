@@ -19,6 +19,8 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var stream = false
     var streamOptions: StreamOptions?
     var sampling = SamplingFields()
+    var tokenOutputs = TokenOutputFields()
+    var template = TemplateFields()
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs, stream
@@ -50,6 +52,8 @@ struct ChatCompletionRequest: Decodable, Sendable {
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         sampling = try SamplingFields(from: decoder)
+        tokenOutputs = try TokenOutputFields(from: decoder)
+        template = try TemplateFields(from: decoder)
         try checkConsistency()
     }
 

@@ -7,6 +7,8 @@ struct ChatCompletionResponse: Encodable, Sendable {
     var model: String
     var choices: [Choice]
     var usage: Usage
+    /// The prompt's token ids, with `return_token_ids`.
+    var promptTokenIDs: [Int]?
 
     /// One finished choice: the assistant's message.
     struct Choice: Encodable, Sendable {
@@ -15,11 +17,14 @@ struct ChatCompletionResponse: Encodable, Sendable {
         var logprobs: ChatLogprobs?
         var finishReason: FinishReason?
         var stopReason: StopReason?
+        /// The generated token ids, with `return_token_ids`.
+        var tokenIDs: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case index, message, logprobs, role, content
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
+            case tokenIDs = "token_ids"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -31,11 +36,13 @@ struct ChatCompletionResponse: Encodable, Sendable {
             try container.encode(logprobs, forKey: .logprobs)
             try container.encode(finishReason?.rawValue, forKey: .finishReason)
             try container.encodeStopReason(stopReason, forKey: .stopReason)
+            try container.encodeIfPresent(tokenIDs, forKey: .tokenIDs)
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case id, object, created, model, choices, usage
+        case promptTokenIDs = "prompt_token_ids"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -46,6 +53,7 @@ struct ChatCompletionResponse: Encodable, Sendable {
         try container.encode(model, forKey: .model)
         try container.encode(choices, forKey: .choices)
         try container.encode(usage, forKey: .usage)
+        try container.encodeIfPresent(promptTokenIDs, forKey: .promptTokenIDs)
     }
 }
 
@@ -58,6 +66,8 @@ struct ChatCompletionChunk: Encodable, Sendable {
     var usage: Usage?
     /// Whether `usage` is written even when nil (`"usage": null`), when the client asked for usage.
     var writesNullUsage = false
+    /// The prompt's token ids, on the first chunks with `return_token_ids`.
+    var promptTokenIDs: [Int]?
 
     /// What one choice adds: the role on its first chunk, then text, then its finish reason.
     struct Choice: Encodable, Sendable {
@@ -67,11 +77,14 @@ struct ChatCompletionChunk: Encodable, Sendable {
         var logprobs: ChatLogprobs?
         var finishReason: FinishReason?
         var stopReason: StopReason?
+        /// The token ids this chunk adds, with `return_token_ids`.
+        var tokenIDs: [Int]?
 
         enum CodingKeys: String, CodingKey {
             case index, delta, logprobs, role, content
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
+            case tokenIDs = "token_ids"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -83,17 +96,20 @@ struct ChatCompletionChunk: Encodable, Sendable {
             try container.encode(logprobs, forKey: .logprobs)
             try container.encode(finishReason?.rawValue, forKey: .finishReason)
             try container.encodeStopReason(stopReason, forKey: .stopReason)
+            try container.encodeIfPresent(tokenIDs, forKey: .tokenIDs)
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case id, object, created, model, choices, usage
+        case promptTokenIDs = "prompt_token_ids"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode("chat.completion.chunk", forKey: .object)
+        try container.encodeIfPresent(promptTokenIDs, forKey: .promptTokenIDs)
         try container.encode(created, forKey: .created)
         try container.encode(model, forKey: .model)
         try container.encode(choices, forKey: .choices)

@@ -17,6 +17,7 @@ struct CompletionRequest: Decodable, Sendable {
     /// Add BOS as the model asks when tokenizing text prompts.
     var addSpecialTokens = true
     var sampling = SamplingFields()
+    var tokenOutputs = TokenOutputFields()
 
     /// OpenAI's default `max_tokens` for completions.
     static let defaultMaxTokens = 16
@@ -47,6 +48,7 @@ struct CompletionRequest: Decodable, Sendable {
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         addSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? true
         sampling = try SamplingFields(from: decoder)
+        tokenOutputs = try TokenOutputFields(from: decoder)
         if streamOptions != nil, !stream {
             throw APIError.badRequest("stream_options can only be set when stream is true.", param: "stream_options")
         }

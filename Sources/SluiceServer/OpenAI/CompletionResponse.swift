@@ -34,11 +34,17 @@ struct CompletionChoice: Encodable, Sendable {
     var logprobs: CompletionLogprobs?
     var finishReason: FinishReason?
     var stopReason: StopReason?
+    /// The prompt's token ids, with `return_token_ids` (streamed: on the choice's first chunk).
+    var promptTokenIDs: [Int]?
+    /// The generated token ids (streamed: those this chunk adds), with `return_token_ids`.
+    var tokenIDs: [Int]?
 
     enum CodingKeys: String, CodingKey {
         case index, text, logprobs
         case finishReason = "finish_reason"
         case stopReason = "stop_reason"
+        case promptTokenIDs = "prompt_token_ids"
+        case tokenIDs = "token_ids"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -48,5 +54,7 @@ struct CompletionChoice: Encodable, Sendable {
         try container.encode(logprobs, forKey: .logprobs)
         try container.encode(finishReason?.rawValue, forKey: .finishReason)
         try container.encodeStopReason(stopReason, forKey: .stopReason)
+        try container.encodeIfPresent(promptTokenIDs, forKey: .promptTokenIDs)
+        try container.encodeIfPresent(tokenIDs, forKey: .tokenIDs)
     }
 }

@@ -22,14 +22,15 @@ struct CompletionLogprobs: Encodable, Equatable, Sendable {
     }
 
     /// Adds `sampled`; `offset` is where the first one's text starts, and moves past the last.
-    mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer, offset: inout Int) {
+    mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer, offset: inout Int, asTokenIDs: Bool = false) {
         for token in sampled {
-            let text = TokenText.of(token.tokenID, tokenizer: tokenizer)
+            let text = TokenText.of(token.tokenID, tokenizer: tokenizer, asTokenID: asTokenIDs)
             tokens.append(text)
             tokenLogprobs.append(token.logprob.map(TokenText.finite))
             var top: [String: Float] = [:]
             for alternative in token.topLogprobs {
-                top[TokenText.of(alternative.tokenID, tokenizer: tokenizer)] = TokenText.finite(alternative.logprob)
+                top[TokenText.of(alternative.tokenID, tokenizer: tokenizer, asTokenID: asTokenIDs)] =
+                    TokenText.finite(alternative.logprob)
             }
             if let logprob = token.logprob { top[text] = TokenText.finite(logprob) }
             topLogprobs.append(top)
@@ -64,16 +65,20 @@ struct ChatLogprobs: Encodable, Equatable, Sendable {
         var bytes: [UInt8]
     }
 
-    /// Adds `sampled`.
-    mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer) {
+    /// Adds `sampled`; with `asTokenIDs` each token is named `"token_id:N"` and its bytes are
+    /// that name's, as vLLM writes them.
+    mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer, asTokenIDs: Bool = false) {
+        func bytesOf(_ tokenID: Int) -> [UInt8] {
+            asTokenIDs ? Array(TokenText.idName(tokenID).utf8) : tokenizer.tokenBytes(tokenID, skipSpecialTokens: false)
+        }
         for token in sampled {
-            let bytes = tokenizer.tokenBytes(token.tokenID, skipSpecialTokens: false)
+            let bytes = bytesOf(token.tokenID)
             content.append(Entry(
                 token: String(decoding: bytes, as: UTF8.self),
                 logprob: TokenText.finite(token.logprob ?? -.infinity),
                 bytes: bytes,
                 topLogprobs: token.topLogprobs.map { alternative in
-                    let bytes = tokenizer.tokenBytes(alternative.tokenID, skipSpecialTokens: false)
+                    let bytes = bytesOf(alternative.tokenID)
                     return Alternative(token: String(decoding: bytes, as: UTF8.self),
                                        logprob: TokenText.finite(alternative.logprob), bytes: bytes)
                 }))
@@ -85,9 +90,13 @@ struct ChatLogprobs: Encodable, Equatable, Sendable {
 enum TokenText {
     /// A token's own text, control tokens included; bytes that end inside a UTF-8 sequence show
     /// as U+FFFD, as in vLLM's per-token decoding.
-    static func of(_ tokenID: Int, tokenizer: any Tokenizer) -> String {
-        String(decoding: tokenizer.tokenBytes(tokenID, skipSpecialTokens: false), as: UTF8.self)
+    static func of(_ tokenID: Int, tokenizer: any Tokenizer, asTokenID: Bool = false) -> String {
+        if asTokenID { return idName(tokenID) }
+        return String(decoding: tokenizer.tokenBytes(tokenID, skipSpecialTokens: false), as: UTF8.self)
     }
+
+    /// vLLM's name for a token under `return_tokens_as_token_ids`: `"token_id:N"`.
+    static func idName(_ tokenID: Int) -> String { "token_id:\(tokenID)" }
 
     /// JSON has no -inf: an impossible token gets vLLM's floor of -9999.
     static func finite(_ logprob: Float) -> Float {

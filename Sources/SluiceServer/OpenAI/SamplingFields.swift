@@ -100,23 +100,25 @@ struct SamplingFields: Decodable, Equatable, Sendable {
 struct StreamOptions: Decodable, Equatable, Sendable {
     /// Send a last chunk with the whole request's token usage.
     var includeUsage = false
+    /// With ``includeUsage``, put the usage so far on every chunk too, as vLLM does.
+    var continuousUsageStats = false
 
     enum CodingKeys: String, CodingKey {
         case includeUsage = "include_usage"
         case continuousUsageStats = "continuous_usage_stats"
     }
 
-    init(includeUsage: Bool = false) {
+    init(includeUsage: Bool = false, continuousUsageStats: Bool = false) {
         self.includeUsage = includeUsage
+        self.continuousUsageStats = continuousUsageStats
     }
+
+    /// Whether every chunk carries usage: vLLM asks for `include_usage` as well.
+    var wantsContinuousUsage: Bool { includeUsage && continuousUsageStats }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         includeUsage = try container.decodeIfPresent(Bool.self, forKey: .includeUsage) ?? false
-        if try container.decodeIfPresent(Bool.self, forKey: .continuousUsageStats) == true {
-            throw APIError.unsupported(
-                "`stream_options.continuous_usage_stats` is not supported by this server: usage comes in the last chunk only.",
-                param: "stream_options.continuous_usage_stats")
-        }
+        continuousUsageStats = try container.decodeIfPresent(Bool.self, forKey: .continuousUsageStats) ?? false
     }
 }

@@ -6,6 +6,8 @@ struct TokenizeRequest: Decodable, Sendable {
     /// Add BOS as the model asks; by default on for a prompt, off for messages (the template writes it).
     var addSpecialTokens: Bool
     var addGenerationPrompt: Bool
+    /// `continue_final_message`, `chat_template_kwargs` and `documents`, for messages.
+    var template = TemplateFields()
 
     /// What to tokenize.
     enum Input: Equatable, Sendable {
@@ -32,6 +34,7 @@ struct TokenizeRequest: Decodable, Sendable {
         let isPrompt = if case .prompt = input { true } else { false }
         addSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? isPrompt
         addGenerationPrompt = try container.decodeIfPresent(Bool.self, forKey: .addGenerationPrompt) ?? true
+        template = try TemplateFields(from: decoder)
     }
 }
 

@@ -33,8 +33,6 @@ enum UnsupportedFields {
              reason: "custom logits processors are not implemented."),
         Rule(field: "truncate_prompt_tokens", allows: { value, _ in value == .null },
              reason: "prompts are never truncated; shorten the prompt instead."),
-        Rule(field: "return_tokens_as_token_ids", allows: { value, _ in value.isEmpty },
-             reason: "log-probability tokens are always returned as text."),
     ] + ["guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
          "guided_whitespace_pattern"].map {
         Rule(field: $0, allows: { value, _ in value == .null }, reason: "guided decoding is not implemented.")
@@ -62,12 +60,7 @@ enum UnsupportedFields {
              reason: "only text output is generated."),
         Rule(field: "audio", allows: { value, _ in value == .null }, reason: "only text output is generated."),
         Rule(field: "echo", allows: { value, _ in value.isEmpty }, reason: "echoing the last message is not implemented."),
-        Rule(field: "continue_final_message", allows: { value, _ in value.isEmpty },
-             reason: "continuing the final message is not implemented by the chat template renderer."),
         Rule(field: "chat_template", allows: { value, _ in value == .null },
              reason: "the server renders every conversation with the model's own chat template."),
-        Rule(field: "chat_template_kwargs", allows: { value, _ in value.isEmpty },
-             reason: "the chat template takes no extra arguments."),
-        Rule(field: "documents", allows: { value, _ in value.isEmpty }, reason: "documents are not passed to the chat template."),
     ]
 }

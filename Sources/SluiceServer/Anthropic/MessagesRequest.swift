@@ -1,0 +1,150 @@
+import Hummingbird
+
+/// The body of `POST /v1/messages`, as Anthropic's Messages API takes it: a system prompt, turns
+/// of text, `max_tokens` (required) and the sampling fields Anthropic has.
+///
+/// Content is a string or an array of `{"type": "text"}` blocks, joined with newlines as chat
+/// content parts are; images, documents, tool use and thinking are refused by name.
+struct MessagesRequest: Decodable, Sendable {
+    /// The model asked for; `nil` means the one served.
+    var model: String?
+    /// The system prompt, sent as the conversation's first message.
+    var system: String?
+    var messages: [ChatMessage]
+    /// Required to generate; `count_tokens` goes without.
+    var maxTokens: Int?
+    var stopSequences: [String] = []
+    var temperature: Float?
+    var topP: Float?
+    var topK: Int?
+    var stream = false
+
+    enum CodingKeys: String, CodingKey {
+        case model, system, messages, temperature, stream
+        case maxTokens = "max_tokens"
+        case stopSequences = "stop_sequences"
+        case topP = "top_p"
+        case topK = "top_k"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        model = try container.decodeIfPresent(String.self, forKey: .model)
+        maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
+        if let maxTokens, maxTokens < 1 {
+            throw APIError.badRequest("max_tokens must be at least 1, got \(maxTokens).", param: "max_tokens")
+        }
+        if container.contains(.system), try !container.decodeNil(forKey: .system) {
+            system = try Self.decodeText(container.superDecoder(forKey: .system), field: "system")
+        }
+        guard container.contains(.messages) else {
+            throw APIError.badRequest("messages is required: the conversation's turns.", param: "messages")
+        }
+        messages = try container.decode([AnthropicMessageInput].self, forKey: .messages).map(\.message)
+        guard !messages.isEmpty else {
+            throw APIError.badRequest("messages must hold at least one message.", param: "messages")
+        }
+        stopSequences = try container.decodeIfPresent([String].self, forKey: .stopSequences) ?? []
+        temperature = try container.decodeIfPresent(Float.self, forKey: .temperature)
+        topP = try container.decodeIfPresent(Float.self, forKey: .topP)
+        topK = try container.decodeIfPresent(Int.self, forKey: .topK)
+        stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+    }
+
+    /// The conversation the chat template renders: the system prompt first, when there is one.
+    var conversation: [ChatMessage] {
+        guard let system else { return messages }
+        return [ChatMessage(role: "system", content: system)] + messages
+    }
+
+    /// Whether the last turn is the assistant's: Anthropic then continues that text (a
+    /// "prefill") rather than opening a new turn.
+    var continuesAssistantTurn: Bool { messages.last?.role == "assistant" }
+
+    /// The engine's fields; Anthropic has no `n`, penalties or seed.
+    var sampling: SamplingFields {
+        var fields = SamplingFields()
+        fields.temperature = temperature
+        fields.topP = topP
+        fields.topK = topK
+        fields.stop = stopSequences
+        return fields
+    }
+
+    /// A string, or an array of text blocks joined with newlines; any other block is refused.
+    static func decodeText(_ decoder: any Decoder, field: String) throws -> String {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) { return text }
+        guard let blocks = try? container.decode([JSONValue].self) else {
+            throw APIError.badRequest("\(field) must be a string or an array of content blocks.", param: field)
+        }
+        var texts: [String] = []
+        for (index, block) in blocks.enumerated() {
+            let blockField = "\(field)[\(index)]"
+            guard case .string(let type)? = block["type"] else {
+                throw APIError.badRequest("\(blockField).type must be a string such as \"text\".", param: blockField)
+            }
+            guard type == "text" else {
+                throw APIError.unsupported(
+                    "\(blockField): content blocks of type \"\(type)\" are not supported by this server: the model "
+                        + "reads and writes text only, without tools. Send {\"type\": \"text\", \"text\": ...} blocks.",
+                    param: blockField)
+            }
+            guard case .string(let text)? = block["text"] else {
+                throw APIError.badRequest("\(blockField).text must be a string.", param: "\(blockField).text")
+            }
+            texts.append(text)
+        }
+        return texts.joined(separator: "\n")
+    }
+
+    /// Decodes a request body, refusing unsupported features by name first; `max_tokens` is
+    /// required unless `requiresMaxTokens` is false (`/v1/messages/count_tokens`).
+    static func decode(from body: ByteBuffer, requiresMaxTokens: Bool = true) throws(APIError) -> MessagesRequest {
+        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.messages)
+        let request = try JSONBody.decode(MessagesRequest.self, from: body)
+        if requiresMaxTokens, request.maxTokens == nil {
+            throw .badRequest("max_tokens is required: the most tokens to generate.", param: "max_tokens")
+        }
+        return request
+    }
+}
+
+/// One turn of a Messages request: `user` or `assistant`, with text content.
+struct AnthropicMessageInput: Decodable {
+    let message: ChatMessage
+
+    enum CodingKeys: String, CodingKey { case role, content }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let field = APIError.path(container.codingPath)
+        let role = try container.decode(String.self, forKey: .role)
+        guard role == "user" || role == "assistant" else {
+            throw APIError.badRequest(
+                "\(field).role must be \"user\" or \"assistant\", got \"\(role)\"; put a system prompt in `system`.",
+                param: "\(field).role")
+        }
+        guard container.contains(.content) else {
+            throw APIError.badRequest("\(field).content is required.", param: "\(field).content")
+        }
+        let content = try MessagesRequest.decodeText(container.superDecoder(forKey: .content), field: "\(field).content")
+        message = ChatMessage(role: role, content: content)
+    }
+}
+
+extension UnsupportedFields {
+    /// Rules for `/v1/messages`.
+    static let messages: [Rule] = [
+        Rule(field: "tools", allows: { value, _ in value.isEmpty },
+             reason: "tool use is not implemented; leave out `tools`."),
+        Rule(field: "tool_choice", allows: { value, _ in value == .null || value["type"] == .string("none") },
+             reason: "tool use is not implemented; leave it out or set it to {\"type\": \"none\"}."),
+        Rule(field: "thinking", allows: { value, _ in value == .null || value["type"] == .string("disabled") },
+             reason: "extended thinking is not implemented; leave it out or set it to {\"type\": \"disabled\"}."),
+        Rule(field: "output_config", allows: { value, _ in (value["format"] ?? .null) == .null },
+             reason: "structured output (`output_config.format`) is not implemented for /v1/messages; leave it out."),
+        Rule(field: "mcp_servers", allows: { value, _ in value.isEmpty }, reason: "MCP servers are not implemented."),
+        Rule(field: "container", allows: { value, _ in value == .null }, reason: "code execution containers are not implemented."),
+    ]
+}

@@ -1,0 +1,77 @@
+import SluiceEngine
+
+/// A Messages API response: `{id, type: "message", role: "assistant", content: [{type: "text",
+/// text}], model, stop_reason, stop_sequence, usage}`. Streams send it with empty content and
+/// no stop reason in `message_start`.
+struct MessagesResponse: Encodable, Sendable {
+    var id: String
+    var model: String
+    /// The generated text; `nil` writes `content: []`, as `message_start` does.
+    var text: String?
+    var stop: MessagesStop?
+    var usage: MessagesUsage
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, role, content, model, usage
+        case stopReason = "stop_reason"
+        case stopSequence = "stop_sequence"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode("message", forKey: .type)
+        try container.encode("assistant", forKey: .role)
+        try container.encode(text.map { [TextBlock(text: $0)] } ?? [], forKey: .content)
+        try container.encode(model, forKey: .model)
+        try container.encode(stop?.reason, forKey: .stopReason)
+        try container.encode(stop?.sequence, forKey: .stopSequence)
+        try container.encode(usage, forKey: .usage)
+    }
+}
+
+/// A `{"type": "text", "text": ...}` content block.
+struct TextBlock: Encodable, Sendable {
+    var text: String
+
+    enum CodingKeys: String, CodingKey { case type, text }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("text", forKey: .type)
+        try container.encode(text, forKey: .text)
+    }
+}
+
+/// Why a message ended, in Anthropic's words: `end_turn` (the model's end of turn),
+/// `max_tokens`, or `stop_sequence` with the sequence that matched.
+struct MessagesStop: Equatable, Sendable {
+    var reason: String
+    var sequence: String?
+
+    /// The Anthropic reason for the engine's; `nil` for a completion that was aborted.
+    init?(finishReason: FinishReason, stopReason: StopReason?) {
+        switch (finishReason, stopReason) {
+        case (.stop, .string(let sequence)?): self.init(reason: "stop_sequence", sequence: sequence)
+        case (.stop, _): self.init(reason: "end_turn", sequence: nil)
+        case (.length, _): self.init(reason: "max_tokens", sequence: nil)
+        case (.abort, _): return nil
+        }
+    }
+
+    init(reason: String, sequence: String?) {
+        self.reason = reason
+        self.sequence = sequence
+    }
+}
+
+/// Anthropic's `usage`: prompt tokens as `input_tokens`, generated ones as `output_tokens`.
+struct MessagesUsage: Encodable, Equatable, Sendable {
+    var inputTokens: Int?
+    var outputTokens: Int
+
+    enum CodingKeys: String, CodingKey {
+        case inputTokens = "input_tokens"
+        case outputTokens = "output_tokens"
+    }
+}

@@ -1,0 +1,80 @@
+import Hummingbird
+
+/// The events of a streamed Messages response, in Anthropic's order: `message_start`,
+/// `content_block_start`, `ping`, `content_block_delta`s, `content_block_stop`, `message_delta`
+/// (stop reason and output tokens), `message_stop`; or an `error` event when generation fails
+/// after the stream began.
+///
+/// Each goes out as `event: <type>` and `data: <json>`, the JSON carrying the same `type`.
+enum MessagesStreamEvent: Encodable, Sendable {
+    case messageStart(MessagesResponse)
+    case contentBlockStart(index: Int)
+    case ping
+    case textDelta(index: Int, text: String)
+    case contentBlockStop(index: Int)
+    case messageDelta(MessagesStop?, outputTokens: Int)
+    case messageStop
+
+    var type: String {
+        switch self {
+        case .messageStart: return "message_start"
+        case .contentBlockStart: return "content_block_start"
+        case .ping: return "ping"
+        case .textDelta: return "content_block_delta"
+        case .contentBlockStop: return "content_block_stop"
+        case .messageDelta: return "message_delta"
+        case .messageStop: return "message_stop"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case type, message, index, delta, usage, text
+        case contentBlock = "content_block"
+        case stopReason = "stop_reason"
+        case stopSequence = "stop_sequence"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        switch self {
+        case .messageStart(let message):
+            try container.encode(message, forKey: .message)
+        case .contentBlockStart(let index):
+            try container.encode(index, forKey: .index)
+            try container.encode(TextBlock(text: ""), forKey: .contentBlock)
+        case .ping, .messageStop:
+            break
+        case .textDelta(let index, let text):
+            try container.encode(index, forKey: .index)
+            var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
+            try delta.encode("text_delta", forKey: .type)
+            try delta.encode(text, forKey: .text)
+        case .contentBlockStop(let index):
+            try container.encode(index, forKey: .index)
+        case .messageDelta(let stop, let outputTokens):
+            var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
+            try delta.encode(stop?.reason, forKey: .stopReason)
+            try delta.encode(stop?.sequence, forKey: .stopSequence)
+            try container.encode(MessagesUsage(outputTokens: outputTokens), forKey: .usage)
+        }
+    }
+
+    /// The event as `event: <type>\ndata: <json>\n\n`.
+    func serverSentEvent() throws -> ByteBuffer {
+        var buffer = ByteBuffer(string: "event: \(type)\ndata: ")
+        var json = try JSONBody.encode(self)
+        buffer.writeBuffer(&json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    /// The `error` event for a failure after the stream began.
+    static func errorEvent(_ error: APIError) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "event: error\ndata: ")
+        var json = error.anthropicBody()
+        buffer.writeBuffer(&json)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Drives a running server's /v1/messages with the official `anthropic` client and checks what
+comes back: a message, the same text streamed (events and the accumulated final message), a
+system prompt, stop sequences, max_tokens, a prefilled assistant turn, and errors.
+
+Usage: e2e_anthropic.py --base-url http://127.0.0.1:8000 --model NAME [--api-key KEY]
+Exits non-zero, naming every failed check, when the server misbehaves.
+"""
+import argparse
+import sys
+
+import anthropic
+from anthropic import Anthropic
+
+failures = []
+# Recent SDKs dropped the sampling arguments from `create`; the server still reads them.
+GREEDY = {"temperature": 0}
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}", file=sys.stderr)
+    return condition
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--api-key", default="unused")
+    args = parser.parse_args()
+    client = Anthropic(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
+    model = args.model
+    messages = [{"role": "user", "content": "What is the capital of France?"}]
+
+    # One message, greedy.
+    message = client.messages.create(model=model, max_tokens=24, messages=messages, extra_body=GREEDY,
+                                     metadata={"user_id": "e2e"})
+    check(message.id.startswith("msg_"), f"id {message.id}")
+    check(message.type == "message" and message.role == "assistant", f"type {message.type}, role {message.role}")
+    check(len(message.content) == 1 and message.content[0].type == "text", f"content {message.content}")
+    answer = message.content[0].text
+    check(len(answer) > 0, "the answer is empty")
+    check(message.stop_reason in ("end_turn", "max_tokens"), f"stop_reason {message.stop_reason}")
+    check(message.usage.input_tokens > 0, f"input_tokens {message.usage.input_tokens}")
+    check(0 < message.usage.output_tokens <= 24, f"output_tokens {message.usage.output_tokens}")
+
+    # The same, streamed: the raw events in Anthropic's order, then the SDK's accumulated message.
+    events = list(client.messages.create(model=model, max_tokens=24, messages=messages, extra_body=GREEDY, stream=True))
+    kinds = [event.type for event in events]
+    # The SDK drops `ping` events; the router tests check that one follows content_block_start.
+    check(kinds[:2] == ["message_start", "content_block_start"], f"stream opens with {kinds[:2]}")
+    check(kinds[-3:] == ["content_block_stop", "message_delta", "message_stop"], f"stream ends with {kinds[-3:]}")
+    streamed = "".join(event.delta.text for event in events if event.type == "content_block_delta")
+    check(streamed == answer, f"streamed {streamed!r} != non-streamed {answer!r}")
+    delta = [event for event in events if event.type == "message_delta"]
+    if check(len(delta) == 1, "one message_delta"):
+        check(delta[0].delta.stop_reason == message.stop_reason, f"streamed stop_reason {delta[0].delta.stop_reason}")
+        check(delta[0].usage.output_tokens == message.usage.output_tokens, "streamed output_tokens")
+
+    with client.messages.stream(model=model, max_tokens=24, messages=messages, extra_body=GREEDY) as stream:
+        texts = list(stream.text_stream)
+        final = stream.get_final_message()
+    check("".join(texts) == answer, f"text_stream {''.join(texts)!r}")
+    check(final.content[0].text == answer and final.stop_reason == message.stop_reason, "the accumulated message")
+
+    # A system prompt costs input tokens; max_tokens and stop sequences end the message.
+    # (A template may write a default system prompt of its own, so compare two given ones.)
+    short_system = client.messages.create(model=model, max_tokens=1, messages=messages, extra_body=GREEDY,
+                                          system="Answer in one word.")
+    with_system = client.messages.create(model=model, max_tokens=4, messages=messages, extra_body=GREEDY,
+                                         system=[{"type": "text", "text": "Answer in one word. Be polite."}])
+    check(with_system.usage.input_tokens > short_system.usage.input_tokens, "the system prompt is in the prompt")
+    check(with_system.stop_reason == "max_tokens" or with_system.usage.output_tokens < 4, "max_tokens 4")
+    words = answer.split()
+    if check(len(words) > 2, f"no stop sequence to try in {answer!r}"):
+        sequence = words[2]
+        stopped = client.messages.create(model=model, max_tokens=24, messages=messages, extra_body=GREEDY,
+                                          stop_sequences=[sequence])
+        check(stopped.stop_reason == "stop_sequence" and stopped.stop_sequence == sequence,
+              f"stop on {sequence!r}: {stopped.stop_reason} {stopped.stop_sequence!r}")
+        check(stopped.content[0].text == answer[:answer.index(sequence)], f"stopped text {stopped.content[0].text!r}")
+
+    # A prefilled assistant turn is continued.
+    prefill = " ".join(words[:2])
+    continued = client.messages.create(model=model, max_tokens=24, extra_body=GREEDY,
+                                       messages=messages + [{"role": "assistant", "content": prefill}])
+    # The prefill saves output tokens, so the continuation may run past the 24-token answer.
+    check((prefill + continued.content[0].text).startswith(answer),
+          f"prefill {prefill!r} continued with {continued.content[0].text!r}, not the rest of {answer!r}")
+
+    # Errors come back as Anthropic errors, and the server keeps serving.
+    try:
+        client.messages.create(model=model, max_tokens=4, messages=messages,
+                               tools=[{"name": "f", "input_schema": {"type": "object"}}])
+        check(False, "tools are refused")
+    except anthropic.BadRequestError as error:
+        check(error.status_code == 400, f"tools: status {error.status_code}")
+        check(error.body.get("error", {}).get("type") == "invalid_request_error", f"tools: body {error.body}")
+    try:
+        client.messages.create(model="no-such-model", max_tokens=4, messages=messages)
+        check(False, "an unknown model is refused")
+    except anthropic.BadRequestError as error:
+        check("no-such-model" in str(error), f"unknown model: {error}")
+    after = client.messages.create(model=model, max_tokens=24, messages=messages, extra_body=GREEDY)
+    check(after.content[0].text == answer, "the server answers the same after bad requests")
+
+    if failures:
+        print(f"{len(failures)} checks failed", file=sys.stderr)
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
