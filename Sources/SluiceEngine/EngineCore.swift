@@ -25,6 +25,9 @@ public final class EngineCore {
         var isWaitingForFirstStep = true
         /// How many drafts it proposes next (speculative decoding).
         var draftLength: DraftLength?
+        /// With prompt log-probabilities: those of prompt tokens 1, 2, … so far, in order, handed
+        /// over with its first output token.
+        var promptLogprobs: [SampledToken]?
     }
     private var children: [RequestID: Child] = [:]
     /// Requests with live children, by the caller's id, to abort them all at once.
@@ -54,8 +57,9 @@ public final class EngineCore {
         try backend.check(model)
         executor = backend.makeExecutor(for: model, limits: ExecutorLimits(
             numBlocks: config.numBlocks, blockSize: config.blockSize, maxBatchTokens: config.maxNumBatchedTokens,
-            maxLogitRows: min(config.speculative?.maxLogitRows(maxNumSeqs: config.maxNumSeqs) ?? config.maxNumSeqs,
-                              config.maxNumBatchedTokens),
+            // One row per request, the drafts of the few that speculate, one prompt's log-probabilities.
+            maxLogitRows: min((config.speculative?.maxLogitRows(maxNumSeqs: config.maxNumSeqs) ?? config.maxNumSeqs)
+                              + SchedulerConfig.promptLogprobsChunk, config.maxNumBatchedTokens),
             maxModelLength: config.maxModelLength))
         validator = RequestValidator(vocabularySize: executor.vocabularySize, config: config)
         proposer = config.speculative.map { NgramProposer(minN: $0.promptLookupMin, maxN: $0.promptLookupMax) }
@@ -88,7 +92,8 @@ public final class EngineCore {
         children[request.requestID] = Child(
             sampler: Sampler(params: request.samplingParams, stops: stops),
             parentID: parentID ?? request.requestID, index: index,
-            draftLength: scheduler.config.speculative.map { DraftLength(maximum: $0.numSpeculativeTokens) })
+            draftLength: scheduler.config.speculative.map { DraftLength(maximum: $0.numSpeculativeTokens) },
+            promptLogprobs: request.samplingParams.promptLogprobs == nil ? nil : [])
     }
 
     /// Ends every live child of `requestID` (a caller's id, or a single child's) with
@@ -185,14 +190,25 @@ public final class EngineCore {
         sampledTokenIDs.removeAll(keepingCapacity: true)
         acceptedDrafts.removeAll(keepingCapacity: true)
         var row = 0
-        for scheduled in output.scheduledRequests where scheduled.samples {
+        for scheduled in output.scheduledRequests where scheduled.numSampledRows > 0 {
             defer { row += scheduled.numSampledRows }
             let id = scheduled.requestID
-            guard let request = scheduler.request(id), children[id] != nil else {
+            let request = scheduler.request(id)
+            var first = row
+            if scheduled.logitsForAllTokens, let request, children[id] != nil {
+                // Every row but a sampling last one gives the next prompt token's log-probability.
+                let numPromptRows = scheduled.numSampledRows - (scheduled.samples ? 1 : 0)
+                collectPromptLogprobs(scheduled, request: request, logits: logits, firstRow: row, numRows: numPromptRows,
+                                      vocabularySize: vocabulary)
+                first += numPromptRows
+            }
+            guard scheduled.samples else { continue }
+            guard let request, children[id] != nil else {
                 numTokensPerRow.append(0)
                 continue
             }
-            let rows = UnsafeBufferPointer(rebasing: logits[(row * vocabulary)..<((row + scheduled.numSampledRows) * vocabulary)])
+            let numRows = 1 + scheduled.numSpecTokens
+            let rows = UnsafeBufferPointer(rebasing: logits[(first * vocabulary)..<((first + numRows) * vocabulary)])
             let numAccepted = sample(scheduled, request: request, logits: rows, vocabularySize: vocabulary, into: &tokens)
             sampledTokenIDs[id] = tokens[tokens.count - 1].tokenID
             if scheduled.numSpecTokens > 0 { acceptedDrafts[id] = numAccepted }
@@ -225,10 +241,16 @@ public final class EngineCore {
             let emitted = ended.map { $0.numTokens - numKnownBefore } ?? count
             for (offset, token) in tokens[first..<(first + emitted)].enumerated() {
                 let isLast = offset == emitted - 1
-                result.outputs.append(EngineCoreOutput(
+                var update = EngineCoreOutput(
                     requestID: id, parentID: child.parentID, index: child.index, token: token,
                     finishReason: isLast ? finishReason : nil, stopReason: isLast ? ended?.stopReason : nil,
-                    numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0))
+                    numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0)
+                // The prompt's log-probabilities travel with the first output token, once.
+                if let promptLogprobs = children[id]?.promptLogprobs {
+                    update.promptLogprobs = promptLogprobs
+                    children[id]?.promptLogprobs = nil
+                }
+                result.outputs.append(update)
             }
             if scheduled.numSpecTokens > 0 {
                 specDecodeStats.record(numDraftTokens: scheduled.numSpecTokens, numAccepted: count - 1)
@@ -264,6 +286,25 @@ public final class EngineCore {
             history.append(token.tokenID)
         }
         return numAccepted
+    }
+
+    /// Appends the log-probabilities of the prompt tokens that rows `firstRow ..< firstRow + numRows`
+    /// predict (row i holds position `startPosition + i`, whose logits predict the token after it),
+    /// in order, each once: a recompute after preemption runs positions again and adds nothing.
+    private func collectPromptLogprobs(_ scheduled: SchedulerOutput.ScheduledRequest, request: Request,
+                                       logits: UnsafeBufferPointer<Float>, firstRow: Int, numRows: Int,
+                                       vocabularySize: Int) {
+        let id = scheduled.requestID
+        guard let topCount = request.samplingParams.promptLogprobs, children[id]?.promptLogprobs != nil else { return }
+        for offset in 0..<numRows {
+            let predicted = scheduled.startPosition + offset + 1
+            // Entry k is prompt token k + 1's.
+            guard predicted < request.numPromptTokens, predicted == children[id]!.promptLogprobs!.count + 1 else { continue }
+            let row = UnsafeBufferPointer(rebasing: logits[((firstRow + offset) * vocabularySize)..<((firstRow + offset + 1) * vocabularySize)])
+            let entry = children[id]!.sampler.rawLogprobs(
+                logits: row, sampledTokenID: request.allTokenIDs[predicted], topCount: topCount)
+            children[id]!.promptLogprobs!.append(entry)
+        }
     }
 
     /// Gives every request that sampled this step and decodes next its drafts for the next step.

@@ -38,6 +38,9 @@ public struct EngineCoreOutput: Sendable {
     public let numCachedTokens: Int
     /// Times it was preempted (set on its last output).
     public let numPreemptions: Int
+    /// With prompt log-probabilities, on the child's first output: prompt tokens 1, 2, … each with
+    /// its log-probability and alternatives (the first prompt token has none).
+    public var promptLogprobs: [SampledToken]?
 
     /// Whether this is the child's last token.
     public var isFinished: Bool { finishReason != nil }

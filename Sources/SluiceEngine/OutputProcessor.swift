@@ -108,6 +108,7 @@ struct OutputProcessor {
                 logprobs: completion.wantsLogprobs ? [token] : nil,
                 numOutputTokens: completion.metrics.numGenerationTokens,
                 finishReason: finishReason, stopReason: stopReason)
+            output.promptLogprobs = update.promptLogprobs
             if finishReason != nil {
                 completion.metrics.e2eLatency = seconds(now - completion.arrival)
                 completion.metrics.numCachedTokens = update.numCachedTokens

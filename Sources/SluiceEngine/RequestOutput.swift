@@ -26,6 +26,9 @@ public struct RequestOutput: Sendable {
     public var stopReason: StopReason?
     /// Timings and counts, on the completion's last output.
     public var metrics: RequestMetrics?
+    /// With ``SamplingParams/promptLogprobs``, on the completion's first output: prompt tokens 1, 2, …
+    /// each with its log-probability given the tokens before it and the likeliest alternatives.
+    public var promptLogprobs: [SampledToken]?
 
     /// Whether this is the completion's last output.
     public var isFinished: Bool { finishReason != nil }

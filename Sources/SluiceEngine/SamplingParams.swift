@@ -37,6 +37,12 @@ public struct SamplingParams: Sendable, Equatable {
     /// When set, each generated token comes with its log-probability and this many likeliest
     /// alternatives, from the model's raw distribution (before temperature, penalties or filters).
     public var logprobs: Int?
+    /// When set, each prompt token after the first comes with its log-probability given the tokens
+    /// before it and this many likeliest alternatives (vLLM's `prompt_logprobs`), from the same
+    /// forward passes as the prefill. Such a request does not use the prefix cache (every prompt
+    /// position must be computed) and its prompt runs in chunks of at most
+    /// ``SchedulerConfig/promptLogprobsChunk`` tokens.
+    public var promptLogprobs: Int?
     /// Leave control tokens (EOS, chat markers) out of the text.
     public var skipSpecialTokens = true
 
@@ -84,6 +90,10 @@ public struct SamplingParams: Sendable, Equatable {
         if let logprobs {
             try check(logprobs >= 0 && logprobs <= Self.maxLogprobs,
                       "logprobs must be in [0, \(Self.maxLogprobs)], got \(logprobs)")
+        }
+        if let promptLogprobs {
+            try check(promptLogprobs >= 0 && promptLogprobs <= Self.maxLogprobs,
+                      "prompt_logprobs must be in [0, \(Self.maxLogprobs)], got \(promptLogprobs)")
         }
     }
 

@@ -36,6 +36,7 @@ extension Scheduler {
                 requestID: row.requestID, tokenIDs: stepTokenIDs[row.tokenRange], startPosition: row.startPosition,
                 blockIDs: row.blockIDs, samples: row.samples)
             scheduled.numSpecTokens = row.numSpecTokens
+            scheduled.logitsForAllTokens = row.logitsForAllTokens
             return scheduled
         }
         var output = SchedulerOutput(
@@ -60,6 +61,10 @@ extension Scheduler {
             let samples: Bool
             /// Draft tokens at the end of the range (speculative decoding).
             var numSpecTokens = 0
+            /// A prompt chunk whose every token gives logits (prompt log-probabilities).
+            var logitsForAllTokens = false
+
+            var numSampledRows: Int { logitsForAllTokens ? tokenRange.count : samples ? 1 + numSpecTokens : 0 }
         }
 
         /// The rows so far, in batch order.
@@ -72,13 +77,16 @@ extension Scheduler {
         var workload = StepWorkload()
         /// The predicted time the step may reach, in seconds; `nil` for the token budget alone.
         var timeLimit: Double?
+        /// Whether a prompt chunk with prompt log-probabilities is already planned (one per step).
+        var hasPromptLogprobsRow = false
 
         mutating func add(_ row: Row) {
             scheduled.append(row)
             scheduledIDs.insert(row.requestID)
             tokenBudget -= row.tokenRange.count
             workload += .run(numTokens: row.tokenRange.count, startPosition: row.startPosition,
-                             numSampledRows: row.samples ? 1 + row.numSpecTokens : 0)
+                             numSampledRows: row.numSampledRows)
+            if row.logitsForAllTokens { hasPromptLogprobsRow = true }
         }
     }
 
@@ -120,8 +128,11 @@ extension Scheduler {
         if config.schedulingPolicy == .priority { order.sort { priorityKey($0) < priorityKey($1) } }
         for id in order where plan.tokenBudget > 0 {
             guard let request = requests[id], request.status == .running else { continue }
+            // One prompt with prompt log-probabilities per step: the others wait their turn.
+            if wantsPromptLogprobs(request), plan.hasPromptLogprobsRow { continue }
             let numNewTokens = numPromptTokensToSchedule(
-                startPosition: request.numComputedTokens, numRemainingTokens: request.numRemainingTokens, plan: plan)
+                startPosition: request.numComputedTokens, numRemainingTokens: request.numRemainingTokens, plan: plan,
+                promptLogprobs: wantsPromptLogprobs(request))
             guard numNewTokens > 0 else { break }
             if allocateRunning(id, numNewTokens: numNewTokens, plan: &plan) {
                 commit(id, numNewTokens: numNewTokens, to: &plan)
@@ -150,15 +161,19 @@ extension Scheduler {
     /// has room and time for; false (changing nothing it holds) when none fit or its blocks do not.
     private mutating func admit(_ id: RequestID, plan: inout StepPlan) -> Bool {
         let request = liveRequest(id)
+        if wantsPromptLogprobs(request), plan.hasPromptLogprobsRow { return false }
         // No time left even for one token at the shallowest depth: skip hashing the prompt.
         guard numPromptTokensToSchedule(startPosition: 0, numRemainingTokens: request.numTokens, plan: plan) > 0
         else { return false }
         // Waiting and preempted requests hold nothing: numComputedTokens is 0, so the hit is
         // all of its computed tokens, as the manager's call order asks.
-        let (hits, numHitTokens) = kvCacheManager.getComputedBlocks(
-            requestID: id, tokenIDs: request.allTokenIDs)
+        // Prompt log-probabilities need every prompt position computed: no cache hits.
+        let (hits, numHitTokens) = wantsPromptLogprobs(request)
+            ? (KVCacheBlocks.empty, 0)
+            : kvCacheManager.getComputedBlocks(requestID: id, tokenIDs: request.allTokenIDs)
         let numNewTokens = numPromptTokensToSchedule(
-            startPosition: numHitTokens, numRemainingTokens: request.numTokens - numHitTokens, plan: plan)
+            startPosition: numHitTokens, numRemainingTokens: request.numTokens - numHitTokens, plan: plan,
+            promptLogprobs: wantsPromptLogprobs(request))
         guard numNewTokens > 0, kvCacheManager.allocateSlots(
             requestID: id, tokenIDs: request.allTokenIDs, numComputedTokens: 0,
             numNewTokens: numNewTokens, newComputedBlocks: hits) != nil
@@ -195,6 +210,7 @@ extension Scheduler {
             requestID: id, tokenRange: first..<stepTokenIDs.count, startPosition: start,
             blockIDs: kvCacheManager.blockIDs(requestID: id), samples: request.numComputedTokens >= request.numTokens)
         row.numSpecTokens = numDrafts
+        row.logitsForAllTokens = request.samplingParams.promptLogprobs != nil && start < request.numPromptTokens && numDrafts == 0
         plan.add(row)
     }
 
@@ -205,8 +221,10 @@ extension Scheduler {
     /// (predicted time only grows with the chunk, so a bisection finds it). When the step has
     /// nothing else, one token runs even past the limit, so a limit below the cost of any step
     /// cannot stop the engine.
-    private func numPromptTokensToSchedule(startPosition: Int, numRemainingTokens: Int, plan: StepPlan) -> Int {
-        let threshold = config.longPrefillTokenThreshold ?? Int.max
+    private func numPromptTokensToSchedule(startPosition: Int, numRemainingTokens: Int, plan: StepPlan,
+                                           promptLogprobs: Bool = false) -> Int {
+        var threshold = config.longPrefillTokenThreshold ?? Int.max
+        if promptLogprobs { threshold = min(threshold, SchedulerConfig.promptLogprobsChunk) }
         let cap = max(0, min(numRemainingTokens, plan.tokenBudget, threshold))
         guard cap > 0, let limit = plan.timeLimit, let costModel else { return cap }
         func fits(_ numTokens: Int) -> Bool {
@@ -222,6 +240,12 @@ extension Scheduler {
             if fits(middle) { low = middle } else { high = middle }
         }
         return plan.scheduled.isEmpty ? max(low, 1) : low
+    }
+
+    /// Whether the request's prompt chunks give a logit row per token (prompt log-probabilities),
+    /// while its prompt is still being computed.
+    func wantsPromptLogprobs(_ request: Request) -> Bool {
+        request.samplingParams.promptLogprobs != nil && request.numComputedTokens < request.numPromptTokens
     }
 
     /// A request the queues name; they only name live ones.

@@ -22,6 +22,10 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var schedulingPolicy: SchedulingPolicy
     /// Speculative decoding, when on (`--speculative-config`).
     public var speculative: SpeculativeConfig?
+    /// The most prompt tokens a request that asked for prompt log-probabilities runs in one step:
+    /// each gives a row of logits, and the executor holds this many rows beyond one per request.
+    /// One such request runs its prompt per step.
+    public static let promptLogprobsChunk = 64
 
     /// Makes a configuration; ``validate()`` checks it.
     public init(

@@ -18,9 +18,12 @@ extension SchedulerOutput {
         /// How many of the row's last tokens are drafts to verify: the step samples a token after
         /// each of them as well as after the token before them.
         public var numSpecTokens = 0
+        /// Whether every token of the row gives logits: a prompt chunk of a request that asked for
+        /// prompt log-probabilities (the last row samples when ``samples`` is set).
+        public var logitsForAllTokens = false
 
         /// How many logit rows the row asks for.
-        public var numSampledRows: Int { samples ? 1 + numSpecTokens : 0 }
+        public var numSampledRows: Int { logitsForAllTokens ? tokenIDs.count : samples ? 1 + numSpecTokens : 0 }
 
         /// The draft tokens the row verifies.
         public var specTokenIDs: ArraySlice<Int> { tokenIDs.suffix(numSpecTokens) }
