@@ -24,8 +24,15 @@ extension CompletionJob {
                 let promptTokenIDs = tokenOutputs.returnTokenIDs && !started[choice] ? prompts[promptIndex].tokenIDs : nil
                 started[choice] = true
                 var logprobs: CompletionLogprobs?
-                if wantsLogprobs, let sampled = output.logprobs, !sampled.isEmpty {
+                if wantsLogprobs, echo, let promptLogprobs = output.promptLogprobs {
+                    // The echoed prompt's tokens lead the choice's first chunk.
                     var delta = CompletionLogprobs()
+                    delta.appendPrompt(prompts[promptIndex].tokenIDs, logprobs: promptLogprobs, tokenizer: state.tokenizer,
+                                       offset: &offsets[choice], asTokenIDs: tokenOutputs.tokensAsTokenIDs)
+                    logprobs = delta
+                }
+                if wantsLogprobs, let sampled = output.logprobs, !sampled.isEmpty {
+                    var delta = logprobs ?? CompletionLogprobs()
                     delta.append(sampled, tokenizer: state.tokenizer, offset: &offsets[choice],
                                  asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                     logprobs = delta

@@ -44,6 +44,11 @@ struct CompletionJob: Sendable {
                 tally.record(output, choice: choice, metrics: state.metrics)
                 choices[choice].text += output.text
                 choices[choice].tokenIDs?.append(contentsOf: output.tokenIDs)
+                if echo, let promptLogprobs = output.promptLogprobs {
+                    choices[choice].logprobs?.appendPrompt(
+                        prompts[promptIndex].tokenIDs, logprobs: promptLogprobs, tokenizer: state.tokenizer,
+                        offset: &offsets[choice], asTokenIDs: tokenOutputs.tokensAsTokenIDs)
+                }
                 if let sampled = output.logprobs {
                     choices[choice].logprobs?.append(sampled, tokenizer: state.tokenizer, offset: &offsets[choice],
                                                      asTokenIDs: tokenOutputs.tokensAsTokenIDs)

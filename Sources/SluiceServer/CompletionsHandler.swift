@@ -11,8 +11,11 @@ struct CompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let completion = try CompletionRequest.decode(from: body)
         try state.checkModel(completion.model)
-        let params = try completion.sampling.samplingParams(
+        var params = try completion.sampling.samplingParams(
             maxTokens: completion.maxTokens ?? CompletionRequest.defaultMaxTokens, logprobs: completion.logprobs)
+        // `echo` with `logprobs` reports the prompt's tokens too (lm-evaluation-harness's
+        // log-likelihoods): the engine computes them from the prefill's own passes.
+        if completion.echo, let logprobs = completion.logprobs { params.promptLogprobs = logprobs }
         try state.checkPromptCount(completion.prompts.count)
         let prompts = try completion.prompts.map { prompt throws(APIError) in
             try state.prepare(prompt, addSpecialTokens: completion.addSpecialTokens)

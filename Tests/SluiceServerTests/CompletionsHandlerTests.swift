@@ -33,6 +33,52 @@ struct CompletionsHandlerTests {
         }
     }
 
+    @Test("echo with logprobs: the prompt's tokens lead the log-probabilities, and equal what generating them gave")
+    func echoLogprobs() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let prompt = try await client.tokenize("The capital of France is")
+            // Greedy generation of 3 tokens with their log-probabilities.
+            let generated = try await client.post("/v1/completions", """
+                {"prompt": \(prompt), "max_tokens": 3, "temperature": 0, "ignore_eos": true, "logprobs": 1}
+                """).json
+            let generatedLogprobs = try #require(generated["choices"]?[0]?["logprobs"]?["token_logprobs"]?.doubles)
+            let generatedIDs = try #require(generated["choices"]?[0]?["logprobs"]?["tokens"]?.strings)
+            #expect(generatedLogprobs.count == 3)
+            // The same tokens as a prompt, echoed with logprobs (as lm-evaluation-harness asks).
+            let continued = try await client.post("/v1/completions", """
+                {"prompt": \(prompt), "max_tokens": 3, "temperature": 0, "ignore_eos": true, "logprobs": 1,
+                 "return_tokens_as_token_ids": true}
+                """).json
+            let ids = try #require(continued["choices"]?[0]?["logprobs"]?["tokens"]?.strings)
+                .compactMap { Int($0.dropFirst("token_id:".count)) }
+            let echoed = try await client.post("/v1/completions", """
+                {"prompt": \(prompt + ids), "max_tokens": 1, "temperature": 0, "echo": true, "logprobs": 2}
+                """)
+            #expect(echoed.status == .ok)
+            let choice = try #require(echoed.json["choices"]?[0])
+            let logprobs = try #require(choice["logprobs"])
+            let tokens = try #require(logprobs["tokens"]?.strings)
+            let values = try #require(logprobs["token_logprobs"]?.array)
+            let top = try #require(logprobs["top_logprobs"]?.array)
+            let offsets = try #require(logprobs["text_offset"]?.ints)
+            // Every prompt token, then the one generated.
+            #expect(tokens.count == prompt.count + 3 + 1)
+            #expect(values.count == tokens.count && top.count == tokens.count && offsets.count == tokens.count)
+            #expect(values[0] == .null && top[0] == .null)
+            #expect(values.dropFirst().allSatisfy { ($0.double ?? 1) <= 0 })
+            // The echoed continuation tokens carry the log-probabilities their generation had.
+            for index in 0..<3 {
+                let echoedValue = try #require(values[prompt.count + index].double)
+                #expect(abs(echoedValue - generatedLogprobs[index]) < 1e-3, "token \(index)")
+                #expect(tokens[prompt.count + index] == generatedIDs[index])
+            }
+            // At least the prompt token itself and up to 2 alternatives per later position.
+            #expect(top.dropFirst().allSatisfy { ($0.object?.count ?? 0) >= 1 && ($0.object?.count ?? 0) <= 3 })
+            #expect(zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 })
+            #expect(choice["text"]?.string?.hasPrefix("The capital of France is") == true)
+        }
+    }
+
     @Test("without max_tokens a completion stops at 16 tokens, OpenAI's default")
     func defaultMaxTokens() async throws {
         try await ServerFixture.withServer { client, _ in

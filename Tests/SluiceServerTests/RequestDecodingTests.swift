@@ -59,11 +59,10 @@ struct RequestDecodingTests {
         #expect(try completion(#"{"prompt": "x", "stop": ["a", "b"]}"#).sampling.stop == ["a", "b"])
     }
 
-    @Test("echo with logprobs is refused as unsupported")
-    func echoWithLogprobs() {
-        let error = refusal { _ = try completion(#"{"prompt": "x", "echo": true, "logprobs": 1}"#) }
-        #expect(error?.code == "unsupported_feature")
-        #expect(error?.param == "echo")
+    @Test("echo with logprobs is accepted (the prompt's log-probabilities come from the prefill)")
+    func echoWithLogprobs() throws {
+        let request = try completion(#"{"prompt": "x", "echo": true, "logprobs": 1}"#)
+        #expect(request.echo && request.logprobs == 1)
     }
 
     @Test("a wrong type is a 400 that names the field and the type it must be")

@@ -52,11 +52,6 @@ struct CompletionRequest: Decodable, Sendable {
         if streamOptions != nil, !stream {
             throw APIError.badRequest("stream_options can only be set when stream is true.", param: "stream_options")
         }
-        if echo, logprobs != nil {
-            throw APIError.unsupported(
-                "`echo` together with `logprobs` is not supported by this server: it would need the prompt's "
-                    + "log-probabilities. Drop one of them.", param: "echo")
-        }
     }
 
     /// Decodes a request body, refusing unsupported features by name first.

@@ -21,6 +21,21 @@ struct CompletionLogprobs: Encodable, Equatable, Sendable {
         case textOffset = "text_offset"
     }
 
+    /// Adds a prompt's tokens for `echo`: the first with no log-probability (nothing predicts it),
+    /// then each later one with its log-probability and alternatives (`promptLogprobs`, entry k
+    /// for prompt token k + 1).
+    mutating func appendPrompt(_ promptTokenIDs: [Int], logprobs promptLogprobs: [SampledToken], tokenizer: any Tokenizer,
+                               offset: inout Int, asTokenIDs: Bool = false) {
+        guard let first = promptTokenIDs.first else { return }
+        let text = TokenText.of(first, tokenizer: tokenizer, asTokenID: asTokenIDs)
+        tokens.append(text)
+        tokenLogprobs.append(nil)
+        topLogprobs.append(nil)
+        textOffset.append(offset)
+        offset += text.unicodeScalars.count
+        append(promptLogprobs, tokenizer: tokenizer, offset: &offset, asTokenIDs: asTokenIDs)
+    }
+
     /// Adds `sampled`; `offset` is where the first one's text starts, and moves past the last.
     mutating func append(_ sampled: [SampledToken], tokenizer: any Tokenizer, offset: inout Int, asTokenIDs: Bool = false) {
         for token in sampled {
