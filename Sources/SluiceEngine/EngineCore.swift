@@ -34,6 +34,8 @@ public final class EngineCore {
                                      blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
     /// The step's sampled tokens for the scheduler, emptied and refilled in place each step.
     private var sampledTokenIDs: [RequestID: Int] = [:]
+    /// The step's requests whose logits processors say they are done (a complete grammar), refilled in place.
+    private var completedByProcessors: Set<RequestID> = []
     /// The last step that ran, timed; `nil` before the first.
     public private(set) var lastStep: StepRecord?
     /// Steps that ran a forward pass since start.
@@ -72,10 +74,18 @@ public final class EngineCore {
     /// Queues one child request as it is (its own parent when `parentID` is nil). Tests use it to
     /// drive the core with requests they build; the engines add checked requests, which fan out.
     func add(_ request: Request, parentID: RequestID? = nil, index: Int = 0) throws(SchedulerError) {
+        // Each child gets its own matcher, made here on the step thread; the grammar was compiled before.
+        var grammar: GrammarMaskProcessor?
+        if let structuredOutput = request.samplingParams.structuredOutput {
+            do { grammar = try GrammarMaskProcessor(structuredOutput) } catch {
+                throw .invalidSamplingParams(request.requestID, .invalid("structured output: \(error)"))
+            }
+        }
         try scheduler.add(request)
         let stops = scheduler.request(request.requestID)!.stopChecker
+        let processors = Sampler.processors(params: request.samplingParams, stops: stops, grammar: grammar)
         children[request.requestID] = Child(
-            sampler: Sampler(params: request.samplingParams, stops: stops),
+            sampler: Sampler(params: request.samplingParams, processors: processors),
             parentID: parentID ?? request.requestID, index: index)
     }
 
@@ -167,6 +177,7 @@ public final class EngineCore {
         var tokens: [SampledToken] = []
         tokens.reserveCapacity(output.numSamplingRequests)
         sampledTokenIDs.removeAll(keepingCapacity: true)
+        completedByProcessors.removeAll(keepingCapacity: true)
         var row = 0
         for scheduled in output.scheduledRequests where scheduled.samples {
             defer { row += 1 }
@@ -177,6 +188,7 @@ public final class EngineCore {
             let token = children[id]!.sampler.sample(
                 logits: rowLogits, promptTokenIDs: request.promptTokenIDs, outputTokenIDs: request.outputTokenIDs)
             sampledTokenIDs[id] = token.tokenID
+            if children[id]!.sampler.isFinished { completedByProcessors.insert(id) }
             tokens.append(token)
         }
         let timestamp = ContinuousClock.now
@@ -186,7 +198,8 @@ public final class EngineCore {
             children[scheduled.requestID]!.isWaitingForFirstStep = false
             result.firstScheduledRequestIDs.append(scheduled.requestID)
         }
-        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs)
+        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs,
+                                        completedRequestIDs: completedByProcessors)
         result.outputs.reserveCapacity(tokens.count)
         var next = tokens.makeIterator()
         for scheduled in output.scheduledRequests where scheduled.samples {

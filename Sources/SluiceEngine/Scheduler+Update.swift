@@ -5,8 +5,12 @@ extension Scheduler {
     ///
     /// As vLLM v1's `update_from_output`. Rows of requests finished since `output` was scheduled
     /// (aborts, stop strings) are ignored; every other sampling row must have a token in `sampledTokens`.
+    /// A request in `completedRequestIDs` (its structured-output grammar is complete) that its stop rules
+    /// let go on finishes with ``FinishReason/stop``.
     @discardableResult
-    public mutating func update(output: SchedulerOutput, sampledTokens: [RequestID: Int]) -> [Request] {
+    public mutating func update(
+        output: SchedulerOutput, sampledTokens: [RequestID: Int], completedRequestIDs: Set<RequestID> = []
+    ) -> [Request] {
         var finished: [Request] = []
         for row in output.scheduledRequests where row.samples {
             let id = row.requestID
@@ -18,9 +22,10 @@ extension Scheduler {
             // with the dictionary's copy, and the append would copy all of it, once per token.
             requests[id]?.append(token)
             let request = liveRequest(id)
-            guard let (reason, stopReason) = request.stopChecker.check(
+            var stopped = request.stopChecker.check(
                 tokenID: token, numOutputTokens: request.numOutputTokens, numTokens: request.numTokens)
-            else { continue }
+            if stopped == nil, completedRequestIDs.contains(id) { stopped = (.stop, nil) }
+            guard let (reason, stopReason) = stopped else { continue }
             guard var request = requests.removeValue(forKey: id) else { continue }
             request.status = .finished(reason)
             request.stopReason = stopReason

@@ -15,7 +15,8 @@ struct ChatCompletionsHandler: Sendable {
         let prompt = try state.prepareChat(chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
                                            addSpecialTokens: chat.addSpecialTokens)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
-        let params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
+        var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
+        if let constraint = chat.structuredOutput { params.structuredOutput = try await state.grammars.compile(constraint) }
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)

@@ -11,9 +11,12 @@ struct CompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let completion = try CompletionRequest.decode(from: body)
         try state.checkModel(completion.model)
-        let params = try completion.sampling.samplingParams(
+        var params = try completion.sampling.samplingParams(
             maxTokens: completion.maxTokens ?? CompletionRequest.defaultMaxTokens, logprobs: completion.logprobs)
         try state.checkPromptCount(completion.prompts.count)
+        if let constraint = completion.structuredOutput {
+            params.structuredOutput = try await state.grammars.compile(constraint)
+        }
         let prompts = try completion.prompts.map { prompt throws(APIError) in
             try state.prepare(prompt, addSpecialTokens: completion.addSpecialTokens)
         }

@@ -112,10 +112,10 @@ struct RequestDecodingTests {
 
     @Test("unsupported features are refused by name, and their harmless values accepted", arguments: [
         (#"{"prompt": "x", "suffix": "y"}"#, "suffix"),
-        (#"{"prompt": "x", "guided_json": {}}"#, "guided_json"),
-        (#"{"prompt": "x", "guided_choice": ["a"]}"#, "guided_choice"),
+        (#"{"prompt": "x", "guided_grammar": "root ::= \"a\""}"#, "guided_grammar"),
+        (#"{"prompt": "x", "structured_outputs": {"grammar": "root ::= \"a\""}}"#, "structured_outputs.grammar"),
         (#"{"prompt": "x", "prompt_logprobs": 1}"#, "prompt_logprobs"),
-        (#"{"prompt": "x", "response_format": {"type": "json_object"}}"#, "response_format"),
+        (#"{"prompt": "x", "response_format": {"type": "structural_tag"}}"#, "response_format.type"),
         (#"{"prompt": "x", "use_beam_search": true}"#, "use_beam_search"),
         (#"{"prompt": "x", "stream": true, "stream_options": {"continuous_usage_stats": true}}"#,
          "stream_options.continuous_usage_stats"),

@@ -19,6 +19,8 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var stream = false
     var streamOptions: StreamOptions?
     var sampling = SamplingFields()
+    /// What the output must match (`response_format`, `structured_outputs`, `guided_*`), or nil.
+    var structuredOutput: StructuredOutputFields?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs, stream
@@ -74,7 +76,10 @@ struct ChatCompletionRequest: Decodable, Sendable {
 
     /// Decodes a request body, refusing unsupported features by name first.
     static func decode(from body: ByteBuffer) throws(APIError) -> ChatCompletionRequest {
-        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.chat)
-        return try JSONBody.decode(ChatCompletionRequest.self, from: body)
+        let raw = try JSONBody.decode(JSONValue.self, from: body)
+        try UnsupportedFields.check(raw, rules: UnsupportedFields.chat)
+        var request = try JSONBody.decode(ChatCompletionRequest.self, from: body)
+        request.structuredOutput = try StructuredOutputFields.decode(from: body, raw: raw)
+        return request
     }
 }

@@ -17,6 +17,8 @@ struct CompletionRequest: Decodable, Sendable {
     /// Add BOS as the model asks when tokenizing text prompts.
     var addSpecialTokens = true
     var sampling = SamplingFields()
+    /// What the output must match (`response_format`, `structured_outputs`, `guided_*`), or nil.
+    var structuredOutput: StructuredOutputFields?
 
     /// OpenAI's default `max_tokens` for completions.
     static let defaultMaxTokens = 16
@@ -59,8 +61,11 @@ struct CompletionRequest: Decodable, Sendable {
 
     /// Decodes a request body, refusing unsupported features by name first.
     static func decode(from body: ByteBuffer) throws(APIError) -> CompletionRequest {
-        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.completions)
-        return try JSONBody.decode(CompletionRequest.self, from: body)
+        let raw = try JSONBody.decode(JSONValue.self, from: body)
+        try UnsupportedFields.check(raw, rules: UnsupportedFields.completions)
+        var request = try JSONBody.decode(CompletionRequest.self, from: body)
+        request.structuredOutput = try StructuredOutputFields.decode(from: body, raw: raw)
+        return request
     }
 }
 
