@@ -211,7 +211,8 @@ public final class EngineCore {
             result.outputs.append(EngineCoreOutput(
                 requestID: id, parentID: child.parentID, index: child.index, token: token,
                 finishReason: finishReason, stopReason: ended?.stopReason,
-                numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0))
+                numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0,
+                completedConstraint: ended?.completedConstraint ?? false))
         }
         for request in finished { forget(request.requestID) }
         return result

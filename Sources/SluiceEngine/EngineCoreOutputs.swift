@@ -38,6 +38,9 @@ public struct EngineCoreOutput: Sendable {
     public let numCachedTokens: Int
     /// Times it was preempted (set on its last output).
     public let numPreemptions: Int
+    /// The request's structured-output grammar completed with this token: it finished with
+    /// ``FinishReason/stop`` on a token of its answer, not on a stop token whose text is left out.
+    public var completedConstraint = false
 
     /// Whether this is the child's last token.
     public var isFinished: Bool { finishReason != nil }

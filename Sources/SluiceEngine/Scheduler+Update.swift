@@ -24,11 +24,13 @@ extension Scheduler {
             let request = liveRequest(id)
             var stopped = request.stopChecker.check(
                 tokenID: token, numOutputTokens: request.numOutputTokens, numTokens: request.numTokens)
-            if stopped == nil, completedRequestIDs.contains(id) { stopped = (.stop, nil) }
+            let completed = stopped == nil && completedRequestIDs.contains(id)
+            if completed { stopped = (.stop, nil) }
             guard let (reason, stopReason) = stopped else { continue }
             guard var request = requests.removeValue(forKey: id) else { continue }
             request.status = .finished(reason)
             request.stopReason = stopReason
+            request.completedConstraint = completed
             if let index = running.firstIndex(of: id) { running.remove(at: index) }
             kvCacheManager.free(requestID: id)
             finished.append(request)

@@ -71,7 +71,8 @@ struct StructuredOutputTests {
     @Test("any-JSON mode gives a JSON value that parses")
     func anyJSON() throws {
         let core = try Self.makeCore()
-        try Self.add(core, "json", question: "Give me a JSON object about cats.", params: try Self.params(.anyJSON, maxTokens: 200))
+        try Self.add(core, "json", question: "Reply in JSON with the name and age of a person.",
+                     params: try Self.params(.anyJSON, maxTokens: 200))
         let run = try core.runUntilIdle()
         let text = DefaultModelFixture.text(of: run.tokens["json"] ?? [])
         #expect(run.last["json"]?.finishReason == .stop, "\(text)")

@@ -81,7 +81,7 @@ struct StructuredOutputHandlerTests {
     func jsonObject() async throws {
         try await ServerFixture.withServer { client, _ in
             let json = try await client.post("/v1/chat/completions", """
-                {"messages": [{"role": "user", "content": "Give me a JSON object about dogs."}], "max_tokens": 150,
+                {"messages": [{"role": "user", "content": "Reply in JSON with the name and age of a person."}], "max_tokens": 150,
                  "temperature": 0, "response_format": {"type": "json_object"}}
                 """).json
             let text = try #require(json["choices"]?[0]?["message"]?["content"]?.string)
@@ -96,14 +96,14 @@ struct StructuredOutputHandlerTests {
             let unsupported = try await client.post("/v1/chat/completions", #"""
                 {"messages": [{"role": "user", "content": "x"}],
                  "response_format": {"type": "json_schema", "json_schema": {"name": "n", "schema":
-                   {"type": "object", "properties": {"a": {"type": "array", "uniqueItems": true}}, "if": {}}}}}
+                   {"type": "object", "properties": {"a": {"type": "array", "minItems": 1}}, "if": {"type": "object"}, "patternProperties": {"^x": {"type": "string"}}}}}}
                 """#)
             #expect(unsupported.status == .badRequest)
             let error = try #require(try unsupported.json["error"])
             #expect(error["code"] == .string("unsupported_feature"))
             #expect(error["param"] == .string("response_format"))
             let message = error["message"]?.string ?? ""
-            #expect(message.contains("uniqueItems") && message.contains("if"), "\(message)")
+            #expect(message.contains("patternProperties") && message.contains("if"), "\(message)")
 
             let hostile = try await client.post("/v1/completions", #"""
                 {"prompt": "x", "structured_outputs": {"json": {"type": "string", "maxLength": 100000000}}}
