@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives a running OpenAI-compatible server with the official `openai` client and checks
 what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
-seed reproducibility, 8 concurrent streams, and errors.
+seed reproducibility, 8 concurrent streams, structured output (the SDK's `parse` with a pydantic
+model, json_schema streamed, vLLM's structured_outputs through extra_body), and errors.
 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
@@ -9,11 +10,20 @@ Exits non-zero, naming every failed check, when the server misbehaves.
 import argparse
 import concurrent.futures
 import sys
+from typing import Literal
 
 import openai
+import pydantic
 from openai import OpenAI
 
 failures = []
+
+
+class City(pydantic.BaseModel):
+    """The structured-output checks' schema, as the SDK turns it into a strict JSON schema."""
+    name: str = pydantic.Field(max_length=20)
+    population: int = pydantic.Field(ge=0)
+    size: Literal["small", "big"]
 
 
 def check(condition, message):
@@ -113,6 +123,8 @@ def main():
     for index, (solo, batched) in enumerate(zip(alone, together)):
         check(solo == batched, f"stream {index}: alone {solo!r}, concurrent {batched!r}")
 
+    structured_output(client, model)
+
     # Errors come back as OpenAI errors, and the server keeps serving.
     try:
         client.completions.create(model=model, prompt="hello " * 5000, max_tokens=4)
@@ -136,6 +148,42 @@ def main():
         print(f"{len(failures)} checks failed", file=sys.stderr)
         sys.exit(1)
     print("all checks passed")
+
+
+def structured_output(client, model):
+    """The SDK's `parse` with a pydantic model, the same schema streamed, and vLLM's fields."""
+    question = [{"role": "user", "content": "Describe a city as JSON."}]
+    parsed = client.beta.chat.completions.parse(model=model, messages=question, response_format=City,
+                                                max_tokens=120, temperature=0)
+    message = parsed.choices[0].message
+    check(isinstance(message.parsed, City), f"parse gives a City, got {message.parsed!r} from {message.content!r}")
+    check(parsed.choices[0].finish_reason == "stop", f"parse finish {parsed.choices[0].finish_reason}")
+
+    schema = City.model_json_schema()
+    stream = client.chat.completions.create(
+        model=model, messages=question, max_tokens=120, temperature=0, stream=True,
+        response_format={"type": "json_schema", "json_schema": {"name": "City", "schema": schema, "strict": True}})
+    streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    try:
+        City.model_validate_json(streamed)
+    except pydantic.ValidationError as error:
+        check(False, f"streamed json_schema output {streamed!r} does not validate: {error}")
+
+    regex = client.completions.create(model=model, prompt="The year is", max_tokens=10, temperature=0,
+                                      extra_body={"structured_outputs": {"regex": "[12][0-9]{3}"}})
+    year = regex.choices[0].text
+    check(len(year) == 4 and year.isdigit() and year[0] in "12", f"structured_outputs regex gave {year!r}")
+    picked = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Is water wet?"}],
+                                            max_tokens=5, n=2, temperature=1, seed=3,
+                                            extra_body={"guided_choice": ["yes", "no"]})
+    answers = [c.message.content for c in picked.choices]
+    check(all(a in ("yes", "no") for a in answers), f"guided_choice answers {answers}")
+    try:
+        client.chat.completions.create(model=model, messages=question, max_tokens=4, response_format={
+            "type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "not": {}}}})
+        check(False, "a schema keyword the server cannot enforce is refused")
+    except openai.BadRequestError as error:
+        check("keywords: not" in str(error), f"the refusal names the keyword: {error}")
 
 
 if __name__ == "__main__":
