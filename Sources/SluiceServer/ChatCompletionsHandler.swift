@@ -13,17 +13,19 @@ struct ChatCompletionsHandler: Sendable {
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
         let prompt = try state.prepareChat(chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
-                                           addSpecialTokens: chat.addSpecialTokens)
+                                           addSpecialTokens: chat.addSpecialTokens, toolsJSON: chat.tools?.toolsJSON)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
-        if let constraint = chat.structuredOutput { params.structuredOutput = try await state.grammars.compile(constraint) }
+        if let constraint = chat.structuredOutput ?? chat.tools?.constraint {
+            params.structuredOutput = try await state.grammars.compile(constraint)
+        }
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
         let job = ChatJob(
             state: state, id: id, created: ServerState.now(), numPromptTokens: prompt.tokenIDs.count, n: params.n,
             wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
-            generation: generation, logger: context.logger)
+            tools: chat.tools, generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
         }

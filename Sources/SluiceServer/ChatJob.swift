@@ -11,6 +11,8 @@ struct ChatJob: Sendable {
     let n: Int
     let wantsLogprobs: Bool
     let includeUsage: Bool
+    /// The request's tools: each choice's text is read for calls when it ends (non-streamed only).
+    var tools: ToolFields? = nil
     let generation: Generation
     let logger: Logger
 
@@ -39,6 +41,14 @@ struct ChatJob: Sendable {
             throw error
         }
         tally.finish(logger: logger, metrics: state.metrics)
+        if let tools {
+            for index in choices.indices {
+                let parsed = tools.calls(in: choices[index].content)
+                guard !parsed.calls.isEmpty else { continue }
+                choices[index].content = parsed.content ?? ""
+                choices[index].toolCalls = parsed.calls
+            }
+        }
         return ChatCompletionResponse(
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,
             usage: Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens))

@@ -23,6 +23,17 @@ public protocol ChatTemplateRenderer: Sendable {
     /// A template may refuse a conversation (Jinja's `raise_exception`, for example "Conversation
     /// roles must alternate"): the error's description becomes the 400 response's message.
     func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String
+
+    /// The same with the request's `tools` (their JSON text, an array as the client sent it) given to the
+    /// template as `tools`; renderers without a template for tools leave them out.
+    func render(messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String?) throws -> String
+}
+
+extension ChatTemplateRenderer {
+    /// Leaves the tools out: a renderer that knows no tool format.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String?) throws -> String {
+        try render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+    }
 }
 
 /// The ChatML format (`<|im_start|>role\n…<|im_end|>\n`) of SmolLM2, Qwen2 and many others,

@@ -16,12 +16,19 @@ public struct JinjaChatRenderer: ChatTemplateRenderer {
 
     /// Each message as an object with `role`, `content` (and `name` when given).
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
+        try render(messages: messages, addGenerationPrompt: addGenerationPrompt, toolsJSON: nil)
+    }
+
+    /// The same, with `tools` set to the request's tools when it has any.
+    public func render(messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String?) throws -> String {
         let values: [JinjaValue] = messages.map { message in
             var object: JinjaObject = ["role": .string(message.role), "content": .string(message.content)]
             if let name = message.name { object["name"] = .string(name) }
             return .object(object)
         }
-        return try template.render(messages: values, addGenerationPrompt: addGenerationPrompt)
+        var extra: [String: JinjaValue] = [:]
+        if let toolsJSON { extra["tools"] = try JinjaValue(parsingJSON: toolsJSON) }
+        return try template.render(messages: values, addGenerationPrompt: addGenerationPrompt, extraContext: extra)
     }
 
     /// The renderer for a model: `overrideSource` when given, else the GGUF's own template, else

@@ -20,15 +20,17 @@ extension ChatTemplateRenderer {
     /// template that repeats a message gets every copy marked. When the text put back differs
     /// from the template's own rendering (the template changed the text), ``RenderedChat/isExact``
     /// is false and the text put back is returned, unchanged by the template.
-    public func renderWithContentSpans(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> RenderedChat {
-        let exact = try render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+    public func renderWithContentSpans(
+        messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String? = nil
+    ) throws -> RenderedChat {
+        let exact = try render(messages: messages, addGenerationPrompt: addGenerationPrompt, toolsJSON: toolsJSON)
         let nonce = String(UInt64.random(in: .min ... .max), radix: 36)
         let prefix = "\u{E000}\(nonce)#"
         var masked = messages
         for index in masked.indices where !masked[index].content.isEmpty {
             masked[index].content = "\(prefix)\(index)\u{E001}"
         }
-        let template = try render(messages: masked, addGenerationPrompt: addGenerationPrompt)
+        let template = try render(messages: masked, addGenerationPrompt: addGenerationPrompt, toolsJSON: toolsJSON)
 
         var text = ""
         text.reserveCapacity(exact.utf8.count)

@@ -61,15 +61,17 @@ struct ServerState: Sendable {
     /// A conversation rendered with the chat template and tokenized so that the messages' text
     /// never becomes control tokens (unless `allowSpecialTokensInContent`): `<|im_end|>` typed
     /// by a user stays the characters `<|im_end|>`, while the template's own markup keeps them.
-    func prepareChat(_ messages: [ChatMessage], addGenerationPrompt: Bool, addSpecialTokens: Bool) throws(APIError) -> PreparedPrompt {
+    func prepareChat(
+        _ messages: [ChatMessage], addGenerationPrompt: Bool, addSpecialTokens: Bool, toolsJSON: String? = nil
+    ) throws(APIError) -> PreparedPrompt {
         try checkMessageCount(messages.count)
         if configuration.allowSpecialTokensInContent {
-            let text = try render(messages, addGenerationPrompt: addGenerationPrompt)
+            let text = try render(messages, addGenerationPrompt: addGenerationPrompt, toolsJSON: toolsJSON)
             try checkPromptSize(text, field: "messages")
             return PreparedPrompt(tokenIDs: tokenizer.encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: true),
                                   text: text)
         }
-        let rendered = try renderWithContentSpans(messages, addGenerationPrompt: addGenerationPrompt)
+        let rendered = try renderWithContentSpans(messages, addGenerationPrompt: addGenerationPrompt, toolsJSON: toolsJSON)
         try checkPromptSize(rendered.text, field: "messages")
         return PreparedPrompt(
             tokenIDs: tokenizer.encode(rendered.text, addSpecialTokens: addSpecialTokens, literalRanges: rendered.contentRanges),
@@ -105,9 +107,9 @@ struct ServerState: Sendable {
     }
 
     /// Renders a conversation with the chat template; a template's refusal is the client's 400.
-    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> String {
+    func render(_ messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String? = nil) throws(APIError) -> String {
         do {
-            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt)
+            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt, toolsJSON: toolsJSON)
         } catch let error as APIError {
             throw error
         } catch {
@@ -116,9 +118,12 @@ struct ServerState: Sendable {
     }
 
     /// Renders a conversation with the spans of the messages' text; a template's refusal is the client's 400.
-    func renderWithContentSpans(_ messages: [ChatMessage], addGenerationPrompt: Bool) throws(APIError) -> RenderedChat {
+    func renderWithContentSpans(
+        _ messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String? = nil
+    ) throws(APIError) -> RenderedChat {
         do {
-            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt)
+            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt,
+                                                       toolsJSON: toolsJSON)
         } catch let error as APIError {
             throw error
         } catch {

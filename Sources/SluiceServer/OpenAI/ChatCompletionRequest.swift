@@ -21,6 +21,8 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var sampling = SamplingFields()
     /// What the output must match (`response_format`, `structured_outputs`, `guided_*`), or nil.
     var structuredOutput: StructuredOutputFields?
+    /// The functions the model may call and how it must choose (`tools`, `tool_choice`), or nil.
+    var tools: ToolFields?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs, stream
@@ -80,6 +82,15 @@ struct ChatCompletionRequest: Decodable, Sendable {
         try UnsupportedFields.check(raw, rules: UnsupportedFields.chat)
         var request = try JSONBody.decode(ChatCompletionRequest.self, from: body)
         request.structuredOutput = try StructuredOutputFields.decode(from: body, raw: raw)
+        if let tools = raw["tools"], !tools.isEmpty || raw["tool_choice"] != nil {
+            request.tools = try ToolFields.decode(from: try JSONBody.orderedObject(from: body), stream: request.stream)
+            if request.tools?.constraint != nil, let other = request.structuredOutput {
+                throw .badRequest("`\(other.field)` cannot be combined with tool_choice \"required\" or a named function, "
+                                  + "which constrain the output to the call's arguments.", param: other.field)
+            }
+        } else if let choice = raw["tool_choice"], choice != .null, choice != .string("none"), choice != .string("auto") {
+            throw .badRequest("tool_choice needs tools to choose from.", param: "tool_choice")
+        }
         return request
     }
 }

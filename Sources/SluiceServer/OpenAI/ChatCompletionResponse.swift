@@ -15,11 +15,15 @@ struct ChatCompletionResponse: Encodable, Sendable {
         var logprobs: ChatLogprobs?
         var finishReason: FinishReason?
         var stopReason: StopReason?
+        /// The function calls found in the text; with any, `content` is the text around them (null when
+        /// empty) and a `stop` finish is reported as `tool_calls`, as OpenAI does.
+        var toolCalls: [ParsedToolCalls.Call] = []
 
         enum CodingKeys: String, CodingKey {
-            case index, message, logprobs, role, content
+            case index, message, logprobs, role, content, id, type, function, name, arguments
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
+            case toolCalls = "tool_calls"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -27,9 +31,25 @@ struct ChatCompletionResponse: Encodable, Sendable {
             try container.encode(index, forKey: .index)
             var message = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .message)
             try message.encode("assistant", forKey: .role)
-            try message.encode(content, forKey: .content)
+            if toolCalls.isEmpty || !content.isEmpty {
+                try message.encode(content, forKey: .content)
+            } else {
+                try message.encodeNil(forKey: .content)
+            }
+            if !toolCalls.isEmpty {
+                var calls = message.nestedUnkeyedContainer(forKey: .toolCalls)
+                for call in toolCalls {
+                    var entry = calls.nestedContainer(keyedBy: CodingKeys.self)
+                    try entry.encode("chatcmpl-tool-\(RequestID.random().rawValue)", forKey: .id)
+                    try entry.encode("function", forKey: .type)
+                    var function = entry.nestedContainer(keyedBy: CodingKeys.self, forKey: .function)
+                    try function.encode(call.name, forKey: .name)
+                    try function.encode(call.arguments, forKey: .arguments)
+                }
+            }
             try container.encode(logprobs, forKey: .logprobs)
-            try container.encode(finishReason?.rawValue, forKey: .finishReason)
+            let reason = finishReason == .stop && !toolCalls.isEmpty ? "tool_calls" : finishReason?.rawValue
+            try container.encode(reason, forKey: .finishReason)
             try container.encodeStopReason(stopReason, forKey: .stopReason)
         }
     }

@@ -30,10 +30,7 @@ struct StructuredOutputFields: Sendable, Equatable {
     /// decoded, to skip the second reading when no field is present.
     static func decode(from body: ByteBuffer, raw: JSONValue) throws(APIError) -> StructuredOutputFields? {
         guard fieldNames.contains(where: { raw[$0] != nil && raw[$0] != .null }) else { return nil }
-        let object: SluiceGrammar.JSONValue
-        do { object = try SluiceGrammar.JSONValue.parse(Array(body.readableBytesView)) } catch {
-            throw .badRequest("The request body is not valid JSON: \(error)")
-        }
+        let object = try JSONBody.orderedObject(from: body)
         var found: [StructuredOutputFields] = []
         if let format = present(object["response_format"]), let spec = try responseFormat(format) {
             found.append(StructuredOutputFields(spec: spec, field: "response_format"))

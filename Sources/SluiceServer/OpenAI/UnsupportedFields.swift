@@ -43,13 +43,6 @@ enum UnsupportedFields {
 
     /// Rules for `/v1/chat/completions`.
     static let chat: [Rule] = common + [
-        Rule(field: "tools", allows: { value, request in value.isEmpty || request["tool_choice"] == .string("none") },
-             reason: "tool calling is not implemented; leave out `tools` or set `tool_choice` to \"none\"."),
-        Rule(field: "tool_choice",
-             allows: { value, request in
-                 value == .null || value == .string("none") || (value == .string("auto") && (request["tools"]?.isEmpty ?? true))
-             },
-             reason: "tool calling is not implemented; leave it out or set it to \"none\"."),
         Rule(field: "functions", allows: { value, _ in value.isEmpty }, reason: "function calling is not implemented."),
         Rule(field: "function_call", allows: { value, _ in value == .null || value == .string("none") },
              reason: "function calling is not implemented."),
