@@ -97,7 +97,8 @@ struct ErrorStatusTests {
     func unsupported() async throws {
         try await ServerFixture.withServer { client, _ in
             let tools = try error(try await client.post("/v1/chat/completions", """
-                {"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]}
+                {"messages": [{"role": "user", "content": "Hi"}], "tools": [{"type": "function", "function": {"name": "f"}}],
+                 "stream": true}
                 """), .badRequest)
             #expect(tools["param"] == .string("tools"))
             #expect(tools["code"] == .string("unsupported_feature"))
