@@ -14,16 +14,18 @@ public struct JinjaChatRenderer: ChatTemplateRenderer {
         template = try ChatTemplate(source: source, bosToken: bosToken, eosToken: eosToken)
     }
 
-    /// Each message as an object with `role`, `content` (and `name` when given).
+    /// Each message as an object with `role`, `content` (and `name`, `tool_calls`, `tool_call_id` when given).
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
         try render(messages: messages, addGenerationPrompt: addGenerationPrompt, toolsJSON: nil)
     }
 
     /// The same, with `tools` set to the request's tools when it has any.
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool, toolsJSON: String?) throws -> String {
-        let values: [JinjaValue] = messages.map { message in
+        let values: [JinjaValue] = try messages.map { message in
             var object: JinjaObject = ["role": .string(message.role), "content": .string(message.content)]
             if let name = message.name { object["name"] = .string(name) }
+            if let calls = message.toolCallsJSON { object["tool_calls"] = try JinjaValue(parsingJSON: calls) }
+            if let id = message.toolCallID { object["tool_call_id"] = .string(id) }
             return .object(object)
         }
         var extra: [String: JinjaValue] = [:]

@@ -137,7 +137,7 @@ struct RequestDecodingTests {
     @Test("chat refuses functions, tool messages and image or audio parts by name", arguments: [
         (#"{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "retrieval"}]}"#, "tools[0].type"),
         (#"{"messages": [{"role": "user", "content": "x"}], "functions": [{"name": "f"}]}"#, "functions"),
-        (#"{"messages": [{"role": "tool", "content": "x"}]}"#, "messages[0].role"),
+        (#"{"messages": [{"role": "function", "content": "x"}]}"#, "messages[0].role"),
         (#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "u"}}]}]}"#,
          "messages[0].content[0]"),
         (#"{"messages": [{"role": "user", "content": [{"type": "input_audio"}]}]}"#, "messages[0].content[0]"),

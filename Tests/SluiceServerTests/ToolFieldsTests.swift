@@ -96,4 +96,25 @@ struct ToolFieldsTests {
         #expect(spans.text == "[get_weather][get_time]hi")
         #expect(spans.contentRanges == [23..<25])
     }
+
+    @Test("assistant tool_calls (arguments as objects, keys in order) and tool messages reach the template")
+    func toolMessages() throws {
+        let body = #"{"messages": [{"role": "user", "content": "Weather?"}, {"role": "assistant", "content": null, "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"unit\": \"c\", \"city\": \"Paris\"}"}}]}, {"role": "tool", "tool_call_id": "c1", "content": "18"}]}"#
+        let request = try ChatCompletionRequest.decode(from: ByteBuffer(string: body))
+        #expect(request.messages[1].toolCallsJSON
+            == #"[{"id":"c1","type":"function","function":{"name":"get_weather","arguments":{"unit":"c","city":"Paris"}}}]"#)
+        #expect(request.messages[2].toolCallID == "c1")
+        #expect(request.messages[0].toolCallsJSON == nil)
+        let renderer = try JinjaChatRenderer(
+            source: "{% for m in messages %}{{ m.role }}:{% if m.tool_calls %}{% for c in m.tool_calls %}{{ c.function.name }}"
+                + "({{ c.function.arguments.city }}){% endfor %}{% endif %}{% if m.tool_call_id %}[{{ m.tool_call_id }}]{% endif %}"
+                + "{{ m.content }};{% endfor %}",
+            bosToken: "", eosToken: "")
+        #expect(try renderer.render(messages: request.messages, addGenerationPrompt: false)
+            == "user:Weather?;assistant:get_weather(Paris);tool:[c1]18;")
+        let error = refusal {
+            _ = try ChatCompletionRequest.decode(from: ByteBuffer(string: #"{"messages": [{"role": "assistant", "tool_calls": [{"type": "function"}]}]}"#))
+        }
+        #expect(error?.param == "messages[0].tool_calls[0]")
+    }
 }
