@@ -2,13 +2,15 @@
 """Drives a running OpenAI-compatible server with the official `openai` client and checks
 what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
 seed reproducibility, 8 concurrent streams, structured output (the SDK's `parse` with a pydantic
-model, json_schema streamed, vLLM's structured_outputs through extra_body), and errors.
+model, json_schema streamed, vLLM's structured_outputs through extra_body), a tool-calling round
+trip (a named tool call, the tool's result, the final answer), and errors.
 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
 """
 import argparse
 import concurrent.futures
+import json
 import sys
 from typing import Literal
 
@@ -124,6 +126,7 @@ def main():
         check(solo == batched, f"stream {index}: alone {solo!r}, concurrent {batched!r}")
 
     structured_output(client, model)
+    tool_round_trip(client, model)
 
     # Errors come back as OpenAI errors, and the server keeps serving.
     try:
@@ -184,6 +187,32 @@ def structured_output(client, model):
         check(False, "a schema keyword the server cannot enforce is refused")
     except openai.BadRequestError as error:
         check("keywords: not" in str(error), f"the refusal names the keyword: {error}")
+
+
+def tool_round_trip(client, model):
+    """A call forced by tool_choice, its result sent back as a tool message, then the model's answer."""
+    tools = [{"type": "function", "function": {
+        "name": "get_weather", "description": "The weather in a city now.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
+                       "required": ["city"], "additionalProperties": False}}}]
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.chat.completions.create(model=model, messages=messages, tools=tools, max_tokens=60, temperature=0,
+                                           tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    choice = first.choices[0]
+    check(choice.finish_reason == "tool_calls", f"a forced tool call finishes with tool_calls, got {choice.finish_reason}")
+    calls = choice.message.tool_calls or []
+    if not check(len(calls) == 1 and calls[0].function.name == "get_weather", f"one get_weather call, got {calls}"):
+        return
+    arguments = json.loads(calls[0].function.arguments)
+    check(isinstance(arguments.get("city"), str), f"the call's arguments hold a city: {arguments}")
+    messages.append({"role": "assistant", "content": None, "tool_calls": [
+        {"id": calls[0].id, "type": "function",
+         "function": {"name": "get_weather", "arguments": calls[0].function.arguments}}]})
+    messages.append({"role": "tool", "tool_call_id": calls[0].id, "content": "18 degrees and sunny"})
+    final = client.chat.completions.create(model=model, messages=messages, tools=tools, max_tokens=30, temperature=0)
+    answer = final.choices[0]
+    check(answer.finish_reason in ("stop", "length", "tool_calls"), f"the answer after the tool result: {answer}")
+    check(bool(answer.message.content) or bool(answer.message.tool_calls), "the answer after the tool result is empty")
 
 
 if __name__ == "__main__":
