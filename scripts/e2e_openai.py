@@ -205,6 +205,14 @@ def tool_round_trip(client, model):
         return
     arguments = json.loads(calls[0].function.arguments)
     check(isinstance(arguments.get("city"), str), f"the call's arguments hold a city: {arguments}")
+    stream = client.chat.completions.create(model=model, messages=messages, tools=tools, max_tokens=60, temperature=0,
+                                            stream=True, tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    parts = [c.choices[0] for c in stream if c.choices]
+    deltas = [d for p in parts for d in (p.delta.tool_calls or [])]
+    check(deltas and deltas[0].function.name == "get_weather", f"a streamed call starts with its name: {deltas}")
+    streamed = "".join(d.function.arguments or "" for d in deltas)
+    check(streamed == calls[0].function.arguments, f"streamed arguments {streamed!r} != {calls[0].function.arguments!r}")
+    check(parts[-1].finish_reason == "tool_calls", f"a streamed call finishes with tool_calls: {parts[-1]}")
     messages.append({"role": "assistant", "content": None, "tool_calls": [
         {"id": calls[0].id, "type": "function",
          "function": {"name": "get_weather", "arguments": calls[0].function.arguments}}]})

@@ -4,7 +4,7 @@ import Testing
 @testable import SluiceServer
 
 extension ServerModelTests {
-@Suite("Tool calls through the API (non-streamed)")
+@Suite("Tool calls through the API, streamed or not")
 struct ToolCallHandlerTests {
     static let tools = #"""
         [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object",
@@ -48,6 +48,29 @@ struct ToolCallHandlerTests {
             let calls = try #require(choice["message"]?["tool_calls"]?.array)
             #expect(calls.count == 1)
             #expect(["get_weather", "get_time"].contains(calls.first?["function"]?["name"]?.string ?? ""))
+        }
+    }
+
+    @Test("streamed, a named call comes as its id and name, then its arguments, then finish_reason tool_calls")
+    func streamedNamed() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let response = try await client.post("/v1/chat/completions", """
+                {"messages": [{"role": "user", "content": "What is the weather in Paris?"}], "max_tokens": 60,
+                 "temperature": 0, "stream": true, "tools": \(Self.tools),
+                 "tool_choice": {"type": "function", "function": {"name": "get_weather"}}}
+                """)
+            #expect(response.status == .ok, "\(response.text)")
+            let choices = try response.chunks.compactMap { $0["choices"]?[0] }
+            let parts = choices.compactMap { $0["delta"]?["tool_calls"]?[0] }
+            try #require(parts.count == 2, "\(choices)")
+            #expect(parts[0]["index"] == .number(0))
+            #expect(parts[0]["id"]?.string?.isEmpty == false)
+            #expect(parts[0]["function"]?["name"] == .string("get_weather"))
+            #expect(parts[1]["id"] == nil)
+            let arguments = try #require(parts[1]["function"]?["arguments"]?.string)
+            #expect(try JSONValue(ByteBuffer(string: arguments))["city"]?.string != nil, "\(arguments)")
+            #expect(choices.last?["finish_reason"] == .string("tool_calls"))
+            #expect(choices.dropLast().allSatisfy { $0["finish_reason"] == .null })
         }
     }
 }

@@ -67,14 +67,13 @@ struct ToolFieldsTests {
         #expect(!(try accepts(one, #"[{"name":"get_time","arguments":{}},{"name":"get_time","arguments":{}}]"#)))
     }
 
-    @Test("bad tools and choices are 400s naming the field; streaming with tools is refused for now", arguments: [
+    @Test("bad tools and choices are 400s naming the field", arguments: [
         (#""tool_choice": "required""#, "tool_choice"),
         (#""tools": [], "tool_choice": "required""#, "tool_choice"),
         (#""tools": [{"type": "function", "function": {}}]"#, "tools[0].function.name"),
         (#""tools": [{"type": "function", "function": {"name": "f", "parameters": 3}}]"#, "tools[0].function.parameters"),
         (#""tools": [\#(weather)], "tool_choice": {"type": "function", "function": {"name": "nope"}}"#, "tool_choice"),
         (#""tools": [\#(weather)], "tool_choice": "sometimes""#, "tool_choice"),
-        (#""tools": [\#(weather)], "stream": true"#, "tools"),
         (#""tools": [\#(weather)], "tool_choice": "required", "response_format": {"type": "json_object"}"#, "response_format"),
     ])
     func refusals(fields: String, param: String) {

@@ -110,7 +110,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
         request.structuredOutput = try StructuredOutputFields.decode(from: body, raw: raw)
         try request.readToolCalls(from: body, raw: raw)
         if let tools = raw["tools"], !tools.isEmpty || raw["tool_choice"] != nil {
-            request.tools = try ToolFields.decode(from: try JSONBody.orderedObject(from: body), stream: request.stream)
+            request.tools = try ToolFields.decode(from: try JSONBody.orderedObject(from: body))
             if request.tools?.constraint != nil, let other = request.structuredOutput {
                 throw .badRequest("`\(other.field)` cannot be combined with tool_choice \"required\" or a named function, "
                                   + "which constrain the output to the call's arguments.", param: other.field)

@@ -40,7 +40,7 @@ struct ChatCompletionResponse: Encodable, Sendable {
                 var calls = message.nestedUnkeyedContainer(forKey: .toolCalls)
                 for call in toolCalls {
                     var entry = calls.nestedContainer(keyedBy: CodingKeys.self)
-                    try entry.encode("chatcmpl-tool-\(RequestID.random().rawValue)", forKey: .id)
+                    try entry.encode(ToolFields.makeCallID(), forKey: .id)
                     try entry.encode("function", forKey: .type)
                     var function = entry.nestedContainer(keyedBy: CodingKeys.self, forKey: .function)
                     try function.encode(call.name, forKey: .name)
@@ -79,7 +79,7 @@ struct ChatCompletionChunk: Encodable, Sendable {
     /// Whether `usage` is written even when nil (`"usage": null`), when the client asked for usage.
     var writesNullUsage = false
 
-    /// What one choice adds: the role on its first chunk, then text, then its finish reason.
+    /// What one choice adds: the role on its first chunk, then text or tool calls, then its finish reason.
     struct Choice: Encodable, Sendable {
         var index: Int
         var role: String?
@@ -87,11 +87,16 @@ struct ChatCompletionChunk: Encodable, Sendable {
         var logprobs: ChatLogprobs?
         var finishReason: FinishReason?
         var stopReason: StopReason?
+        /// Parts of tool calls, as OpenAI streams them: a call's index, id and name first, then its arguments.
+        var toolCalls: [ToolCallDelta] = []
+        /// The choice made tool calls: a `stop` finish is reported as `tool_calls`.
+        var madeToolCalls = false
 
         enum CodingKeys: String, CodingKey {
             case index, delta, logprobs, role, content
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
+            case toolCalls = "tool_calls"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -100,9 +105,34 @@ struct ChatCompletionChunk: Encodable, Sendable {
             var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
             try delta.encodeIfPresent(role, forKey: .role)
             try delta.encodeIfPresent(content, forKey: .content)
+            if !toolCalls.isEmpty { try delta.encode(toolCalls, forKey: .toolCalls) }
             try container.encode(logprobs, forKey: .logprobs)
-            try container.encode(finishReason?.rawValue, forKey: .finishReason)
+            let reason = finishReason == .stop && madeToolCalls ? "tool_calls" : finishReason?.rawValue
+            try container.encode(reason, forKey: .finishReason)
             try container.encodeStopReason(stopReason, forKey: .stopReason)
+        }
+    }
+
+    /// One part of a streamed tool call.
+    struct ToolCallDelta: Encodable, Sendable {
+        var index: Int
+        /// Set on a call's first part only, with ``name``.
+        var id: String?
+        var name: String?
+        var arguments: String
+
+        enum CodingKeys: String, CodingKey { case index, id, type, function, name, arguments }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            if let id {
+                try container.encode(id, forKey: .id)
+                try container.encode("function", forKey: .type)
+            }
+            var function = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .function)
+            try function.encodeIfPresent(name, forKey: .name)
+            try function.encode(arguments, forKey: .arguments)
         }
     }
 

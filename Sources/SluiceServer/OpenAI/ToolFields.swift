@@ -1,3 +1,4 @@
+import SluiceEngine
 import SluiceGrammar
 
 /// `tools`, `tool_choice` and `parallel_tool_calls` of a chat request, as OpenAI and vLLM take them.
@@ -5,7 +6,8 @@ import SluiceGrammar
 /// The tools go to the model's chat template; `required` and a named function constrain the output with a
 /// JSON schema (vLLM's approach: a named function's output is its arguments, `required` an array of
 /// `{"name", "arguments"}` objects), so that arguments always parse; `auto` lets the model write calls in
-/// its own format, read back by the tool-call parser. Streaming tool calls are not implemented yet.
+/// its own format, read back by the tool-call parser. Streamed, a choice's text is held until it ends, then
+/// sent as its calls (each call's name, then its arguments in one part).
 struct ToolFields: Sendable, Equatable {
     /// One function the model may call.
     struct Function: Sendable, Equatable {
@@ -28,7 +30,7 @@ struct ToolFields: Sendable, Equatable {
     let toolsJSON: String
 
     /// The tools of `body`, or nil when it has none or `tool_choice` is `none`.
-    static func decode(from body: SluiceGrammar.JSONValue, stream: Bool) throws(APIError) -> ToolFields? {
+    static func decode(from body: SluiceGrammar.JSONValue) throws(APIError) -> ToolFields? {
         let tools = body["tools"] ?? .null
         let requested = body["tool_choice"] ?? .null
         if requested == .string("none") { return nil }
@@ -69,10 +71,6 @@ struct ToolFields: Sendable, Equatable {
             }
             choice = .function(name)
         }
-        if stream {
-            throw .unsupported("`tools` with `stream` is not supported by this server yet: tool calls are returned in "
-                               + "non-streamed responses only. Set stream to false.", param: "tools")
-        }
         return ToolFields(functions: functions, choice: choice, parallelToolCalls: body["parallel_tool_calls"]?.boolValue ?? true,
                           toolsJSON: tools.compactText())
     }
@@ -103,6 +101,9 @@ struct ToolFields: Sendable, Equatable {
             return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object(array).compactText()), field: "tools")
         }
     }
+
+    /// A fresh tool call id, as vLLM writes them.
+    static func makeCallID() -> String { "chatcmpl-tool-\(RequestID.random().rawValue)" }
 
     /// The calls in one choice's generated text.
     func calls(in text: String) -> ParsedToolCalls {
