@@ -34,9 +34,9 @@ let package = Package(
         // The CPU backend behind ModelBackend / ModelExecutor: repacking, KV storage, the runner.
         .target(name: "SluiceCPU", dependencies: ["SluiceModel", "CKernels"]),
         .target(name: "SluiceTokenizer", dependencies: ["SluiceGGUF"]),
-        .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceCPU", "SluiceTokenizer"]),
+        .target(name: "SluiceEngine", dependencies: ["SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceGrammar"]),
         .target(name: "SluiceServer", dependencies: [
-            "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate",
+            "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate", "SluiceGrammar",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -67,14 +67,16 @@ let package = Package(
         .testTarget(name: "SluiceAssetsTests", dependencies: ["SluiceAssets"]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceGGUF", "SluiceCPU", "SluiceTokenizer", "CKernels", "SluiceAssets"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel", "SluiceAssets"], resources: [.copy("Resources")]),
-        .testTarget(name: "SluiceEngineTests", dependencies: ["SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceAssets"]),
+        .testTarget(name: "SluiceEngineTests", dependencies: [
+            "SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceAssets", "SluiceGrammar",
+        ]),
         .testTarget(name: "SluiceGrammarTests", dependencies: ["SluiceGrammar", "SluiceTokenizer", "SluiceModel", "SluiceAssets"]),
         .testTarget(name: "SluiceTemplateTests", dependencies: ["SluiceTemplate"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceModel", "SluiceTokenizer", "SluiceAssets"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SluiceModel", "SluiceAssets"]),
         .testTarget(name: "SluiceServerTests", dependencies: [
-            "SluiceServer", "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate", "SluiceAssets",
+            "SluiceServer", "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate", "SluiceAssets", "SluiceGrammar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),

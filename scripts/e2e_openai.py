@@ -1,19 +1,31 @@
 #!/usr/bin/env python3
 """Drives a running OpenAI-compatible server with the official `openai` client and checks
 what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
-seed reproducibility, 8 concurrent streams, the Responses API (whole and streamed), and errors.
+seed reproducibility, 8 concurrent streams, the Responses API (whole and streamed), structured output
+(the SDK's `parse` with a pydantic model, json_schema streamed, vLLM's structured_outputs through
+extra_body), a tool-calling round trip (a named tool call, the tool's result, the final answer), and errors.
 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
 """
 import argparse
 import concurrent.futures
+import json
 import sys
+from typing import Literal
 
 import openai
+import pydantic
 from openai import OpenAI
 
 failures = []
+
+
+class City(pydantic.BaseModel):
+    """The structured-output checks' schema, as the SDK turns it into a strict JSON schema."""
+    name: str = pydantic.Field(max_length=20)
+    population: int = pydantic.Field(ge=0)
+    size: Literal["small", "big"]
 
 
 def check(condition, message):
@@ -139,6 +151,8 @@ def main():
         check(False, "previous_response_id is refused")
     except openai.BadRequestError as error:
         check("previous_response_id" in str(error), f"previous_response_id: {error}")
+    structured_output(client, model)
+    tool_round_trip(client, model)
 
     # Errors come back as OpenAI errors, and the server keeps serving.
     try:
@@ -163,6 +177,76 @@ def main():
         print(f"{len(failures)} checks failed", file=sys.stderr)
         sys.exit(1)
     print("all checks passed")
+
+
+def structured_output(client, model):
+    """The SDK's `parse` with a pydantic model, the same schema streamed, and vLLM's fields."""
+    question = [{"role": "user", "content": "Describe a city as JSON."}]
+    parsed = client.beta.chat.completions.parse(model=model, messages=question, response_format=City,
+                                                max_tokens=120, temperature=0)
+    message = parsed.choices[0].message
+    check(isinstance(message.parsed, City), f"parse gives a City, got {message.parsed!r} from {message.content!r}")
+    check(parsed.choices[0].finish_reason == "stop", f"parse finish {parsed.choices[0].finish_reason}")
+
+    schema = City.model_json_schema()
+    stream = client.chat.completions.create(
+        model=model, messages=question, max_tokens=120, temperature=0, stream=True,
+        response_format={"type": "json_schema", "json_schema": {"name": "City", "schema": schema, "strict": True}})
+    streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    try:
+        City.model_validate_json(streamed)
+    except pydantic.ValidationError as error:
+        check(False, f"streamed json_schema output {streamed!r} does not validate: {error}")
+
+    regex = client.completions.create(model=model, prompt="The year is", max_tokens=10, temperature=0,
+                                      extra_body={"structured_outputs": {"regex": "[12][0-9]{3}"}})
+    year = regex.choices[0].text
+    check(len(year) == 4 and year.isdigit() and year[0] in "12", f"structured_outputs regex gave {year!r}")
+    picked = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "Is water wet?"}],
+                                            max_tokens=5, n=2, temperature=1, seed=3,
+                                            extra_body={"guided_choice": ["yes", "no"]})
+    answers = [c.message.content for c in picked.choices]
+    check(all(a in ("yes", "no") for a in answers), f"guided_choice answers {answers}")
+    try:
+        client.chat.completions.create(model=model, messages=question, max_tokens=4, response_format={
+            "type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object", "not": {}}}})
+        check(False, "a schema keyword the server cannot enforce is refused")
+    except openai.BadRequestError as error:
+        check("keywords: not" in str(error), f"the refusal names the keyword: {error}")
+
+
+def tool_round_trip(client, model):
+    """A call forced by tool_choice, its result sent back as a tool message, then the model's answer."""
+    tools = [{"type": "function", "function": {
+        "name": "get_weather", "description": "The weather in a city now.",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
+                       "required": ["city"], "additionalProperties": False}}}]
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    first = client.chat.completions.create(model=model, messages=messages, tools=tools, max_tokens=60, temperature=0,
+                                           tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    choice = first.choices[0]
+    check(choice.finish_reason == "tool_calls", f"a forced tool call finishes with tool_calls, got {choice.finish_reason}")
+    calls = choice.message.tool_calls or []
+    if not check(len(calls) == 1 and calls[0].function.name == "get_weather", f"one get_weather call, got {calls}"):
+        return
+    arguments = json.loads(calls[0].function.arguments)
+    check(isinstance(arguments.get("city"), str), f"the call's arguments hold a city: {arguments}")
+    stream = client.chat.completions.create(model=model, messages=messages, tools=tools, max_tokens=60, temperature=0,
+                                            stream=True, tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    parts = [c.choices[0] for c in stream if c.choices]
+    deltas = [d for p in parts for d in (p.delta.tool_calls or [])]
+    check(deltas and deltas[0].function.name == "get_weather", f"a streamed call starts with its name: {deltas}")
+    streamed = "".join(d.function.arguments or "" for d in deltas)
+    check(streamed == calls[0].function.arguments, f"streamed arguments {streamed!r} != {calls[0].function.arguments!r}")
+    check(parts[-1].finish_reason == "tool_calls", f"a streamed call finishes with tool_calls: {parts[-1]}")
+    messages.append({"role": "assistant", "content": None, "tool_calls": [
+        {"id": calls[0].id, "type": "function",
+         "function": {"name": "get_weather", "arguments": calls[0].function.arguments}}]})
+    messages.append({"role": "tool", "tool_call_id": calls[0].id, "content": "18 degrees and sunny"})
+    final = client.chat.completions.create(model=model, messages=messages, tools=tools, max_tokens=30, temperature=0)
+    answer = final.choices[0]
+    check(answer.finish_reason in ("stop", "length", "tool_calls"), f"the answer after the tool result: {answer}")
+    check(bool(answer.message.content) or bool(answer.message.tool_calls), "the answer after the tool result is empty")
 
 
 if __name__ == "__main__":

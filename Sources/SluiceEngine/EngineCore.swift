@@ -39,6 +39,8 @@ public final class EngineCore {
                                      blockTables: [], maxBlocksPerSequence: 0, logitIndices: [])
     /// The step's sampled tokens for the scheduler, emptied and refilled in place each step.
     private var sampledTokenIDs: [RequestID: Int] = [:]
+    /// The step's requests whose logits processors say they are done (a complete grammar), refilled in place.
+    private var completedByProcessors: Set<RequestID> = []
     /// The last step that ran, timed; `nil` before the first.
     public private(set) var lastStep: StepRecord?
     /// Steps that ran a forward pass since start.
@@ -87,10 +89,18 @@ public final class EngineCore {
     /// Queues one child request as it is (its own parent when `parentID` is nil). Tests use it to
     /// drive the core with requests they build; the engines add checked requests, which fan out.
     func add(_ request: Request, parentID: RequestID? = nil, index: Int = 0) throws(SchedulerError) {
+        // Each child gets its own matcher, made here on the step thread; the grammar was compiled before.
+        var grammar: GrammarMaskProcessor?
+        if let structuredOutput = request.samplingParams.structuredOutput {
+            do { grammar = try GrammarMaskProcessor(structuredOutput) } catch {
+                throw .invalidSamplingParams(request.requestID, .invalid("structured output: \(error)"))
+            }
+        }
         try scheduler.add(request)
         let stops = scheduler.request(request.requestID)!.stopChecker
+        let processors = Sampler.processors(params: request.samplingParams, stops: stops, grammar: grammar)
         children[request.requestID] = Child(
-            sampler: Sampler(params: request.samplingParams, stops: stops),
+            sampler: Sampler(params: request.samplingParams, processors: processors),
             parentID: parentID ?? request.requestID, index: index,
             draftLength: scheduler.config.speculative.map { DraftLength(maximum: $0.numSpeculativeTokens) },
             promptLogprobs: request.samplingParams.promptLogprobs == nil ? nil : [])
@@ -189,6 +199,7 @@ public final class EngineCore {
         numTokensPerRow.reserveCapacity(output.numSamplingRequests)
         sampledTokenIDs.removeAll(keepingCapacity: true)
         acceptedDrafts.removeAll(keepingCapacity: true)
+        completedByProcessors.removeAll(keepingCapacity: true)
         var row = 0
         for scheduled in output.scheduledRequests where scheduled.numSampledRows > 0 {
             defer { row += scheduled.numSampledRows }
@@ -212,6 +223,7 @@ public final class EngineCore {
             let numAccepted = sample(scheduled, request: request, logits: rows, vocabularySize: vocabulary, into: &tokens)
             sampledTokenIDs[id] = tokens[tokens.count - 1].tokenID
             if scheduled.numSpecTokens > 0 { acceptedDrafts[id] = numAccepted }
+            if children[id]!.sampler.isFinished { completedByProcessors.insert(id) }
             numTokensPerRow.append(numAccepted + 1)
         }
         let timestamp = ContinuousClock.now
@@ -221,7 +233,8 @@ public final class EngineCore {
             children[scheduled.requestID]!.isWaitingForFirstStep = false
             result.firstScheduledRequestIDs.append(scheduled.requestID)
         }
-        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs, acceptedDrafts: acceptedDrafts)
+        let finished = scheduler.update(output: output, sampledTokens: sampledTokenIDs, acceptedDrafts: acceptedDrafts,
+                                        completedRequestIDs: completedByProcessors)
         result.outputs.reserveCapacity(tokens.count)
         var first = 0
         var rowIndex = 0
@@ -245,6 +258,7 @@ public final class EngineCore {
                     requestID: id, parentID: child.parentID, index: child.index, token: token,
                     finishReason: isLast ? finishReason : nil, stopReason: isLast ? ended?.stopReason : nil,
                     numCachedTokens: ended?.numCachedTokens ?? 0, numPreemptions: ended?.numPreemptions ?? 0)
+                update.completedConstraint = isLast && (ended?.completedConstraint ?? false)
                 // The prompt's log-probabilities travel with the first output token, once.
                 if let promptLogprobs = children[id]?.promptLogprobs {
                     update.promptLogprobs = promptLogprobs
@@ -281,7 +295,9 @@ public final class EngineCore {
             let token = children[id]!.sampler.sample(
                 logits: rowLogits, promptTokenIDs: history[..<numPrompt], outputTokenIDs: history[numPrompt...])
             tokens.append(token)
-            guard position < drafts.count, token.tokenID == drafts[drafts.startIndex + position] else { break }
+            // A grammar that the token completed ends the request: no draft after it counts.
+            guard position < drafts.count, token.tokenID == drafts[drafts.startIndex + position],
+                  !children[id]!.sampler.isFinished else { break }
             numAccepted += 1
             history.append(token.tokenID)
         }

@@ -41,6 +41,9 @@ public struct EngineCoreOutput: Sendable {
     /// With prompt log-probabilities, on the child's first output: prompt tokens 1, 2, … each with
     /// its log-probability and alternatives (the first prompt token has none).
     public var promptLogprobs: [SampledToken]?
+    /// The request's structured-output grammar completed with this token: it finished with
+    /// ``FinishReason/stop`` on a token of its answer, not on a stop token whose text is left out.
+    public var completedConstraint = false
 
     /// Whether this is the child's last token.
     public var isFinished: Bool { finishReason != nil }

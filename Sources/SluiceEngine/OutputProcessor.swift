@@ -85,8 +85,10 @@ struct OutputProcessor {
 
             var finishReason = update.finishReason
             var stopReason = update.stopReason
-            // A stop token's text is left out unless asked for, as vLLM's detokenizer does.
-            let stoppedByToken = finishReason == .stop && !completion.stops.includeStopInOutput
+            // A stop token's text is left out unless asked for, as vLLM's detokenizer does; the last token
+            // of a completed grammar is part of the answer.
+            let stoppedByToken = finishReason == .stop && !update.completedConstraint
+                && !completion.stops.includeStopInOutput
             var text = ""
             if !stoppedByToken {
                 let (released, stop) = completion.stops.checkText(completion.decoder.add(token.tokenID))

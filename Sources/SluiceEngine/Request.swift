@@ -33,6 +33,8 @@ public struct Request: Sendable {
     public internal(set) var numPreemptions = 0
     /// What stopped it when a stop token id or stop string did; `nil` for EOS and other reasons.
     public internal(set) var stopReason: StopReason?
+    /// It finished because its logits processors said so (its grammar is complete), not on a stop token.
+    public internal(set) var completedConstraint = false
     /// Its stop rules; the scheduler gives it the model's EOS and context when it is added.
     public internal(set) var stopChecker: StopChecker
     /// Draft tokens proposed to follow ``allTokenIDs`` (speculative decoding), verified by the next

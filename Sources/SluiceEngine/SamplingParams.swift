@@ -45,6 +45,9 @@ public struct SamplingParams: Sendable, Equatable {
     public var promptLogprobs: Int?
     /// Leave control tokens (EOS, chat markers) out of the text.
     public var skipSpecialTokens = true
+    /// When set, the output must match this compiled grammar (a JSON schema, a regex, a choice): the
+    /// tokens it does not allow are never sampled, and the request stops once it is complete.
+    public var structuredOutput: StructuredOutput?
 
     public init(temperature: Float = 1, topP: Float = 1, topK: Int = 0, seed: UInt64? = nil, maxTokens: Int = 16) {
         self.temperature = temperature
@@ -105,6 +108,10 @@ public struct SamplingParams: Sendable, Equatable {
         }
         for token in stopTokenIDs where token >= vocabularySize {
             throw .invalid("stop_token_ids names token \(token); the vocabulary has \(vocabularySize) tokens")
+        }
+        if let structuredOutput, structuredOutput.vocabulary.size > vocabularySize {
+            throw .invalid("the structured output grammar was built for \(structuredOutput.vocabulary.size) tokens; "
+                           + "the model has \(vocabularySize)")
         }
     }
 }

@@ -12,9 +12,12 @@ extension Scheduler {
     /// what follows is dropped. The KV of rejected drafts is written but not counted:
     /// ``Request/numComputedTokens`` goes back to the accepted tokens, and the next step
     /// overwrites those slots. Only known tokens are ever hashed into the prefix cache.
+    /// A request in `completedRequestIDs` (its structured-output grammar is complete with its last
+    /// token) that its stop rules let go on finishes with ``FinishReason/stop``.
     @discardableResult
     public mutating func update(output: SchedulerOutput, sampledTokens: [RequestID: Int],
-                                acceptedDrafts: [RequestID: Int] = [:]) -> [Request] {
+                                acceptedDrafts: [RequestID: Int] = [:],
+                                completedRequestIDs: Set<RequestID> = []) -> [Request] {
         var finished: [Request] = []
         for row in output.scheduledRequests where row.samples {
             let id = row.requestID
@@ -36,10 +39,13 @@ extension Scheduler {
                     tokenID: next, numOutputTokens: request.numOutputTokens, numTokens: request.numTokens)
                 if ending != nil { break }
             }
+            let completed = ending == nil && completedRequestIDs.contains(id)
+            if completed { ending = (.stop, nil) }
             guard let (reason, stopReason) = ending, var request = requests.removeValue(forKey: id) else { continue }
             leaveGroup(request)
             request.status = .finished(reason)
             request.stopReason = stopReason
+            request.completedConstraint = completed
             if let index = running.firstIndex(of: id) { running.remove(at: index) }
             kvCacheManager.free(requestID: id)
             finished.append(request)

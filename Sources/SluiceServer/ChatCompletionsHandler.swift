@@ -1,5 +1,6 @@
 import Hummingbird
 import SluiceEngine
+import SluiceTemplate
 
 /// `POST /v1/chat/completions`, as vLLM's `OpenAIServingChat`: render the conversation with the
 /// chat template, tokenize it, submit it with `n` completions, then answer with one JSON body or
@@ -12,12 +13,24 @@ struct ChatCompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
+        var variables = chat.template.variables
+        // The request's tools reach the template as `tools`, as Hugging Face's `apply_chat_template` passes them.
+        if let tools = chat.tools {
+            do {
+                variables["tools"] = try JinjaValue(parsingJSON: tools.toolsJSON)
+            } catch {
+                throw APIError.badRequest("tools could not be read: \(error)", param: "tools")
+            }
+        }
         let prompt = try state.prepareChat(
             chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
-            continueFinalMessage: chat.template.continueFinalMessage, variables: chat.template.variables,
+            continueFinalMessage: chat.template.continueFinalMessage, variables: variables,
             addSpecialTokens: chat.addSpecialTokens)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
-        let params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
+        var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
+        if let constraint = chat.structuredOutput ?? chat.tools?.constraint {
+            params.structuredOutput = try await state.grammars.compile(constraint)
+        }
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
@@ -25,7 +38,7 @@ struct ChatCompletionsHandler: Sendable {
             state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
             wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
             continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
-            generation: generation, logger: context.logger)
+            tools: chat.tools, generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
         }

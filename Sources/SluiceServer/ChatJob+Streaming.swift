@@ -12,6 +12,7 @@ extension ChatJob {
     /// vLLM does; a failed write or the client going away ends it by throwing.
     func stream(to writer: inout any ResponseBodyWriter) async throws {
         var tally = makeTally()
+        var heldText = Array(repeating: "", count: n)
         for index in 0..<n {
             let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
             var chunk = makeChunk([opening], usage: continuousUsage(tally))
@@ -29,6 +30,15 @@ extension ChatJob {
                     delta.append(sampled, tokenizer: state.tokenizer, asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                     logprobs = delta
                 }
+                if let tools {
+                    // Calls are read from the whole text, so a choice's text is held until it ends.
+                    heldText[output.index] += output.text
+                    guard let reason = output.finishReason else { return }
+                    for chunk in toolCallChunks(tools.calls(in: heldText[output.index]), output: output, reason: reason) {
+                        try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
+                    }
+                    return
+                }
                 let tokenIDs = tokenOutputs.returnTokenIDs && !output.tokenIDs.isEmpty ? output.tokenIDs : nil
                 guard !output.text.isEmpty || logprobs != nil || output.finishReason != nil || tokenIDs != nil
                 else { return }
@@ -38,6 +48,28 @@ extension ChatJob {
                 try await writer.write(ServerSentEvents.event(makeChunk([choice], usage: continuousUsage(tally))))
             }
         }
+    }
+
+    /// The chunks that end a choice of a request with tools: its text, or the text around its calls and
+    /// then each call (index, id and name, then its arguments), then the finish reason (`tool_calls` when
+    /// it made any).
+    private func toolCallChunks(
+        _ parsed: ParsedToolCalls, output: RequestOutput, reason: FinishReason
+    ) -> [ChatCompletionChunk.Choice] {
+        var chunks: [ChatCompletionChunk.Choice] = []
+        if let content = parsed.content, !content.isEmpty || parsed.calls.isEmpty {
+            chunks.append(ChatCompletionChunk.Choice(index: output.index, content: content))
+        }
+        for (index, call) in parsed.calls.enumerated() {
+            let opening = ChatCompletionChunk.ToolCallDelta(index: index, id: ToolFields.makeCallID(), name: call.name,
+                                                            arguments: "")
+            chunks.append(ChatCompletionChunk.Choice(index: output.index, toolCalls: [opening]))
+            let arguments = ChatCompletionChunk.ToolCallDelta(index: index, arguments: call.arguments)
+            chunks.append(ChatCompletionChunk.Choice(index: output.index, toolCalls: [arguments]))
+        }
+        chunks.append(ChatCompletionChunk.Choice(index: output.index, finishReason: reason, stopReason: output.stopReason,
+                                                 madeToolCalls: !parsed.calls.isEmpty))
+        return chunks
     }
 
     /// The usage chunk (no choices) when the request asked for it.

@@ -14,6 +14,8 @@ struct ChatJob: Sendable {
     /// Usage on every chunk too (`stream_options.continuous_usage_stats`).
     let continuousUsage: Bool
     let tokenOutputs: TokenOutputFields
+    /// The request's tools: each choice's text is read for calls when it ends (non-streamed only).
+    var tools: ToolFields? = nil
     let generation: Generation
     let logger: Logger
 
@@ -49,6 +51,14 @@ struct ChatJob: Sendable {
             throw error
         }
         tally.finish(logger: logger, metrics: state.metrics)
+        if let tools {
+            for index in choices.indices {
+                let parsed = tools.calls(in: choices[index].content)
+                guard !parsed.calls.isEmpty else { continue }
+                choices[index].content = parsed.content ?? ""
+                choices[index].toolCalls = parsed.calls
+            }
+        }
         return ChatCompletionResponse(
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,
             usage: Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens,

@@ -8,12 +8,19 @@ public struct ChatMessage: Sendable, Equatable {
     public var content: String
     /// The speaker's name, when the request gave one.
     public var name: String?
+    /// An assistant message's `tool_calls` as JSON text (an array, each call's `arguments` as an object, as
+    /// vLLM gives them to templates), when it made calls.
+    public var toolCallsJSON: String?
+    /// A `tool` message's `tool_call_id`: which call it answers.
+    public var toolCallID: String?
 
     /// A message from `role`.
-    public init(role: String, content: String, name: String? = nil) {
+    public init(role: String, content: String, name: String? = nil, toolCallsJSON: String? = nil, toolCallID: String? = nil) {
         self.role = role
         self.content = content
         self.name = name
+        self.toolCallsJSON = toolCallsJSON
+        self.toolCallID = toolCallID
     }
 }
 

@@ -17,6 +17,9 @@ struct CompletionsHandler: Sendable {
         // log-likelihoods): the engine computes them from the prefill's own passes.
         if completion.echo, let logprobs = completion.logprobs { params.promptLogprobs = logprobs }
         try state.checkPromptCount(completion.prompts.count)
+        if let constraint = completion.structuredOutput {
+            params.structuredOutput = try await state.grammars.compile(constraint)
+        }
         let prompts = try completion.prompts.map { prompt throws(APIError) in
             try state.prepare(prompt, addSpecialTokens: completion.addSpecialTokens)
         }

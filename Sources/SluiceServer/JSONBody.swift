@@ -1,9 +1,18 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SluiceGrammar
 
 /// Reading request bodies and writing responses as JSON, with the errors the API promises.
 enum JSONBody {
+    /// The body as JSON with each object's keys in the order sent (the grammar engine's reader): schemas
+    /// and tools, whose properties are generated in the order they are listed.
+    static func orderedObject(from body: ByteBuffer) throws(APIError) -> SluiceGrammar.JSONValue {
+        do { return try SluiceGrammar.JSONValue.parse(Array(body.readableBytesView)) } catch {
+            throw .badRequest("The request body is not valid JSON: \(error)")
+        }
+    }
+
     /// `value` as a JSON response; keys are spelled out by each type's `CodingKeys`, so no key
     /// strategy is set (one would also rewrite the token strings used as dictionary keys).
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

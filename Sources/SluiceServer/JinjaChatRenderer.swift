@@ -14,16 +14,18 @@ public struct JinjaChatRenderer: ChatTemplateRenderer {
         template = try ChatTemplate(source: source, bosToken: bosToken, eosToken: eosToken)
     }
 
-    /// Each message as an object with `role`, `content` (and `name` when given).
+    /// Each message as an object with `role`, `content` (and `name`, `tool_calls`, `tool_call_id` when given).
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool) throws -> String {
         try render(messages: messages, addGenerationPrompt: addGenerationPrompt, variables: [:])
     }
 
-    /// The same, with `variables` added to the template's context.
+    /// The same, with `variables` added to the template's context (the request's `tools` among them).
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool, variables: [String: JinjaValue]) throws -> String {
-        let values: [JinjaValue] = messages.map { message in
+        let values: [JinjaValue] = try messages.map { message in
             var object: JinjaObject = ["role": .string(message.role), "content": .string(message.content)]
             if let name = message.name { object["name"] = .string(name) }
+            if let calls = message.toolCallsJSON { object["tool_calls"] = try JinjaValue(parsingJSON: calls) }
+            if let id = message.toolCallID { object["tool_call_id"] = .string(id) }
             return .object(object)
         }
         return try template.render(messages: values, addGenerationPrompt: addGenerationPrompt, extraContext: variables)

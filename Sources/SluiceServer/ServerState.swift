@@ -13,6 +13,8 @@ struct ServerState: Sendable {
     let created: Int
     /// The most bytes of text one token stands for, control tokens' text included.
     let longestTokenBytes: Int
+    /// Compiles structured-output constraints off the step thread, with the model's vocabulary and a cache.
+    let grammars: GrammarCompiler
 
     init(engine: Engine, renderer: any ChatTemplateRenderer, configuration: ServerConfiguration) {
         self.engine = engine
@@ -24,6 +26,7 @@ struct ServerState: Sendable {
         engine.observeSteps { [weak metrics] step in metrics?.recordStep(step) }
         created = Self.now()
         let tokenizer = engine.tokenizer
+        grammars = GrammarCompiler(tokenizer: tokenizer)
         longestTokenBytes = max(1, (0..<tokenizer.vocabularySize).reduce(0) {
             max($0, tokenizer.tokenBytes($1, skipSpecialTokens: false).count)
         })

@@ -15,12 +15,29 @@ struct OutputProcessorTests {
     }
 
     /// One step's output carrying `token` for child `index` of `parent`.
-    static func step(_ parent: ParentRequest, index: Int = 0, token: Int, finish: FinishReason? = nil) -> EngineCoreOutputs {
+    static func step(_ parent: ParentRequest, index: Int = 0, token: Int, finish: FinishReason? = nil,
+                     completedConstraint: Bool = false) -> EngineCoreOutputs {
         var outputs = EngineCoreOutputs()
         outputs.outputs = [EngineCoreOutput(
             requestID: parent.childID(index), parentID: parent.requestID, index: index, token: SampledToken(tokenID: token),
-            finishReason: finish, stopReason: nil, numCachedTokens: 0, numPreemptions: 0)]
+            finishReason: finish, stopReason: nil, numCachedTokens: 0, numPreemptions: 0,
+            completedConstraint: completedConstraint)]
         return outputs
+    }
+
+    @Test("the last token of a completed grammar keeps its text; a stop token's text is left out")
+    func completedConstraintKeepsLastText() throws {
+        let tokens = Self.tokenizer.encode("yes", addSpecialTokens: false, parseSpecial: false)
+        try #require(tokens.count == 1)
+        var processor = OutputProcessor(tokenizer: Self.tokenizer)
+        let grammar = try Self.makeParent("g"), stopped = try Self.makeParent("s")
+        processor.add(grammar)
+        processor.add(stopped)
+        let kept = processor.process(Self.step(grammar, token: tokens[0], finish: .stop, completedConstraint: true))
+        #expect(kept.outputs.map(\.text) == ["yes"])
+        #expect(kept.outputs.first?.finishReason == .stop)
+        let dropped = processor.process(Self.step(stopped, token: tokens[0], finish: .stop))
+        #expect(dropped.outputs.map(\.text) == [""])
     }
 
     @Test("a stop string ends the completion once, asks the core to finish it, and tokens the core ran after it are dropped")

@@ -357,7 +357,9 @@ struct SamplerTests {
             #expect(sampler.sample(logits: row, promptTokenIDs: [], outputTokenIDs: []).tokenID == 0)
             #expect(sampler.sample(logits: row, promptTokenIDs: [5, -1], outputTokenIDs: [7]).tokenID == 0)
         }
-        #expect(sampler.outputCounts.allSatisfy { $0 == 0 })
+        let penalties = sampler.processors.compactMap { $0 as? PenaltiesProcessor }
+        #expect(penalties.count == 1)
+        #expect(penalties.first?.outputCounts.allSatisfy { $0 == 0 } == true)
     }
 
     @Test("penalised seeded streams replay exactly")

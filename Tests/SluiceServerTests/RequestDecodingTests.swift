@@ -111,10 +111,10 @@ struct RequestDecodingTests {
 
     @Test("unsupported features are refused by name, and their harmless values accepted", arguments: [
         (#"{"prompt": "x", "suffix": "y"}"#, "suffix"),
-        (#"{"prompt": "x", "guided_json": {}}"#, "guided_json"),
-        (#"{"prompt": "x", "guided_choice": ["a"]}"#, "guided_choice"),
+        (#"{"prompt": "x", "guided_grammar": "root ::= \"a\""}"#, "guided_grammar"),
+        (#"{"prompt": "x", "structured_outputs": {"grammar": "root ::= \"a\""}}"#, "structured_outputs.grammar"),
         (#"{"prompt": "x", "prompt_logprobs": 1}"#, "prompt_logprobs"),
-        (#"{"prompt": "x", "response_format": {"type": "json_object"}}"#, "response_format"),
+        (#"{"prompt": "x", "response_format": {"type": "structural_tag"}}"#, "response_format.type"),
         (#"{"prompt": "x", "use_beam_search": true}"#, "use_beam_search"),
     ])
     func unsupportedCompletions(json: String, field: String) {
@@ -131,11 +131,10 @@ struct RequestDecodingTests {
         _ = try chat(#"{"messages": [{"role": "user", "content": "x"}], "tools": [], "tool_choice": "none"}"#)
     }
 
-    @Test("chat refuses tools, functions, tool messages and image or audio parts by name", arguments: [
-        (#"{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "function"}]}"#, "tools"),
-        (#"{"messages": [{"role": "user", "content": "x"}], "tool_choice": "required"}"#, "tool_choice"),
+    @Test("chat refuses functions, tool messages and image or audio parts by name", arguments: [
+        (#"{"messages": [{"role": "user", "content": "x"}], "tools": [{"type": "retrieval"}]}"#, "tools[0].type"),
         (#"{"messages": [{"role": "user", "content": "x"}], "functions": [{"name": "f"}]}"#, "functions"),
-        (#"{"messages": [{"role": "tool", "content": "x"}]}"#, "messages[0].role"),
+        (#"{"messages": [{"role": "function", "content": "x"}]}"#, "messages[0].role"),
         (#"{"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "u"}}]}]}"#,
          "messages[0].content[0]"),
         (#"{"messages": [{"role": "user", "content": [{"type": "input_audio"}]}]}"#, "messages[0].content[0]"),

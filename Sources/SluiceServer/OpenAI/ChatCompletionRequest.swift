@@ -1,5 +1,6 @@
 import Hummingbird
 import SluiceEngine
+import SluiceGrammar
 
 /// The body of `POST /v1/chat/completions`, as vLLM's `ChatCompletionRequest` accepts it.
 struct ChatCompletionRequest: Decodable, Sendable {
@@ -21,6 +22,10 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var sampling = SamplingFields()
     var tokenOutputs = TokenOutputFields()
     var template = TemplateFields()
+    /// What the output must match (`response_format`, `structured_outputs`, `guided_*`), or nil.
+    var structuredOutput: StructuredOutputFields?
+    /// The functions the model may call and how it must choose (`tools`, `tool_choice`), or nil.
+    var tools: ToolFields?
 
     enum CodingKeys: String, CodingKey {
         case model, messages, logprobs, stream
@@ -76,9 +81,47 @@ struct ChatCompletionRequest: Decodable, Sendable {
         }
     }
 
+    /// Gives each assistant message that made calls its `tool_calls`, read with their keys in order and each
+    /// call's `arguments` string turned into the object it holds, as vLLM gives them to chat templates.
+    private mutating func readToolCalls(from body: ByteBuffer, raw: JSONValue) throws(APIError) {
+        guard case .array(let rawMessages)? = raw["messages"],
+              rawMessages.contains(where: { !($0["tool_calls"]?.isEmpty ?? true) }) else { return }
+        guard let ordered = try JSONBody.orderedObject(from: body)["messages"]?.arrayValue else { return }
+        for (index, message) in ordered.enumerated() where index < messages.count {
+            guard let calls = message["tool_calls"]?.arrayValue, !calls.isEmpty else { continue }
+            let field = "messages[\(index)].tool_calls"
+            let converted: [SluiceGrammar.JSONValue] = try calls.enumerated().map { (callIndex, call) throws(APIError) in
+                guard let members = call.objectValue, let function = call["function"]?.objectValue,
+                      call["function"]?["name"]?.stringValue != nil else {
+                    throw .badRequest("\(field)[\(callIndex)] must have a function with a name.", param: "\(field)[\(callIndex)]")
+                }
+                let arguments = function.map { key, value -> (String, SluiceGrammar.JSONValue) in
+                    guard key == "arguments", let text = value.stringValue,
+                          let parsed = try? SluiceGrammar.JSONValue.parse(text) else { return (key, value) }
+                    return (key, parsed)
+                }
+                return .object(members.map { $0.0 == "function" ? ($0.0, .object(arguments)) : $0 })
+            }
+            messages[index].toolCallsJSON = SluiceGrammar.JSONValue.array(converted).compactText()
+        }
+    }
+
     /// Decodes a request body, refusing unsupported features by name first.
     static func decode(from body: ByteBuffer) throws(APIError) -> ChatCompletionRequest {
-        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.chat)
-        return try JSONBody.decode(ChatCompletionRequest.self, from: body)
+        let raw = try JSONBody.decode(JSONValue.self, from: body)
+        try UnsupportedFields.check(raw, rules: UnsupportedFields.chat)
+        var request = try JSONBody.decode(ChatCompletionRequest.self, from: body)
+        request.structuredOutput = try StructuredOutputFields.decode(from: body, raw: raw)
+        try request.readToolCalls(from: body, raw: raw)
+        if let tools = raw["tools"], !tools.isEmpty || raw["tool_choice"] != nil {
+            request.tools = try ToolFields.decode(from: try JSONBody.orderedObject(from: body))
+            if request.tools?.constraint != nil, let other = request.structuredOutput {
+                throw .badRequest("`\(other.field)` cannot be combined with tool_choice \"required\" or a named function, "
+                                  + "which constrain the output to the call's arguments.", param: other.field)
+            }
+        } else if let choice = raw["tool_choice"], choice != .null, choice != .string("none"), choice != .string("auto") {
+            throw .badRequest("tool_choice needs tools to choose from.", param: "tool_choice")
+        }
+        return request
     }
 }

@@ -19,12 +19,16 @@ struct ChatCompletionResponse: Encodable, Sendable {
         var stopReason: StopReason?
         /// The generated token ids, with `return_token_ids`.
         var tokenIDs: [Int]?
+        /// The function calls found in the text; with any, `content` is the text around them (null when
+        /// empty) and a `stop` finish is reported as `tool_calls`, as OpenAI does.
+        var toolCalls: [ParsedToolCalls.Call] = []
 
         enum CodingKeys: String, CodingKey {
-            case index, message, logprobs, role, content
+            case index, message, logprobs, role, content, id, type, function, name, arguments
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
             case tokenIDs = "token_ids"
+            case toolCalls = "tool_calls"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -32,9 +36,25 @@ struct ChatCompletionResponse: Encodable, Sendable {
             try container.encode(index, forKey: .index)
             var message = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .message)
             try message.encode("assistant", forKey: .role)
-            try message.encode(content, forKey: .content)
+            if toolCalls.isEmpty || !content.isEmpty {
+                try message.encode(content, forKey: .content)
+            } else {
+                try message.encodeNil(forKey: .content)
+            }
+            if !toolCalls.isEmpty {
+                var calls = message.nestedUnkeyedContainer(forKey: .toolCalls)
+                for call in toolCalls {
+                    var entry = calls.nestedContainer(keyedBy: CodingKeys.self)
+                    try entry.encode(ToolFields.makeCallID(), forKey: .id)
+                    try entry.encode("function", forKey: .type)
+                    var function = entry.nestedContainer(keyedBy: CodingKeys.self, forKey: .function)
+                    try function.encode(call.name, forKey: .name)
+                    try function.encode(call.arguments, forKey: .arguments)
+                }
+            }
             try container.encode(logprobs, forKey: .logprobs)
-            try container.encode(finishReason?.rawValue, forKey: .finishReason)
+            let reason = finishReason == .stop && !toolCalls.isEmpty ? "tool_calls" : finishReason?.rawValue
+            try container.encode(reason, forKey: .finishReason)
             try container.encodeStopReason(stopReason, forKey: .stopReason)
             try container.encodeIfPresent(tokenIDs, forKey: .tokenIDs)
         }
@@ -69,7 +89,7 @@ struct ChatCompletionChunk: Encodable, Sendable {
     /// The prompt's token ids, on the first chunks with `return_token_ids`.
     var promptTokenIDs: [Int]?
 
-    /// What one choice adds: the role on its first chunk, then text, then its finish reason.
+    /// What one choice adds: the role on its first chunk, then text or tool calls, then its finish reason.
     struct Choice: Encodable, Sendable {
         var index: Int
         var role: String?
@@ -79,12 +99,17 @@ struct ChatCompletionChunk: Encodable, Sendable {
         var stopReason: StopReason?
         /// The token ids this chunk adds, with `return_token_ids`.
         var tokenIDs: [Int]?
+        /// Parts of tool calls, as OpenAI streams them: a call's index, id and name first, then its arguments.
+        var toolCalls: [ToolCallDelta] = []
+        /// The choice made tool calls: a `stop` finish is reported as `tool_calls`.
+        var madeToolCalls = false
 
         enum CodingKeys: String, CodingKey {
             case index, delta, logprobs, role, content
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
             case tokenIDs = "token_ids"
+            case toolCalls = "tool_calls"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -93,10 +118,35 @@ struct ChatCompletionChunk: Encodable, Sendable {
             var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
             try delta.encodeIfPresent(role, forKey: .role)
             try delta.encodeIfPresent(content, forKey: .content)
+            if !toolCalls.isEmpty { try delta.encode(toolCalls, forKey: .toolCalls) }
             try container.encode(logprobs, forKey: .logprobs)
-            try container.encode(finishReason?.rawValue, forKey: .finishReason)
+            let reason = finishReason == .stop && madeToolCalls ? "tool_calls" : finishReason?.rawValue
+            try container.encode(reason, forKey: .finishReason)
             try container.encodeStopReason(stopReason, forKey: .stopReason)
             try container.encodeIfPresent(tokenIDs, forKey: .tokenIDs)
+        }
+    }
+
+    /// One part of a streamed tool call.
+    struct ToolCallDelta: Encodable, Sendable {
+        var index: Int
+        /// Set on a call's first part only, with ``name``.
+        var id: String?
+        var name: String?
+        var arguments: String
+
+        enum CodingKeys: String, CodingKey { case index, id, type, function, name, arguments }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            if let id {
+                try container.encode(id, forKey: .id)
+                try container.encode("function", forKey: .type)
+            }
+            var function = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .function)
+            try function.encodeIfPresent(name, forKey: .name)
+            try function.encode(arguments, forKey: .arguments)
         }
     }
 

@@ -13,18 +13,20 @@ struct ChatMessageInput: Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let role = try container.decode(String.self, forKey: .role)
         let field = APIError.path(container.codingPath)
-        if role == "tool" || role == "function" {
+        if role == "function" {
             throw APIError.unsupported(
-                "\(field): messages with role \"\(role)\" are not supported by this server: tool calling is not implemented.",
+                "\(field): messages with role \"function\" are not supported by this server: use role \"tool\".",
                 param: "\(field).role")
         }
-        if let calls = try container.decodeIfPresent(JSONValue.self, forKey: .toolCalls), !calls.isEmpty {
-            throw APIError.unsupported(
-                "\(field).tool_calls is not supported by this server: tool calling is not implemented.",
-                param: "\(field).tool_calls")
+        if let calls = try container.decodeIfPresent(JSONValue.self, forKey: .toolCalls), calls != .null {
+            guard case .array = calls else {
+                throw APIError.badRequest("\(field).tool_calls must be an array.", param: "\(field).tool_calls")
+            }
         }
         let content = try Self.decodeContent(container, field: field)
-        message = ChatMessage(role: role, content: content, name: try container.decodeIfPresent(String.self, forKey: .name))
+        // tool_calls are filled in from the body with their keys in order (ChatCompletionRequest.decode).
+        message = ChatMessage(role: role, content: content, name: try container.decodeIfPresent(String.self, forKey: .name),
+                              toolCallID: try container.decodeIfPresent(String.self, forKey: .toolCallID))
     }
 
     private static func decodeContent(_ container: KeyedDecodingContainer<CodingKeys>, field: String) throws -> String {

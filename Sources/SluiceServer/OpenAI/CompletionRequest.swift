@@ -18,6 +18,8 @@ struct CompletionRequest: Decodable, Sendable {
     var addSpecialTokens = true
     var sampling = SamplingFields()
     var tokenOutputs = TokenOutputFields()
+    /// What the output must match (`response_format`, `structured_outputs`, `guided_*`), or nil.
+    var structuredOutput: StructuredOutputFields?
 
     /// OpenAI's default `max_tokens` for completions.
     static let defaultMaxTokens = 16
@@ -56,8 +58,11 @@ struct CompletionRequest: Decodable, Sendable {
 
     /// Decodes a request body, refusing unsupported features by name first.
     static func decode(from body: ByteBuffer) throws(APIError) -> CompletionRequest {
-        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.completions)
-        return try JSONBody.decode(CompletionRequest.self, from: body)
+        let raw = try JSONBody.decode(JSONValue.self, from: body)
+        try UnsupportedFields.check(raw, rules: UnsupportedFields.completions)
+        var request = try JSONBody.decode(CompletionRequest.self, from: body)
+        request.structuredOutput = try StructuredOutputFields.decode(from: body, raw: raw)
+        return request
     }
 }
 

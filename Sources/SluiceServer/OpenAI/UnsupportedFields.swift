@@ -1,5 +1,7 @@
 /// The request fields this server does not implement, refused by name with a 400 rather than
 /// silently ignored, as the issue asks. Fields it has never heard of are ignored, as vLLM does.
+/// Structured output (`response_format`, `structured_outputs`, `guided_*`) is read, and what of it
+/// cannot be enforced refused, by ``StructuredOutputFields``.
 enum UnsupportedFields {
     /// One field and when its value asks for something unsupported.
     struct Rule: Sendable {
@@ -19,13 +21,9 @@ enum UnsupportedFields {
 
     /// Rules for fields that both completion APIs share.
     static let common: [Rule] = [
-        Rule(field: "response_format", allows: { value, _ in value == .null || value["type"] == .string("text") },
-             reason: "structured output (json_object, json_schema) is not implemented; send {\"type\": \"text\"} or leave it out."),
         Rule(field: "prompt_logprobs", allows: { value, _ in value == .null },
              reason: "log-probabilities of prompt tokens are not computed."),
         Rule(field: "use_beam_search", allows: { value, _ in value.isEmpty }, reason: "beam search is not implemented."),
-        Rule(field: "structured_outputs", allows: { value, _ in value == .null },
-             reason: "structured output is not implemented."),
         Rule(field: "allowed_token_ids", allows: { value, _ in value == .null },
              reason: "restricting sampling to a token list is not implemented; use logit_bias."),
         Rule(field: "bad_words", allows: { value, _ in value.isEmpty }, reason: "bad-word filtering is not implemented."),
@@ -33,10 +31,7 @@ enum UnsupportedFields {
              reason: "custom logits processors are not implemented."),
         Rule(field: "truncate_prompt_tokens", allows: { value, _ in value == .null },
              reason: "prompts are never truncated; shorten the prompt instead."),
-    ] + ["guided_json", "guided_regex", "guided_choice", "guided_grammar", "guided_decoding_backend",
-         "guided_whitespace_pattern"].map {
-        Rule(field: $0, allows: { value, _ in value == .null }, reason: "guided decoding is not implemented.")
-    }
+    ]
 
     /// Rules for `/v1/completions`.
     static let completions: [Rule] = common + [
@@ -46,13 +41,6 @@ enum UnsupportedFields {
 
     /// Rules for `/v1/chat/completions`.
     static let chat: [Rule] = common + [
-        Rule(field: "tools", allows: { value, request in value.isEmpty || request["tool_choice"] == .string("none") },
-             reason: "tool calling is not implemented; leave out `tools` or set `tool_choice` to \"none\"."),
-        Rule(field: "tool_choice",
-             allows: { value, request in
-                 value == .null || value == .string("none") || (value == .string("auto") && (request["tools"]?.isEmpty ?? true))
-             },
-             reason: "tool calling is not implemented; leave it out or set it to \"none\"."),
         Rule(field: "functions", allows: { value, _ in value.isEmpty }, reason: "function calling is not implemented."),
         Rule(field: "function_call", allows: { value, _ in value == .null || value == .string("none") },
              reason: "function calling is not implemented."),

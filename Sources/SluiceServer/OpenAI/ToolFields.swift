@@ -1,0 +1,123 @@
+import SluiceEngine
+import SluiceGrammar
+
+/// `tools`, `tool_choice` and `parallel_tool_calls` of a chat request, as OpenAI and vLLM take them.
+///
+/// The tools go to the model's chat template; `required` and a named function constrain the output with a
+/// JSON schema (vLLM's approach: a named function's output is its arguments, `required` an array of
+/// `{"name", "arguments"}` objects), so that arguments always parse; `auto` lets the model write calls in
+/// its own format, read back by the tool-call parser. Streamed, a choice's text is held until it ends, then
+/// sent as its calls (each call's name, then its arguments in one part).
+struct ToolFields: Sendable, Equatable {
+    /// One function the model may call.
+    struct Function: Sendable, Equatable {
+        let name: String
+        /// The JSON schema of its arguments; `{}` (any object) when the tool gave none.
+        let parameters: SluiceGrammar.JSONValue
+    }
+
+    /// What `tool_choice` asks for (`none` never reaches here: the request then has no tools).
+    enum Choice: Sendable, Equatable {
+        case auto
+        case required
+        case function(String)
+    }
+
+    let functions: [Function]
+    let choice: Choice
+    let parallelToolCalls: Bool
+    /// The `tools` array as the client sent it (keys in order), for the chat template.
+    let toolsJSON: String
+
+    /// The tools of `body`, or nil when it has none or `tool_choice` is `none`.
+    static func decode(from body: SluiceGrammar.JSONValue) throws(APIError) -> ToolFields? {
+        let tools = body["tools"] ?? .null
+        let requested = body["tool_choice"] ?? .null
+        if requested == .string("none") { return nil }
+        guard let list = tools.arrayValue, !list.isEmpty else {
+            guard requested == .null || requested == .string("auto") else {
+                throw .badRequest("tool_choice needs tools to choose from.", param: "tool_choice")
+            }
+            return nil
+        }
+        var functions: [Function] = []
+        for (index, tool) in list.enumerated() {
+            let field = "tools[\(index)]"
+            guard tool["type"]?.stringValue == "function" else {
+                throw .unsupported("`\(field).type` must be \"function\": other tool types are not supported by this server.",
+                                   param: "\(field).type")
+            }
+            guard let name = tool["function"]?["name"]?.stringValue, !name.isEmpty else {
+                throw .badRequest("\(field).function.name is required.", param: "\(field).function.name")
+            }
+            let parameters = tool["function"]?["parameters"] ?? .object([])
+            guard parameters.objectValue != nil else {
+                throw .badRequest("\(field).function.parameters must be a JSON schema object.",
+                                  param: "\(field).function.parameters")
+            }
+            functions.append(Function(name: name, parameters: parameters))
+        }
+        let choice: Choice
+        switch requested {
+        case .null, .string("auto"): choice = .auto
+        case .string("required"): choice = .required
+        default:
+            guard let name = requested["function"]?["name"]?.stringValue else {
+                throw .badRequest(#"tool_choice must be "none", "auto", "required" or {"type": "function", "function": {"name": ...}}."#,
+                                  param: "tool_choice")
+            }
+            guard functions.contains(where: { $0.name == name }) else {
+                throw .badRequest("tool_choice names the function `\(name)`, which is not among the tools.", param: "tool_choice")
+            }
+            choice = .function(name)
+        }
+        return ToolFields(functions: functions, choice: choice, parallelToolCalls: body["parallel_tool_calls"]?.boolValue ?? true,
+                          toolsJSON: tools.compactText())
+    }
+
+    /// The output constraint `tool_choice` asks for: a named function's arguments, or for `required` an
+    /// array of calls (one at most without `parallel_tool_calls`); nil for `auto`.
+    var constraint: StructuredOutputFields? {
+        switch choice {
+        case .auto:
+            return nil
+        case .function(let name):
+            let parameters = functions.first { $0.name == name }?.parameters ?? .object([])
+            return StructuredOutputFields(spec: .jsonSchema(parameters.compactText()), field: "tool_choice")
+        case .required:
+            let calls: [SluiceGrammar.JSONValue] = functions.map { function in
+                .object([
+                    ("type", .string("object")),
+                    ("properties", .object([("name", .object([("const", .string(function.name))])),
+                                            ("arguments", function.parameters)])),
+                    ("required", .array([.string("name"), .string("arguments")])),
+                    ("additionalProperties", .bool(false)),
+                ])
+            }
+            var array: [(String, SluiceGrammar.JSONValue)] = [
+                ("type", .string("array")), ("items", .object([("anyOf", .array(calls))])), ("minItems", .number("1")),
+            ]
+            if !parallelToolCalls { array.append(("maxItems", .number("1"))) }
+            return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object(array).compactText()), field: "tools")
+        }
+    }
+
+    /// A fresh tool call id, as vLLM writes them.
+    static func makeCallID() -> String { "chatcmpl-tool-\(RequestID.random().rawValue)" }
+
+    /// The calls in one choice's generated text.
+    func calls(in text: String) -> ParsedToolCalls {
+        switch choice {
+        case .auto:
+            return HermesToolCallParser().parse(text)
+        case .function(let name):
+            guard let arguments = try? SluiceGrammar.JSONValue.parse(text), arguments.objectValue != nil else {
+                return ParsedToolCalls(content: text, calls: [])
+            }
+            return ParsedToolCalls(content: nil, calls: [.init(name: name, arguments: arguments.compactText())])
+        case .required:
+            let calls = HermesToolCallParser.calls(in: Substring(text))
+            return calls.isEmpty ? ParsedToolCalls(content: text, calls: []) : ParsedToolCalls(content: nil, calls: calls)
+        }
+    }
+}
