@@ -317,8 +317,11 @@ public final class EngineCore {
             // Entry k is prompt token k + 1's.
             guard predicted < request.numPromptTokens, predicted == children[id]!.promptLogprobs!.count + 1 else { continue }
             let row = UnsafeBufferPointer(rebasing: logits[((firstRow + offset) * vocabularySize)..<((firstRow + offset + 1) * vocabularySize)])
-            let entry = children[id]!.sampler.rawLogprobs(
-                logits: row, sampledTokenID: request.allTokenIDs[predicted], topCount: topCount)
+            let token = request.allTokenIDs[predicted]
+            var entry = children[id]!.sampler.rawLogprobs(logits: row, sampledTokenID: token, topCount: topCount)
+            // vLLM reports each prompt token's rank: 1 + how many tokens are likelier.
+            let logit = row[token]
+            entry.rank = 1 + row.reduce(0) { $0 + ($1 > logit ? 1 : 0) }
             children[id]!.promptLogprobs!.append(entry)
         }
     }

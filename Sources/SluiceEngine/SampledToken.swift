@@ -23,6 +23,9 @@ public struct SampledToken: Sendable, Equatable {
     public var logprob: Float?
     /// The params.logprobs likeliest tokens of the raw distribution, likeliest first (empty when not asked or 0).
     public var topLogprobs: [TokenLogprob]
+    /// The token's rank in the raw distribution (1 for the likeliest; ties share the better rank);
+    /// set for prompt log-probabilities, where vLLM reports it, nil otherwise.
+    public var rank: Int?
 
     /// A picked token, with no log-probabilities unless given.
     public init(tokenID: Int, logprob: Float? = nil, topLogprobs: [TokenLogprob] = []) {

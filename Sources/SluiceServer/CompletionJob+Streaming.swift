@@ -38,11 +38,14 @@ extension CompletionJob {
                     logprobs = delta
                 }
                 let tokenIDs = tokenOutputs.returnTokenIDs && !output.tokenIDs.isEmpty ? output.tokenIDs : nil
+                let prompt = self.promptLogprobs != nil
+                    ? output.promptLogprobs.map { makePromptLogprobs(promptIndex: promptIndex, $0) } : nil
                 guard !text.isEmpty || logprobs != nil || output.finishReason != nil || tokenIDs != nil
-                    || promptTokenIDs != nil else { return }
-                let chunk = CompletionChoice(index: choice, text: text, logprobs: logprobs,
+                    || promptTokenIDs != nil || prompt != nil else { return }
+                var chunk = CompletionChoice(index: choice, text: text, logprobs: logprobs,
                                              finishReason: output.finishReason, stopReason: output.stopReason,
                                              promptTokenIDs: promptTokenIDs, tokenIDs: tokenIDs)
+                chunk.promptLogprobs = prompt
                 let usage = continuousUsage
                     ? Usage(promptTokens: tally.numPromptTokens, completionTokens: tally.totalOutputTokens) : nil
                 try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: usage)))

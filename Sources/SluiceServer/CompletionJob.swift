@@ -14,6 +14,8 @@ struct CompletionJob: Sendable {
     let n: Int
     let echo: Bool
     let wantsLogprobs: Bool
+    /// vLLM's `prompt_logprobs` count, when asked: each choice reports its prompt's.
+    var promptLogprobs: Int? = nil
     let includeUsage: Bool
     /// Usage on every chunk too (`stream_options.continuous_usage_stats`).
     let continuousUsage: Bool
@@ -26,6 +28,18 @@ struct CompletionJob: Sendable {
     func makeTally() -> RequestTally {
         RequestTally(requestID: id, numChoices: numChoices,
                      numPromptTokens: prompts.reduce(0) { $0 + $1.tokenIDs.count })
+    }
+
+    /// `prompt_logprobs` for a prompt, with only the alternatives asked for (`echo` may have asked for more).
+    func makePromptLogprobs(promptIndex: Int, _ logprobs: [SampledToken]) -> PromptLogprobs {
+        let wanted = promptLogprobs ?? 0
+        let trimmed = logprobs.map { token -> SampledToken in
+            var token = token
+            token.topLogprobs = Array(token.topLogprobs.prefix(wanted))
+            return token
+        }
+        return PromptLogprobs(promptTokenIDs: prompts[promptIndex].tokenIDs, logprobs: trimmed, tokenizer: state.tokenizer,
+                              asTokenIDs: tokenOutputs.tokensAsTokenIDs)
     }
 
     /// Waits for every choice to finish and returns the whole response.
@@ -44,6 +58,9 @@ struct CompletionJob: Sendable {
                 tally.record(output, choice: choice, metrics: state.metrics)
                 choices[choice].text += output.text
                 choices[choice].tokenIDs?.append(contentsOf: output.tokenIDs)
+                if self.promptLogprobs != nil, let promptLogprobs = output.promptLogprobs {
+                    choices[choice].promptLogprobs = makePromptLogprobs(promptIndex: promptIndex, promptLogprobs)
+                }
                 if echo, let promptLogprobs = output.promptLogprobs {
                     choices[choice].logprobs?.appendPrompt(
                         prompts[promptIndex].tokenIDs, logprobs: promptLogprobs, tokenizer: state.tokenizer,

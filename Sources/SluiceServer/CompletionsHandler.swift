@@ -16,6 +16,8 @@ struct CompletionsHandler: Sendable {
         // `echo` with `logprobs` reports the prompt's tokens too (lm-evaluation-harness's
         // log-likelihoods): the engine computes them from the prefill's own passes.
         if completion.echo, let logprobs = completion.logprobs { params.promptLogprobs = logprobs }
+        // vLLM's own field; with both, the larger count serves both.
+        if let count = completion.promptLogprobs { params.promptLogprobs = max(params.promptLogprobs ?? 0, count) }
         try state.checkPromptCount(completion.prompts.count)
         if let constraint = completion.structuredOutput {
             params.structuredOutput = try await state.grammars.compile(constraint)
@@ -28,7 +30,7 @@ struct CompletionsHandler: Sendable {
                                         priority: completion.sampling.priority ?? 0, promptField: "prompt", logger: context.logger)
         let job = CompletionJob(
             state: state, id: id, created: ServerState.now(), prompts: prompts, n: params.n, echo: completion.echo,
-            wantsLogprobs: completion.logprobs != nil, includeUsage: completion.streamOptions?.includeUsage ?? false,
+            wantsLogprobs: completion.logprobs != nil, promptLogprobs: completion.promptLogprobs, includeUsage: completion.streamOptions?.includeUsage ?? false,
             continuousUsage: completion.streamOptions?.wantsContinuousUsage ?? false,
             tokenOutputs: completion.tokenOutputs, generation: generation, logger: context.logger)
         if completion.stream {

@@ -79,6 +79,48 @@ struct CompletionsHandlerTests {
         }
     }
 
+    @Test("prompt_logprobs (vLLM's): null for the first token, then the token and its alternatives with rank, as echo reports them")
+    func promptLogprobsField() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let prompt = try await client.tokenize("The capital of France is Paris, and the capital of Spain is")
+            let body = #"{"prompt": \#(prompt), "max_tokens": 2, "temperature": 0, "prompt_logprobs": 2}"#
+            let json = try await client.post("/v1/completions", body).json
+            let positions = try #require(json["choices"]?[0]?["prompt_logprobs"]?.array)
+            #expect(positions.count == prompt.count)
+            #expect(positions[0] == .null)
+            // The same prompt echoed with logprobs: the same log-probabilities for the prompt tokens.
+            let echoed = try await client.post("/v1/completions", """
+                {"prompt": \(prompt), "max_tokens": 2, "temperature": 0, "echo": true, "logprobs": 0}
+                """).json
+            let echoedValues = try #require(echoed["choices"]?[0]?["logprobs"]?["token_logprobs"]?.array)
+            for index in 1..<prompt.count {
+                let entries = try #require(positions[index].object, "position \(index)")
+                let own = try #require(entries[String(prompt[index])]?.object, "position \(index)")
+                let rank = try #require(own["rank"]?.int)
+                let logprob = try #require(own["logprob"]?.double)
+                #expect(rank >= 1 && logprob <= 0)
+                #expect(abs(logprob - (echoedValues[index].double ?? 1)) < 1e-4, "position \(index)")
+                // The prompt token plus up to 2 alternatives, ranked 1 and 2.
+                #expect(entries.count >= 1 && entries.count <= 3)
+                let ranks = entries.values.compactMap { $0["rank"]?.int }
+                #expect(ranks.contains(1) || rank > 2)
+                #expect(entries.values.allSatisfy { $0["decoded_token"]?.string != nil })
+            }
+            // Streamed: the choice's first chunk carries them.
+            let stream = try await client.post("/v1/completions", #"{"prompt": \#(prompt), "max_tokens": 2, "temperature": 0, "prompt_logprobs": 0, "stream": true}"#)
+            let first = try #require(stream.text.components(separatedBy: "data: ").dropFirst().first)
+            let chunk = try JSONBody.decode(JSONValue.self, from: ByteBuffer(string: first))
+            #expect(chunk["choices"]?[0]?["prompt_logprobs"]?.array?.count == prompt.count)
+            // Out of range, and on chat (where it is not reported): 400s naming the field.
+            let bad = try await client.post("/v1/completions", #"{"prompt": "x", "prompt_logprobs": 50}"#)
+            #expect(bad.status == .badRequest)
+            #expect(bad.text.contains("prompt_logprobs"))
+            let chat = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "x"}], "prompt_logprobs": 1}"#)
+            #expect(chat.status == .badRequest)
+            #expect(chat.text.contains("prompt_logprobs"))
+        }
+    }
+
     @Test("without max_tokens a completion stops at 16 tokens, OpenAI's default")
     func defaultMaxTokens() async throws {
         try await ServerFixture.withServer { client, _ in

@@ -12,6 +12,8 @@ struct CompletionRequest: Decodable, Sendable {
     var echo = false
     /// How many alternatives to report per token, besides the sampled one.
     var logprobs: Int?
+    /// vLLM's `prompt_logprobs`: each prompt token's log-probability and rank, with this many alternatives.
+    var promptLogprobs: Int?
     var stream = false
     var streamOptions: StreamOptions?
     /// Add BOS as the model asks when tokenizing text prompts.
@@ -28,6 +30,7 @@ struct CompletionRequest: Decodable, Sendable {
         case model, prompt, echo, logprobs, stream
         case maxTokens = "max_tokens"
         case streamOptions = "stream_options"
+        case promptLogprobs = "prompt_logprobs"
         case addSpecialTokens = "add_special_tokens"
     }
 
@@ -46,6 +49,7 @@ struct CompletionRequest: Decodable, Sendable {
         maxTokens = try container.decodeIfPresent(Int.self, forKey: .maxTokens)
         echo = try container.decodeIfPresent(Bool.self, forKey: .echo) ?? false
         logprobs = try container.decodeIfPresent(Int.self, forKey: .logprobs)
+        promptLogprobs = try container.decodeIfPresent(Int.self, forKey: .promptLogprobs)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         addSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? true

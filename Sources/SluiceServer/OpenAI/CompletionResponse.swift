@@ -38,6 +38,8 @@ struct CompletionChoice: Encodable, Sendable {
     var promptTokenIDs: [Int]?
     /// The generated token ids (streamed: those this chunk adds), with `return_token_ids`.
     var tokenIDs: [Int]?
+    /// vLLM's `prompt_logprobs`, when asked (streamed: on the choice's first chunk).
+    var promptLogprobs: PromptLogprobs?
 
     enum CodingKeys: String, CodingKey {
         case index, text, logprobs
@@ -45,12 +47,14 @@ struct CompletionChoice: Encodable, Sendable {
         case stopReason = "stop_reason"
         case promptTokenIDs = "prompt_token_ids"
         case tokenIDs = "token_ids"
+        case promptLogprobs = "prompt_logprobs"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(index, forKey: .index)
         try container.encode(text, forKey: .text)
+        try container.encodeIfPresent(promptLogprobs, forKey: .promptLogprobs)
         try container.encode(logprobs, forKey: .logprobs)
         try container.encode(finishReason?.rawValue, forKey: .finishReason)
         try container.encodeStopReason(stopReason, forKey: .stopReason)

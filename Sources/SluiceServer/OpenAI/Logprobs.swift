@@ -55,6 +55,46 @@ struct CompletionLogprobs: Encodable, Equatable, Sendable {
     }
 }
 
+/// vLLM's `prompt_logprobs`: per prompt token, null for the first (nothing predicts it), then a map
+/// from token id (as a string) to `{logprob, rank, decoded_token}` holding the prompt token and the
+/// likeliest alternatives asked for.
+struct PromptLogprobs: Encodable, Equatable, Sendable {
+    struct Entry: Encodable, Equatable, Sendable {
+        var logprob: Float
+        var rank: Int?
+        var decodedToken: String
+
+        enum CodingKeys: String, CodingKey {
+            case logprob, rank
+            case decodedToken = "decoded_token"
+        }
+    }
+
+    var positions: [[String: Entry]?] = []
+
+    init(promptTokenIDs: [Int], logprobs: [SampledToken], tokenizer: any Tokenizer, asTokenIDs: Bool = false) {
+        guard !promptTokenIDs.isEmpty else { return }
+        positions.append(nil)
+        for token in logprobs {
+            var entries: [String: Entry] = [:]
+            for (index, alternative) in token.topLogprobs.enumerated() {
+                entries[String(alternative.tokenID)] = Entry(
+                    logprob: TokenText.finite(alternative.logprob), rank: index + 1,
+                    decodedToken: TokenText.of(alternative.tokenID, tokenizer: tokenizer, asTokenID: asTokenIDs))
+            }
+            entries[String(token.tokenID)] = Entry(
+                logprob: TokenText.finite(token.logprob ?? -.infinity), rank: token.rank,
+                decodedToken: TokenText.of(token.tokenID, tokenizer: tokenizer, asTokenID: asTokenIDs))
+            positions.append(entries)
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(positions)
+    }
+}
+
 /// Log-probabilities in the chat shape:
 /// `{content: [{token, logprob, bytes, top_logprobs: [{token, logprob, bytes}]}]}`.
 struct ChatLogprobs: Encodable, Equatable, Sendable {

@@ -21,8 +21,6 @@ enum UnsupportedFields {
 
     /// Rules for fields that both completion APIs share.
     static let common: [Rule] = [
-        Rule(field: "prompt_logprobs", allows: { value, _ in value == .null },
-             reason: "log-probabilities of prompt tokens are not computed."),
         Rule(field: "use_beam_search", allows: { value, _ in value.isEmpty }, reason: "beam search is not implemented."),
         Rule(field: "allowed_token_ids", allows: { value, _ in value == .null },
              reason: "restricting sampling to a token list is not implemented; use logit_bias."),
@@ -41,6 +39,8 @@ enum UnsupportedFields {
 
     /// Rules for `/v1/chat/completions`.
     static let chat: [Rule] = common + [
+        Rule(field: "prompt_logprobs", allows: { value, _ in value == .null },
+             reason: "prompt log-probabilities are reported on /v1/completions (with `prompt_logprobs`, or `echo` with `logprobs`)."),
         Rule(field: "functions", allows: { value, _ in value.isEmpty }, reason: "function calling is not implemented."),
         Rule(field: "function_call", allows: { value, _ in value == .null || value == .string("none") },
              reason: "function calling is not implemented."),
