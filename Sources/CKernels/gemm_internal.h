@@ -57,6 +57,18 @@ enum {
     PACK_SUPER = 8,     // blocks per super-block
 };
 
+/// An expanded block (prefill: a group unpacked once into 8-bit quants, arch/x86/): 512 bytes of
+/// quants, then 16 f32 scales; 16 more (Q6_K's columns 16-31); 16 mins (Q4_1, Q5_1) or the K-quants'
+/// int16 pairs; and, for the K-quants only, their super-block factor.
+enum {
+    EXP_QUANTS = 512,
+    EXP_SCALE2 = EXP_QUANTS + PACK_FLOATS,      // Q6_K's second scales
+    EXP_THIRD = EXP_QUANTS + 2 * PACK_FLOATS,   // mins (Q4_1, Q5_1) or the K-quants' pairs
+    EXP_FACTOR = EXP_QUANTS + 3 * PACK_FLOATS,  // the K-quants' super-block factor
+    EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS,   // bytes per expanded block, the K-quants' aside
+    EXP_K_BLOCK = EXP_QUANTS + 4 * PACK_FLOATS, // bytes per expanded K-quant block
+};
+
 /// The type's compile-time constants, for the SIMD kernels (one function instantiated per type folds
 /// them): bytes per block and per super-block header, and which extra bits a block has. They must agree
 /// with the layouts table (a static initializer cannot call them); the kernels' bit-exact tests against

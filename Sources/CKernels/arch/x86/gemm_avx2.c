@@ -367,14 +367,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void store_halves(const int T, const int H, __m256 f[
 // The K-quants' expanded blocks carry, as gemm_avx512.c's, their super-block's int16 pairs (Q6_K: this
 // block's (lo, hi) scales; Q4_K, Q5_K: the mins of this block and the next, in even blocks) and, in a
 // super-block's first block, its factor (dmin, or 32 * d); 16 rows each, rows 0-7 first.
-enum {
-    EXP_QUANTS = 512,
-    EXP_SCALE2 = EXP_QUANTS + PACK_FLOATS,     // Q6_K's second scales
-    EXP_THIRD = EXP_QUANTS + 2 * PACK_FLOATS,  // mins (Q4_1, Q5_1) or the K-quants' pairs
-    EXP_FACTOR = EXP_QUANTS + 3 * PACK_FLOATS, // the K-quants' super-block factor
-    EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS,  // bytes per expanded block, the K-quants' aside
-    EXP_K_BLOCK = EXP_QUANTS + 4 * PACK_FLOATS, // bytes per expanded K-quant block
-};
+// (The expanded block's offsets, EXP_*, are in gemm_internal.h.)
 
 ALWAYS_INLINE int expanded_stride(const sl_type type) { return k_super(type) ? EXP_K_BLOCK : EXP_BLOCK; }
 

@@ -300,14 +300,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
 // 32 * d) in a super-block's first block), kept in this thread's buffer in L1/L2, and every tile of
 // tokens runs on it: a format-independent kernel, so a K-quant prefill costs what Q8_0's does (as
 // ik_llama.cpp converts to Q8_0_R8 / Q8_K_R8 for batches).
-enum {
-    EXP_QUANTS = 512,
-    EXP_SCALE2 = EXP_QUANTS + PACK_FLOATS, // Q6_K's second scales
-    EXP_THIRD = EXP_QUANTS + 2 * PACK_FLOATS, // mins (Q4_1, Q5_1) or the K-quants' pairs
-    EXP_FACTOR = EXP_QUANTS + 3 * PACK_FLOATS, // the K-quants' super-block factor
-    EXP_BLOCK = EXP_QUANTS + 3 * PACK_FLOATS,   // bytes per expanded block, the K-quants' aside
-    EXP_K_BLOCK = EXP_QUANTS + 4 * PACK_FLOATS, // bytes per expanded K-quant block
-};
+// (The expanded block's offsets, EXP_*, are in gemm_internal.h.)
 
 /// How an expanded block's integer sums become floats.
 typedef enum {
