@@ -14,6 +14,10 @@ ANTHROPIC_VERSION="2.10.0"
 PYTHON="${PYTHON:-python3}"
 
 mkdir -p "$CACHE"
+# The end-to-end suites run in parallel and each calls this: one builds the venv, the others wait
+# for it (and then find it ready) instead of racing on the same directory.
+exec 9>"$CACHE/client-venv.lock"
+flock 9
 if ! "$VENV/bin/python" -c "
 import sys, openai, anthropic
 sys.exit(openai.__version__ != '$OPENAI_VERSION' or anthropic.__version__ != '$ANTHROPIC_VERSION')" 2>/dev/null; then
