@@ -185,7 +185,7 @@ void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_ref(const float *gate, const float *up, float *out, int64_t n);
 
 #if defined(__x86_64__)
-// AVX-512 VNNI group kernels (arch/x86/gemm_avx512.c), one per layout.
+// AVX-512 VNNI group kernels (arch/x86/gemm_avx512.c; F16 and BF16 in gemm_avx512_float.c), one per layout.
 #define SL_GROUP_KERNEL(name)                                                                                      \
     void name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy, int nrows,       \
               int accumulate);
@@ -205,7 +205,7 @@ SL_GROUP_KERNEL(sl_gemm_group_bf16_avx512) // vdpbf16ps: needs SL_CPU_AVX512BF16
 void sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n);
 
-// AVX2 group kernels (arch/x86/gemm_avx2.c), one per layout, for CPUs without AVX-512 VNNI.
+// AVX2 group kernels (arch/x86/gemm_avx2.c; F16 and BF16 in gemm_avx2_float.c), one per layout, for CPUs without AVX-512 VNNI.
 #define SL_GROUP_KERNEL(name)                                                                                      \
     void name(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy, int nrows,       \
               int accumulate);
