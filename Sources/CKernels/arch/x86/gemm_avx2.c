@@ -297,22 +297,7 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
         }
         blk += stride;
     }
-    for (int h = 0; h < H; h++) {
-        const int rows = nrows - 8 * (h0 + h);
-        if (rows <= 0) continue;
-        for (int t = 0; t < T; t++) {
-            float *out = y + (t0 + t) * ldy + 8 * (h0 + h);
-            __m256 v = f[h][t];
-            if (rows >= 8) {
-                if (accumulate) v = _mm256_add_ps(_mm256_loadu_ps(out), v);
-                _mm256_storeu_ps(out, v);
-            } else {
-                const __m256i mask = row_mask(rows);
-                if (accumulate) v = _mm256_add_ps(_mm256_maskload_ps(out, mask), v);
-                _mm256_maskstore_ps(out, mask, v);
-            }
-        }
-    }
+    store_halves(T, H, f, h0, y, t0, ldy, nrows, accumulate);
 }
 
 // MARK: - Prefill: the group unpacked once
