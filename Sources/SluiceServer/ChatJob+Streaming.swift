@@ -12,7 +12,7 @@ extension ChatJob {
     /// vLLM does; a failed write or the client going away ends it by throwing.
     func stream(to writer: inout any ResponseBodyWriter) async throws {
         var tally = makeTally()
-        var heldText = Array(repeating: "", count: n)
+        var streamers = tools.map { tools in Array(repeating: ToolCallStreamer(tools: tools), count: n) } ?? []
         for index in 0..<n {
             let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
             var chunk = makeChunk([opening], usage: continuousUsage(tally))
@@ -30,11 +30,15 @@ extension ChatJob {
                     delta.append(sampled, tokenizer: state.tokenizer, asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                     logprobs = delta
                 }
-                if let tools {
-                    // Calls are read from the whole text, so a choice's text is held until it ends.
-                    heldText[output.index] += output.text
+                if tools != nil {
+                    for chunk in toolCallChunks(streamers[output.index].feed(output.text), output: output) {
+                        try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
+                    }
                     guard let reason = output.finishReason else { return }
-                    for chunk in toolCallChunks(tools.calls(in: heldText[output.index]), output: output, reason: reason) {
+                    var last = toolCallChunks(streamers[output.index].finish(), output: output)
+                    last.append(ChatCompletionChunk.Choice(index: output.index, finishReason: reason, stopReason: output.stopReason,
+                                                           madeToolCalls: streamers[output.index].numCalls > 0))
+                    for chunk in last {
                         try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
                     }
                     return
@@ -50,26 +54,20 @@ extension ChatJob {
         }
     }
 
-    /// The chunks that end a choice of a request with tools: its text, or the text around its calls and
-    /// then each call (index, id and name, then its arguments), then the finish reason (`tool_calls` when
-    /// it made any).
-    private func toolCallChunks(
-        _ parsed: ParsedToolCalls, output: RequestOutput, reason: FinishReason
-    ) -> [ChatCompletionChunk.Choice] {
-        var chunks: [ChatCompletionChunk.Choice] = []
-        if let content = parsed.content, !content.isEmpty || parsed.calls.isEmpty {
-            chunks.append(ChatCompletionChunk.Choice(index: output.index, content: content))
+    /// The chunks for a choice's tool-call events: content, a call's opening (index, id and name), and its
+    /// arguments as they arrive.
+    private func toolCallChunks(_ events: [ToolCallStreamer.Event], output: RequestOutput) -> [ChatCompletionChunk.Choice] {
+        events.map { event in
+            switch event {
+            case .content(let text):
+                return ChatCompletionChunk.Choice(index: output.index, content: text)
+            case .callStart(let index, let name):
+                let opening = ChatCompletionChunk.ToolCallDelta(index: index, id: ToolFields.makeCallID(), name: name, arguments: "")
+                return ChatCompletionChunk.Choice(index: output.index, toolCalls: [opening])
+            case .arguments(let index, let text):
+                return ChatCompletionChunk.Choice(index: output.index, toolCalls: [.init(index: index, arguments: text)])
+            }
         }
-        for (index, call) in parsed.calls.enumerated() {
-            let opening = ChatCompletionChunk.ToolCallDelta(index: index, id: ToolFields.makeCallID(), name: call.name,
-                                                            arguments: "")
-            chunks.append(ChatCompletionChunk.Choice(index: output.index, toolCalls: [opening]))
-            let arguments = ChatCompletionChunk.ToolCallDelta(index: index, arguments: call.arguments)
-            chunks.append(ChatCompletionChunk.Choice(index: output.index, toolCalls: [arguments]))
-        }
-        chunks.append(ChatCompletionChunk.Choice(index: output.index, finishReason: reason, stopReason: output.stopReason,
-                                                 madeToolCalls: !parsed.calls.isEmpty))
-        return chunks
     }
 
     /// The usage chunk (no choices) when the request asked for it.

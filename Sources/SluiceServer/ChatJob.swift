@@ -14,7 +14,7 @@ struct ChatJob: Sendable {
     /// Usage on every chunk too (`stream_options.continuous_usage_stats`).
     let continuousUsage: Bool
     let tokenOutputs: TokenOutputFields
-    /// The request's tools: each choice's text is read for calls when it ends (non-streamed only).
+    /// The request's tools: a choice's calls are read from its whole text, or streamed as they are written.
     var tools: ToolFields? = nil
     let generation: Generation
     let logger: Logger

@@ -51,7 +51,7 @@ struct ToolCallHandlerTests {
         }
     }
 
-    @Test("streamed, a named call comes as its id and name, then its arguments, then finish_reason tool_calls")
+    @Test("streamed, a named call comes as its id and name, then its arguments as they are generated, then finish_reason tool_calls")
     func streamedNamed() async throws {
         try await ServerFixture.withServer { client, _ in
             let response = try await client.post("/v1/chat/completions", """
@@ -62,12 +62,14 @@ struct ToolCallHandlerTests {
             #expect(response.status == .ok, "\(response.text)")
             let choices = try response.chunks.compactMap { $0["choices"]?[0] }
             let parts = choices.compactMap { $0["delta"]?["tool_calls"]?[0] }
-            try #require(parts.count == 2, "\(choices)")
-            #expect(parts[0]["index"] == .number(0))
+            try #require(parts.count >= 2, "\(choices)")
+            #expect(parts.allSatisfy { $0["index"] == .number(0) })
             #expect(parts[0]["id"]?.string?.isEmpty == false)
             #expect(parts[0]["function"]?["name"] == .string("get_weather"))
-            #expect(parts[1]["id"] == nil)
-            let arguments = try #require(parts[1]["function"]?["arguments"]?.string)
+            #expect(parts.dropFirst().allSatisfy { $0["id"] == nil && $0["function"]?["name"] == nil })
+            // The arguments arrive as the model writes them, in several parts that add up to JSON.
+            #expect(parts.count > 2, "arguments in one part: \(parts)")
+            let arguments = parts.compactMap { $0["function"]?["arguments"]?.string }.joined()
             #expect(try JSONValue(ByteBuffer(string: arguments))["city"]?.string != nil, "\(arguments)")
             #expect(choices.last?["finish_reason"] == .string("tool_calls"))
             #expect(choices.dropLast().allSatisfy { $0["finish_reason"] == .null })

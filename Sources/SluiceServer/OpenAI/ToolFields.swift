@@ -6,8 +6,8 @@ import SluiceGrammar
 /// The tools go to the model's chat template; `required` and a named function constrain the output with a
 /// JSON schema (vLLM's approach: a named function's output is its arguments, `required` an array of
 /// `{"name", "arguments"}` objects), so that arguments always parse; `auto` lets the model write calls in
-/// its own format, read back by the tool-call parser. Streamed, a choice's text is held until it ends, then
-/// sent as its calls (each call's name, then its arguments in one part).
+/// its own format, read back by the tool-call parser. Streamed, ``ToolCallStreamer`` sends each call's id and
+/// name once its name is written and its arguments as they are generated.
 struct ToolFields: Sendable, Equatable {
     /// One function the model may call.
     struct Function: Sendable, Equatable {

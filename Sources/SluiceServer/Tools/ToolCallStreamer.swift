@@ -1,0 +1,296 @@
+import SluiceGrammar
+
+/// Turns one choice's text, as it is generated, into content and tool-call deltas, so a streamed request
+/// with tools gets its calls while the model writes them rather than when the choice ends.
+///
+/// - `auto` (the Hermes format): text streams as content until `<tool_call>`; the block's calls then go out
+///   as each name closes (id and name) and as their arguments arrive. A fenced block is held until it closes
+///   or its info line shows it is not JSON, then sent as calls or as content. Text that could be the start
+///   of a tag or fence is held until it is not.
+/// - A named `tool_choice`: the whole text is the arguments of one call to it, opened at once.
+/// - `required`: the text is an array of calls, read like a block.
+///
+/// Content is trimmed as ``HermesToolCallParser`` trims it: nothing before the first visible character,
+/// and whitespace at the end is held until more content follows. What the streamer cannot read as a call
+/// is sent as content, as the whole-text parser would return it; a call already sent stays sent.
+struct ToolCallStreamer {
+    enum Event: Equatable {
+        case content(String)
+        /// A call opens: the chunk carrying its id and name.
+        case callStart(index: Int, name: String)
+        case arguments(index: Int, String)
+    }
+
+    private enum Mode {
+        /// Plain text; `held` may be the start of a tag or a fence.
+        case content
+        /// Inside `<tool_call>`: its JSON read by the scanner, `raw` the text since the tag.
+        case block(CallBlockScanner, raw: String)
+        /// After a block's JSON, until `</tool_call>`.
+        case afterBlock
+        /// A block that did not read as calls in flight, held whole until it closes.
+        case rawBlock(raw: String)
+        /// After "```": held until its info line shows whether it may hold calls, then until it closes.
+        case fence(raw: String)
+        /// Inside a fenced block that is not JSON: streamed as content until its closing fence.
+        case codeFence
+        /// A named call's arguments, or text after a `required` array failed to read: passed through.
+        case passThrough(callIndex: Int?)
+    }
+
+    private static let openTag = HermesToolCallParser.openTag
+    private static let closeTag = HermesToolCallParser.closeTag
+    private static let fence = "```"
+
+    private var mode: Mode
+    private let isRequiredList: Bool
+    private var held = ""
+    private var heldSpace = ""
+    private var sentContent = false
+    /// Calls opened so far; the next call's index.
+    private(set) var numCalls = 0
+    /// The current block's call: its name and its arguments until both are known.
+    private var pendingName: String?
+    private var pendingArguments: String?
+    private var currentCallIndex: Int?
+    /// ``numCalls`` when the current block opened: a block that sent calls is never re-sent as content.
+    private var blockFirstCall = 0
+
+    init(tools: ToolFields) {
+        switch tools.choice {
+        case .auto:
+            mode = .content
+            isRequiredList = false
+        case .function(let name):
+            mode = .passThrough(callIndex: 0)
+            isRequiredList = false
+            pendingName = name
+        case .required:
+            mode = .block(CallBlockScanner(), raw: "")
+            isRequiredList = true
+        }
+    }
+
+    /// The events `text`, the next piece of the choice, makes.
+    mutating func feed(_ text: String) -> [Event] {
+        var events: [Event] = []
+        if case .passThrough(let index) = mode, let name = pendingName, index == 0, numCalls == 0 {
+            events.append(.callStart(index: 0, name: name))
+            numCalls = 1
+            pendingName = nil
+        }
+        held += text
+        process(&events)
+        return events
+    }
+
+    /// The events that end the choice: what was held goes out as the whole-text parser would read it.
+    mutating func finish() -> [Event] {
+        var events = feed("")
+        switch mode {
+        case .content, .codeFence, .fence:
+            emitContent(held, &events)
+        case .block(_, let raw), .rawBlock(let raw):
+            let body = raw + held
+            if isRequiredList {
+                if numCalls == 0 { emitContent(body, &events) }
+            } else if numCalls == blockFirstCall {
+                emitWholeBlock(body, closed: false, &events)
+            }
+        case .afterBlock:
+            break
+        case .passThrough(let index):
+            if index == nil { emitContent(held, &events) }
+        }
+        held = ""
+        return events
+    }
+
+    private mutating func process(_ events: inout [Event]) {
+        while true {
+            switch mode {
+            case .content:
+                let markers = [Self.openTag, Self.fence]
+                guard let (marker, range) = Self.firstMarker(markers, in: held) else {
+                    let keep = Self.heldPrefixLength(markers, of: held)
+                    emitContent(String(held.dropLast(keep)), &events)
+                    held = String(held.suffix(keep))
+                    return
+                }
+                emitContent(String(held[..<range.lowerBound]), &events)
+                if marker == Self.openTag {
+                    held = String(held[range.upperBound...])
+                    mode = .block(CallBlockScanner(), raw: "")
+                    blockFirstCall = numCalls
+                } else {
+                    held = String(held[range.lowerBound...])
+                    mode = .fence(raw: "")
+                }
+            case .block(var scanner, let raw):
+                let (found, rest) = scanner.feed(Substring(held))
+                let consumed = rest.map { String(held[..<$0.startIndex]) } ?? held
+                handle(found, &events)
+                held = rest.map(String.init) ?? ""
+                switch scanner.status {
+                case .reading:
+                    mode = .block(scanner, raw: raw + consumed)
+                    return
+                case .done:
+                    mode = isRequiredList ? .passThrough(callIndex: nil) : .afterBlock
+                case .failed:
+                    held = raw + consumed + held
+                    if isRequiredList {
+                        if numCalls == 0 { mode = .passThrough(callIndex: nil) } else { held = ""; return }
+                    } else if numCalls > blockFirstCall {
+                        mode = .afterBlock
+                    } else {
+                        mode = .rawBlock(raw: "")
+                    }
+                }
+                currentCallIndex = nil
+                pendingName = nil
+                pendingArguments = nil
+            case .afterBlock:
+                guard let (marker, range) = Self.firstMarker([Self.closeTag, Self.openTag], in: held) else {
+                    held = String(held.suffix(Self.heldPrefixLength([Self.closeTag, Self.openTag], of: held)))
+                    return
+                }
+                held = String(held[(marker == Self.closeTag ? range.upperBound : range.lowerBound)...])
+                mode = .content
+            case .rawBlock(let raw):
+                guard let close = held.range(of: Self.closeTag) else { return }
+                emitWholeBlock(raw + held[..<close.lowerBound], closed: true, &events)
+                held = String(held[close.upperBound...])
+                mode = .content
+            case .fence:
+                // `held` starts with the fence; its info string runs to the end of its line.
+                guard let lineEnd = held.firstIndex(of: "\n") else { return }
+                let info = held[held.index(held.startIndex, offsetBy: Self.fence.count)..<lineEnd]
+                    .trimmingCharacters(in: .whitespaces).lowercased()
+                if !info.isEmpty && info != "json" {
+                    emitContent(String(held[...lineEnd]), &events)
+                    held = String(held[held.index(after: lineEnd)...])
+                    mode = .codeFence
+                    continue
+                }
+                guard let close = held[lineEnd...].range(of: Self.fence) else { return }
+                let calls = HermesToolCallParser.calls(in: held[lineEnd..<close.lowerBound])
+                if calls.isEmpty {
+                    emitContent(String(held[..<close.upperBound]), &events)
+                } else {
+                    emitCalls(calls, &events)
+                }
+                held = String(held[close.upperBound...])
+                mode = .content
+            case .codeFence:
+                guard let range = held.range(of: Self.fence) else {
+                    let keep = Self.heldPrefixLength([Self.fence], of: held)
+                    emitContent(String(held.dropLast(keep)), &events)
+                    held = String(held.suffix(keep))
+                    return
+                }
+                emitContent(String(held[..<range.upperBound]), &events)
+                held = String(held[range.upperBound...])
+                mode = .content
+            case .passThrough(let index):
+                if let index {
+                    if !held.isEmpty { events.append(.arguments(index: index, held)) }
+                } else {
+                    emitContent(held, &events)
+                }
+                held = ""
+                return
+            }
+        }
+    }
+
+    /// Scanner events into call events: a call opens once its name is known and its arguments have gone past
+    /// their opening brace (so a block that breaks at once stays content); arguments before that wait.
+    private mutating func handle(_ found: [CallBlockScanner.Event], _ events: inout [Event]) {
+        for event in found {
+            switch event {
+            case .name(let name):
+                pendingName = name
+                openIfReady(&events)
+            case .arguments(let text):
+                if let index = currentCallIndex {
+                    events.append(.arguments(index: index, text))
+                } else {
+                    pendingArguments = (pendingArguments ?? "") + text
+                    openIfReady(&events)
+                }
+            case .callEnd:
+                openIfReady(&events, ended: true)
+                currentCallIndex = nil
+                pendingName = nil
+                pendingArguments = nil
+            }
+        }
+    }
+
+    private mutating func openIfReady(_ events: inout [Event], ended: Bool = false) {
+        guard currentCallIndex == nil, let name = pendingName, let arguments = pendingArguments,
+              ended || arguments.unicodeScalars.count >= 2 else { return }
+        open(name, arguments, &events)
+    }
+
+    private mutating func open(_ name: String, _ arguments: String, _ events: inout [Event]) {
+        let index = numCalls
+        numCalls += 1
+        currentCallIndex = index
+        pendingArguments = nil
+        events.append(.callStart(index: index, name: name))
+        events.append(.arguments(index: index, arguments))
+    }
+
+    private mutating func emitCalls(_ calls: [ParsedToolCalls.Call], _ events: inout [Event]) {
+        for call in calls {
+            open(call.name, call.arguments, &events)
+            currentCallIndex = nil
+        }
+    }
+
+    /// A block read whole, as the whole-text parser reads it: its calls, or its text as content.
+    private mutating func emitWholeBlock(_ body: String, closed: Bool, _ events: inout [Event]) {
+        let calls = HermesToolCallParser.calls(in: Substring(body))
+        if calls.isEmpty {
+            emitContent(Self.openTag + body + (closed ? Self.closeTag : ""), &events)
+        } else {
+            emitCalls(calls, &events)
+        }
+    }
+
+    /// Content, trimmed like the whole-text parser's: leading whitespace dropped, trailing whitespace held.
+    private mutating func emitContent(_ text: String, _ events: inout [Event]) {
+        var text = Substring(text)
+        if !sentContent { text = text.drop { $0.isWhitespace } }
+        guard !text.isEmpty else { return }
+        guard let last = text.lastIndex(where: { !$0.isWhitespace }) else {
+            heldSpace += text
+            return
+        }
+        let visible = heldSpace + text[...last]
+        heldSpace = String(text[text.index(after: last)...])
+        sentContent = true
+        events.append(.content(visible))
+    }
+
+    /// The earliest of `markers` in `text`.
+    private static func firstMarker(_ markers: [String], in text: String) -> (String, Range<String.Index>)? {
+        markers.compactMap { marker in text.range(of: marker).map { (marker, $0) } }
+            .min { $0.1.lowerBound < $1.1.lowerBound }
+    }
+
+    /// How many characters at the end of `text` could begin one of `markers`.
+    private static func heldPrefixLength(_ markers: [String], of text: String) -> Int {
+        var longest = 0
+        for marker in markers {
+            for length in stride(from: min(marker.count - 1, text.count), to: longest, by: -1)
+            where text.hasSuffix(String(marker.prefix(length))) {
+                longest = length
+                break
+            }
+        }
+        return longest
+    }
+}
