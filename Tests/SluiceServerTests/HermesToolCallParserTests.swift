@@ -42,6 +42,16 @@ struct HermesToolCallParserTests {
         #expect(two.content == "Calling:\n\nDone.")
     }
 
+    @Test("a call object that opens the answer, bare, is a call; what follows it is content")
+    func bare() {
+        let parsed = parser.parse("{\"name\": \"get_weather\", \"arguments\": {\"city\": \"London\"}}\nDone.")
+        #expect(parsed == ParsedToolCalls(content: "Done.", calls: [.init(name: "get_weather", arguments: #"{"city":"London"}"#)]))
+        let data = "{\"city\": \"London\"}"
+        #expect(parser.parse(data) == ParsedToolCalls(content: data, calls: []))
+        let late = "The call would be {\"name\": \"f\", \"arguments\": {}}"
+        #expect(parser.parse(late) == ParsedToolCalls(content: late, calls: []))
+    }
+
     @Test("plain text, code that is not a call and broken JSON stay content, with no calls")
     func notCalls() {
         #expect(parser.parse("Hello there.") == ParsedToolCalls(content: "Hello there.", calls: []))

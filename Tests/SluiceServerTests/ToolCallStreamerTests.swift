@@ -22,6 +22,9 @@ struct ToolCallStreamerTests {
         "a < b and c <tool and ``` inline",
         "<tool_call>{\"name\": \"f\"}</tool_call> no arguments",
         "x <tool_call>{\"name\": \"f\", \"arguments\": {\"a\": 1}}",
+        "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"London\", \"unit\": \"celsius\"}}",
+        "  [{\"name\": \"a\", \"arguments\": {}}]\nThat is the call.",
+        "{\"city\": \"Paris\"} is plain JSON, not a call",
         "Some code:\n```swift\nlet x = 1\n```\nthen <tool_call>{\"name\": \"g\", \"arguments\": {\"y\": 2}}</tool_call>",
     ]
 
@@ -86,6 +89,17 @@ struct ToolCallStreamerTests {
         #expect(streamer.feed("is\"}}\n</tool_call>\nDone") == [.arguments(index: 0, "is\"}"), .content("\n\nDone")])
         #expect(streamer.finish().isEmpty)
         #expect(streamer.numCalls == 1)
+    }
+
+    @Test("a call cut off (max_tokens) was already sent as far as it went, as OpenAI's streams end at length")
+    func cutOff() {
+        for text in ["{\"name\": \"f\", \"arguments\": {\"a\": [1, 2", "<tool_call>{\"name\": \"f\", \"arguments\": {\"a\": [1, 2"] {
+            let events = Self.stream(text, in: [3])
+            #expect(events.first == .callStart(index: 0, name: "f"))
+            let arguments = events.compactMap { if case .arguments(_, let text) = $0 { text } else { nil } }.joined()
+            #expect(arguments == "{\"a\": [1, 2")
+            #expect(!events.contains { if case .content = $0 { true } else { false } })
+        }
     }
 
     @Test("text that might open a tag is held only while it might, and trailing whitespace waits for more content")

@@ -6,15 +6,37 @@ import SluiceGrammar
 ///
 /// Small models do not always write the tags: Qwen2.5-Coder-1.5B writes a fenced ```` ```json ```` block
 /// holding the same object instead. Without any `<tool_call>` tag, fenced blocks (json or unlabelled) whose
-/// JSON is such an object, or an array of them, are calls too. A last `<tool_call>` left open (the model
-/// stopped before the closing tag) still counts when its JSON is whole.
+/// JSON is such an object, or an array of them, are calls too, and so is such JSON at the very start of the
+/// answer, bare (Qwen2.5-Coder-0.5B often answers with just the object); what follows it is content. A last
+/// `<tool_call>` left open (the model stopped before the closing tag) still counts when its JSON is whole.
 struct HermesToolCallParser: ToolCallParser {
     static let openTag = "<tool_call>"
     static let closeTag = "</tool_call>"
 
     func parse(_ text: String) -> ParsedToolCalls {
         if text.contains(Self.openTag) { return parseTagged(text) }
+        if let (calls, rest) = Self.leadingCalls(text) {
+            let more = parseFenced(rest)
+            return ParsedToolCalls(content: more.content, calls: calls + more.calls)
+        }
         return parseFenced(text)
+    }
+
+    /// The calls of a JSON object or array that opens the text (after whitespace), and the text after it.
+    static func leadingCalls(_ text: String) -> ([ParsedToolCalls.Call], String)? {
+        let scalars = text.unicodeScalars
+        guard let start = scalars.firstIndex(where: { !($0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r") }),
+              scalars[start] == "{" || scalars[start] == "[" else { return nil }
+        var end = JSONValueEnd()
+        var index = start
+        while index < scalars.endIndex {
+            let step = end.read(scalars[index])
+            index = scalars.index(after: index)
+            if step == .closed { break }
+            if step != .inside { return nil }
+        }
+        let calls = calls(in: Substring(scalars[start..<index]))
+        return calls.isEmpty ? nil : (calls, String(scalars[index...]))
     }
 
     /// `<tool_call>` blocks; what lies outside them (and blocks that do not parse) is content.

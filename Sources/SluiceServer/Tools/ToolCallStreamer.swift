@@ -53,6 +53,9 @@ struct ToolCallStreamer {
     private var pendingName: String?
     private var pendingArguments: String?
     private var currentCallIndex: Int?
+    /// Whether the answer's start was checked for a bare call object, and whether the current block is one.
+    private var checkedBare: Bool
+    private var isBare = false
     /// ``numCalls`` when the current block opened: a block that sent calls is never re-sent as content.
     private var blockFirstCall = 0
 
@@ -61,13 +64,16 @@ struct ToolCallStreamer {
         case .auto:
             mode = .content
             isRequiredList = false
+            checkedBare = false
         case .function(let name):
             mode = .passThrough(callIndex: 0)
             isRequiredList = false
+            checkedBare = true
             pendingName = name
         case .required:
             mode = .block(CallBlockScanner(), raw: "")
             isRequiredList = true
+            checkedBare = true
         }
     }
 
@@ -92,8 +98,8 @@ struct ToolCallStreamer {
             emitContent(held, &events)
         case .block(_, let raw), .rawBlock(let raw):
             let body = raw + held
-            if isRequiredList {
-                if numCalls == 0 { emitContent(body, &events) }
+            if isRequiredList || isBare {
+                if numCalls == blockFirstCall { emitContent(body, &events) }
             } else if numCalls == blockFirstCall {
                 emitWholeBlock(body, closed: false, &events)
             }
@@ -110,6 +116,17 @@ struct ToolCallStreamer {
         while true {
             switch mode {
             case .content:
+                if !checkedBare {
+                    // An answer that opens with a call object, bare, as small models write one.
+                    guard let first = held.unicodeScalars.first(where: { !$0.properties.isWhitespace }) else { return }
+                    checkedBare = true
+                    if first == "{" || first == "[" {
+                        mode = .block(CallBlockScanner(), raw: "")
+                        isBare = true
+                        blockFirstCall = numCalls
+                        continue
+                    }
+                }
                 let markers = [Self.openTag, Self.fence]
                 guard let (marker, range) = Self.firstMarker(markers, in: held) else {
                     let keep = Self.heldPrefixLength(markers, of: held)
@@ -136,11 +153,17 @@ struct ToolCallStreamer {
                     mode = .block(scanner, raw: raw + consumed)
                     return
                 case .done:
-                    mode = isRequiredList ? .passThrough(callIndex: nil) : .afterBlock
+                    mode = isRequiredList ? .passThrough(callIndex: nil) : isBare ? .content : .afterBlock
+                    isBare = false
                 case .failed:
                     held = raw + consumed + held
                     if isRequiredList {
                         if numCalls == 0 { mode = .passThrough(callIndex: nil) } else { held = ""; return }
+                    } else if isBare {
+                        // Not a call after all: the text goes on as content (already sent calls stay sent).
+                        if numCalls > blockFirstCall { held = "" }
+                        mode = .content
+                        isBare = false
                     } else if numCalls > blockFirstCall {
                         mode = .afterBlock
                     } else {
