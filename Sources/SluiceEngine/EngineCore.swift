@@ -92,7 +92,7 @@ public final class EngineCore {
         // Each child gets its own matcher, made here on the step thread; the grammar was compiled before.
         var grammar: GrammarMaskProcessor?
         if let structuredOutput = request.samplingParams.structuredOutput {
-            do { grammar = try GrammarMaskProcessor(structuredOutput) } catch {
+            do { grammar = try GrammarMaskProcessor(structuredOutput, triggers: request.samplingParams.grammarTriggers) } catch {
                 throw .invalidSamplingParams(request.requestID, .invalid("structured output: \(error)"))
             }
         }

@@ -12,22 +12,39 @@ import SluiceGrammar
 public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     // @unchecked: `matcher` is a class without locks. A processor is made for one child request on the step
     // thread (``EngineCore`` adds it there) and only that thread ever calls it; it is never shared.
-    private let matcher: GrammarMatcher
+    private var matcher: GrammarMatcher
+    private let structuredOutput: StructuredOutput
+    private let triggers: GrammarTriggers?
+    /// Lazy only: the grammar is constraining now (false: watching for a trigger, or on trial).
+    private var started: Bool
+    /// Lazy only: a tentative start follows the output, unconstrained; the JSON strings closed in it so far.
+    private var trial: JSONStringCounter?
+    /// Lazy only: the output's last bytes while watching, to find a pattern that spans tokens.
+    private var recent: [UInt8] = []
+    /// Lazy only: the grammar completed once and may not start again, or failed; nothing is constrained.
+    private var retired = false
     /// The tokens allowed at the next step, always current.
     private var mask: TokenBitmask
     /// The grammar is complete and only end tokens could follow, or it cannot go on (a token it
     /// refused, which only an all -inf row can give, or a work limit reached while matching).
     public private(set) var isFinished = false
 
-    /// A processor at the start of `structuredOutput`'s grammar; throws when even its first mask hits a limit.
-    public init(_ structuredOutput: StructuredOutput) throws {
+    /// A processor at the start of `structuredOutput`'s grammar, or watching for `triggers`; throws when even
+    /// the first mask hits a limit.
+    public init(_ structuredOutput: StructuredOutput, triggers: GrammarTriggers? = nil) throws {
+        self.structuredOutput = structuredOutput
+        self.triggers = triggers
         matcher = try structuredOutput.makeMatcher()
         mask = TokenBitmask(size: structuredOutput.vocabulary.size)
-        try refresh()
+        started = triggers == nil
+        if started { try refresh() }
     }
 
-    /// Always: even a finished grammar allows only end tokens.
-    public func isActive(_ history: TokenHistory) -> Bool { true }
+    /// Whether the grammar is constraining the next token (always without triggers).
+    public var isConstraining: Bool { started }
+
+    /// Always without triggers: even a finished grammar allows only end tokens. Lazy: while started.
+    public func isActive(_ history: TokenHistory) -> Bool { started }
 
     public func apply(to logits: UnsafeMutableBufferPointer<Float>, history: TokenHistory) {
         guard let base = logits.baseAddress else { return }
@@ -57,17 +74,130 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     }
 
     public mutating func accept(_ tokenID: Int) {
-        guard !isFinished else { return }
-        do {
-            guard try matcher.accept(tokenID), !matcher.isTerminated else {
+        guard let triggers else {
+            guard !isFinished else { return }
+            do {
+                guard try matcher.accept(tokenID), !matcher.isTerminated else {
+                    isFinished = true
+                    return
+                }
+                try refresh()
+            } catch {
                 isFinished = true
-                return
             }
-            try refresh()
-        } catch {
-            isFinished = true
+            return
+        }
+        if retired { return }
+        if started || trial != nil {
+            if var counted = trial, tokenID >= 0, tokenID < structuredOutput.vocabulary.size {
+                counted.count(structuredOutput.vocabulary.tokenBytes[tokenID][...])
+                trial = counted
+            }
+            acceptStarted(tokenID, triggers)
+        } else {
+            watch(tokenID, triggers)
         }
     }
+
+    /// Lazy, started or on trial: advances the grammar; once it could finish, goes back to watching.
+    private mutating func acceptStarted(_ tokenID: Int, _ triggers: GrammarTriggers) {
+        do {
+            guard try matcher.accept(tokenID) else {
+                // On trial, the output left the grammar: it was no call. Started, only an all -inf row can give
+                // a refused token: the constraint is given up.
+                if trial == nil { retired = true }
+                stop(triggers, completed: false)
+                return
+            }
+            try advance(triggers)
+        } catch {
+            retired = true
+            stop(triggers, completed: false)
+        }
+    }
+
+    /// After the matcher took bytes: complete, committed, or still on trial.
+    private mutating func advance(_ triggers: GrammarTriggers) throws {
+        if try matcher.canFinish() { stop(triggers, completed: true); return }
+        if let counted = trial, let tentative = triggers.tentative {
+            if counted.closed < tentative.committedAfterStrings { return }
+            trial = nil
+        }
+        try computeLazyMask()
+        started = true
+    }
+
+    private mutating func stop(_ triggers: GrammarTriggers, completed: Bool) {
+        started = false
+        trial = nil
+        if completed && !triggers.repeats { retired = true }
+        recent.removeAll(keepingCapacity: true)
+    }
+
+    /// Lazy, watching: starts the grammar when `tokenID` is a trigger or completes a pattern, or on trial at a
+    /// tentative byte.
+    private mutating func watch(_ tokenID: Int, _ triggers: GrammarTriggers) {
+        if triggers.tokenIDs.contains(tokenID) {
+            start(with: [], trial: false, triggers)
+            return
+        }
+        guard tokenID >= 0, tokenID < structuredOutput.vocabulary.size else { return }
+        let bytes = structuredOutput.vocabulary.tokenBytes[tokenID]
+        if triggers.longestPattern > 0 {
+            let before = recent.count
+            recent += bytes
+            // The earliest pattern that ends inside this token starts the grammar after it.
+            var end: Int?
+            for pattern in triggers.patterns where !pattern.isEmpty && recent.count >= pattern.count {
+                var at = max(0, before - pattern.count + 1)
+                while at + pattern.count <= recent.count {
+                    if recent[at..<(at + pattern.count)].elementsEqual(pattern) {
+                        end = min(end ?? .max, at + pattern.count)
+                        break
+                    }
+                    at += 1
+                }
+            }
+            if let end {
+                start(with: Array(recent[end...]), trial: false, triggers)
+                return
+            }
+            let keep = triggers.longestPattern - 1
+            if recent.count > keep { recent.removeFirst(recent.count - keep) }
+        }
+        if let tentative = triggers.tentative, let first = bytes.firstIndex(where: tentative.bytes.contains) {
+            start(with: Array(bytes[first...]), trial: true, triggers)
+        }
+    }
+
+    /// Starts a fresh grammar, fed `bytes` (what the trigger's token wrote past the trigger), constraining at
+    /// once or on trial.
+    private mutating func start(with bytes: [UInt8], trial onTrial: Bool, _ triggers: GrammarTriggers) {
+        recent.removeAll(keepingCapacity: true)
+        do {
+            matcher = try structuredOutput.makeMatcher()
+            trial = onTrial ? JSONStringCounter() : nil
+            let fed = bytes.drop { Self.isSpace($0) }
+            if !fed.isEmpty {
+                guard try matcher.accept(bytes: Array(fed)) else { trial = nil; return }  // no start of the grammar
+                trial?.count(fed)
+            }
+            try advance(triggers)
+        } catch {
+            retired = true
+            trial = nil
+        }
+    }
+
+    /// A started lazy grammar's mask: what it allows, end tokens never (it is incomplete).
+    private mutating func computeLazyMask() throws {
+        try matcher.computeMask(into: &mask)
+        for token in structuredOutput.vocabulary.endTokenIDs where mask.isAllowed(token) {
+            mask.words[token >> 6] &= ~(1 << UInt64(token & 63))
+        }
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
 
     /// Computes the next mask, and whether anything but an end token may come next.
     private mutating func refresh() throws {
@@ -75,5 +205,27 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
         var allowedEnds = 0
         for token in matcher.vocabulary.endTokenIDs where mask.isAllowed(token) { allowedEnds += 1 }
         if mask.allowedCount == allowedEnds { isFinished = true }
+    }
+}
+
+/// Counts the JSON strings that close in a byte stream (escapes honoured): how far a tentative call object went.
+struct JSONStringCounter: Equatable {
+    private(set) var closed = 0
+    private var inString = false
+    private var escaped = false
+
+    mutating func count(_ bytes: ArraySlice<UInt8>) {
+        for byte in bytes {
+            if !inString {
+                if byte == UInt8(ascii: "\"") { inString = true }
+            } else if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+                closed += 1
+            }
+        }
     }
 }

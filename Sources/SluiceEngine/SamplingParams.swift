@@ -48,6 +48,9 @@ public struct SamplingParams: Sendable, Equatable {
     /// When set, the output must match this compiled grammar (a JSON schema, a regex, a choice): the
     /// tokens it does not allow are never sampled, and the request stops once it is complete.
     public var structuredOutput: StructuredOutput?
+    /// When set, ``structuredOutput`` is lazy: it applies only from one of these triggers until it is
+    /// complete, and never ends the request by itself.
+    public var grammarTriggers: GrammarTriggers?
 
     public init(temperature: Float = 1, topP: Float = 1, topK: Int = 0, seed: UInt64? = nil, maxTokens: Int = 16) {
         self.temperature = temperature
@@ -112,6 +115,12 @@ public struct SamplingParams: Sendable, Equatable {
         if let structuredOutput, structuredOutput.vocabulary.size > vocabularySize {
             throw .invalid("the structured output grammar was built for \(structuredOutput.vocabulary.size) tokens; "
                            + "the model has \(vocabularySize)")
+        }
+        if let grammarTriggers {
+            if structuredOutput == nil { throw .invalid("grammar triggers need a structured output to start") }
+            for token in grammarTriggers.tokenIDs where token < 0 || token >= vocabularySize {
+                throw .invalid("a grammar trigger names token \(token); the vocabulary has \(vocabularySize) tokens")
+            }
         }
     }
 }

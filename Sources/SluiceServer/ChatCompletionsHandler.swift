@@ -30,6 +30,12 @@ struct ChatCompletionsHandler: Sendable {
         var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         if let constraint = chat.structuredOutput ?? chat.tools?.constraint {
             params.structuredOutput = try await state.grammars.compile(constraint)
+        } else if let tools = chat.tools, let calls = tools.lazyCallConstraint {
+            // Best effort: tools whose schemas the grammar cannot enforce are still offered, unconstrained.
+            if let compiled = try? await state.grammars.compile(calls) {
+                params.structuredOutput = compiled
+                params.grammarTriggers = tools.hermesTriggers(tokenizer: state.tokenizer)
+            }
         }
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,

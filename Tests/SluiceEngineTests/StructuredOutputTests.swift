@@ -138,5 +138,27 @@ struct StructuredOutputTests {
         }
         #expect(core.scheduler.kvCacheManager.numFreeBlocks == core.scheduler.config.numBlocks - 1)
     }
+
+    @Test("a lazy grammar applies from its trigger until complete, then the model is free, and it does not end the request")
+    func lazyGrammar() throws {
+        // A control token: no bytes, so no grammar ever allows it, and it is no end token.
+        let at = Self.tokenizer.encode("<|im_start|>", addSpecialTokens: false, parseSpecial: true)
+        try #require(at.count == 1 && !Self.eosTokenIDs.contains(at[0]))
+        var params = try Self.params(.jsonSchema(Self.personSchema), maxTokens: 60)
+        params.grammarTriggers = GrammarTriggers(tokenIDs: [at[0]], repeats: false)
+        // The bias makes the token the model's every choice: it is taken at once (the trigger), banned while the
+        // grammar constrains, and taken again as soon as the grammar is complete.
+        params.logitBias = [at[0]: 100]
+        let core = try Self.makeCore()
+        try Self.add(core, "lazy", question: "Describe a person as JSON.", params: params)
+        let run = try core.runUntilIdle()
+        let tokens = run.tokens["lazy"] ?? []
+        #expect(run.last["lazy"]?.finishReason == .length, "a lazy grammar never stops the request")
+        try #require(tokens.first == at[0])
+        let rest = tokens.dropFirst()
+        let end = try #require(rest.firstIndex(of: at[0]), "the trigger comes back once the grammar completed")
+        Self.expectPerson(DefaultModelFixture.text(of: Array(rest[..<end])))
+        #expect(rest[end...].allSatisfy { $0 == at[0] }, "unconstrained after completion (repeats off)")
+    }
 }
 }

@@ -40,6 +40,8 @@ struct HermesToolCallParserTests {
         let two = parser.parse("Calling:\n```\n[{\"name\": \"a\", \"parameters\": {}}, {\"name\": \"b\", \"arguments\": {\"k\": [1]}}]\n```\nDone.")
         #expect(two.calls == [.init(name: "a", arguments: "{}"), .init(name: "b", arguments: #"{"k":[1]}"#)])
         #expect(two.content == "Calling:\n\nDone.")
+        let open = parser.parse("Sure:\n```json\n{\"name\": \"search\", \"arguments\": {}}\n")
+        #expect(open == ParsedToolCalls(content: "Sure:", calls: [.init(name: "search", arguments: "{}")]), "a last block left open")
     }
 
     @Test("a call object that opens the answer, bare, is a call; what follows it is content")
@@ -50,6 +52,16 @@ struct HermesToolCallParserTests {
         #expect(parser.parse(data) == ParsedToolCalls(content: data, calls: []))
         let late = "The call would be {\"name\": \"f\", \"arguments\": {}}"
         #expect(parser.parse(late) == ParsedToolCalls(content: late, calls: []))
+    }
+
+    @Test("with the request's functions, a block naming another function is content, in every form")
+    func unknownNames() {
+        let known = HermesToolCallParser(functionNames: ["get_weather"])
+        for text in ["{\"name\": \"Buddy\", \"arguments\": {\"age\": 3}}", "<tool_call>{\"name\": \"x\", \"arguments\": {}}</tool_call>",
+                     "```json\n[{\"name\": \"get_weather\", \"arguments\": {}}, {\"name\": \"y\", \"arguments\": {}}]\n```"] {
+            #expect(known.parse(text) == ParsedToolCalls(content: text, calls: []))
+        }
+        #expect(known.parse("<tool_call>{\"name\": \"get_weather\", \"arguments\": {}}</tool_call>").calls.count == 1)
     }
 
     @Test("plain text, code that is not a call and broken JSON stay content, with no calls")

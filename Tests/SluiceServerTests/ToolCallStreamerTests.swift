@@ -13,6 +13,8 @@ struct ToolCallStreamerTests {
         "```json\n{\"name\": \"search\", \"arguments\": {\"query\": \"swift\"}}\n```",
         "Calling:\n```\n[{\"name\": \"a\", \"parameters\": {}}, {\"name\": \"b\", \"arguments\": {\"k\": [1]}}]\n```\nDone.",
         "Hello there.",
+        "Sure:\n```json\n{\n  \"name\": \"get_weather\",\n  \"arguments\": {\"city\": \"Paris\"}\n}",
+        "```json\n{\"city\": ",
         "```python\nprint(1)\n```",
         "```json\n{\"city\": \"Paris\"}\n```",
         "<tool_call>{\"name\": \"f\", \"arguments\": {</tool_call> ok",
@@ -89,6 +91,20 @@ struct ToolCallStreamerTests {
         #expect(streamer.feed("is\"}}\n</tool_call>\nDone") == [.arguments(index: 0, "is\"}"), .content("\n\nDone")])
         #expect(streamer.finish().isEmpty)
         #expect(streamer.numCalls == 1)
+    }
+
+    @Test("with the request's functions, an object naming another function streams as content, like the parser reads it")
+    func unknownNames() {
+        let tools = ToolFields(functions: [.init(name: "get_weather", parameters: .object([]))], choice: .auto,
+                               parallelToolCalls: true, toolsJSON: "[]")
+        for text in ["{\"name\": \"Buddy\", \"arguments\": {\"age\": 3}}", "a <tool_call>{\"name\": \"x\", \"arguments\": {}}</tool_call> b",
+                     "```json\n{\"name\": \"Buddy\", \"arguments\": {}}\n```", "<tool_call>{\"name\": \"get_weather\", \"arguments\": {}}</tool_call>"] {
+            let parsed = tools.calls(in: text)
+            let expected = Assembled(content: parsed.content ?? "", calls: parsed.calls.map { ($0.name, $0.arguments) })
+            for pieces in [[1], [4, 7], [text.count]] {
+                #expect(Self.assemble(Self.stream(text, in: pieces, tools: tools)) == expected, "\(text) in \(pieces)")
+            }
+        }
     }
 
     @Test("a call cut off (max_tokens) was already sent as far as it went, as OpenAI's streams end at length")

@@ -1,5 +1,6 @@
 import SluiceEngine
 import SluiceGrammar
+import SluiceTokenizer
 
 /// `tools`, `tool_choice` and `parallel_tool_calls` of a chat request, as OpenAI and vLLM take them.
 ///
@@ -85,38 +86,66 @@ struct ToolFields: Sendable, Equatable {
             let parameters = functions.first { $0.name == name }?.parameters ?? .object([])
             return StructuredOutputFields(spec: .jsonSchema(parameters.compactText()), field: "tool_choice")
         case .required:
-            let calls: [SluiceGrammar.JSONValue] = functions.map { function in
-                .object([
-                    ("type", .string("object")),
-                    ("properties", .object([("name", .object([("const", .string(function.name))])),
-                                            ("arguments", function.parameters)])),
-                    ("required", .array([.string("name"), .string("arguments")])),
-                    ("additionalProperties", .bool(false)),
-                ])
-            }
             var array: [(String, SluiceGrammar.JSONValue)] = [
-                ("type", .string("array")), ("items", .object([("anyOf", .array(calls))])), ("minItems", .number("1")),
+                ("type", .string("array")), ("items", .object([("anyOf", .array(callSchemas))])), ("minItems", .number("1")),
             ]
             if !parallelToolCalls { array.append(("maxItems", .number("1"))) }
             return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object(array).compactText()), field: "tools")
         }
     }
 
+    /// For `auto`: the grammar of one call object, which applies lazily, once the model opens a call
+    /// (``GrammarTriggers``), so that a call it chose to make always parses.
+    var lazyCallConstraint: StructuredOutputFields? {
+        guard choice == .auto else { return nil }
+        return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object([("anyOf", .array(callSchemas))]).compactText()),
+                                      field: "tools")
+    }
+
+    /// Where a Hermes call opens: the `<tool_call>` token (or its text) starts the call grammar at once; any
+    /// `{` starts it on trial, constraining only once the model wrote `"name"` and one of the tools' names
+    /// (a fenced or bare call object, as small models write them; a JSON answer stays free). llama.cpp's
+    /// Hermes handler also triggers its lazy grammar on such words.
+    func hermesTriggers(tokenizer: any Tokenizer) -> GrammarTriggers {
+        let tag = tokenizer.encode(HermesToolCallParser.openTag, addSpecialTokens: false, parseSpecial: true)
+        return GrammarTriggers(tokenIDs: tag.count == 1 ? [tag[0]] : [], patterns: [Array(HermesToolCallParser.openTag.utf8)],
+                               tentative: .init(bytes: [UInt8(ascii: "{")], committedAfterStrings: 2),
+                               repeats: parallelToolCalls)
+    }
+
+    /// One `{"name", "arguments"}` object per function: the name fixed, the arguments its schema.
+    private var callSchemas: [SluiceGrammar.JSONValue] {
+        functions.map { function in
+            .object([
+                ("type", .string("object")),
+                ("properties", .object([("name", .object([("const", .string(function.name))])),
+                                        ("arguments", function.parameters)])),
+                ("required", .array([.string("name"), .string("arguments")])),
+                ("additionalProperties", .bool(false)),
+            ])
+        }
+    }
+
     /// A fresh tool call id, as vLLM writes them.
     static func makeCallID() -> String { "chatcmpl-tool-\(RequestID.random().rawValue)" }
+
+    /// The parser of `auto` calls, which knows the functions' names.
+    var parser: HermesToolCallParser {
+        HermesToolCallParser(functionNames: functions.isEmpty ? nil : Set(functions.map(\.name)))
+    }
 
     /// The calls in one choice's generated text.
     func calls(in text: String) -> ParsedToolCalls {
         switch choice {
         case .auto:
-            return HermesToolCallParser().parse(text)
+            return parser.parse(text)
         case .function(let name):
             guard let arguments = try? SluiceGrammar.JSONValue.parse(text), arguments.objectValue != nil else {
                 return ParsedToolCalls(content: text, calls: [])
             }
             return ParsedToolCalls(content: nil, calls: [.init(name: name, arguments: arguments.compactText())])
         case .required:
-            let calls = HermesToolCallParser.calls(in: Substring(text))
+            let calls = parser.calls(in: Substring(text))
             return calls.isEmpty ? ParsedToolCalls(content: text, calls: []) : ParsedToolCalls(content: nil, calls: calls)
         }
     }

@@ -6,16 +6,22 @@ import SluiceGrammar
 ///
 /// Small models do not always write the tags: Qwen2.5-Coder-1.5B writes a fenced ```` ```json ```` block
 /// holding the same object instead. Without any `<tool_call>` tag, fenced blocks (json or unlabelled) whose
-/// JSON is such an object, or an array of them, are calls too, and so is such JSON at the very start of the
+/// JSON is such an object, or an array of them, are calls too (a last one left open as well), and so is such JSON at the very start of the
 /// answer, bare (Qwen2.5-Coder-0.5B often answers with just the object); what follows it is content. A last
 /// `<tool_call>` left open (the model stopped before the closing tag) still counts when its JSON is whole.
+///
+/// With the request's function names, a block that calls any other function is no call but content: a model
+/// that answers with JSON shaped like a call (`{"name": "Buddy", "arguments": …}`) has not called a tool.
 struct HermesToolCallParser: ToolCallParser {
     static let openTag = "<tool_call>"
     static let closeTag = "</tool_call>"
 
+    /// The functions that may be called; nil: any name.
+    var functionNames: Set<String>? = nil
+
     func parse(_ text: String) -> ParsedToolCalls {
         if text.contains(Self.openTag) { return parseTagged(text) }
-        if let (calls, rest) = Self.leadingCalls(text) {
+        if let (calls, rest) = leadingCalls(text) {
             let more = parseFenced(rest)
             return ParsedToolCalls(content: more.content, calls: calls + more.calls)
         }
@@ -23,7 +29,7 @@ struct HermesToolCallParser: ToolCallParser {
     }
 
     /// The calls of a JSON object or array that opens the text (after whitespace), and the text after it.
-    static func leadingCalls(_ text: String) -> ([ParsedToolCalls.Call], String)? {
+    func leadingCalls(_ text: String) -> ([ParsedToolCalls.Call], String)? {
         let scalars = text.unicodeScalars
         guard let start = scalars.firstIndex(where: { !($0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r") }),
               scalars[start] == "{" || scalars[start] == "[" else { return nil }
@@ -35,7 +41,7 @@ struct HermesToolCallParser: ToolCallParser {
             if step == .closed { break }
             if step != .inside { return nil }
         }
-        let calls = calls(in: Substring(scalars[start..<index]))
+        let calls = self.calls(in: Substring(scalars[start..<index]))
         return calls.isEmpty ? nil : (calls, String(scalars[index...]))
     }
 
@@ -55,7 +61,7 @@ struct HermesToolCallParser: ToolCallParser {
                 body = rest[open.upperBound...]
                 after = ""
             }
-            let found = Self.calls(in: body)
+            let found = self.calls(in: body)
             if found.isEmpty {
                 content += rest[open.lowerBound..<after.startIndex]
             } else {
@@ -74,10 +80,19 @@ struct HermesToolCallParser: ToolCallParser {
         var rest = Substring(text)
         while let open = rest.range(of: "```") {
             // The fence's info string (`json`, or nothing) runs to the end of its line.
-            guard let lineEnd = rest[open.upperBound...].firstIndex(of: "\n"),
-                  let close = rest[lineEnd...].range(of: "```") else { break }
+            guard let lineEnd = rest[open.upperBound...].firstIndex(of: "\n") else { break }
             let info = rest[open.upperBound..<lineEnd].trimmingCharacters(in: .whitespaces).lowercased()
-            let found = info.isEmpty || info == "json" ? Self.calls(in: rest[lineEnd..<close.lowerBound]) : []
+            let isJSON = info.isEmpty || info == "json"
+            guard let close = rest[lineEnd...].range(of: "```") else {
+                // A last block left open (the model stopped before its closing fence) counts when its JSON is whole.
+                let found = isJSON ? self.calls(in: rest[lineEnd...]) : []
+                if found.isEmpty { break }
+                content += rest[..<open.lowerBound]
+                calls += found
+                rest = ""
+                break
+            }
+            let found = isJSON ? self.calls(in: rest[lineEnd..<close.lowerBound]) : []
             content += rest[..<open.lowerBound]
             if found.isEmpty { content += rest[open.lowerBound..<close.upperBound] } else { calls += found }
             rest = rest[close.upperBound...]
@@ -88,12 +103,12 @@ struct HermesToolCallParser: ToolCallParser {
 
     /// The calls in a block's JSON: one object with a `name` and `arguments` (or `parameters`), or an
     /// array of them; none when anything in it is not a call.
-    static func calls(in json: Substring) -> [ParsedToolCalls.Call] {
+    func calls(in json: Substring) -> [ParsedToolCalls.Call] {
         guard let value = try? SluiceGrammar.JSONValue.parse(String(json)) else { return [] }
         let objects = value.arrayValue ?? [value]
         var calls: [ParsedToolCalls.Call] = []
         for object in objects {
-            guard let name = object["name"]?.stringValue, !name.isEmpty,
+            guard let name = object["name"]?.stringValue, !name.isEmpty, functionNames?.contains(name) ?? true,
                   let arguments = object["arguments"] ?? object["parameters"] else { return [] }
             // Some models write the arguments as a string holding JSON, as OpenAI sends them.
             if let text = arguments.stringValue {

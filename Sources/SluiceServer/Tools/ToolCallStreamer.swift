@@ -43,6 +43,7 @@ struct ToolCallStreamer {
     private static let fence = "```"
 
     private var mode: Mode
+    private let parser: HermesToolCallParser
     private let isRequiredList: Bool
     private var held = ""
     private var heldSpace = ""
@@ -60,6 +61,7 @@ struct ToolCallStreamer {
     private var blockFirstCall = 0
 
     init(tools: ToolFields) {
+        parser = tools.parser
         switch tools.choice {
         case .auto:
             mode = .content
@@ -94,8 +96,12 @@ struct ToolCallStreamer {
     mutating func finish() -> [Event] {
         var events = feed("")
         switch mode {
-        case .content, .codeFence, .fence:
+        case .content, .codeFence:
             emitContent(held, &events)
+        case .fence:
+            // A json block left open counts when its JSON is whole, as in the whole-text parser.
+            let calls = held.firstIndex(of: "\n").map { parser.calls(in: held[$0...]) } ?? []
+            if calls.isEmpty { emitContent(held, &events) } else { emitCalls(calls, &events) }
         case .block(_, let raw), .rawBlock(let raw):
             let body = raw + held
             if isRequiredList || isBare {
@@ -146,9 +152,9 @@ struct ToolCallStreamer {
             case .block(var scanner, let raw):
                 let (found, rest) = scanner.feed(Substring(held))
                 let consumed = rest.map { String(held[..<$0.startIndex]) } ?? held
-                handle(found, &events)
+                let named = handle(found, &events)
                 held = rest.map(String.init) ?? ""
-                switch scanner.status {
+                switch named ? scanner.status : .failed {
                 case .reading:
                     mode = .block(scanner, raw: raw + consumed)
                     return
@@ -197,7 +203,7 @@ struct ToolCallStreamer {
                     continue
                 }
                 guard let close = held[lineEnd...].range(of: Self.fence) else { return }
-                let calls = HermesToolCallParser.calls(in: held[lineEnd..<close.lowerBound])
+                let calls = parser.calls(in: held[lineEnd..<close.lowerBound])
                 if calls.isEmpty {
                     emitContent(String(held[..<close.upperBound]), &events)
                 } else {
@@ -229,10 +235,12 @@ struct ToolCallStreamer {
 
     /// Scanner events into call events: a call opens once its name is known and its arguments have gone past
     /// their opening brace (so a block that breaks at once stays content); arguments before that wait.
-    private mutating func handle(_ found: [CallBlockScanner.Event], _ events: inout [Event]) {
+    /// False when a call names a function the request does not have: the block is then no call.
+    private mutating func handle(_ found: [CallBlockScanner.Event], _ events: inout [Event]) -> Bool {
         for event in found {
             switch event {
             case .name(let name):
+                if let names = parser.functionNames, !names.contains(name) { return false }
                 pendingName = name
                 openIfReady(&events)
             case .arguments(let text):
@@ -249,6 +257,7 @@ struct ToolCallStreamer {
                 pendingArguments = nil
             }
         }
+        return true
     }
 
     private mutating func openIfReady(_ events: inout [Event], ended: Bool = false) {
@@ -275,7 +284,7 @@ struct ToolCallStreamer {
 
     /// A block read whole, as the whole-text parser reads it: its calls, or its text as content.
     private mutating func emitWholeBlock(_ body: String, closed: Bool, _ events: inout [Event]) {
-        let calls = HermesToolCallParser.calls(in: Substring(body))
+        let calls = parser.calls(in: Substring(body))
         if calls.isEmpty {
             emitContent(Self.openTag + body + (closed ? Self.closeTag : ""), &events)
         } else {
