@@ -20,8 +20,14 @@ public struct StructuredOutput: Sendable, Equatable {
     }
 
     /// Compiles `spec` for `vocabulary`; errors name what cannot be enforced or which limit was reached.
+    /// A grammar that allows no first token (a schema whose `$ref`s only recur, say) is refused: it could
+    /// only ever give an empty output.
     public init(compiling spec: GrammarSpec, vocabulary: TokenVocabulary, limits: GrammarLimits = GrammarLimits()) throws {
         self.init(spec: spec, grammar: try spec.compile(limits: limits), vocabulary: vocabulary)
+        var mask = TokenBitmask(size: vocabulary.size)
+        try makeMatcher().computeMask(into: &mask)
+        let ends = vocabulary.endTokenIDs.filter { mask.isAllowed($0) }.count
+        if mask.allowedCount == ends { throw GrammarError.invalidSchema("the constraint admits no output at all") }
     }
 
     /// A fresh matcher at the grammar's start.

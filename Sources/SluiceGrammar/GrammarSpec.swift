@@ -25,6 +25,9 @@ public enum GrammarSpec: Hashable, Sendable {
             return try builder.build(start: start, skipWhitespace: false)
         case let .choice(options):
             guard !options.isEmpty else { throw GrammarError.invalidSchema("choice needs at least one option") }
+            guard options.count <= JSONSchemaCompiler.maxEnumValues else {
+                throw GrammarError.limitExceeded("choice with more than \(JSONSchemaCompiler.maxEnumValues) options")
+            }
             var builder = GrammarBuilder(limits: limits)
             let literals = options.map { builder.expressions.literal($0) }
             let e = builder.expressions.or(literals)

@@ -31,6 +31,9 @@ struct JSONSchemaCompiler {
         self.root = root
     }
 
+    /// The most values one `enum` may list.
+    static let maxEnumValues = 4096
+
     static func compile(_ schema: JSONValue, limits: GrammarLimits) throws -> Grammar {
         var compiler = JSONSchemaCompiler(root: schema, limits: limits)
         guard let start = try compiler.symbol(for: schema) else {
@@ -257,6 +260,8 @@ struct JSONSchemaCompiler {
         }
 
         if let values = schema["enum"]?.arrayValue ?? schema["const"].map({ [$0] }) {
+            // Each value is a branch of one lexeme, and a lexer state's cost grows with them: bounded like anyOf.
+            if values.count > Self.maxEnumValues { throw GrammarError.limitExceeded("enum with more than \(Self.maxEnumValues) values") }
             return try literalValues(values, schema: schema)
         }
 

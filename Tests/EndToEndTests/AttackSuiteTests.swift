@@ -10,7 +10,7 @@ import Testing
 @Suite("Attack suite: hostile clients against sluice serve", .serialized)
 struct AttackSuiteTests {
     static let cases = AttackCase.framing + AttackCase.connections + AttackCase.json + AttackCase.resources
-        + AttackCase.auth + AttackCase.content
+        + AttackCase.auth + AttackCase.content + AttackCase.features
 
     static let serverArguments = [
         "--api-key", AttackCase.apiKey, "--idle-timeout", "1", "--max-prompts-per-request", "8",

@@ -35,6 +35,9 @@ struct ToolFields: Sendable, Equatable {
         let tools = body["tools"] ?? .null
         let requested = body["tool_choice"] ?? .null
         if requested == .string("none") { return nil }
+        if tools != .null && tools.arrayValue == nil {
+            throw .badRequest("tools must be a list of tools.", param: "tools")
+        }
         guard let list = tools.arrayValue, !list.isEmpty else {
             guard requested == .null || requested == .string("auto") else {
                 throw .badRequest("tool_choice needs tools to choose from.", param: "tool_choice")
