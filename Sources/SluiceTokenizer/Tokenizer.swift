@@ -55,13 +55,15 @@ extension Tokenizer {
 }
 
 /// The tokenizer a vocabulary describes: byte-level BPE for `tokenizer.ggml.model` "gpt2",
-/// SentencePiece BPE for "llama".
+/// SentencePiece BPE for "llama", WordPiece for "bert".
 public func makeTokenizer(vocabulary: TokenizerVocabulary) throws -> any Tokenizer {
     switch vocabulary.model {
     case "gpt2":
         return try BytePairTokenizer(vocabulary: vocabulary)
     case "llama":
         return try SentencePieceTokenizer(vocabulary: vocabulary)
+    case "bert":
+        return try WordPieceTokenizer(vocabulary: vocabulary)
     default:
         throw TokenizerError.unsupportedModel(vocabulary.model)
     }
