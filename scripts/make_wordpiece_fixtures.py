@@ -1,5 +1,6 @@
 """Writes Tests/SluiceTokenizerTests/Resources/wordpiece_minilm.json: a committed set of a few
-thousand strings (edge cases by hand, ShareGPT text, random mixes of many scripts) and their ids
+thousand strings (edge cases by hand, ShareGPT text, random mixes of many scripts, random characters
+from all of Unicode) and their ids
 under all-MiniLM-L6-v2's tokenizer.json, encoded by Hugging Face's `tokenizers`, for
 WordPieceTokenizerTests.
 
@@ -102,6 +103,23 @@ def random_strings(rng, count):
     return out
 
 
+def random_unicode_strings(rng, count):
+    """Strings of characters drawn from every assigned code point (Unicode 14, Python's tables), to
+    exercise clean-up, accents, lower-casing and punctuation beyond the common scripts."""
+    out = []
+    while len(out) < count:
+        chars = []
+        while len(chars) < rng.randint(1, 16):
+            c = rng.randrange(0x20, 0x32000)
+            if 0xD800 <= c <= 0xDFFF or unicodedata.category(chr(c)) == "Cn":
+                continue
+            chars.append(chr(c))
+            if rng.random() < 0.2:
+                chars.append(" ")
+        out.append("".join(chars))
+    return out
+
+
 def sharegpt_conversations(limit=20000):
     """The first complete records of the ShareGPT file (the packaged copy is cut off mid-record)."""
     with open(SHAREGPT) as f:
@@ -176,7 +194,7 @@ def nomic_tokenizer():
 def main():
     probe()
     rng = random.Random(16)
-    texts = HAND_WRITTEN + sharegpt_strings(rng, 2200) + random_strings(rng, 700)
+    texts = HAND_WRITTEN + sharegpt_strings(rng, 2200) + random_strings(rng, 700) + random_unicode_strings(rng, 400)
     tok = minilm_tokenizer()
     prefix, suffix = [101], [102]
     ids = []
