@@ -122,6 +122,28 @@ struct WordPieceTokenizerTests {
         #expect(tokenizer.encode("ok \u{10FFFD}x ok", addSpecialTokens: false, parseSpecial: false) == [7929, 1060, 7929])
     }
 
+    @Test("any text, unassigned, private-use and noncharacter code points included, gives ids inside the vocabulary")
+    func arbitraryText() throws {
+        let tokenizer = try #require(minilm)
+        var state: UInt64 = 16
+        func next(_ bound: UInt32) -> UInt32 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt32(truncatingIfNeeded: state >> 33) % bound
+        }
+        for _ in 0..<500 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<next(40) {
+                if let scalar = Unicode.Scalar(next(0x11_0000)) { text.append(scalar) }
+                if next(4) == 0 { text.append(" ") }
+            }
+            let string = String(text)
+            let ids = tokenizer.encode(string, addSpecialTokens: true, parseSpecial: true)
+            #expect(ids.first == 101 && ids.last == 102 && ids.allSatisfy { (0..<tokenizer.vocabularySize).contains($0) })
+            #expect(tokenizer.encode(string, addSpecialTokens: true, parseSpecial: true) == ids)
+            _ = tokenizer.decode(ids, skipSpecialTokens: true)
+        }
+    }
+
     @Test("BERT's character classes agree with tokenizers' over every code point")
     func characterClasses() throws {
         struct Classes: Decodable {
