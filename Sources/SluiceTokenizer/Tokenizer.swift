@@ -68,3 +68,9 @@ public func makeTokenizer(vocabulary: TokenizerVocabulary) throws -> any Tokeniz
         throw TokenizerError.unsupportedModel(vocabulary.model)
     }
 }
+
+/// The tokenizer a Hugging Face `tokenizer.json` describes (a model folder's, beside its
+/// safetensors): WordPiece today; other models are refused by name.
+public func makeTokenizer(tokenizerJSONAt path: String) throws -> any Tokenizer {
+    try WordPieceTokenizer(tokenizerJSONAt: path)
+}

@@ -70,6 +70,7 @@ struct WordPieceTokenizerTests {
         let tokenizer = try #require(minilm)
         let fixture = try WordPieceFixture.load()
         #expect(fixture.cases.count >= 3_400)
+        #expect(try makeTokenizer(tokenizerJSONAt: catalogModelPath("minilm") + "/tokenizer.json") is WordPieceTokenizer)
         let wrong = mismatches(tokenizer, fixture.cases, expected: fixture.cases.map(\.ids), special: fixture.withSpecialTokens)
         #expect(wrong.isEmpty, "\(wrong.count) of \(fixture.cases.count) differ:\n\(wrong.prefix(40).joined(separator: "\n"))")
     }
