@@ -3,11 +3,12 @@ import Foundation
 /// Decodes the small JSON files of a model folder with errors that name the file and the key.
 enum HuggingFaceJSON {
     static func decode<Value: Decodable>(_ type: Value.Type, at path: String) throws(HuggingFaceError) -> Value {
+        guard FileManager.default.fileExists(atPath: path) else { throw .cannotRead(path: path, reason: "no such file") }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw .cannotRead(path: path, reason: (error as NSError).localizedFailureReason ?? error.localizedDescription)
+            throw .cannotRead(path: path, reason: "\(error)")
         }
         return try decode(type, from: data, path: path)
     }

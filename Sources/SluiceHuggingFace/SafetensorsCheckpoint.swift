@@ -45,7 +45,8 @@ public final class SafetensorsCheckpoint: Sendable {
         } catch let error as DecodingError {
             throw .invalidIndex(path: indexPath, reason: "\(error)")
         } catch {
-            throw .cannotOpen(path: indexPath, reason: error.localizedDescription)
+            let exists = FileManager.default.fileExists(atPath: indexPath)
+            throw .cannotOpen(path: indexPath, reason: exists ? "\(error)" : "no such file")
         }
         let folder = (indexPath as NSString).deletingLastPathComponent
         let shardNames = Set(index.weightMap.values).sorted()

@@ -36,7 +36,9 @@ struct HuggingFaceConfigTests {
         #expect(try reason(#"{"model_type": "bert", "hidden_size": "384"}"#)?.hasPrefix("hidden_size:") == true)
         #expect(try reason(#"{"model_type": "bert", "architectures": "BertModel"}"#)?.hasPrefix("architectures:") == true)
         #expect(try reason("{model_type: bert}")?.hasPrefix("not JSON") == true)
-        #expect(throws: HuggingFaceError.self) { _ = try HuggingFaceConfig(path: scratch.path("absent.json")) }
+        #expect(throws: HuggingFaceError.cannotRead(path: scratch.path("absent.json"), reason: "no such file")) {
+            _ = try HuggingFaceConfig(path: scratch.path("absent.json"))
+        }
     }
 
     /// A folder with `modules` and, when given, a `1_Pooling/config.json` of `pooling`.
