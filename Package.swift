@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "SluiceAssets", dependencies: ["CZlib", .product(name: "Crypto", package: "swift-crypto")]),
         // GGUF reading only: no kernels, so the tokenizer needs nothing else to read a vocabulary.
         .target(name: "SluiceGGUF"),
+        // The Hugging Face layout: safetensors weights (sharded or not), config.json, sentence-transformers files.
+        .target(name: "SluiceHuggingFace", dependencies: ["SluiceGGUF"]),
         // Architectures: configuration, weights, layer programs; no backend memory layout.
         .target(name: "SluiceModel", dependencies: ["SluiceGGUF", "CKernels"]),
         // The CPU backend behind ModelBackend / ModelExecutor: repacking, KV storage, the runner.
@@ -65,6 +67,8 @@ let package = Package(
         ]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SluiceAssetsTests", dependencies: ["SluiceAssets"]),
+        .testTarget(name: "SluiceHuggingFaceTests", dependencies: ["SluiceHuggingFace", "SluiceGGUF", "SluiceAssets"],
+                    resources: [.copy("Resources")]),
         .testTarget(name: "SluiceModelTests", dependencies: ["SluiceModel", "SluiceGGUF", "SluiceCPU", "SluiceTokenizer", "CKernels", "SluiceAssets"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceTokenizerTests", dependencies: ["SluiceTokenizer", "SluiceModel", "SluiceAssets"], resources: [.copy("Resources")]),
         .testTarget(name: "SluiceEngineTests", dependencies: [

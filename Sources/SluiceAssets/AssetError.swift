@@ -26,6 +26,8 @@ public enum AssetError: Error, Equatable, CustomStringConvertible {
     case checksumMismatch(fileName: String, expected: String, actual: String)
     /// Reading or writing a file in the cache failed.
     case fileSystem(path: String, reason: String)
+    /// A directory given as a model is not a Hugging Face model folder.
+    case notAModelFolder(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -54,6 +56,8 @@ public enum AssetError: Error, Equatable, CustomStringConvertible {
             return "sha256 mismatch for \(fileName): got \(actual), expected \(expected); the partial file was deleted, run again to fetch it anew"
         case .fileSystem(let path, let reason):
             return "\(path): \(reason)"
+        case .notAModelFolder(let path, let reason):
+            return "\(path) is a directory but not a Hugging Face model folder: \(reason); pass a GGUF file or a folder with config.json and model.safetensors"
         }
     }
 }

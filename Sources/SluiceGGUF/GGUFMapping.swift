@@ -9,11 +9,11 @@ import Darwin
 /// `@unchecked Sendable` is safe: `bytes` is a `let` set once in `init`, the pages are mapped
 /// `PROT_READ` so no thread can write them, and `munmap` runs only in `deinit`, when no other
 /// reference (and so no other thread) can reach the mapping.
-final class GGUFMapping: @unchecked Sendable {
+package final class GGUFMapping: @unchecked Sendable {
     /// The file's bytes; empty (with a nil base) for an empty file, which `mmap` refuses.
-    let bytes: UnsafeRawBufferPointer
+    package let bytes: UnsafeRawBufferPointer
 
-    init(path: String) throws(GGUFError) {
+    package init(path: String) throws(GGUFError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .cannotOpen(path: path, reason: Self.lastError()) }
         defer { close(descriptor) }

@@ -55,14 +55,22 @@ extension Tokenizer {
 }
 
 /// The tokenizer a vocabulary describes: byte-level BPE for `tokenizer.ggml.model` "gpt2",
-/// SentencePiece BPE for "llama".
+/// SentencePiece BPE for "llama", WordPiece for "bert".
 public func makeTokenizer(vocabulary: TokenizerVocabulary) throws -> any Tokenizer {
     switch vocabulary.model {
     case "gpt2":
         return try BytePairTokenizer(vocabulary: vocabulary)
     case "llama":
         return try SentencePieceTokenizer(vocabulary: vocabulary)
+    case "bert":
+        return try WordPieceTokenizer(vocabulary: vocabulary)
     default:
         throw TokenizerError.unsupportedModel(vocabulary.model)
     }
+}
+
+/// The tokenizer a Hugging Face `tokenizer.json` describes (a model folder's, beside its
+/// safetensors): WordPiece today; other models are refused by name.
+public func makeTokenizer(tokenizerJSONAt path: String) throws -> any Tokenizer {
+    try WordPieceTokenizer(tokenizerJSONAt: path)
 }

@@ -28,7 +28,9 @@ extension TokenizerVocabulary {
             endOfMessageTokenID: gguf.int("tokenizer.ggml.eom_token_id"),
             addBOS: gguf.bool("tokenizer.ggml.add_bos_token"),
             addEOS: gguf.bool("tokenizer.ggml.add_eos_token"),
-            addSpacePrefix: gguf.bool("tokenizer.ggml.add_space_prefix")
+            addSpacePrefix: gguf.bool("tokenizer.ggml.add_space_prefix"),
+            separatorTokenID: gguf.int("tokenizer.ggml.seperator_token_id"),
+            addSEP: gguf.bool("tokenizer.ggml.add_sep_token")
         )
     }
 }

@@ -3,7 +3,7 @@
 /// Optional fields are nil when the metadata leaves them out; `makeTokenizer(vocabulary:)`
 /// then applies llama.cpp's defaults for the tokenizer model.
 public struct TokenizerVocabulary: Sendable {
-    /// The tokenizer family (`tokenizer.ggml.model`): "gpt2" or "llama".
+    /// The tokenizer family (`tokenizer.ggml.model`): "gpt2", "llama" or "bert".
     public var model: String
     /// The pre-tokenizer name (`tokenizer.ggml.pre`), used by "gpt2" models only.
     public var pre: String?
@@ -34,6 +34,10 @@ public struct TokenizerVocabulary: Sendable {
     public var addEOS: Bool?
     /// `tokenizer.ggml.add_space_prefix`.
     public var addSpacePrefix: Bool?
+    /// `tokenizer.ggml.seperator_token_id` (so spelled): BERT's `[SEP]`.
+    public var separatorTokenID: Int?
+    /// `tokenizer.ggml.add_sep_token`: whether BERT's `[SEP]` ends the text.
+    public var addSEP: Bool?
 
     /// A vocabulary from its parts; every optional part defaults to absent.
     public init(
@@ -51,7 +55,9 @@ public struct TokenizerVocabulary: Sendable {
         endOfMessageTokenID: Int? = nil,
         addBOS: Bool? = nil,
         addEOS: Bool? = nil,
-        addSpacePrefix: Bool? = nil
+        addSpacePrefix: Bool? = nil,
+        separatorTokenID: Int? = nil,
+        addSEP: Bool? = nil
     ) {
         self.model = model
         self.pre = pre
@@ -68,5 +74,7 @@ public struct TokenizerVocabulary: Sendable {
         self.addBOS = addBOS
         self.addEOS = addEOS
         self.addSpacePrefix = addSpacePrefix
+        self.separatorTokenID = separatorTokenID
+        self.addSEP = addSEP
     }
 }

