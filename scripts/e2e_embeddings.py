@@ -93,6 +93,8 @@ def main():
 
     # Bad input.
     refused(lambda: client.embeddings.create(model=model, input=[]), "empty", "empty input")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102]] * 2049), "at most", "2049 inputs")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102], []]), "empty", "an empty token list")
     refused(lambda: client.embeddings.create(model=model, input=[[101, 99999, 102]]), "vocabulary", "an id out of vocabulary")
     refused(lambda: client.embeddings.create(model=model, input=[[101, 102]], dimensions=1000), "dimensions", "dimensions > 768")
     refused(lambda: client.embeddings.create(model=model, input=[[101, 102]], dimensions=0), "dimensions", "dimensions 0")

@@ -8,6 +8,8 @@ import SluiceTokenizer
 /// `truncate_prompt_tokens`; Matryoshka `dimensions`; float or base64 vectors.
 struct EmbeddingsHandler: Sendable {
     let state: EmbeddingServerState
+    /// The most inputs one request may carry, as OpenAI's API allows.
+    static let maxInputs = 2048
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
@@ -19,6 +21,14 @@ struct EmbeddingsHandler: Sendable {
             throw APIError.badRequest("dimensions must be between 1 and the model's \(engine.dimensions), not \(dimensions).",
                                       param: "dimensions")
         }
+        let count = switch embedding.input {
+        case .texts(let texts): texts.count
+        case .tokenIDs(let lists): lists.count
+        }
+        guard count <= Self.maxInputs else {
+            throw APIError.badRequest("input has \(count) items; at most \(Self.maxInputs) per request (OpenAI's limit).",
+                                      param: "input")
+        }
         var inputs = try tokenize(embedding)
         if let limit = embedding.truncatePromptTokens {
             // As vLLM: keep the last tokens.
@@ -26,11 +36,14 @@ struct EmbeddingsHandler: Sendable {
             inputs = inputs.map { $0.count > keep ? Array($0.suffix(keep)) : $0 }
         }
         do { try engine.validate(inputs) } catch { throw APIError.badRequest(error.description, param: "input") }
+        // The door's refusals are answered here; a backend failing on a pass goes on to ErrorMiddleware, a 500
+        // whose cause is logged.
         let vectors: [[Float]]
         do {
             vectors = try await engine.embed(inputs)
-        } catch let error as EmbeddingError {
-            throw APIError.badRequest(error.description, param: "input")
+        } catch EmbeddingError.shutDown {
+            throw APIError(status: .serviceUnavailable, message: "The server is shutting down and takes no new requests.",
+                           type: "server_error", code: "shutting_down")
         }
         let data = vectors.enumerated().map { index, vector in
             let values = embedding.dimensions.map { Self.truncated(vector, to: $0) } ?? vector
