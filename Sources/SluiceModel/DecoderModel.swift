@@ -90,10 +90,19 @@ public enum ModelRegistry {
 
     /// Loads the encoder `file` declares, its configuration read from the file's metadata.
     public static func loadEncoder(_ file: GGUFFile) throws(ModelError) -> any EncoderModel {
-        guard let arch = file.string("general.architecture") else { throw .missingMetadata(key: "general.architecture") }
+        try loadEncoder(source: file, configuration: try EncoderConfiguration(GGUFHyperparameters(file)))
+    }
+
+    /// Loads the encoder `configuration.architecture` names from any tensor source whose names are GGUF's
+    /// (a safetensors file with Hugging Face's names mapped, its configuration from `config.json`).
+    public static func loadEncoder(source: any TensorSource, configuration: EncoderConfiguration) throws(ModelError)
+        -> any EncoderModel {
+        let arch = configuration.architecture
         guard let type = encoderTypes.first(where: { $0.architectures.contains(arch) }) else {
-            throw .unsupportedArchitecture(arch)
+            throw types.contains(where: { $0.architectures.contains(arch) })
+                ? .unsupportedShape("\(arch) is a generative model, not an embedding model")
+                : .unsupportedArchitecture(arch)
         }
-        return try type.init(source: file, configuration: try EncoderConfiguration(GGUFHyperparameters(file)))
+        return try type.init(source: source, configuration: configuration)
     }
 }

@@ -154,5 +154,8 @@ struct EncoderModelTests {
         #expect(throws: ModelError.embeddingModel("nomic-bert")) { _ = try ModelRegistry.load(Self.file) }
         #expect(ModelRegistry.supportedArchitectures.contains("nomic-bert"))
         #expect(ModelRegistry.supportedArchitectures.contains("bert"))
+        #expect(throws: ModelError.unsupportedShape("llama is a generative model, not an embedding model")) {
+            _ = try ModelRegistry.loadEncoder(TestModel.file)
+        }
     }
 }

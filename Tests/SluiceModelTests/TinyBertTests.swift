@@ -46,6 +46,35 @@ struct TinyBertTests {
         print("tiny bert vs llama.cpp: worst cosine \(worst)")
     }
 
+    @Test("a configuration filled field by field (as config.json will) loads the same model through the TensorSource seam")
+    func memberwiseConfiguration() throws {
+        let fixture = try TinyModelFixture.named("bert")
+        let directory = try GGUFScratchDirectory()
+        let file = try GGUFFile(path: try directory.write(try fixture.gguf(), name: "tiny_bert.gguf"))
+        let configuration = EncoderConfiguration(
+            architecture: "bert", numLayers: 2, hiddenSize: 64, intermediateSize: 128, numHeads: 4, headDim: 16,
+            layerNormEps: 1e-12, contextLength: 128, vocabularySize: 320, tokenTypeCount: 2, pooling: .mean)
+        #expect(configuration == (try ModelRegistry.loadEncoder(file)).configuration)
+        let model = try ModelRegistry.loadEncoder(source: file, configuration: configuration)
+        let runner = EncoderRunner(model: model, maxBatchTokens: 128, threadCount: 1)
+        let url = try #require(Bundle.module.url(forResource: "tiny_bert", withExtension: "json", subdirectory: "Resources"))
+        let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
+        let vector = Array(try runner.embed(EncoderBatch([reference.inputs[4]])))
+        #expect(zip(vector, reference.embeddings[4]).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } >= 0.999)
+        // CLS pooling is a different vector: the pooling field is honoured.
+        var cls = configuration
+        cls.pooling = .cls
+        let clsRunner = EncoderRunner(model: try ModelRegistry.loadEncoder(source: file, configuration: cls), maxBatchTokens: 128,
+                                      threadCount: 1)
+        let first = Array(try clsRunner.embed(EncoderBatch([reference.inputs[4]])))
+        #expect(zip(first, vector).reduce(0.0) { $0 + Double($1.0) * Double($1.1) } < 0.999)
+        #expect(throws: ModelError.unsupportedArchitecture("roberta")) {
+            var other = configuration
+            other.architecture = "roberta"
+            _ = try ModelRegistry.loadEncoder(source: file, configuration: other)
+        }
+    }
+
     @Test("an input longer than the position table is refused, not read past it")
     func pastContext() throws {
         let fixture = try TinyModelFixture.named("bert")
