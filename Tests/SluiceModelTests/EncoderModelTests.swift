@@ -2,6 +2,7 @@ import CKernels
 import Foundation
 import SluiceCPU
 import SluiceModel
+import SluiceTokenizer
 import Testing
 
 /// nomic-embed-text-v1.5 (F16 GGUF) against llama.cpp's own embeddings of the same token ids
@@ -146,6 +147,22 @@ struct EncoderModelTests {
             _ = try runner.embed(EncoderBatch([[Int32](repeating: 101, count: 2049)]))
         }
         #expect(throws: ModelError.self) { _ = try runner.embed(EncoderBatch(tokenIDs: [101, 102], lengths: [3])) }
+    }
+
+    @Test("text: the tokenizer factory either tokenizes every fixture text to llama.cpp's ids or refuses bert by name")
+    func textPath() throws {
+        // Until Sluice has WordPiece the factory refuses `bert` (and the server asks for token ids); once it
+        // has it, every one of the 200 texts must tokenize as llama.cpp did.
+        guard let tokenizer = try? makeTokenizer(vocabulary: TokenizerVocabulary(gguf: Self.file)) else {
+            #expect(throws: (any Error).self) { _ = try makeTokenizer(vocabulary: TokenizerVocabulary(gguf: Self.file)) }
+            return
+        }
+        for item in Fixture.nomic.cases {
+            let ids = tokenizer.encode(item.text, addSpecialTokens: true, parseSpecial: false)
+            let expected = item.ids.map(Int.init)
+            // The fixture keeps the first 2,048 ids of a longer text.
+            #expect((expected.count == 2048 ? Array(ids.prefix(2048)) : ids) == expected, "\(item.text.prefix(60))")
+        }
     }
 
     @Test("a decoder's loader refuses an embedding model by saying what it is")
