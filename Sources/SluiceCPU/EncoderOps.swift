@@ -131,17 +131,23 @@ struct EncoderOps: EncoderLayerOps {
                 sl_quantize_act(pool, input.pointer, Int64(input.width), Int64(tokens), piece.activationFormat, &act, runner.gemmLevel)
             }
             let count = piece.rowRanges.count
-            var outputs: [sl_gemm_output] = []
-            outputs.reserveCapacity(count)
-            for (offset, range) in piece.rowRanges.enumerated() {
+            precondition(count <= 3, "a packed piece stacks at most three matrices")
+            func output(_ offset: Int) -> sl_gemm_output {
+                guard offset < count else { return sl_gemm_output() }
                 guard let target = destination(targets, next + offset) else {
                     preconditionFailure("a projection has more parts than targets")
                 }
-                outputs.append(sl_gemm_output(y: target.buffer, ldy: Int64(target.stride), row_begin: Int64(range.lowerBound),
-                                              row_end: Int64(range.upperBound), accumulate: target.accumulate ? 1 : 0))
+                let range = piece.rowRanges[offset]
+                return sl_gemm_output(y: target.buffer, ldy: Int64(target.stride), row_begin: Int64(range.lowerBound),
+                                      row_end: Int64(range.upperBound), accumulate: target.accumulate ? 1 : 0)
             }
+            // A tuple, not an array: nothing allocates per layer.
+            var outputs = (output(0), output(1), output(2))
             var matrix = piece.matrix
-            sl_gemm(pool, &matrix, &act, outputs, Int32(count), runner.gemmLevel)
+            withUnsafeMutableBytes(of: &outputs) {
+                sl_gemm(pool, &matrix, &act, $0.baseAddress!.assumingMemoryBound(to: sl_gemm_output.self), Int32(count),
+                        runner.gemmLevel)
+            }
             next += count
         }
     }
