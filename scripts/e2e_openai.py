@@ -170,6 +170,11 @@ def main():
         check(False, "a negative temperature is refused")
     except openai.BadRequestError:
         pass
+    try:
+        client.embeddings.create(model=model, input="hello")
+        check(False, "a generative model refuses /v1/embeddings")
+    except openai.BadRequestError as error:
+        check("generative model" in str(error), f"embeddings on a generative model: {error}")
     after = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
     check(after.choices[0].text == completion.choices[0].text, "the server answers the same after bad requests")
 

@@ -17,6 +17,24 @@ void sl_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int
     }
 }
 
+void sl_layernorm(const float *x, const float *weight, const float *bias, float *y, int64_t rows, int64_t n, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * n;
+        float *yr = y + r * n;
+        // Mean, then the variance of the centred values, accumulated in double as sl_rmsnorm does.
+        double sum = 0.0;
+        for (int64_t i = 0; i < n; i++) sum += (double)xr[i];
+        const float mean = (float)(sum / (double)n);
+        double squares = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            const float d = xr[i] - mean;
+            squares += (double)(d * d);
+        }
+        const float scale = 1.0f / sqrtf((float)(squares / (double)n) + eps);
+        for (int64_t i = 0; i < n; i++) yr[i] = (xr[i] - mean) * scale * weight[i] + bias[i];
+    }
+}
+
 void sl_add(float *x, const float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] += y[i];
 }
@@ -60,6 +78,14 @@ void sl_geglu(const float *gate, const float *up, float *out, int64_t n) {
         const float g = gate[i];
         const float act = g <= -10.0f ? 0.0f : g >= 10.0f ? g : gelu_table[sl_fp32_to_fp16(g)];
         out[i] = act * up[i];
+    }
+}
+
+void sl_gelu(float *x, int64_t n) {
+    pthread_once(&gelu_once, gelu_table_init);
+    for (int64_t i = 0; i < n; i++) {
+        const float g = x[i];
+        x[i] = g <= -10.0f ? 0.0f : g >= 10.0f ? g : gelu_table[sl_fp32_to_fp16(g)];
     }
 }
 

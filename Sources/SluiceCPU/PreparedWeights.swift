@@ -18,8 +18,12 @@ public final class PreparedWeights: @unchecked Sendable {
     /// Whether weights get repacked for the batched GEMM: only where its fast kernels run.
     public static var packsWeights: Bool { sl_packed_best_level() != SL_LEVEL_SCALAR }
 
-    public init(model: any DecoderModel, pack: Bool = PreparedWeights.packsWeights) {
-        let linears = model.linears
+    public convenience init(model: any DecoderModel, pack: Bool = PreparedWeights.packsWeights) {
+        self.init(linears: model.linears, pack: pack)
+    }
+
+    /// Prepares `linears` (any model's projections, indexed by `Linear.id`: a decoder's or an encoder's).
+    public init(linears: [Linear], pack: Bool = PreparedWeights.packsWeights) {
         // Every packed matrix lives in one arena, so it can sit on huge pages without rounding each one up.
         let bytes = pack ? linears.reduce(0) { $0 + (PackedProjection.byteCount($1.parts) ?? 0) } : 0
         let arena = bytes > 0 ? PackedArena(byteCount: bytes) : nil

@@ -64,15 +64,45 @@ public enum ModelRegistry {
         Phi3Architecture.self,
     ]
 
-    /// Every architecture name that loads.
-    public static var supportedArchitectures: [String] { types.flatMap { $0.architectures }.sorted() }
+    /// The encoders (embedding models), served on `/v1/embeddings` instead of the generating endpoints.
+    static let encoderTypes: [any EncoderModel.Type] = [BertArchitecture.self, NomicBertArchitecture.self]
 
-    /// Loads the model `file` declares, or says which architectures are supported.
+    /// Every architecture name that loads, decoders and encoders.
+    public static var supportedArchitectures: [String] {
+        (types.flatMap { $0.architectures } + encoderTypes.flatMap { $0.architectures }).sorted()
+    }
+
+    /// Whether `file` holds an encoder (an embedding model) rather than a decoder.
+    public static func isEncoder(_ file: GGUFFile) -> Bool {
+        guard let arch = file.string("general.architecture") else { return false }
+        return encoderTypes.contains { $0.architectures.contains(arch) }
+    }
+
+    /// Loads the decoder `file` declares, or says which architectures are supported (or that it is an
+    /// embedding model).
     public static func load(_ file: GGUFFile) throws(ModelError) -> any DecoderModel {
         guard let arch = file.string("general.architecture") else { throw .missingMetadata(key: "general.architecture") }
         guard let type = types.first(where: { $0.architectures.contains(arch) }) else {
-            throw .unsupportedArchitecture(arch)
+            throw isEncoder(file) ? .embeddingModel(arch) : .unsupportedArchitecture(arch)
         }
         return try type.init(file: file)
+    }
+
+    /// Loads the encoder `file` declares, its configuration read from the file's metadata.
+    public static func loadEncoder(_ file: GGUFFile) throws(ModelError) -> any EncoderModel {
+        try loadEncoder(source: file, configuration: try EncoderConfiguration(GGUFHyperparameters(file)))
+    }
+
+    /// Loads the encoder `configuration.architecture` names from any tensor source whose names are GGUF's
+    /// (a safetensors file with Hugging Face's names mapped, its configuration from `config.json`).
+    public static func loadEncoder(source: any TensorSource, configuration: EncoderConfiguration) throws(ModelError)
+        -> any EncoderModel {
+        let arch = configuration.architecture
+        guard let type = encoderTypes.first(where: { $0.architectures.contains(arch) }) else {
+            throw types.contains(where: { $0.architectures.contains(arch) })
+                ? .unsupportedShape("\(arch) is a generative model, not an embedding model")
+                : .unsupportedArchitecture(arch)
+        }
+        return try type.init(source: source, configuration: configuration)
     }
 }

@@ -231,3 +231,11 @@ public struct WeightLoader {
 
     public func hasTensor(_ name: String) -> Bool { file.tensor(named: name) != nil }
 }
+
+/// LayerNorm over rows of `weight.count` values, with a shift (BERT and its kin): centred, scaled to unit
+/// variance, then `× weight + bias`.
+public struct LayerNorm: Sendable {
+    public let weight: [Float]
+    public let bias: [Float]
+    public let eps: Float
+}

@@ -1,6 +1,8 @@
 /// Why a model could not be loaded or run, with a message a user can act on.
 public enum ModelError: Error, CustomStringConvertible, Equatable {
     case unsupportedArchitecture(String)
+    /// An encoder where a generating model was needed.
+    case embeddingModel(String)
     case missingMetadata(key: String)
     case missingTensor(name: String)
     case tensorShape(name: String, expected: [Int], found: [Int])
@@ -15,6 +17,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unsupportedArchitecture(let arch):
             return "model architecture \"\(arch)\" is not supported; supported: \(ModelRegistry.supportedArchitectures.joined(separator: ", "))"
+        case .embeddingModel(let arch):
+            return "model architecture \"\(arch)\" is an embedding model: it serves POST /v1/embeddings, not text generation"
         case .missingMetadata(let key):
             return "GGUF metadata key \(key) is missing"
         case .missingTensor(let name):

@@ -12,7 +12,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let data: UnsafeRawPointer
 
     /// Reads tensor `name` of GGUF shape `[cols, rows]`, checking shape and that the kernels support its type.
-    init(_ gguf: GGUFFile, _ name: String, rows: Int, cols: Int) throws(ModelError) {
+    init(_ gguf: any TensorSource, _ name: String, rows: Int, cols: Int) throws(ModelError) {
         guard let info = gguf.tensor(named: name) else { throw .missingTensor(name: name) }
         guard info.dimensions == [cols, rows] else {
             throw .tensorShape(name: name, expected: [cols, rows], found: info.dimensions)
@@ -42,6 +42,16 @@ extension WeightMatrix {
                             data: data + range.lowerBound * sl_row_size(type, Int64(cols)))
     }
 
+    /// Row `index` converted to f32 (BERT's token-type row 0, added to every token).
+    public func row(_ index: Int) -> [Float] {
+        precondition(index >= 0 && index < rows, "row \(index) outside \(rows)")
+        var values = [Float](repeating: 0, count: cols)
+        // The type was checked to have a to_float when the matrix was loaded.
+        let toFloat = sl_get_type_traits(type)!.pointee.to_float!
+        values.withUnsafeMutableBufferPointer { toFloat(data + index * sl_row_size(type, Int64(cols)), $0.baseAddress, Int64(cols)) }
+        return values
+    }
+
     private init(name: String, type: sl_type, rows: Int, cols: Int, data: UnsafeRawPointer) {
         self.name = name
         self.type = type
@@ -58,7 +68,7 @@ private func isAligned(_ pointer: UnsafeRawPointer, for type: sl_type) -> Bool {
 }
 
 /// Reads a small tensor (a norm weight or a bias) of `count` elements and converts it to f32.
-func loadVector(_ gguf: GGUFFile, _ name: String, count: Int) throws(ModelError) -> [Float] {
+func loadVector(_ gguf: any TensorSource, _ name: String, count: Int) throws(ModelError) -> [Float] {
     guard let info = gguf.tensor(named: name) else { throw .missingTensor(name: name) }
     guard info.dimensions == [count] else {
         throw .tensorShape(name: name, expected: [count], found: info.dimensions)

@@ -57,6 +57,12 @@ func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
     router.post("/v1/messages/count_tokens") { try await messages.countTokens($0, context: $1) }
     router.post("/tokenize") { try await tokenize.tokenize($0, context: $1) }
     router.post("/detokenize") { try await tokenize.detokenize($0, context: $1) }
+    router.post("/v1/embeddings") { _, _ -> HTTPResponse.Status in
+        throw APIError.badRequest(
+            "The model `\(state.configuration.servedModelName)` is a generative model: it does not serve /v1/embeddings. "
+                + "Serve an embedding model (such as nomic-embed) for this endpoint.",
+            param: "model", code: "generative_model")
+    }
 
     router.get("/v1/models") { _, _ in
         let card = ModelCard(id: state.configuration.servedModelName, created: state.created,

@@ -6,6 +6,8 @@ import SluiceEngine
 import SluiceAssets
 import SluiceModel
 import SluiceServer
+import SluiceCPU
+import SluiceTokenizer
 
 /// `sluice serve`: the OpenAI-compatible server, with flags shaped like `vllm serve`'s.
 struct Serve: AsyncParsableCommand {
@@ -74,6 +76,11 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         do {
             let path = try ModelReference.path(for: model) { logger.info("\($0)") }
+            let file = try GGUFFile(path: path)
+            if ModelRegistry.isEncoder(file) {
+                try await serveEmbeddings(file: file, path: path, logger: logger)
+                return
+            }
             let loaded = try LoadedModel(path: path)
             let override = try chatTemplate.map { try String(contentsOfFile: $0, encoding: .utf8) }
             let renderer = try JinjaChatRenderer.forModel(file: loaded.file, tokenizer: loaded.tokenizer,
@@ -117,6 +124,39 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Serve {
+    /// Serves an embedding model: `/v1/embeddings` over an `EmbeddingEngine`, the generating endpoints
+    /// answering 400. Text input needs a tokenizer Sluice has for the model's vocabulary; token ids always work.
+    func serveEmbeddings(file: GGUFFile, path: String, logger: Logger) async throws {
+        let model = try ModelRegistry.loadEncoder(file)
+        let tokenizer = try? makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file))
+        let tokenizerName = file.string("tokenizer.ggml.model") ?? "unknown"
+        let options = engineFlags.options
+        let engine = EmbeddingEngine(model: model, backend: CPUBackend(threadCount: options.threadCount),
+                                     maxBatchTokens: options.maxNumBatchedTokens)
+        let fileLimit = OpenFileLimit.raiseSoftLimit()
+        let configuration = ServerConfiguration(
+            servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
+            host: host, port: port,
+            apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
+            idleTimeout: idleTimeout > 0 ? idleTimeout : nil,
+            maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
+            maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
+            allowSpecialTokensInContent: allowSpecialTokensInContent)
+        let c = model.configuration
+        let textInput = tokenizer == nil
+            ? "; text input unavailable (tokenizer \(tokenizerName) not supported yet), token ids only" : ""
+        logger.info("""
+            serving \(configuration.servedModelName) (embedding model, \(c.architecture), \(c.hiddenSize) dimensions, \
+            \(c.pooling.rawValue) pooling, context \(c.contextLength)) on http://\(host):\(port) — passes of up to \
+            \(engine.maxBatchTokens) tokens, \(options.threadCount) threads\(textInput)
+            """)
+        let app = buildEmbeddingApplication(engine: engine, tokenizer: tokenizer, tokenizerName: tokenizerName,
+                                            configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
     /// How steps are sized, for the start-up log: the time target and the measured step cost.
     static func describeStepPlanning(_ engine: Engine) -> String {
         let target: String

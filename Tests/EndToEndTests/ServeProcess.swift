@@ -10,13 +10,15 @@ struct ServeProcess {
     let logURL: URL
 
     /// Starts the server and waits for /health; a server that never answers is stopped before the error.
-    static func start(logName: String, arguments extraArguments: [String] = []) async throws -> ServeProcess {
-        let model = try DefaultModel.ensure { print($0) }
+    /// `model`: a GGUF path (default: the default model), served as `servedModelName`.
+    static func start(logName: String, arguments extraArguments: [String] = [], model: String? = nil,
+                      servedModelName: String = "smollm2") async throws -> ServeProcess {
+        let model = try model ?? DefaultModel.ensure { print($0) }
         let port = try OpenAIClientTests.freePort()
         let server = Process()
         server.executableURL = try OpenAIClientTests.sluiceExecutable()
         server.arguments = ["serve", model, "--port", String(port), "--threads", "2", "--kv-cache-memory", "256MiB",
-                            "--max-model-len", "2048", "--served-model-name", "smollm2"] + extraArguments
+                            "--max-model-len", "2048", "--served-model-name", servedModelName] + extraArguments
         // A file, not a pipe: a pipe nobody reads would block the server once full.
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("\(logName)-\(port).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

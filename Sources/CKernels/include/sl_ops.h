@@ -13,6 +13,10 @@ extern "C" {
 /// y[r] = x[r] / rms(x[r]) * weight, for `rows` rows of `n` floats ([rows, n]).
 void sl_rmsnorm(const float *x, const float *weight, float *y, int64_t rows, int64_t n, float eps);
 
+/// y[r] = (x[r] - mean(x[r])) / sqrt(var(x[r]) + eps) * weight + bias, for `rows` rows of `n` floats (BERT's
+/// LayerNorm, as ggml_norm followed by the scale and shift). `y` may be `x`.
+void sl_layernorm(const float *x, const float *weight, const float *bias, float *y, int64_t rows, int64_t n, float eps);
+
 /// x[r] += y[r] elementwise over `n` floats.
 void sl_add(float *x, const float *y, int64_t n);
 /// x *= factor elementwise over `n` floats.
@@ -28,6 +32,9 @@ void sl_swiglu(const float *gate, const float *up, float *out, int64_t n);
 /// out = gelu_tanh(gate) * up, elementwise over `n` floats, with the GELU looked up for the input rounded to
 /// f16 and rounded to f16 itself, as llama.cpp's CPU backend does (Gemma's gated MLP).
 void sl_geglu(const float *gate, const float *up, float *out, int64_t n);
+
+/// x = gelu_tanh(x) elementwise over `n` floats, looked up as sl_geglu does (BERT's feed-forward, llama.cpp's ggml_gelu).
+void sl_gelu(float *x, int64_t n);
 
 /// Rotary embedding in place on x [numTokens, numHeads, headDim], rotating the first `ropeDim` dims.
 /// `neox` = 0: adjacent pairs (x[2i], x[2i+1]) as llama.cpp's LLAMA_ROPE_TYPE_NORM;

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""End-to-end checks of `sluice serve` with an embedding model (nomic-embed-text-v1.5), driven by the
+official `openai` client: embeddings.create with token-id input (the SDK asks for base64 by default and
+decodes it), float output, Matryoshka dimensions, usage, the vectors against llama.cpp's
+(Tests/SluiceModelTests/Resources/embeddings_nomic.json), and bad input answered with 400s.
+
+Usage: python scripts/e2e_embeddings.py --base-url http://127.0.0.1:8000/v1 --fixture PATH
+"""
+import argparse
+import base64
+import json
+import math
+import struct
+import sys
+
+import openai
+from openai import OpenAI
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}", file=sys.stderr)
+    return condition
+
+
+def norm(vector):
+    return math.sqrt(sum(v * v for v in vector))
+
+
+def cosine(a, b):
+    return sum(x * y for x, y in zip(a, b)) / (norm(a) * norm(b))
+
+
+def refused(call, needle, what):
+    try:
+        call()
+        check(False, f"{what} is refused")
+    except openai.BadRequestError as error:
+        check(error.status_code == 400, f"{what}: status {error.status_code}")
+        check(needle in str(error), f"{what}: message names the problem ({needle!r}): {error}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--fixture", required=True)
+    args = parser.parse_args()
+    client = OpenAI(base_url=args.base_url, api_key="unused", max_retries=0, timeout=300)
+    with open(args.fixture) as f:
+        fixture = json.load(f)
+    cases = fixture["cases"][:24]
+
+    models = client.models.list().data
+    check(len(models) == 1, f"one served model, got {[m.id for m in models]}")
+    model = models[0].id
+
+    # Token-id lists; the SDK requests base64 and decodes it.
+    response = client.embeddings.create(model=model, input=[case["ids"] for case in cases])
+    check(len(response.data) == len(cases), f"{len(response.data)} embeddings for {len(cases)} inputs")
+    check(response.usage.prompt_tokens == sum(len(case["ids"]) for case in cases), f"usage {response.usage}")
+    check(response.usage.total_tokens == response.usage.prompt_tokens, "total_tokens = prompt_tokens")
+    check(response.model == model, f"model {response.model}")
+    worst = 1.0
+    for index, (case, item) in enumerate(zip(cases, response.data)):
+        check(item.index == index, f"index {item.index} at {index}")
+        check(len(item.embedding) == fixture["dimensions"], f"{len(item.embedding)} dimensions")
+        check(abs(norm(item.embedding) - 1) < 1e-4, "unit length")
+        raw = base64.b64decode(case["embedding_f16"])
+        reference = struct.unpack(f"<{len(raw) // 2}e", raw)
+        worst = min(worst, cosine(item.embedding, reference))
+    check(worst >= 0.999, f"cosine with llama.cpp {worst}")
+    print(f"worst cosine with llama.cpp over {len(cases)} inputs: {worst:.6f}")
+
+    # One id list, floats: the same vector as in the batch.
+    single = client.embeddings.create(model=model, input=cases[3]["ids"], encoding_format="float")
+    check(cosine(single.data[0].embedding, response.data[3].embedding) > 0.99999, "alone = in a batch")
+
+    # Matryoshka: the first 256 values, re-normalised.
+    short = client.embeddings.create(model=model, input=[cases[3]["ids"]], dimensions=256, encoding_format="float")
+    head = single.data[0].embedding[:256]
+    check(len(short.data[0].embedding) == 256, "dimensions=256 gives 256 values")
+    check(abs(norm(short.data[0].embedding) - 1) < 1e-4, "truncated vector re-normalised")
+    check(cosine(short.data[0].embedding, head) > 0.99999, "truncation keeps the leading values")
+
+    # Truncation of an input past the context.
+    long_ids = [101] + [2023] * 2100 + [102]
+    refused(lambda: client.embeddings.create(model=model, input=[long_ids]), "truncate_prompt_tokens", "an input past the context")
+    truncated = client.embeddings.create(model=model, input=[long_ids], extra_body={"truncate_prompt_tokens": 512})
+    check(truncated.usage.prompt_tokens == 512, f"truncate_prompt_tokens 512: usage {truncated.usage.prompt_tokens}")
+
+    # Bad input.
+    refused(lambda: client.embeddings.create(model=model, input=[]), "empty", "empty input")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102]] * 2049), "at most", "2049 inputs")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102], []]), "empty", "an empty token list")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 99999, 102]]), "vocabulary", "an id out of vocabulary")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102]], dimensions=1000), "dimensions", "dimensions > 768")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102]], dimensions=0), "dimensions", "dimensions 0")
+    refused(lambda: client.embeddings.create(model=model, input=[[101, 102]], encoding_format="hex"), "encoding_format",
+            "an unknown encoding_format")
+    refused(lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}]),
+            "embedding model", "chat on an embedding model")
+    refused(lambda: client.completions.create(model=model, prompt="hi"), "embedding model", "completions on an embedding model")
+    # Text: served once Sluice has the model's WordPiece tokenizer; until then a clear 400.
+    try:
+        text = client.embeddings.create(model=model, input="search_query: hello", encoding_format="float")
+        check(len(text.data[0].embedding) == fixture["dimensions"], "text input embeds")
+    except openai.BadRequestError as error:
+        check("token ids" in str(error), f"text input refused with a way out: {error}")
+
+    after = client.embeddings.create(model=model, input=[cases[0]["ids"]], encoding_format="float")
+    check(cosine(after.data[0].embedding, response.data[0].embedding) > 0.99999, "the server answers the same after bad requests")
+
+    if failures:
+        print(f"{len(failures)} checks failed", file=sys.stderr)
+        sys.exit(1)
+    print("all checks passed")
+
+
+if __name__ == "__main__":
+    main()
