@@ -32,7 +32,7 @@ let package = Package(
         // The Hugging Face layout: safetensors weights (sharded or not), config.json, sentence-transformers files.
         .target(name: "SluiceHuggingFace", dependencies: ["SluiceGGUF"]),
         // Architectures: configuration, weights, layer programs; no backend memory layout.
-        .target(name: "SluiceModel", dependencies: ["SluiceGGUF", "CKernels"]),
+        .target(name: "SluiceModel", dependencies: ["SluiceGGUF", "SluiceHuggingFace", "CKernels"]),
         // The CPU backend behind ModelBackend / ModelExecutor: repacking, KV storage, the runner.
         .target(name: "SluiceCPU", dependencies: ["SluiceModel", "CKernels"]),
         .target(name: "SluiceTokenizer", dependencies: ["SluiceGGUF"]),

@@ -76,9 +76,18 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         do {
             let path = try ModelReference.path(for: model) { logger.info("\($0)") }
+            if try ModelFormat.of(path: path) == .huggingFaceFolder {
+                // A Hugging Face folder: an encoder (BERT) with its tokenizer.json.
+                let tokenizer = try makeTokenizer(tokenizerJSONAt: (path as NSString).appendingPathComponent("tokenizer.json"))
+                try await serveEmbeddings(model: try ModelRegistry.loadEncoder(folder: path), tokenizer: tokenizer,
+                                          tokenizerName: "tokenizer.json", path: path, logger: logger)
+                return
+            }
             let file = try GGUFFile(path: path)
             if ModelRegistry.isEncoder(file) {
-                try await serveEmbeddings(file: file, path: path, logger: logger)
+                try await serveEmbeddings(model: try ModelRegistry.loadEncoder(file),
+                                          tokenizer: try? makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file)),
+                                          tokenizerName: file.string("tokenizer.ggml.model") ?? "unknown", path: path, logger: logger)
                 return
             }
             let loaded = try LoadedModel(path: path)
@@ -126,10 +135,8 @@ struct Serve: AsyncParsableCommand {
 extension Serve {
     /// Serves an embedding model: `/v1/embeddings` over an `EmbeddingEngine`, the generating endpoints
     /// answering 400. Text input needs a tokenizer Sluice has for the model's vocabulary; token ids always work.
-    func serveEmbeddings(file: GGUFFile, path: String, logger: Logger) async throws {
-        let model = try ModelRegistry.loadEncoder(file)
-        let tokenizer = try? makeTokenizer(vocabulary: TokenizerVocabulary(gguf: file))
-        let tokenizerName = file.string("tokenizer.ggml.model") ?? "unknown"
+    func serveEmbeddings(model: any EncoderModel, tokenizer: (any Tokenizer)?, tokenizerName: String, path: String,
+                         logger: Logger) async throws {
         let options = engineFlags.options
         let engine = EmbeddingEngine(model: model, backend: CPUBackend(threadCount: options.threadCount),
                                      maxBatchTokens: options.maxNumBatchedTokens)
