@@ -50,6 +50,10 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ]),
+        // libzmq reached through dlopen, so that only --kv-events-config needs it installed.
+        .target(name: "CZeroMQ", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
+        // KV-cache events for routers: vLLM's msgpack batches published over ZeroMQ.
+        .target(name: "SluiceKVEvents", dependencies: ["SluiceEngine", "CZeroMQ"]),
         .target(name: "SluiceBench", dependencies: [
             "SluiceModel", "SluiceTokenizer", "SluiceAssets",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -58,7 +62,7 @@ let package = Package(
         .target(name: "SluiceGrammar"),
         .executableTarget(name: "sluice", dependencies: [
             "SluiceEngine", "SluiceModel", "SluiceCPU", "SluiceTokenizer", "SluiceServer", "SluiceBench", "SluiceTemplate",
-            "SluiceGrammar", "SluiceAssets",
+            "SluiceGrammar", "SluiceAssets", "SluiceKVEvents",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,8 +83,11 @@ let package = Package(
         .testTarget(name: "SluiceBenchTests", dependencies: ["SluiceBench", "SluiceModel", "SluiceTokenizer", "SluiceAssets"],
                     resources: [.copy("Resources")]),
         .testTarget(name: "EndToEndTests", dependencies: ["SluiceModel", "SluiceAssets"]),
+        .testTarget(name: "SluiceKVEventsTests", dependencies: ["SluiceKVEvents", "SluiceEngine"],
+                    resources: [.copy("Resources")]),
         .testTarget(name: "SluiceServerTests", dependencies: [
             "SluiceServer", "SluiceEngine", "SluiceModel", "SluiceTokenizer", "SluiceTemplate", "SluiceAssets", "SluiceGrammar",
+            "SluiceKVEvents",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -104,7 +104,7 @@ public struct ServeBenchmark: Sendable {
             return try shareGPTPrompts(count: count, tokenizer: tokenizer)
         case .prefix:
             return try PrefixDataset.make(questions: shareGPTPrompts(count: count, tokenizer: tokenizer),
-                                          prefixLength: options.prefixLength,
+                                          prefixLength: options.prefixLength, numPrefixes: options.numPrefixes,
                                           builder: WordTextBuilder(tokenizer: tokenizer), seed: options.seed)
         }
     }

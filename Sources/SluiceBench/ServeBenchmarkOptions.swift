@@ -15,6 +15,8 @@ public struct ServeBenchmarkOptions: Sendable {
     public var randomInputLength: Int
     public var randomOutputLength: Int
     public var prefixLength: Int
+    /// How many distinct prefixes the prefix dataset draws from.
+    public var numPrefixes: Int
     public var maxOutputTokens: Int
     /// One pass per entry; nil is a pass without a concurrency limit.
     public var concurrencyLevels: [Int?]
@@ -30,7 +32,7 @@ public struct ServeBenchmarkOptions: Sendable {
                 dataset: DatasetName, datasetPath: String?, tokenizerPath: String, numPrompts: Int,
                 randomInputLength: Int, randomOutputLength: Int, prefixLength: Int, maxOutputTokens: Int,
                 concurrencyLevels: [Int?], requestRate: Double, burstiness: Double, seed: UInt64, ignoreEOS: Bool,
-                numWarmups: Int, saveDetailed: Bool) throws(BenchError) {
+                numWarmups: Int, saveDetailed: Bool, numPrefixes: Int = 1) throws(BenchError) {
         guard numPrompts >= 1 else { throw .badOption("--num-prompts must be at least 1") }
         guard numWarmups >= 0 else { throw .badOption("--num-warmups cannot be negative") }
         guard requestRate > 0 else { throw .badOption("--request-rate must be positive (inf sends all at once)") }
@@ -50,6 +52,7 @@ public struct ServeBenchmarkOptions: Sendable {
         self.randomInputLength = randomInputLength
         self.randomOutputLength = randomOutputLength
         self.prefixLength = prefixLength
+        self.numPrefixes = numPrefixes
         self.maxOutputTokens = maxOutputTokens
         self.concurrencyLevels = concurrencyLevels
         self.requestRate = requestRate

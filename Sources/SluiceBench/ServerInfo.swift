@@ -25,7 +25,7 @@ public enum ServerInfo {
     }
 
     /// The server's prefix-cache counters (queried tokens, hit tokens) from its Prometheus
-    /// `/metrics`, as vLLM and Sluice name them (`…prefix_cache_queries…`, `…prefix_cache_hits…`);
+    /// `/metrics`, as vLLM names them under any prefix (`vllm:prefix_cache_queries_total`, `…hits_total`);
     /// nil when the server has no such counters, as llama-server has not.
     public static func prefixCacheCounters(http: HTTPClient, address: ServerAddress,
                                            apiKey: String?) async -> (queries: Double, hits: Double)? {
@@ -42,8 +42,10 @@ public enum ServerInfo {
             let name = line.prefix { $0 != "{" && $0 != " " }
             let rest = line.lastIndex(of: "}").map { line[line.index(after: $0)...] } ?? line.dropFirst(name.count)
             guard let field = rest.split(separator: " ").first, let value = Double(field) else { continue }
-            if name.contains("prefix_cache_queries") { queries = (queries ?? 0) + value }
-            if name.contains("prefix_cache_hits") { hits = (hits ?? 0) + value }
+            // Exact names: vLLM's client also writes `…_created` timestamps beside each counter,
+            // and vLLM 0.9 and 0.10 export the same counts again as `vllm:gpu_prefix_cache_…`.
+            if name.hasSuffix(":prefix_cache_queries_total") { queries = (queries ?? 0) + value }
+            if name.hasSuffix(":prefix_cache_hits_total") { hits = (hits ?? 0) + value }
         }
         guard let queries, let hits else { return nil }
         return (queries, hits)

@@ -16,6 +16,12 @@ public struct BlockHash: Hashable, Sendable, CustomStringConvertible {
     /// The second 64-bit lane.
     public let low: UInt64
 
+    /// A hash from its two lanes, as KV-event subscribers and tests read one back.
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// Hashes one full block chained onto its parent (`nil` for the first block of a prompt).
     public init(parent: BlockHash?, tokenIDs: ArraySlice<Int>, extraKeys: BlockHashExtraKeys) {
         var state = Lanes()

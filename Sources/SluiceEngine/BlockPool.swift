@@ -20,6 +20,11 @@ public struct BlockPool: Sendable {
     public private(set) var freeQueue: FreeBlockQueue
     /// The cached block for each hash.
     private var cachedBlocks: [BlockHash: BlockID] = [:]
+    /// Whether cache changes are recorded as ``KVCacheEvent``s (off unless someone subscribes, so
+    /// that the step loop builds no event it would throw away).
+    public var recordsEvents = false
+    /// The events recorded since the last ``takeEvents()``.
+    private var pendingEvents: [KVCacheEvent] = []
 
     /// Makes a pool of `numBlocks` blocks (at least 2: the null block and one usable block).
     public init(numBlocks: Int, enablePrefixCaching: Bool) {
@@ -101,19 +106,53 @@ public struct BlockPool: Sendable {
     /// `blockHashes` holds the request's chained hashes for at least `numFullBlocks` blocks. When
     /// another block already caches the same hash (two requests computed the same prefix at the
     /// same time), the new block stays unhashed and is simply reused after it is freed.
+    ///
+    /// With ``recordsEvents`` on, each unbroken run of newly cached blocks is one
+    /// ``KVCacheEvent/blockStored(blockHashes:parentBlockHash:tokenIDs:blockSize:)``, its tokens
+    /// read from `tokenIDs` (the request's tokens) in blocks of `blockSize`.
     public mutating func cacheFullBlocks(
-        blockIDs: [BlockID], blockHashes: [BlockHash], numCachedBlocks: Int, numFullBlocks: Int
+        blockIDs: [BlockID], blockHashes: [BlockHash], numCachedBlocks: Int, numFullBlocks: Int,
+        tokenIDs: [Int] = [], blockSize: Int = 0
     ) {
         guard enablePrefixCaching, numCachedBlocks < numFullBlocks else { return }
         precondition(numFullBlocks <= blockIDs.count && numFullBlocks <= blockHashes.count)
+        var runStart: Int?
         for index in numCachedBlocks..<numFullBlocks {
             let block = blockIDs[index]
             let hash = blockHashes[index]
-            guard blocks[block.rawValue].blockHash == nil, cachedBlocks[hash] == nil else { continue }
+            guard blocks[block.rawValue].blockHash == nil, cachedBlocks[hash] == nil else {
+                if let start = runStart { recordStored(start..<index, blockHashes, tokenIDs, blockSize) }
+                runStart = nil
+                continue
+            }
             blocks[block.rawValue].blockHash = hash
             cachedBlocks[hash] = block
+            if runStart == nil { runStart = index }
         }
+        if let start = runStart { recordStored(start..<numFullBlocks, blockHashes, tokenIDs, blockSize) }
     }
+
+    /// Records that the blocks at `range` of a request became cached.
+    private mutating func recordStored(_ range: Range<Int>, _ blockHashes: [BlockHash], _ tokenIDs: [Int],
+                                       _ blockSize: Int) {
+        guard recordsEvents else { return }
+        precondition(range.upperBound * blockSize <= tokenIDs.count, "stored blocks need their tokens")
+        pendingEvents.append(.blockStored(
+            blockHashes: Array(blockHashes[range]), parentBlockHash: range.lowerBound > 0 ? blockHashes[range.lowerBound - 1] : nil,
+            tokenIDs: Array(tokenIDs[(range.lowerBound * blockSize)..<(range.upperBound * blockSize)]),
+            blockSize: blockSize))
+    }
+
+    /// The events recorded since the last call, oldest first; the pool forgets them.
+    public mutating func takeEvents() -> [KVCacheEvent] {
+        guard !pendingEvents.isEmpty else { return [] }
+        defer { pendingEvents.removeAll() }
+        return pendingEvents
+    }
+
+    /// Every hash that is a prefix-cache hit now, free blocks' included: what a subscriber to the
+    /// events rebuilds.
+    public var cachedBlockHashes: Set<BlockHash> { Set(cachedBlocks.keys) }
 
     /// Forgets every cached hash; refused (returns `false`) while any block is held, since held
     /// blocks' hashes are still in use by their requests' bookkeeping.
@@ -123,6 +162,7 @@ public struct BlockPool: Sendable {
             if let block = cachedBlocks[hash] { blocks[block.rawValue].blockHash = nil }
         }
         cachedBlocks.removeAll()
+        if recordsEvents { pendingEvents.append(.allBlocksCleared) }
         return true
     }
 
@@ -132,6 +172,15 @@ public struct BlockPool: Sendable {
         blocks[block.rawValue].blockHash = nil
         if cachedBlocks[hash] == block {
             cachedBlocks.removeValue(forKey: hash)
+            guard recordsEvents else { return }
+            // Evictions in one call come one after another: they join one event, as vLLM's do.
+            if case .blockRemoved(var hashes) = pendingEvents.last {
+                pendingEvents.removeLast()
+                hashes.append(hash)
+                pendingEvents.append(.blockRemoved(blockHashes: hashes))
+            } else {
+                pendingEvents.append(.blockRemoved(blockHashes: [hash]))
+            }
         }
     }
 

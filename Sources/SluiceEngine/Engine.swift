@@ -38,9 +38,9 @@ public final class Engine: Sendable {
         self.config = config
         validator = core.validator
         maxQueuedRequests = options.maxQueuedRequests
-        inbox = EngineInbox(stats: EngineStats(core: core))
+        inbox = EngineInbox(stats: EngineStats(core: core), cachedBlockHashes: options.kvEventSink.map { _ in [] })
         let outputQueue = OutputQueue()
-        let loop = EngineLoop(core: core, inbox: inbox, outputs: outputQueue)
+        let loop = EngineLoop(core: core, inbox: inbox, outputs: outputQueue, kvEventSink: options.kvEventSink)
         let outputLoop = OutputLoop(processor: OutputProcessor(tokenizer: tokenizer), queue: outputQueue, inbox: inbox)
         let outputThread = Thread { outputLoop.run() }
         outputThread.name = "sluice-output"
@@ -104,6 +104,10 @@ public final class Engine: Sendable {
 
     /// Counters and gauges as of the step thread's last turn.
     public var stats: EngineStats { inbox.stats }
+
+    /// The block hashes the prefix cache can hit, as of the last KV events handed to
+    /// ``EngineOptions/kvEventSink``: what a subscriber that applied them all holds. Nil without a sink.
+    public var cachedBlockHashes: Set<BlockHash>? { inbox.cachedBlockHashes }
 
     /// Calls `observer` on the output thread after every step that ran, with its timing (for
     /// histograms, which need every step, not the last one), never delaying the next step.

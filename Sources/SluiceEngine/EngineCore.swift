@@ -168,6 +168,21 @@ public final class EngineCore {
         return model
     }
 
+    /// Records the prefix cache's changes as ``KVCacheEvent``s from now on, for ``takeKVEvents()``.
+    public func recordKVEvents() {
+        scheduler.kvCacheManager.recordEvents()
+    }
+
+    /// The prefix cache's changes since the last call, oldest first (empty unless recorded).
+    public func takeKVEvents() -> [KVCacheEvent] {
+        scheduler.kvCacheManager.takeEvents()
+    }
+
+    /// Every block hash that is a prefix-cache hit now.
+    public var cachedBlockHashes: Set<BlockHash> {
+        scheduler.kvCacheManager.blockPool.cachedBlockHashes
+    }
+
     /// Forgets every cached block, so the next requests compute everything; refused (false)
     /// while any request holds blocks.
     @discardableResult

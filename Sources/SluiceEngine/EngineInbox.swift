@@ -32,11 +32,14 @@ final class EngineInbox: @unchecked Sendable {
     private var stopping = false
     private var stopped = false
     private var lastStats: EngineStats
+    /// The cached block set behind the KV events published so far; nil without KV events.
+    private var lastCachedBlockHashes: Set<BlockHash>?
     /// Called on the output thread after every step, for metrics.
     private var stepObservers: [@Sendable (StepRecord) -> Void] = []
 
-    init(stats: EngineStats) {
+    init(stats: EngineStats, cachedBlockHashes: Set<BlockHash>? = nil) {
         lastStats = stats
+        lastCachedBlockHashes = cachedBlockHashes
     }
 
     /// Queues a submission, or refuses it: a duplicate id, a full queue, or an engine shut down.
@@ -101,6 +104,20 @@ final class EngineInbox: @unchecked Sendable {
         condition.lock()
         lastStats = stats
         condition.unlock()
+    }
+
+    /// Publishes the prefix cache's hashes after a turn that changed them (only with KV events on).
+    func publish(cachedBlockHashes: Set<BlockHash>) {
+        condition.lock()
+        lastCachedBlockHashes = cachedBlockHashes
+        condition.unlock()
+    }
+
+    /// The prefix cache's hashes as of the last turn that changed them; nil without KV events.
+    var cachedBlockHashes: Set<BlockHash>? {
+        condition.lock()
+        defer { condition.unlock() }
+        return lastCachedBlockHashes
     }
 
     /// Forgets requests whose streams have ended, so their ids may be used again.

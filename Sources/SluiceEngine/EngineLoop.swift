@@ -10,11 +10,15 @@ final class EngineLoop: @unchecked Sendable {
     private let outputs: OutputQueue
     /// This turn's events for the output thread, reused from turn to turn.
     private var events: [OutputQueue.Event] = []
+    /// Takes each turn's prefix-cache changes, when someone subscribes to them.
+    private let kvEventSink: (any KVEventSink)?
 
-    init(core: EngineCore, inbox: EngineInbox, outputs: OutputQueue) {
+    init(core: EngineCore, inbox: EngineInbox, outputs: OutputQueue, kvEventSink: (any KVEventSink)? = nil) {
         self.core = core
         self.inbox = inbox
         self.outputs = outputs
+        self.kvEventSink = kvEventSink
+        if kvEventSink != nil { core.recordKVEvents() }
     }
 
     /// Runs until the inbox says stop.
@@ -50,6 +54,15 @@ final class EngineLoop: @unchecked Sendable {
                     // Nothing can go on: every request in flight ends with the error.
                     core.abortAll()
                     events.append(.fail(error))
+                }
+            }
+            // One batch per turn, as vLLM publishes one per step; the cached set goes with it so
+            // that a caller can compare it with what a subscriber rebuilt.
+            if let kvEventSink {
+                let kvEvents = core.takeKVEvents()
+                if !kvEvents.isEmpty {
+                    kvEventSink.publish(kvEvents)
+                    inbox.publish(cachedBlockHashes: core.cachedBlockHashes)
                 }
             }
             // Stats first, so a caller that reads them after its last output sees its blocks freed.

@@ -29,6 +29,9 @@ public struct EngineOptions: Sendable {
     /// The step cost model to plan with; `nil` measures one at start-up (unless
     /// ``maxStepLatency`` is ``StepLatencyTarget/off``, which needs none).
     public var stepCostModel: StepCostModel?
+    /// Takes the prefix cache's changes after every step that made some (`--kv-events-config`);
+    /// nil records none.
+    public var kvEventSink: (any KVEventSink)?
 
     public init() {}
 

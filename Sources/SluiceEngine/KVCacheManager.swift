@@ -138,7 +138,8 @@ public struct KVCacheManager: Sendable {
             extendHashes(&request, tokenIDs: tokenIDs, numFullBlocks: numFullBlocks)
             blockPool.cacheFullBlocks(
                 blockIDs: request.blockIDs, blockHashes: request.blockHashes,
-                numCachedBlocks: request.numCachedBlocks, numFullBlocks: numFullBlocks)
+                numCachedBlocks: request.numCachedBlocks, numFullBlocks: numFullBlocks,
+                tokenIDs: tokenIDs, blockSize: blockSize)
             request.numCachedBlocks = max(request.numCachedBlocks, numFullBlocks)
         }
         requests[requestID] = request
@@ -150,6 +151,16 @@ public struct KVCacheManager: Sendable {
     public mutating func free(requestID: RequestID) {
         guard let request = requests.removeValue(forKey: requestID) else { return }
         blockPool.free(request.blockIDs.reversed())
+    }
+
+    /// Records cache changes as ``KVCacheEvent``s from now on.
+    public mutating func recordEvents() {
+        blockPool.recordsEvents = true
+    }
+
+    /// The cache changes since the last call, oldest first.
+    public mutating func takeEvents() -> [KVCacheEvent] {
+        blockPool.takeEvents()
     }
 
     /// Forgets every cached block and zeroes the counters; refused while any block is held.

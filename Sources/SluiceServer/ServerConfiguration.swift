@@ -35,6 +35,11 @@ public struct ServerConfiguration: Sendable {
     /// `<|im_start|>` in a message then becomes the control token. Off by default, so a user
     /// cannot forge turns.
     public var allowSpecialTokensInContent: Bool
+    /// What goes before the `:` of every metric name: `vllm` (the default, vLLM's exact names, which
+    /// routers and dashboards read) or another, such as `sluice`.
+    public var metricsPrefix: String
+    /// The engine facts beyond its scheduler limits that `GET /server_info` reports.
+    public var engineDescription: EngineDescription
 
     /// A configuration with vLLM's defaults for everything but the model name; the limits vLLM
     /// does not have (prompts per request, messages per chat, connections) are Sluice's own.
@@ -42,7 +47,8 @@ public struct ServerConfiguration: Sendable {
         servedModelName: String, host: String = "127.0.0.1", port: Int = 8000, apiKey: String? = nil,
         maxBodySize: Int = 32 << 20, retryAfterSeconds: Int = 1, version: String = ServerConfiguration.defaultVersion,
         idleTimeout: Double? = 5, maxConnections: Int? = nil, maxHeaderSize: Int = 64 << 10,
-        maxPromptsPerRequest: Int = 256, maxMessagesPerChat: Int = 2048, allowSpecialTokensInContent: Bool = false
+        maxPromptsPerRequest: Int = 256, maxMessagesPerChat: Int = 2048, allowSpecialTokensInContent: Bool = false,
+        metricsPrefix: String = "vllm", engineDescription: EngineDescription = EngineDescription()
     ) {
         self.servedModelName = servedModelName
         self.host = host
@@ -57,6 +63,8 @@ public struct ServerConfiguration: Sendable {
         self.maxPromptsPerRequest = maxPromptsPerRequest
         self.maxMessagesPerChat = maxMessagesPerChat
         self.allowSpecialTokensInContent = allowSpecialTokensInContent
+        self.metricsPrefix = metricsPrefix
+        self.engineDescription = engineDescription
     }
 
     /// The version `GET /version` reports unless the caller sets another.

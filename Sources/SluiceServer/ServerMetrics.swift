@@ -1,9 +1,12 @@
 import Prometheus
 import SluiceEngine
 
-/// The server's Prometheus metrics, with vLLM's names under a `sluice:` prefix and a
-/// `model_name` label, in a registry this server owns (never the process-wide one), so that
-/// several servers can live in one process.
+/// The server's Prometheus metrics under vLLM's exact names (`vllm:` by default, so that routers
+/// and dashboards built for vLLM read them unchanged: SMG and the Gateway API Inference Extension
+/// take load from `vllm:num_requests_waiting` and `vllm:kv_cache_usage_perc`), with vLLM's
+/// `model_name` and `engine` labels and buckets, in a registry this server owns (never the
+/// process-wide one), so that several servers can live in one process. Sluice's own step metrics
+/// keep their names under the same prefix.
 ///
 /// Gauges and the engine's own counters (preemptions, prefix cache) are brought up to date from
 /// ``Engine/stats`` when `/metrics` is scraped; token counters and latency histograms are fed by
@@ -41,15 +44,21 @@ final class ServerMetrics: Sendable {
     /// The highest engine counters seen, to add only what goes past them.
     private let lastStats: Locked<EngineStats>
 
-    /// Registers every metric at zero; `stats` is the engine's state now.
-    init(modelName: String, stats: EngineStats) {
+    /// The prefix vLLM's metrics carry, and the default.
+    static let vllmPrefix = "vllm"
+
+    /// Registers every metric at zero; `stats` is the engine's state now, `config` its limits for
+    /// `cache_config_info`, `prefix` what goes before the `:` of every name.
+    init(modelName: String, stats: EngineStats, config: SchedulerConfig, kvCacheDType: String = "auto",
+         prefix: String = ServerMetrics.vllmPrefix) {
         let registry = PrometheusCollectorRegistry()
         self.registry = registry
-        let labels = [("model_name", modelName)]
+        // vLLM labels every series with the engine core's index; Sluice runs one engine per server.
+        let labels = [("model_name", modelName), ("engine", "0")]
         // The descriptor joins its parts with "_"; the whole prefixed name goes in `metricName`
         // because Prometheus allows ':' in names (swift-prometheus checks it) and vLLM uses it.
         func name(_ base: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
-            MetricNameDescriptor(metricName: "sluice:\(base)", unitName: unit, helpText: help)
+            MetricNameDescriptor(metricName: "\(prefix):\(base)", unitName: unit, helpText: help)
         }
         func gauge(_ base: String, _ help: String) -> Gauge {
             registry.makeGauge(descriptor: name(base, "", help), labels: labels)
@@ -71,7 +80,7 @@ final class ServerMetrics: Sendable {
                                       [("finished_reason", reason.rawValue)])
         }
         requestSuccess = success
-        numPreemptions = counter("num_preemptions", "Cumulative number of preemptions from the engine.")
+        numPreemptions = counter("num_preemptions", "Cumulative number of preemption from the engine.")
         prefixCacheQueries = counter("prefix_cache_queries", "Prefix cache queries, in terms of number of queried tokens.")
         prefixCacheHits = counter("prefix_cache_hits", "Prefix cache hits, in terms of number of cached tokens.")
         specDecodeNumDrafts = counter("spec_decode_num_drafts", "Number of spec decoding drafts.")
@@ -81,7 +90,7 @@ final class ServerMetrics: Sendable {
         let perPositionLabels = labels
         makeAcceptedPerPosition = { position in
             registry.makeCounter(
-                descriptor: MetricNameDescriptor(metricName: "sluice:spec_decode_num_accepted_tokens_per_pos",
+                descriptor: MetricNameDescriptor(metricName: "\(prefix):spec_decode_num_accepted_tokens_per_pos",
                                                  unitName: "total", helpText: "Accepted tokens per draft position."),
                 labels: perPositionLabels + [("position", String(position))])
         }
@@ -96,7 +105,7 @@ final class ServerMetrics: Sendable {
             0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680,
         ]
         e2eRequestLatency = histogram("e2e_request_latency", requestBuckets,
-                                      "Histogram of end to end request latency in seconds.")
+                                      "Histogram of e2e request latency in seconds.")
         requestQueueTime = histogram("request_queue_time", requestBuckets,
                                      "Histogram of time spent in WAITING phase for request.")
         // vLLM's name and buckets for tokens per step; the step times are Sluice's own, as vLLM
@@ -115,6 +124,19 @@ final class ServerMetrics: Sendable {
                                       "The scheduler's predicted time of the last engine step in seconds.")
         stepCostCorrection = gauge("step_cost_correction",
                                    "Online correction of the step cost model: measured over calibrated step time.")
+        // vLLM's info-style gauge, set to 1 once, its labels the cache configuration (vLLM writes
+        // every `CacheConfig` field; these are the ones Sluice has, `num_gpu_blocks` counting
+        // the usable blocks as vLLM's does). The Gateway API Inference Extension reads
+        // `block_size` and `num_gpu_blocks` from it.
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(metricName: "\(prefix):cache_config_info", unitName: "",
+                                             helpText: "Information of the LLMEngine CacheConfig"),
+            labels: [
+                ("block_size", String(config.blockSize)), ("cache_dtype", kvCacheDType),
+                ("enable_prefix_caching", config.enablePrefixCaching ? "True" : "False"),
+                ("num_cpu_blocks", "None"), ("num_gpu_blocks", String(config.kvCapacity.numUsableBlocks)),
+                ("engine", "0"),
+            ]).set(1.0)
         lastStats = Locked(stats)
         refresh(from: stats)
     }

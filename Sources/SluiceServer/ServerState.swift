@@ -20,7 +20,9 @@ struct ServerState: Sendable {
         self.engine = engine
         self.renderer = renderer
         self.configuration = configuration
-        let metrics = ServerMetrics(modelName: configuration.servedModelName, stats: engine.stats)
+        let metrics = ServerMetrics(
+            modelName: configuration.servedModelName, stats: engine.stats, config: engine.config,
+            kvCacheDType: configuration.engineDescription.kvCacheDType, prefix: configuration.metricsPrefix)
         self.metrics = metrics
         // Weak: the engine may outlive this server (tests build several over one engine).
         engine.observeSteps { [weak metrics] step in metrics?.recordStep(step) }

@@ -40,6 +40,9 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Tokens of the prefix dataset's shared system prompt.")
     var prefixLen = 1000
 
+    @Option(help: "Distinct system prompts of the prefix dataset, each request drawing one at random (for replicas behind a router).")
+    var numPrefixes = 1
+
     @Option(help: "Cap on the output tokens of ShareGPT prompts (sharegpt and prefix datasets).")
     var maxOutputTokens = 128
 
@@ -126,7 +129,8 @@ struct BenchServe: AsyncParsableCommand {
             tokenizerPath: ModelReference.path(for: tokenizer) { logToStderr($0.description) }, numPrompts: numPrompts,
             randomInputLength: randomInputLen, randomOutputLength: randomOutputLen, prefixLength: prefixLen,
             maxOutputTokens: maxOutputTokens, concurrencyLevels: levels, requestRate: parsedRequestRate ?? .infinity, burstiness: burstiness,
-            seed: seed, ignoreEOS: ignoreEOS, numWarmups: numWarmups, saveDetailed: saveDetailed)
+            seed: seed, ignoreEOS: ignoreEOS, numWarmups: numWarmups, saveDetailed: saveDetailed,
+            numPrefixes: numPrefixes)
     }
 
     /// `result.json` → `result.svg`.

@@ -5,6 +5,7 @@ import ServiceLifecycle
 import SluiceEngine
 import SluiceAssets
 import SluiceModel
+import SluiceKVEvents
 import SluiceServer
 import SluiceCPU
 import SluiceTokenizer
@@ -53,6 +54,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "On SIGTERM or SIGINT, seconds the requests in flight get to finish before they are aborted (each stream then ends with finish_reason \"abort\"); 0 aborts them at once.")
     var shutdownTimeout: Double = 30
 
+    @Option(help: "The prefix of every metric name on /metrics: vllm (vLLM's exact names, which routers and dashboards read) or another, such as sluice.")
+    var metricsPrefix: String = "vllm"
+
+    @Option(help: """
+        Publish KV-cache events (blocks cached, evicted, cleared) over ZeroMQ for routers, as vLLM does; JSON with \
+        vLLM's fields, e.g. '{"enable_kv_cache_events": true, "endpoint": "tcp://*:5557", "topic": "kv"}'. \
+        Needs libzmq (libzmq5).
+        """)
+    var kvEventsConfig: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -69,6 +80,12 @@ struct Serve: AsyncParsableCommand {
         if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
         guard maxPromptsPerRequest >= 1 else { throw ValidationError("--max-prompts-per-request must be at least 1") }
         guard maxMessagesPerChat >= 1 else { throw ValidationError("--max-messages-per-chat must be at least 1") }
+        if let kvEventsConfig {
+            do { _ = try KVEventsConfig(json: kvEventsConfig) } catch { throw ValidationError(error.description) }
+        }
+        guard Self.isMetricPrefix(metricsPrefix) else {
+            throw ValidationError("--metrics-prefix must be a letter or _ followed by letters, digits or _, such as vllm or sluice")
+        }
     }
 
     func run() async throws {
@@ -96,6 +113,9 @@ struct Serve: AsyncParsableCommand {
                                                           overrideSource: override)
             var options = engineFlags.options
             options.maxQueuedRequests = maxQueuedRequests
+            let publisher = try makeKVEventPublisher(logger: logger)
+            options.kvEventSink = publisher
+            defer { publisher?.shutdown() }
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
             let fileLimit = OpenFileLimit.raiseSoftLimit()
             let configuration = ServerConfiguration(
@@ -105,7 +125,10 @@ struct Serve: AsyncParsableCommand {
                 idleTimeout: idleTimeout > 0 ? idleTimeout : nil,
                 maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
                 maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
-                allowSpecialTokensInContent: allowSpecialTokensInContent)
+                allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
+                engineDescription: EngineDescription(
+                    modelPath: path, architecture: loaded.file.string("general.architecture"),
+                    kvCacheDType: options.kvCacheDType.rawValue, threadCount: options.threadCount))
             let capacity = engine.config.kvCapacity
             logger.info("""
                 serving \(configuration.servedModelName) on http://\(host):\(port) — \
@@ -162,6 +185,32 @@ extension Serve {
         let group = ServiceGroup(configuration: .init(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The KV-event publisher `--kv-events-config` asks for, bound or connected; nil when events are off.
+    func makeKVEventPublisher(logger: Logger) throws -> ZMQPublisher? {
+        guard let kvEventsConfig else { return nil }
+        let config = try KVEventsConfig(json: kvEventsConfig)
+        guard config.publishes else {
+            logger.warning("""
+                --kv-events-config: no KV events are published (enable_kv_cache_events is \(config.enableKVCacheEvents), \
+                publisher \(config.publisher)); set "enable_kv_cache_events": true to publish them
+                """)
+            return nil
+        }
+        let publisher = try ZMQPublisher(config: config)
+        logger.info("""
+            KV events: \(config.bindsEndpoint ? "bound" : "connected to") \(config.endpoint), topic "\(config.topic)"\
+            \(config.replayEndpoint.map { ", replay on \($0)" } ?? "")
+            """)
+        return publisher
+    }
+
+    /// Whether `prefix` can start a Prometheus metric name before the `:`.
+    static func isMetricPrefix(_ prefix: String) -> Bool {
+        guard let first = prefix.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
+        else { return false }
+        return prefix.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
     }
 
     /// How steps are sized, for the start-up log: the time target and the measured step cost.

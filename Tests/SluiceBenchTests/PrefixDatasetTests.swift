@@ -23,6 +23,26 @@ struct PrefixDatasetTests {
         #expect(prompts[1].completionText == prefix + "\n\nWhy is the sea salty?")
     }
 
+    @Test("with several prefixes each prompt draws one of them, every one is used, and the first is the single-prefix one")
+    func severalPrefixes() throws {
+        let questions = (0..<64).map { BenchPrompt(prompt: "Question \($0)?", promptTokens: 4, outputTokens: 2) }
+        let single = try PrefixDataset.make(questions: questions, prefixLength: 50, builder: builder, seed: 7)
+        let prompts = try PrefixDataset.make(questions: questions, prefixLength: 50, numPrefixes: 8, builder: builder, seed: 7)
+        let prefixes = Set(prompts.compactMap(\.systemPrompt))
+        #expect(prefixes.count == 8)
+        #expect(prefixes.allSatisfy { TokenizerFixture.count($0) == 50 })
+        #expect(prefixes.contains(try #require(single[0].systemPrompt)))
+        #expect(prompts.map(\.prompt) == questions.map(\.prompt))
+        // Drawn, not dealt in turn: a round-robin router over 2 replicas must not see each prefix on one replica.
+        let even = Set(prompts.enumerated().filter { $0.offset % 2 == 0 }.compactMap(\.element.systemPrompt))
+        #expect(even.count > 4)
+        let again = try PrefixDataset.make(questions: questions, prefixLength: 50, numPrefixes: 8, builder: builder, seed: 7)
+        #expect(again.map(\.systemPrompt) == prompts.map(\.systemPrompt))
+        #expect(throws: BenchError.badOption("--num-prefixes must be at least 1")) {
+            try PrefixDataset.make(questions: questions, prefixLength: 50, numPrefixes: 0, builder: builder, seed: 7)
+        }
+    }
+
     @Test("a prefix length below 1 is refused with the flag's name")
     func badLength() {
         #expect(throws: BenchError.badOption("--prefix-len must be at least 1")) {

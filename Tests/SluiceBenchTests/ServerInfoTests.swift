@@ -4,20 +4,25 @@ import Testing
 
 @Suite("What the benchmark reads from a server besides streams")
 struct ServerInfoTests {
-    @Test("prefix-cache counters are summed over label sets, with spaces inside labels")
+    @Test("prefix-cache counters are summed over label sets, with spaces inside labels, never the _created or deprecated gpu_ series")
     func prefixCounters() throws {
         let text = """
-            # HELP sluice:prefix_cache_queries_total Prefix cache queries
-            # TYPE sluice:prefix_cache_queries_total counter
-            sluice:prefix_cache_queries_total{model_name="a b"} 1000
-            sluice:prefix_cache_queries_total{model_name="c"} 24
-            sluice:prefix_cache_hits_total{model_name="a b"} 512
-            sluice:num_requests_running 3
+            # HELP vllm:prefix_cache_queries_total Prefix cache queries
+            # TYPE vllm:prefix_cache_queries_total counter
+            vllm:prefix_cache_queries_total{model_name="a b",engine="0"} 1000
+            vllm:prefix_cache_queries_total{model_name="c",engine="0"} 24
+            vllm:prefix_cache_queries_created{model_name="c",engine="0"} 1.7e9
+            vllm:gpu_prefix_cache_queries_total{model_name="c",engine="0"} 24
+            vllm:prefix_cache_hits_total{model_name="a b",engine="0"} 512
+            vllm:num_requests_running 3
             """
         let counters = try #require(ServerInfo.parsePrefixCacheCounters(text))
         #expect(counters.queries == 1024)
         #expect(counters.hits == 512)
         #expect(ServerInfo.parsePrefixCacheCounters("llamacpp:prompt_tokens_total 5") == nil)
+        let ours = try #require(ServerInfo.parsePrefixCacheCounters(
+            "sluice:prefix_cache_queries_total 8\nsluice:prefix_cache_hits_total 2"))
+        #expect(ours.queries == 8 && ours.hits == 2)
     }
 
     @Test("speculative-decoding counters: draft and accepted tokens, never the per-position series")

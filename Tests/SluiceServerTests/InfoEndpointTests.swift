@@ -4,7 +4,7 @@ import Testing
 @testable import SluiceServer
 
 extension ServerModelTests {
-@Suite("GET /v1/models, /health, /version; POST /tokenize, /detokenize")
+@Suite("GET /v1/models, /health, /version, /server_info; POST /tokenize, /detokenize")
 struct InfoEndpointTests {
     @Test("/v1/models lists the served model with its context length")
     func models() async throws {
@@ -43,6 +43,54 @@ struct InfoEndpointTests {
             #expect(chat["tokens"]?.ints == expected)
             let open = try await client.post("/tokenize", #"{"messages": [{"role": "user", "content": "Hi"}], "add_generation_prompt": false}"#).json
             #expect((open["count"]?.int ?? 0) < expected.count)
+        }
+    }
+
+    @Test("/server_info reports the engine's configuration in vLLM's vllm_config shape")
+    func serverInfo() async throws {
+        try await ServerFixture.withServer(configure: {
+            $0.version = "1.2.3"
+            $0.engineDescription = EngineDescription(modelPath: "/models/m.gguf", architecture: "llama", kvCacheDType: "f16",
+                                                     threadCount: 1)
+        }) { client, engine in
+            let response = try await client.get("/server_info")
+            #expect(response.status == .ok)
+            let json = try response.json
+            #expect(json["version"] == .string("1.2.3"))
+            let config = try #require(json["vllm_config"])
+            #expect(config["model_config"]?["model"] == .string("/models/m.gguf"))
+            #expect(config["model_config"]?["served_model_name"] == .string(ServerFixture.modelName))
+            #expect(config["model_config"]?["max_model_len"] == .number(1024))
+            #expect(config["model_config"]?["architecture"] == .string("llama"))
+            #expect(config["cache_config"]?["block_size"] == .number(16))
+            #expect(config["cache_config"]?["num_gpu_blocks"] == .number(Double(engine.config.kvCapacity.numUsableBlocks)))
+            #expect(config["cache_config"]?["cache_dtype"] == .string("f16"))
+            #expect(config["cache_config"]?["enable_prefix_caching"] == .bool(true))
+            #expect(config["scheduler_config"]?["max_num_seqs"] == .number(Double(engine.config.maxNumSeqs)))
+            #expect(config["scheduler_config"]?["max_num_batched_tokens"] == .number(Double(engine.config.maxNumBatchedTokens)))
+            #expect(config["scheduler_config"]?["policy"] == .string("fcfs"))
+            #expect(config["speculative_config"] == .null)
+            #expect(config["parallel_config"]?["thread_count"] == .number(1))
+        }
+    }
+
+    @Test("malformed /tokenize and /detokenize bodies are 400s with a message, never a 500", arguments: [
+        ("/tokenize", "not json"),
+        ("/tokenize", "{}"),
+        ("/tokenize", #"{"messages": "Hi"}"#),
+        ("/tokenize", #"{"messages": [{"content": "Hi"}]}"#),
+        ("/tokenize", #"{"prompt": 5}"#),
+        ("/tokenize", #"{"prompt": "Hi", "add_special_tokens": "yes"}"#),
+        ("/detokenize", "{}"),
+        ("/detokenize", #"{"tokens": "12"}"#),
+        ("/detokenize", #"{"tokens": [1.5]}"#),
+    ])
+    func malformedTokenize(path: String, body: String) async throws {
+        try await ServerFixture.withServer { client, _ in
+            let response = try await client.post(path, body)
+            #expect(response.status == .badRequest, "\(body): \(response.text)")
+            let message = try response.json["error"]?["message"]?.string ?? ""
+            #expect(!message.isEmpty)
         }
     }
 

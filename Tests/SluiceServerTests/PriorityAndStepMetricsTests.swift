@@ -47,22 +47,22 @@ struct PriorityAndStepMetricsTests {
     func stepMetrics() async throws {
         try await ServerFixture.withServer { client, _ in
             let before = try await client.get("/metrics").text
-            for name in ["sluice:iteration_tokens_total", "sluice:step_time_seconds", "sluice:step_predicted_time_seconds",
-                         "sluice:last_step_time_seconds", "sluice:last_step_predicted_time_seconds",
-                         "sluice:step_cost_correction"] {
+            for name in ["vllm:iteration_tokens_total", "vllm:step_time_seconds", "vllm:step_predicted_time_seconds",
+                         "vllm:last_step_time_seconds", "vllm:last_step_predicted_time_seconds",
+                         "vllm:step_cost_correction"] {
                 #expect(before.contains("# TYPE \(name) "), "\(name)")
             }
             _ = try await client.greedyText("Once upon a time", maxTokens: 4)
             let after = try await client.get("/metrics").text
-            let label = #"{model_name="\#(ServerFixture.modelName)"}"#
+            let label = #"{model_name="\#(ServerFixture.modelName)",engine="0"}"#
             func value(_ series: String) -> Double? { MetricsAndLoggingTests.value(of: series + label, in: after) }
             // A prompt step and three decode steps at least.
-            #expect((value("sluice:iteration_tokens_total_count") ?? 0) >= 4)
-            #expect((value("sluice:step_time_seconds_count") ?? 0) >= 4)
-            #expect(value("sluice:step_predicted_time_seconds_count") == value("sluice:step_time_seconds_count"))
-            #expect((value("sluice:last_step_time_seconds") ?? 0) > 0)
-            #expect((value("sluice:last_step_predicted_time_seconds") ?? 0) > 0)
-            #expect((value("sluice:step_cost_correction") ?? 0) > 0)
+            #expect((value("vllm:iteration_tokens_total_count") ?? 0) >= 4)
+            #expect((value("vllm:step_time_seconds_count") ?? 0) >= 4)
+            #expect(value("vllm:step_predicted_time_seconds_count") == value("vllm:step_time_seconds_count"))
+            #expect((value("vllm:last_step_time_seconds") ?? 0) > 0)
+            #expect((value("vllm:last_step_predicted_time_seconds") ?? 0) > 0)
+            #expect((value("vllm:step_cost_correction") ?? 0) > 0)
         }
     }
 }
