@@ -118,14 +118,8 @@ struct Serve: AsyncParsableCommand {
             defer { publisher?.shutdown() }
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
             let fileLimit = OpenFileLimit.raiseSoftLimit()
-            let configuration = ServerConfiguration(
-                servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
-                host: host, port: port,
-                apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
-                idleTimeout: idleTimeout > 0 ? idleTimeout : nil,
-                maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
-                maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
-                allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
+            let configuration = serverConfiguration(
+                path: path, fileLimit: fileLimit,
                 engineDescription: EngineDescription(
                     modelPath: path, architecture: loaded.file.string("general.architecture"),
                     kvCacheDType: options.kvCacheDType.rawValue, threadCount: options.threadCount))
@@ -163,15 +157,7 @@ extension Serve {
         let options = engineFlags.options
         let engine = EmbeddingEngine(model: model, backend: CPUBackend(threadCount: options.threadCount),
                                      maxBatchTokens: options.maxNumBatchedTokens)
-        let fileLimit = OpenFileLimit.raiseSoftLimit()
-        let configuration = ServerConfiguration(
-            servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
-            host: host, port: port,
-            apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
-            idleTimeout: idleTimeout > 0 ? idleTimeout : nil,
-            maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
-            maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
-            allowSpecialTokensInContent: allowSpecialTokensInContent)
+        let configuration = serverConfiguration(path: path, fileLimit: OpenFileLimit.raiseSoftLimit())
         let c = model.configuration
         let textInput = tokenizer == nil
             ? "; text input unavailable (tokenizer \(tokenizerName) not supported yet), token ids only" : ""
@@ -185,6 +171,20 @@ extension Serve {
         let group = ServiceGroup(configuration: .init(
             services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The server's configuration from the flags, for the model at `path`.
+    func serverConfiguration(path: String, fileLimit: Int, engineDescription: EngineDescription = EngineDescription())
+        -> ServerConfiguration {
+        ServerConfiguration(
+            servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
+            host: host, port: port,
+            apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
+            idleTimeout: idleTimeout > 0 ? idleTimeout : nil,
+            maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
+            maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
+            allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
+            engineDescription: engineDescription)
     }
 
     /// The KV-event publisher `--kv-events-config` asks for, bound or connected; nil when events are off.
