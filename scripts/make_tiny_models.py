@@ -11,7 +11,7 @@ records each tensor's FNV-1a checksum so the test proves it rebuilt the same fil
 CI does not run this; the JSON it writes is committed. To regenerate:
 
     ~/.cache/sluice/peer-venv/bin/pip install gguf       # once; llama-cpp-python 0.3.36 + numpy already there
-    ~/.cache/sluice/peer-venv/bin/python scripts/make_tiny_models.py
+    ~/.cache/sluice/peer-venv/bin/python scripts/make_tiny_models.py [NAME ...]   # all models, or those named
 
 The GGUF files go to ${SLUICE_CACHE:-~/.cache/sluice}/tiny/.
 
@@ -40,6 +40,7 @@ Output: Tests/SluiceModelTests/Resources/tiny_<name>.json
 import json
 import math
 import os
+import sys
 import re
 
 import numpy as np
@@ -102,6 +103,13 @@ MODELS = [
          feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-5, rope_freq_base=1e4,
          matrix_type="f32", embedding_type="f32", biases=False, fused=True,
          extra={"rope.dimension_count": ("uint32", 8)}),
+    # phi3 with LongRoPE: short and long per-pair factors, an original context of 32 that llama.cpp's
+    # n_ctx of 64 passes (so both sides rotate by the long factors), and attn_factor scaling cos and sin.
+    dict(name="phi3_long", architecture="phi3", seed=11, vocab_size=320, block_count=2, embedding_length=64,
+         feed_forward_length=128, head_count=4, head_count_kv=2, rms_epsilon=1e-5, rope_freq_base=1e4,
+         matrix_type="f32", embedding_type="f32", biases=False, fused=True, long_rope=True,
+         extra={"rope.dimension_count": ("uint32", 8), "rope.scaling.original_context_length": ("uint32", 32),
+                "rope.scaling.attn_factor": ("float32", 1.19)}),
     # gemma3: QK-norm and post-norms, six layers of which the last is global (RoPE base 1e6) and the
     # others slide over 8 positions (base 10,000).
     dict(name="gemma3", architecture="gemma3", seed=6, vocab_size=320, block_count=6, embedding_length=64,
@@ -149,6 +157,11 @@ def tensor_plan(m):
     plan = [("token_embd.weight", (vocab, hidden), m["embedding_type"], 0.5, 0.0)]
     if m.get("rope_freqs"):
         plan.append(("rope_freqs.weight", (head_dim // 2,), "f32", 3.5, 4.5))
+    if m.get("long_rope"):
+        rotary_pairs = m["extra"]["rope.dimension_count"][1] // 2
+        # Short factors near 1, long ones up to 8 (Phi-3-mini-128k's run from 1 to about 60).
+        plan.append(("rope_factors_long.weight", (rotary_pairs,), "f32", 3.5, 4.5))
+        plan.append(("rope_factors_short.weight", (rotary_pairs,), "f32", 0.25, 1.25))
     for i in range(m["block_count"]):
         p = f"blk.{i}."
         plan.append(norm(p + "attn_norm.weight"))
@@ -284,7 +297,10 @@ def reference(m, path, token_ids):
 
 def main():
     os.makedirs(MODEL_DIR, exist_ok=True)
+    only = sys.argv[1:]  # model names to (re)write; none: all of them
     for m in MODELS:
+        if only and m["name"] not in only:
+            continue
         path = os.path.join(MODEL_DIR, f"tiny_{m['name']}.gguf")
         tensors = write_model(m, path)
         token_ids = [int(z % np.uint64(m["vocab_size"] - 1)) for z in splitmix64(m["seed"] << 32, N_TOKENS)]

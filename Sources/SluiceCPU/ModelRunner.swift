@@ -201,7 +201,11 @@ struct StepOps: LayerOps {
                             Int64(rope.dimensions), &params)
             }
         }
-        if let factors = rope.frequencyFactors { factors.withUnsafeBufferPointer { rotate($0.baseAddress) } } else { rotate(nil) }
+        if let factors = rope.frequencyFactors(forContext: runner.maxModelLength) {
+            factors.withUnsafeBufferPointer { rotate($0.baseAddress) }
+        } else {
+            rotate(nil)
+        }
         let kvCache = runner.kvCache
         let keyCache = kvCache.keys(layer: index)
         let valueCache = kvCache.values(layer: index)

@@ -41,8 +41,27 @@ public struct RoPE: Sendable, Equatable {
     public var scaling: RopeScaling = .none
     /// Multiplies cos and sin (`rope.scaling.attn_factor`; Phi-3's long-context models).
     public var attentionFactor: Float = 1
-    /// Divisors of each dimension pair's angle (Llama 3.1/3.2's `rope_freqs.weight`); nil: none.
+    /// Divisors of each dimension pair's angle (Llama 3.1/3.2's `rope_freqs.weight`, Phi-3's
+    /// `rope_factors_short.weight`); nil: none.
     public var frequencyFactors: [Float]?
+    /// The divisors that replace `frequencyFactors` when the served context passes the original one
+    /// (Phi-3's `rope_factors_long.weight`); nil: none.
+    public var longContextFactors: LongContextFactors?
+
+    /// The divisors for sequences of up to `maxModelLength` tokens: the long-context ones past their
+    /// original context, as llama.cpp chooses them from the context it was given (`get_rope_factors`),
+    /// so every position of every sequence rotates the same way whatever its own length.
+    public func frequencyFactors(forContext maxModelLength: Int) -> [Float]? {
+        if let long = longContextFactors, maxModelLength > long.originalContext { return long.factors }
+        return frequencyFactors
+    }
+}
+
+/// LongRoPE's second set of per-pair divisors (Phi-3 and Phi-4-mini's 128k models).
+public struct LongContextFactors: Sendable, Equatable {
+    public var factors: [Float]
+    /// The context the short factors were trained for (`rope.scaling.original_context_length`).
+    public var originalContext: Int
 }
 
 /// How a model stretches RoPE past its training context (GGUF's `rope.scaling.*`).

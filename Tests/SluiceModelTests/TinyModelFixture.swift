@@ -68,7 +68,7 @@ struct TinyModelFixture: Decodable {
     let positions: [Position]
 
     static let names = ["qwen2", "llama_gqa4_f16", "llama_hd128", "qwen3", "gemma2", "gemma3", "llama_rope_freqs",
-                        "llama_yarn", "qwen2_linear", "phi3"]
+                        "llama_yarn", "qwen2_linear", "phi3", "phi3_long"]
 
     static func named(_ name: String) throws -> TinyModelFixture {
         let url = try #require(Bundle.module.url(forResource: "tiny_\(name)", withExtension: "json", subdirectory: "Resources"))

@@ -95,7 +95,11 @@ struct TinyModelTests {
             #expect(spec.rope.base == (arch == "gemma3" && sliding[index] ? 10_000 : base), "layer \(index)")
             #expect(spec.rope.style == (arch == "llama" ? .normal : .neox))
             #expect(spec.softcap == expected.extra["attn_logit_softcapping"].map { Float($0.value) })
-            #expect((spec.rope.frequencyFactors?.count ?? 0) == (name.hasSuffix("rope_freqs") ? expected.head_dim / 2 : 0))
+            let pairs = name == "phi3_long" ? (spec.rope.dimensions / 2) : name.hasSuffix("rope_freqs") ? expected.head_dim / 2 : 0
+            #expect((spec.rope.frequencyFactors?.count ?? 0) == pairs)
+            #expect(spec.rope.longContextFactors?.factors.count == (name == "phi3_long" ? pairs : nil))
+            #expect(spec.rope.longContextFactors?.originalContext == (name == "phi3_long" ? 32 : nil))
+            #expect(spec.rope.attentionFactor == expected.extra["rope.scaling.attn_factor"].map { Float($0.value) } ?? 1)
             let factor = expected.extra["rope.scaling.factor"].map { Float($0.value) }
             switch expected.extra["rope.scaling.type"]?.text {
             case "yarn": #expect(spec.rope.scaling == .yarn(factor: factor!, originalContext: 16))
@@ -152,6 +156,27 @@ struct TinyModelTests {
         for position in 0..<window { #expect(change(position) == 0, "position \(position) lies inside the window") }
         let past = (window..<tokens.count).map(change)
         #expect(past.allSatisfy { $0 > 1e-3 }, "every position past the window must change: \(past)")
+    }
+
+    /// LongRoPE's factors follow the served context, as llama.cpp's follow its n_ctx: up to the original
+    /// context the short ones (the same model, other log-probs from the first rotated position on), past it
+    /// the long ones (llama.cpp's log-probs: `onePass` and `chunkedThenDecode` run at 64).
+    @Test("Phi-3's long RoPE factors apply only when the served context passes the original one")
+    func longRopeFollowsContext() throws {
+        let loaded = try Self.load("phi3_long")
+        let tokens = Array(loaded.fixture.token_ids.prefix(32).map(Int32.init))
+        func rows(maxModelLength: Int) throws -> [[Float]] {
+            let runner = ModelRunner(model: loaded.model, numBlocks: 3, blockSize: 16, maxBatchTokens: tokens.count,
+                                     maxModelLength: maxModelLength, threadCount: 2)
+            let batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: [1, 2], blockSize: 16,
+                                                    allLogits: true)
+            return Self.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
+        }
+        let short = try rows(maxModelLength: 32), long = try rows(maxModelLength: 64)
+        func change(_ position: Int) -> Float { zip(short[position], long[position]).map { abs($0 - $1) }.max()! }
+        // Position 0 rotates by angle 0 whatever the factors.
+        #expect(change(0) == 0)
+        #expect((1..<tokens.count).allSatisfy { change($0) > 1e-4 }, "\((1..<tokens.count).map(change))")
     }
 
     @Test("prefill in odd chunks then decode one token at a time through a scattered block table gives llama.cpp's log-probs",

@@ -1,7 +1,8 @@
 /// Phi-3 (and Phi-3.5, Phi-4-mini): Llama's pre-norm layers with Q, K and V fused into one tensor
 /// (`attn_qkv`) and gate and up into another (`ffn_up`, gate rows first), RoPE on NeoX pairs over
 /// `rope.dimension_count` dims (a partial rotary factor where it is below the head dim), and the
-/// long-context models' per-pair factors (`rope_factors_short` within the original context). As
+/// long-context models' per-pair factors (`rope_factors_short` within the original context,
+/// `rope_factors_long` when the served context passes it, as llama.cpp chooses them). As
 /// llama.cpp's `phi3` model, the declared sliding window is not applied (llama.cpp disables it).
 public final class Phi3Architecture: DecoderModel {
     public static let architectures = ["phi3"]
@@ -30,10 +31,15 @@ public final class Phi3Architecture: DecoderModel {
         }
         var rope = try RoPE.read(keys, c, style: .neox)
         if loader.hasTensor("rope_factors_short.weight") {
-            // The long-context variants: the short factors hold within the original context, which then
-            // bounds the sequence (the long factors, past it, are not implemented).
+            // LongRoPE: the short factors within the original context, the long ones when the served
+            // context passes it (the backend chooses from its maximum model length).
             rope.frequencyFactors = try loadVector(file, "rope_factors_short.weight", count: rope.dimensions / 2)
-            if let original = keys.int("rope.scaling.original_context_length") {
+            if loader.hasTensor("rope_factors_long.weight") {
+                let long = try loadVector(file, "rope_factors_long.weight", count: rope.dimensions / 2)
+                rope.longContextFactors = LongContextFactors(
+                    factors: long, originalContext: keys.int("rope.scaling.original_context_length") ?? c.contextLength)
+            } else if let original = keys.int("rope.scaling.original_context_length") {
+                // Short factors alone hold only within the original context, which then bounds sequences.
                 c.contextLength = min(c.contextLength, original)
             }
         }
