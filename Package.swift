@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        // libFuzzer targets for the readers of untrusted input (scripts/fuzz.sh); built plainly, a replayer.
+        .executable(name: "sluice-fuzz", targets: ["sluice-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -68,6 +70,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "sluice-fuzz", dependencies: [
+            "SluiceGGUF", "SluiceModel", "SluiceServer", "SluiceTemplate", "SluiceTokenizer",
         ]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "SluiceAssetsTests", dependencies: ["SluiceAssets"]),
