@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the GGUF seeds of the `gguf` fuzz target (Tests/Fuzz/gguf/): two small valid files that reach
+"""Writes the GGUF seeds of the `gguf` fuzz target (Tests/Fuzz/gguf/): two small valid GGUF files (named .bin: they are
+test inputs, not models, and *.gguf is ignored) that reach
 a model's configuration and its vocabulary, so the fuzzer starts from inputs that get past the header.
 
     ~/.cache/sluice/peer-venv/bin/pip install gguf       # once
@@ -67,8 +68,8 @@ def write(path, arch, hidden, heads, kv_heads, layers, vocab_kind):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    write(os.path.join(OUT, "llama-spm.gguf"), "llama", 16, 2, 1, 1, "spm")
-    write(os.path.join(OUT, "qwen2-bpe.gguf"), "qwen2", 16, 2, 2, 1, "gpt2")
+    write(os.path.join(OUT, "llama-spm.bin"), "llama", 16, 2, 1, 1, "spm")
+    write(os.path.join(OUT, "qwen2-bpe.bin"), "qwen2", 16, 2, 2, 1, "gpt2")
     for name in sorted(os.listdir(OUT)):
         print(name, os.path.getsize(os.path.join(OUT, name)), "bytes")
 
