@@ -2,7 +2,8 @@
 """End-to-end checks of `sluice serve` with an embedding model (nomic-embed-text-v1.5), driven by the
 official `openai` client: embeddings.create with token-id input (the SDK asks for base64 by default and
 decodes it), float output, Matryoshka dimensions, usage, the vectors against llama.cpp's
-(Tests/SluiceModelTests/Resources/embeddings_nomic.json), and bad input answered with 400s.
+(Tests/SluiceModelTests/Resources/embeddings_nomic.json), bad input answered with 400s, and /metrics
+counting what was served under vLLM's names.
 
 Usage: python scripts/e2e_embeddings.py --base-url http://127.0.0.1:8000/v1 --fixture PATH
 """
@@ -10,8 +11,10 @@ import argparse
 import base64
 import json
 import math
+import re
 import struct
 import sys
+import urllib.request
 
 import openai
 from openai import OpenAI
@@ -115,6 +118,26 @@ def main():
 
     after = client.embeddings.create(model=model, input=[cases[0]["ids"]], encoding_format="float")
     check(cosine(after.data[0].embedding, response.data[0].embedding) > 0.99999, "the server answers the same after bad requests")
+
+    # /metrics under vLLM's names: every successful request and its tokens counted, refusals not.
+    successes = [response, single, short, truncated, texts, after]
+    expected_tokens = sum(r.usage.prompt_tokens for r in successes)
+    root = args.base_url.rsplit("/v1", 1)[0]
+    with urllib.request.urlopen(root + "/metrics", timeout=30) as reply:
+        text = reply.read().decode()
+
+    def value(name, labels=""):
+        match = re.search(r"^" + re.escape(name) + r"\{[^}]*" + re.escape(labels) + r"[^}]*\} ([0-9.eE+-]+)$", text, re.M)
+        return float(match.group(1)) if match else None
+
+    check(value("vllm:request_success_total", 'finished_reason="stop"') == len(successes),
+          f"request_success_total {value('vllm:request_success_total')} for {len(successes)} requests")
+    check(value("vllm:prompt_tokens_total") == expected_tokens,
+          f"prompt_tokens_total {value('vllm:prompt_tokens_total')}, usage says {expected_tokens}")
+    check(value("vllm:e2e_request_latency_seconds_count") == len(successes), "one latency per successful request")
+    check(value("vllm:num_requests_waiting") == 0 and value("vllm:num_requests_running") == 0, "idle after the requests")
+    passes = value("vllm:embedding_passes_total")
+    check(passes is not None and passes >= len(successes), f"embedding_passes_total {passes}")
 
     if failures:
         print(f"{len(failures)} checks failed", file=sys.stderr)

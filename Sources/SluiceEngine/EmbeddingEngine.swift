@@ -74,4 +74,7 @@ public final class EmbeddingEngine: Sendable {
 
     /// Passes run so far (for tests: requests sent together share them).
     public var passCount: Int { queue.passCount }
+
+    /// Inputs waiting for a pass, and inputs in the pass on the model now (`/metrics`).
+    public var queueState: (waiting: Int, running: Int) { queue.state }
 }

@@ -15,6 +15,8 @@ final class EmbeddingQueue: @unchecked Sendable {
     private var items: [Item] = []
     private var isShutDown = false
     private var passes = 0
+    /// Inputs in the pass taken last, until it finishes or fails.
+    private var inPass = 0
 
     init(maxBatchTokens: Int, maxBatchSequences: Int) {
         self.maxBatchTokens = maxBatchTokens
@@ -62,6 +64,13 @@ final class EmbeddingQueue: @unchecked Sendable {
         return passes
     }
 
+    /// Inputs waiting for a pass, and inputs in the pass running now.
+    var state: (waiting: Int, running: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (items.count, inPass)
+    }
+
     /// Waits for work and takes the next pass: inputs in arrival order while they fit the token and input
     /// budgets (the first always fits: no input is longer than the budget). Nil once shut down.
     func nextPass() -> [Item]? {
@@ -80,6 +89,7 @@ final class EmbeddingQueue: @unchecked Sendable {
         let pass = Array(items[..<count])
         items.removeFirst(count)
         passes += 1
+        inPass = count
         return pass
     }
 
@@ -87,6 +97,7 @@ final class EmbeddingQueue: @unchecked Sendable {
     func finish(_ pass: [Item], vectors: UnsafeBufferPointer<Float>, width: Int) {
         condition.lock()
         defer { condition.unlock() }
+        inPass = 0
         for (row, item) in pass.enumerated() where !item.job.cancelled && item.job.continuation != nil {
             item.job.vectors[item.index] = Array(vectors[(row * width)..<((row + 1) * width)])
             item.job.remaining -= 1
@@ -101,6 +112,7 @@ final class EmbeddingQueue: @unchecked Sendable {
     func fail(_ pass: [Item], _ error: ModelError) {
         condition.lock()
         defer { condition.unlock() }
+        inPass = 0
         for item in pass {
             guard let continuation = item.job.continuation else { continue }
             continuation.resume(throwing: EmbeddingError.backend(error))

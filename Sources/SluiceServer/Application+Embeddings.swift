@@ -5,7 +5,7 @@ import SluiceEngine
 import SluiceTokenizer
 
 /// Builds the server of an embedding model: `POST /v1/embeddings`, `/tokenize`, `/v1/models`, `/health`,
-/// `/version`; the generating endpoints answer 400 naming the model's kind. The engine belongs to the
+/// `/version`, `/metrics` (`EmbeddingServerMetrics`); the generating endpoints answer 400 naming the model's kind. The engine belongs to the
 /// application from here on; it is shut down with it.
 public func buildEmbeddingApplication(
     engine: EmbeddingEngine, tokenizer: (any Tokenizer)?, tokenizerName: String, configuration: ServerConfiguration,
@@ -63,5 +63,10 @@ func buildEmbeddingRouter(state: EmbeddingServerState) -> Router<BasicRequestCon
     }
     router.get("/health") { _, _ in HTTPResponse.Status.ok }
     router.get("/version") { _, _ in try JSONBody.response(["version": state.configuration.version]) }
+    router.get("/metrics") { _, _ in
+        state.metrics.refresh(from: state.engine)
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: state.metrics.exposition())))
+    }
     return router
 }

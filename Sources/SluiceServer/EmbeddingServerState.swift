@@ -12,6 +12,16 @@ struct EmbeddingServerState: Sendable {
     let configuration: ServerConfiguration
     /// When the server started, in seconds since 1970 (`/v1/models`).
     let created = Int(Date().timeIntervalSince1970)
+    /// `/metrics`, under the configuration's prefix.
+    let metrics: EmbeddingServerMetrics
+
+    init(engine: EmbeddingEngine, tokenizer: (any Tokenizer)?, tokenizerName: String, configuration: ServerConfiguration) {
+        self.engine = engine
+        self.tokenizer = tokenizer
+        self.tokenizerName = tokenizerName
+        self.configuration = configuration
+        metrics = EmbeddingServerMetrics(modelName: configuration.servedModelName, prefix: configuration.metricsPrefix)
+    }
 
     func checkModel(_ model: String?) throws(APIError) {
         guard let model, model != configuration.servedModelName else { return }

@@ -12,6 +12,7 @@ struct EmbeddingsHandler: Sendable {
     static let maxInputs = 2048
 
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
+        let arrival = ContinuousClock.now
         var request = request
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let embedding = try JSONBody.decode(EmbeddingRequest.self, from: body)
@@ -53,8 +54,14 @@ struct EmbeddingsHandler: Sendable {
             }
             return EmbeddingResponse.Embedding(index: index, vector: encoded)
         }
-        return try JSONBody.response(EmbeddingResponse(data: data, model: state.configuration.servedModelName,
-                                                       promptTokens: inputs.reduce(0) { $0 + $1.count }))
+        let promptTokens = inputs.reduce(0) { $0 + $1.count }
+        let response = try JSONBody.response(EmbeddingResponse(data: data, model: state.configuration.servedModelName,
+                                                               promptTokens: promptTokens))
+        let elapsed = ContinuousClock.now - arrival
+        state.metrics.recordSuccess(
+            promptTokens: promptTokens,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return response
     }
 
     /// Each input's token ids: text through the tokenizer (special tokens as asked), ids as sent.
