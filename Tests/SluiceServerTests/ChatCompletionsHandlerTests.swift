@@ -116,14 +116,14 @@ struct ChatCompletionsHandlerTests {
             #expect(plain["prompt_logprobs"] == nil)
             let own = try await client.post("/v1/chat/completions", #"{"messages": \#(Self.question), "max_tokens": 1, "prompt_logprobs": 0}"#).json
             let ownPositions = try #require(own["prompt_logprobs"]?.array)
-            #expect(ownPositions.dropFirst().enumerated().allSatisfy { offset, entries in
-                entries.object.map { Array($0.keys) == [String(rendered[offset + 1])] } ?? false
-            })
+            for index in 1..<ownPositions.count {
+                #expect(ownPositions[index].object.map { Array($0.keys) } == [String(rendered[index])], "position \(index)")
+            }
         }
     }
 
     @Test("bad prompt_logprobs on chat are 400s naming the field", arguments: [
-        #""prompt_logprobs": 50"#, #""prompt_logprobs": -2"#, #""prompt_logprobs": "all""#, #""prompt_logprobs": 1.5"#,
+        #""prompt_logprobs": 50"#, #""prompt_logprobs": -2"#, #""prompt_logprobs": "all""#,
         #""prompt_logprobs": 1, "stream": true"#,
     ])
     func badPromptLogprobs(extra: String) async throws {

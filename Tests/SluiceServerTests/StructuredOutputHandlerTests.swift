@@ -56,10 +56,8 @@ struct StructuredOutputHandlerTests {
                 {"input": "Describe a city as JSON.", "max_output_tokens": 100, "temperature": 0, "stream": true,
                  "text": {"format": {"type": "json_schema", "name": "city", "schema": \(Self.schema)}}}
                 """)
-            let deltas = streamed.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") }.compactMap { line -> String? in
-                let event = try? JSONBody.decode(JSONValue.self, from: ByteBuffer(string: String(line.dropFirst("data: ".count))))
-                return event?["type"] == .string("response.output_text.delta") ? event?["delta"]?.string : nil
-            }
+            let deltas = try streamed.namedEvents.filter { $0.name == "response.output_text.delta" }
+                .compactMap { $0.data["delta"]?.string }
             #expect(deltas.joined() == json["output"]?[0]?["content"]?[0]?["text"]?.string)
             let object = try await client.post("/v1/responses", """
                 {"input": "Give me a JSON object.", "max_output_tokens": 60, "temperature": 0, "text": {"format": {"type": "json_object"}}}

@@ -74,8 +74,8 @@ struct MessagesStop: Equatable, Sendable {
 /// share is known (a stream's `message_start`) the cache fields are left out and `input_tokens` is
 /// the whole prompt, as vLLM does: absent means unknown, 0 means none.
 struct MessagesUsage: Encodable, Equatable, Sendable {
-    /// Prompt tokens computed for this request; nil on `message_delta` events that only count output.
-    var inputTokens: Int?
+    /// Prompt tokens computed for this request (all of them while the cache's share is unknown).
+    var inputTokens: Int
     var outputTokens: Int
     /// Prompt tokens the prefix cache held, once known.
     var cacheReadInputTokens: Int?
@@ -98,7 +98,7 @@ struct MessagesUsage: Encodable, Equatable, Sendable {
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeIfPresent(inputTokens, forKey: .inputTokens)
+        try container.encode(inputTokens, forKey: .inputTokens)
         if let cacheReadInputTokens {
             try container.encode(0, forKey: .cacheCreationInputTokens)
             try container.encode(cacheReadInputTokens, forKey: .cacheReadInputTokens)

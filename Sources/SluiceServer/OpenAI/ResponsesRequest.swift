@@ -61,7 +61,9 @@ struct ResponsesRequest: Decodable, Sendable {
         let raw = try JSONBody.decode(JSONValue.self, from: body)
         try UnsupportedFields.check(raw, rules: UnsupportedFields.responses)
         var request = try JSONBody.decode(ResponsesRequest.self, from: body)
-        (request.structuredOutput, request.textFormat) = try StructuredOutputFields.decodeResponsesFormat(from: body, raw: raw)
+        let format = try StructuredOutputFields.decodeResponsesFormat(from: body, raw: raw)
+        request.structuredOutput = format.fields
+        request.textFormat = format.echo
         return request
     }
 }
