@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drives a running server's /v1/messages with the official `anthropic` client and checks what
 comes back: a message, the same text streamed (events and the accumulated final message), a
-system prompt, stop sequences, max_tokens, a prefilled assistant turn, and errors.
+system prompt, stop sequences, max_tokens, a prefilled assistant turn, the prefix cache's share of
+a repeated system prompt in `usage`, and errors.
 
 Usage: e2e_anthropic.py --base-url http://127.0.0.1:8000 --model NAME [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
@@ -22,6 +23,11 @@ def check(condition, message):
         failures.append(message)
         print(f"FAIL: {message}", file=sys.stderr)
     return condition
+
+
+def prompt_tokens(usage):
+    """Every prompt token an Anthropic usage counts: computed, read from the cache, written to it."""
+    return usage.input_tokens + (usage.cache_read_input_tokens or 0) + (usage.cache_creation_input_tokens or 0)
 
 
 def main():
@@ -71,7 +77,7 @@ def main():
                                           system="Answer in one word.")
     with_system = client.messages.create(model=model, max_tokens=4, messages=messages, extra_body=GREEDY,
                                          system=[{"type": "text", "text": "Answer in one word. Be polite."}])
-    check(with_system.usage.input_tokens > short_system.usage.input_tokens, "the system prompt is in the prompt")
+    check(prompt_tokens(with_system.usage) > prompt_tokens(short_system.usage), "the system prompt is in the prompt")
     check(with_system.stop_reason == "max_tokens" or with_system.usage.output_tokens < 4, "max_tokens 4")
     words = answer.split()
     if check(len(words) > 2, f"no stop sequence to try in {answer!r}"):
@@ -89,6 +95,34 @@ def main():
     # The prefill saves output tokens, so the continuation may run past the 24-token answer.
     check((prefill + continued.content[0].text).startswith(answer),
           f"prefill {prefill!r} continued with {continued.content[0].text!r}, not the rest of {answer!r}")
+
+    # A long system prompt sent twice: the second message reads its full blocks from the prefix cache,
+    # and the three input fields add up to what count_tokens counts; streamed, the SDK's accumulated
+    # message takes the split from message_delta.
+    long_system = "You answer questions about European geography, briefly and exactly. " * 8
+
+    def ask(question, stream=False):
+        asked = [{"role": "user", "content": question}]
+        total = client.messages.count_tokens(model=model, system=long_system, messages=asked).input_tokens
+        if not stream:
+            return client.messages.create(model=model, max_tokens=2, extra_body=GREEDY, system=long_system,
+                                          messages=asked).usage, total
+        with client.messages.stream(model=model, max_tokens=2, extra_body=GREEDY, system=long_system,
+                                    messages=asked) as events:
+            return events.get_final_message().usage, total
+
+    for question, stream in [("What is the capital of France?", False), ("What is the capital of Spain?", False),
+                             ("What is the capital of Italy?", True)]:
+        usage, total = ask(question, stream)
+        label = f"{question!r}{' streamed' if stream else ''}"
+        check(prompt_tokens(usage) == total, f"{label}: usage {usage} does not add up to count_tokens' {total}")
+        check(usage.cache_creation_input_tokens == 0, f"{label}: cache_creation_input_tokens {usage.cache_creation_input_tokens}")
+        if question.endswith("France?"):
+            continue
+        # The shared system prompt's full blocks, never the whole prompt (the question differs).
+        cached = usage.cache_read_input_tokens or 0
+        check(total // 2 < cached < total, f"{label}: cache_read_input_tokens {cached} of {total}")
+        check(usage.input_tokens == total - cached, f"{label}: input_tokens {usage.input_tokens} counts cached tokens")
 
     # Errors come back as Anthropic errors, and the server keeps serving.
     try:

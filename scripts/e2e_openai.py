@@ -2,8 +2,8 @@
 """Drives a running OpenAI-compatible server with the official `openai` client and checks
 what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
 seed reproducibility, 8 concurrent streams, the Responses API (whole and streamed), structured output
-(the SDK's `parse` with a pydantic model, json_schema streamed, vLLM's structured_outputs through
-extra_body), a tool-calling round trip (a named tool call, the tool's result, the final answer), and errors.
+(the SDK's `parse` with a pydantic model on chat and on responses' text.format, json_schema streamed,
+vLLM's structured_outputs through extra_body), chat's prompt_logprobs through extra_body, a tool-calling round trip (a named tool call, the tool's result, the final answer), and errors.
 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
@@ -154,6 +154,15 @@ def main():
     structured_output(client, model)
     tool_round_trip(client, model)
 
+    # vLLM's prompt_logprobs on chat, through extra_body: one entry per rendered prompt token (the first
+    # null), each holding that token; the same as /v1/completions gives for the rendered tokens.
+    with_prompt = client.chat.completions.create(model=model, messages=[{"role": "user", "content": question}],
+                                                 max_tokens=1, temperature=0, extra_body={"prompt_logprobs": 1})
+    positions = (with_prompt.model_extra or {}).get("prompt_logprobs") or []
+    check(len(positions) == with_prompt.usage.prompt_tokens and positions[:1] == [None],
+          f"chat prompt_logprobs: {len(positions)} entries for {with_prompt.usage.prompt_tokens} prompt tokens")
+    check(all(1 <= len(entry) <= 2 for entry in positions[1:]), "chat prompt_logprobs: the token and one alternative")
+
     # Errors come back as OpenAI errors, and the server keeps serving.
     try:
         client.completions.create(model=model, prompt="hello " * 5000, max_tokens=4)
@@ -202,6 +211,12 @@ def structured_output(client, model):
         City.model_validate_json(streamed)
     except pydantic.ValidationError as error:
         check(False, f"streamed json_schema output {streamed!r} does not validate: {error}")
+
+    # The Responses API's text.format, through the SDK's own parse.
+    parsed_response = client.responses.parse(model=model, input="Describe a city as JSON.", text_format=City,
+                                             max_output_tokens=120, temperature=0)
+    check(isinstance(parsed_response.output_parsed, City),
+          f"responses.parse gives a City, got {parsed_response.output_parsed!r} from {parsed_response.output_text!r}")
 
     regex = client.completions.create(model=model, prompt="The year is", max_tokens=10, temperature=0,
                                       extra_body={"structured_outputs": {"regex": "[12][0-9]{3}"}})

@@ -57,6 +57,7 @@ func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
     router.post("/v1/messages/count_tokens") { try await messages.countTokens($0, context: $1) }
     router.post("/tokenize") { try await tokenize.tokenize($0, context: $1) }
     router.post("/detokenize") { try await tokenize.detokenize($0, context: $1) }
+    router.get("/tokenizer_info") { try await tokenize.tokenizerInfo($0, context: $1) }
     router.post("/v1/embeddings") { _, _ -> HTTPResponse.Status in
         throw APIError.badRequest(
             "The model `\(state.configuration.servedModelName)` is a generative model: it does not serve /v1/embeddings. "

@@ -28,6 +28,8 @@ struct ChatCompletionsHandler: Sendable {
             addSpecialTokens: chat.addSpecialTokens)
         let maxTokens = try chat.maxTokens ?? defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
+        // From the prefill's own passes, as on /v1/completions; a stream has nowhere to put them.
+        if !chat.stream { params.promptLogprobs = chat.promptLogprobs }
         if let constraint = chat.structuredOutput ?? chat.tools?.constraint {
             params.structuredOutput = try await state.grammars.compile(constraint)
         } else if let tools = chat.tools, let calls = tools.lazyCallConstraint {
@@ -42,7 +44,7 @@ struct ChatCompletionsHandler: Sendable {
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
         let job = ChatJob(
             state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
-            wantsLogprobs: chat.logprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
+            wantsLogprobs: chat.logprobs, promptLogprobs: chat.stream ? nil : chat.promptLogprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
             continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
             tools: chat.tools, generation: generation, logger: context.logger)
         if chat.stream {

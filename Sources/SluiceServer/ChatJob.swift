@@ -10,6 +10,8 @@ struct ChatJob: Sendable {
     let promptTokenIDs: [Int]
     let n: Int
     let wantsLogprobs: Bool
+    /// vLLM's `prompt_logprobs` count, when asked: the response reports the rendered prompt's.
+    var promptLogprobs: Int? = nil
     let includeUsage: Bool
     /// Usage on every chunk too (`stream_options.continuous_usage_stats`).
     let continuousUsage: Bool
@@ -32,9 +34,15 @@ struct ChatJob: Sendable {
             ChatCompletionResponse.Choice(index: index, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil,
                                           tokenIDs: tokenOutputs.returnTokenIDs ? [] : nil)
         }
+        var prompt: PromptLogprobs?
         do {
             try await generation.forEachOutput { _, output in
                 tally.record(output, choice: output.index, metrics: state.metrics)
+                // Every choice shares the prompt; the first output that carries its log-probabilities gives them.
+                if prompt == nil, let wanted = promptLogprobs, let logprobs = output.promptLogprobs {
+                    prompt = PromptLogprobs(promptTokenIDs: promptTokenIDs, logprobs: logprobs, numAlternatives: wanted,
+                                            tokenizer: state.tokenizer, asTokenIDs: tokenOutputs.tokensAsTokenIDs)
+                }
                 choices[output.index].content += output.text
                 choices[output.index].tokenIDs?.append(contentsOf: output.tokenIDs)
                 if let sampled = output.logprobs {
@@ -63,6 +71,6 @@ struct ChatJob: Sendable {
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,
             usage: Usage(promptTokens: numPromptTokens, completionTokens: tally.totalOutputTokens,
                          cachedTokens: tally.numCachedPromptTokens(choicesPerPrompt: n)),
-            promptTokenIDs: tokenOutputs.returnTokenIDs ? promptTokenIDs : nil)
+            promptTokenIDs: tokenOutputs.returnTokenIDs ? promptTokenIDs : nil, promptLogprobs: prompt)
     }
 }

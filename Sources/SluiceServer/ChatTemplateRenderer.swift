@@ -36,6 +36,10 @@ public protocol ChatTemplateRenderer: Sendable {
     /// The same, with extra template variables (vLLM's `chat_template_kwargs` and `documents`,
     /// such as `enable_thinking`), which a template reads as it likes.
     func render(messages: [ChatMessage], addGenerationPrompt: Bool, variables: [String: JinjaValue]) throws -> String
+
+    /// The Jinja source a client may render with itself (`GET /tokenizer_info`), or nil for a
+    /// hand-written format.
+    var templateSource: String? { get }
 }
 
 extension ChatTemplateRenderer {
@@ -44,6 +48,9 @@ extension ChatTemplateRenderer {
     public func render(messages: [ChatMessage], addGenerationPrompt: Bool, variables: [String: JinjaValue]) throws -> String {
         try render(messages: messages, addGenerationPrompt: addGenerationPrompt)
     }
+
+    /// A hand-written format has no Jinja source.
+    public var templateSource: String? { nil }
 }
 
 /// The ChatML format (`<|im_start|>role\n…<|im_end|>\n`) of SmolLM2, Qwen2 and many others,

@@ -30,16 +30,11 @@ struct CompletionJob: Sendable {
                      numPromptTokens: prompts.reduce(0) { $0 + $1.tokenIDs.count })
     }
 
-    /// `prompt_logprobs` for a prompt, with only the alternatives asked for (`echo` may have asked for more).
+    /// `prompt_logprobs` for a prompt, with only the alternatives asked for.
     func makePromptLogprobs(promptIndex: Int, _ logprobs: [SampledToken]) -> PromptLogprobs {
-        let wanted = promptLogprobs ?? 0
-        let trimmed = logprobs.map { token -> SampledToken in
-            var token = token
-            token.topLogprobs = Array(token.topLogprobs.prefix(wanted))
-            return token
-        }
-        return PromptLogprobs(promptTokenIDs: prompts[promptIndex].tokenIDs, logprobs: trimmed, tokenizer: state.tokenizer,
-                              asTokenIDs: tokenOutputs.tokensAsTokenIDs)
+        PromptLogprobs(promptTokenIDs: prompts[promptIndex].tokenIDs, logprobs: logprobs,
+                       numAlternatives: promptLogprobs ?? 0, tokenizer: state.tokenizer,
+                       asTokenIDs: tokenOutputs.tokensAsTokenIDs)
     }
 
     /// Waits for every choice to finish and returns the whole response.

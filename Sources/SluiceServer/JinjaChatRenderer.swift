@@ -8,10 +8,13 @@ import SluiceTokenizer
 public struct JinjaChatRenderer: ChatTemplateRenderer {
     /// The parsed template with the model's BOS and EOS text.
     public let template: ChatTemplate
+    /// The template's text, as `GET /tokenizer_info` hands it out.
+    public let templateSource: String?
 
     /// Parses `source`; a syntax error names its line and column.
     public init(source: String, bosToken: String, eosToken: String) throws {
         template = try ChatTemplate(source: source, bosToken: bosToken, eosToken: eosToken)
+        templateSource = source
     }
 
     /// Each message as an object with `role`, `content` (and `name`, `tool_calls`, `tool_call_id` when given).

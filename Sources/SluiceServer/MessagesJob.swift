@@ -17,6 +17,12 @@ struct MessagesJob: Sendable {
         RequestTally(requestID: id, numChoices: 1, numPromptTokens: numPromptTokens)
     }
 
+    /// The usage once the message has finished, when the prefix cache's share of the prompt is known.
+    private func usage(_ tally: RequestTally) -> MessagesUsage {
+        MessagesUsage(numPromptTokens: numPromptTokens, numCachedTokens: tally.numCachedPromptTokens(choicesPerPrompt: 1),
+                      outputTokens: tally.totalOutputTokens)
+    }
+
     /// Waits for the message to finish and returns it whole.
     func collect() async throws -> MessagesResponse {
         var tally = makeTally()
@@ -34,7 +40,7 @@ struct MessagesJob: Sendable {
         }
         tally.finish(logger: logger, metrics: state.metrics)
         return MessagesResponse(id: id, model: model, text: text, stop: stop,
-                                usage: MessagesUsage(inputTokens: numPromptTokens, outputTokens: tally.totalOutputTokens))
+                                usage: usage(tally))
     }
 
     /// Writes Anthropic's event sequence (``MessagesStreamEvent``), one text block at index 0.
@@ -44,7 +50,7 @@ struct MessagesJob: Sendable {
     func stream(to writer: inout any ResponseBodyWriter) async throws {
         var tally = makeTally()
         let start = MessagesResponse(id: id, model: model, text: nil, stop: nil,
-                                     usage: MessagesUsage(inputTokens: numPromptTokens, outputTokens: 0))
+                                     usage: MessagesUsage(numPromptTokens: numPromptTokens, numCachedTokens: nil, outputTokens: 0))
         try await writer.write(MessagesStreamEvent.messageStart(start).serverSentEvent())
         try await writer.write(MessagesStreamEvent.contentBlockStart(index: 0).serverSentEvent())
         try await writer.write(MessagesStreamEvent.ping.serverSentEvent())
@@ -67,7 +73,7 @@ struct MessagesJob: Sendable {
         }
         tally.finish(logger: logger, metrics: state.metrics)
         try await writer.write(MessagesStreamEvent.contentBlockStop(index: 0).serverSentEvent())
-        try await writer.write(MessagesStreamEvent.messageDelta(stop, outputTokens: tally.totalOutputTokens).serverSentEvent())
+        try await writer.write(MessagesStreamEvent.messageDelta(stop, usage: usage(tally)).serverSentEvent())
         try await writer.write(MessagesStreamEvent.messageStop.serverSentEvent())
     }
 }

@@ -15,7 +15,10 @@ struct ResponsesHandler: Sendable {
         let prompt = try state.prepareChat(responses.conversation, addGenerationPrompt: true, addSpecialTokens: false)
         let maxTokens = try responses.maxOutputTokens
             ?? ChatCompletionsHandler(state: state).defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
-        let params = try responses.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
+        var params = try responses.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
+        if let constraint = responses.structuredOutput {
+            params.structuredOutput = try await state.grammars.compile(constraint)
+        }
         let id = "resp_\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: responses.sampling.priority ?? 0, promptField: "input",

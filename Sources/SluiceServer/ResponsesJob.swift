@@ -29,7 +29,7 @@ struct ResponsesJob: Sendable {
         return ResponseObject(
             id: id, createdAt: createdAt, model: state.configuration.servedModelName, status: status, message: message,
             usage: usage, error: error, instructions: request.instructions, maxOutputTokens: request.maxOutputTokens,
-            temperature: params.temperature, topP: params.topP)
+            temperature: params.temperature, topP: params.topP, textFormat: request.textFormat)
     }
 
     /// Waits for the output to finish and returns the whole response.

@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// `POST /tokenize` and `POST /detokenize`, in vLLM's shapes, for clients that count tokens or
-/// build token-id prompts themselves.
+/// `POST /tokenize`, `POST /detokenize` and `GET /tokenizer_info`, in vLLM's shapes, for clients that
+/// count tokens or build token-id prompts themselves (lm-evaluation-harness's remote tokenizer uses all three).
 struct TokenizeHandler: Sendable {
     let state: ServerState
 
@@ -38,5 +38,11 @@ struct TokenizeHandler: Sendable {
         }
         let prompt = state.tokenizer.decode(detokenize.tokens, skipSpecialTokens: false)
         return try JSONBody.response(DetokenizeResponse(prompt: prompt))
+    }
+
+    func tokenizerInfo(_ request: Request, context: some RequestContext) async throws -> Response {
+        try JSONBody.response(TokenizerInfoResponse(
+            tokenizer: state.tokenizer, maxModelLength: state.engine.config.maxModelLength,
+            chatTemplate: state.renderer.templateSource))
     }
 }

@@ -84,6 +84,57 @@ struct ChatCompletionsHandlerTests {
         }
     }
 
+    @Test("prompt_logprobs covers the rendered conversation and equals /v1/completions' for the same tokens")
+    func promptLogprobs() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let rendered = try #require(try await client.post("/v1/chat/completions/render", #"{"messages": \#(Self.question)}"#)
+                .json["token_ids"]?.ints)
+            let chat = try await client.post("/v1/chat/completions", #"{"messages": \#(Self.question), "max_tokens": 2, "temperature": 0, "prompt_logprobs": 2, "n": 2}"#)
+            #expect(chat.status == .ok, "\(chat.text)")
+            let positions = try #require(try chat.json["prompt_logprobs"]?.array)
+            #expect(positions.count == rendered.count)
+            #expect(positions[0] == .null)
+            #expect(try chat.json["choices"]?.array?.count == 2)
+            let completion = try await client.post("/v1/completions", #"{"prompt": \#(rendered), "max_tokens": 2, "temperature": 0, "prompt_logprobs": 2}"#)
+            let reference = try #require(try completion.json["choices"]?[0]?["prompt_logprobs"]?.array)
+            #expect(reference.count == positions.count)
+            for index in 1..<rendered.count {
+                let entries = try #require(positions[index].object, "position \(index)")
+                let expected = try #require(reference[index].object, "position \(index)")
+                // The prompt token, and the same alternatives with the same ranks and text.
+                #expect(entries[String(rendered[index])] != nil, "position \(index)")
+                #expect(Set(entries.keys) == Set(expected.keys), "position \(index)")
+                for (tokenID, entry) in entries {
+                    #expect(entry["rank"] == expected[tokenID]?["rank"], "position \(index)")
+                    #expect(entry["decoded_token"] == expected[tokenID]?["decoded_token"], "position \(index)")
+                    let logprob = try #require(entry["logprob"]?.double)
+                    #expect(abs(logprob - (expected[tokenID]?["logprob"]?.double ?? 1)) < 1e-4, "position \(index)")
+                }
+            }
+            // Without the field, none; with 0, only the prompt token's own.
+            let plain = try await client.post("/v1/chat/completions", #"{"messages": \#(Self.question), "max_tokens": 1}"#).json
+            #expect(plain["prompt_logprobs"] == nil)
+            let own = try await client.post("/v1/chat/completions", #"{"messages": \#(Self.question), "max_tokens": 1, "prompt_logprobs": 0}"#).json
+            let ownPositions = try #require(own["prompt_logprobs"]?.array)
+            for index in 1..<ownPositions.count {
+                #expect(ownPositions[index].object.map { Array($0.keys) } == [String(rendered[index])], "position \(index)")
+            }
+        }
+    }
+
+    @Test("bad prompt_logprobs on chat are 400s naming the field", arguments: [
+        #""prompt_logprobs": 50"#, #""prompt_logprobs": -2"#, #""prompt_logprobs": "all""#,
+        #""prompt_logprobs": 1, "stream": true"#,
+    ])
+    func badPromptLogprobs(extra: String) async throws {
+        try await ServerFixture.withServer { client, _ in
+            let response = try await client.post("/v1/chat/completions", #"{"messages": \#(Self.question), "max_tokens": 1, \#(extra)}"#)
+            #expect(response.status == .badRequest, "\(response.text)")
+            #expect(try response.json["error"]?["param"]?.string == "prompt_logprobs" || response.text.contains("prompt_logprobs"))
+            try await client.expectServesGoodRequest()
+        }
+    }
+
     @Test("n = 2 gives choices 0 and 1")
     func twoChoices() async throws {
         try await ServerFixture.withServer { client, _ in

@@ -4,7 +4,7 @@ import Testing
 @testable import SluiceServer
 
 extension ServerModelTests {
-@Suite("GET /v1/models, /health, /version, /server_info; POST /tokenize, /detokenize")
+@Suite("GET /v1/models, /health, /version, /server_info, /tokenizer_info; POST /tokenize, /detokenize")
 struct InfoEndpointTests {
     @Test("/v1/models lists the served model with its context length")
     func models() async throws {
@@ -103,6 +103,35 @@ struct InfoEndpointTests {
             let bad = try await client.post("/detokenize", #"{"tokens": [-1]}"#)
             #expect(bad.status == .badRequest)
             #expect(try bad.json["error"]?["param"] == .string("tokens"))
+        }
+    }
+
+    @Test("/tokenizer_info gives the special tokens /tokenize reads as one token each, the context length, and the Jinja template when there is one")
+    func tokenizerInfo() async throws {
+        let renderer = try TemplateControlsTests.renderer()
+        try await ServerFixture.withServer(renderer: renderer) { client, _ in
+            let response = try await client.get("/tokenizer_info")
+            #expect(response.status == .ok)
+            let json = try response.json
+            #expect(json["model_max_length"] == .number(1024))
+            #expect(json["tokenizer_class"]?.string?.isEmpty == false)
+            #expect(json["add_bos_token"]?.bool != nil)
+            #expect(json["chat_template"] == .string(TemplateControlsTests.template))
+            // lm-evaluation-harness's remote tokenizer takes EOS's id as /tokenize's first token of its text.
+            let eos = try #require(json["eos_token"]?.string)
+            let ids = try await client.tokenize(eos, addSpecialTokens: false)
+            #expect(ids.count == 1)
+            let back = try await client.post("/detokenize", #"{"tokens": \#(ids)}"#).json
+            #expect(back["prompt"] == .string(eos))
+            if let bos = json["bos_token"]?.string {
+                #expect(try await client.tokenize(bos, addSpecialTokens: false).count == 1)
+            }
+        }
+        // The hand-written ChatML fallback has no template to hand out.
+        try await ServerFixture.withServer { client, _ in
+            let json = try await client.get("/tokenizer_info").json
+            #expect(json["chat_template"] == nil)
+            #expect(json["eos_token"]?.string != nil)
         }
     }
 }

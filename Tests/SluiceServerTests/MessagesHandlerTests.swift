@@ -19,6 +19,14 @@ extension TestResponse {
     }
 }
 
+extension JSONValue {
+    /// The prompt tokens an Anthropic `usage` counts: computed, read from the cache and written to it.
+    var anthropicPromptTokens: Int? {
+        guard let input = self["input_tokens"]?.int else { return nil }
+        return input + (self["cache_read_input_tokens"]?.int ?? 0) + (self["cache_creation_input_tokens"]?.int ?? 0)
+    }
+}
+
 extension ServerModelTests {
 @Suite("POST /v1/messages: Anthropic's Messages API")
 struct MessagesHandlerTests {
@@ -40,8 +48,11 @@ struct MessagesHandlerTests {
             #expect(json["content"]?[0]?["text"] == .string("The capital of France is Paris."))
             #expect(json["stop_reason"] == .string("end_turn"))
             #expect(json["stop_sequence"] == .null)
-            #expect(json["usage"]?["input_tokens"] == chat["usage"]?["prompt_tokens"])
+            #expect(json["usage"]?.anthropicPromptTokens == chat["usage"]?["prompt_tokens"]?.int)
             #expect(json["usage"]?["output_tokens"] == chat["usage"]?["completion_tokens"])
+            // Known once the message is done: the cache's share (none here: the prompt is under one full block).
+            #expect(json["usage"]?["cache_read_input_tokens"]?.int == chat["usage"]?["prompt_tokens_details"]?["cached_tokens"]?.int)
+            #expect(json["usage"]?["cache_creation_input_tokens"] == .number(0))
         }
     }
 
@@ -67,9 +78,9 @@ struct MessagesHandlerTests {
             ], addGenerationPrompt: true)
             let expected = try await client.tokenize(rendered, addSpecialTokens: false).count
             let asString = try await client.post("/v1/messages", #"{"system": "Be brief.", "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}, {"type": "text", "text": "there"}]}], "max_tokens": 1}"#).json
-            #expect(asString["usage"]?["input_tokens"] == .number(Double(expected)))
+            #expect(asString["usage"]?.anthropicPromptTokens == expected)
             let asBlocks = try await client.post("/v1/messages", #"{"system": [{"type": "text", "text": "Be brief.", "cache_control": {"type": "ephemeral"}}], "messages": [{"role": "user", "content": "Hi\nthere"}], "max_tokens": 1}"#).json
-            #expect(asBlocks["usage"]?["input_tokens"] == .number(Double(expected)))
+            #expect(asBlocks["usage"]?.anthropicPromptTokens == expected)
         }
     }
 
@@ -80,7 +91,7 @@ struct MessagesHandlerTests {
             let expected = try await client.tokenize(prefix, addSpecialTokens: false).count
             let body = #"{"messages": [{"role": "user", "content": "What is the capital of France?"}, {"role": "assistant", "content": "The capital of France is"}], "max_tokens": 2, "temperature": 0}"#
             let json = try await client.post("/v1/messages", body).json
-            #expect(json["usage"]?["input_tokens"] == .number(Double(expected)))
+            #expect(json["usage"]?.anthropicPromptTokens == expected)
             let text = try await client.greedyText(prefix, maxTokens: 2, extra: #", "add_special_tokens": false"#)
             #expect(json["content"]?[0]?["text"] == .string(text))
         }
@@ -105,7 +116,9 @@ struct MessagesHandlerTests {
             #expect(start["id"]?.string?.hasPrefix("msg_") == true)
             #expect(start["content"] == .array([]))
             #expect(start["stop_reason"] == .null)
-            #expect(start["usage"]?["input_tokens"] == whole["usage"]?["input_tokens"])
+            // The cache's share is not known yet: the whole prompt as input, the cache fields left out.
+            #expect(start["usage"]?["input_tokens"]?.int == whole["usage"]?.anthropicPromptTokens)
+            #expect(start["usage"]?["cache_read_input_tokens"] == nil && start["usage"]?["cache_creation_input_tokens"] == nil)
             #expect(events[1].data["content_block"]?["type"] == .string("text"))
             let text = events.filter { $0.name == "content_block_delta" }.compactMap { event -> String? in
                 #expect(event.data["delta"]?["type"] == .string("text_delta"))
@@ -117,6 +130,9 @@ struct MessagesHandlerTests {
             #expect(delta["delta"]?["stop_reason"] == .string("end_turn"))
             #expect(delta["delta"]?["stop_sequence"] == .null)
             #expect(delta["usage"]?["output_tokens"] == whole["usage"]?["output_tokens"])
+            // The final split, with the cache's share known (the long-prompt case is cacheUsage's).
+            #expect(delta["usage"]?.anthropicPromptTokens == whole["usage"]?.anthropicPromptTokens)
+            #expect(delta["usage"]?["cache_read_input_tokens"]?.int != nil)
         }
     }
 
@@ -154,10 +170,39 @@ struct MessagesHandlerTests {
             let message = try await client.post("/v1/messages", #"{"system": "Be brief.", "messages": \#(Self.question), "max_tokens": 1}"#).json
             let counted = try await client.post("/v1/messages/count_tokens", #"{"system": "Be brief.", "messages": \#(Self.question)}"#)
             #expect(counted.status == .ok)
-            #expect(try counted.json == .object(["input_tokens": message["usage"]?["input_tokens"] ?? .null]))
+            #expect(try counted.json == .object(["input_tokens": message["usage"]?.anthropicPromptTokens.map { .number(Double($0)) } ?? .null]))
             let refused = try await client.post("/v1/messages/count_tokens", #"{"messages": [], "tools": [{"name": "f"}]}"#)
             #expect(refused.status == .badRequest)
             #expect(try refused.json["type"] == .string("error"))
+        }
+    }
+
+    @Test("usage splits the prompt as Anthropic does: a second message with the same long system prompt reads it from the cache")
+    func cacheUsage() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let system = quoted(String(repeating: "You answer questions about European geography, briefly and exactly. ", count: 8))
+            func send(_ question: String) async throws -> JSONValue {
+                let body = #"{"system": \#(system), "messages": [{"role": "user", "content": \#(quoted(question))}], "max_tokens": 2, "temperature": 0}"#
+                let response = try await client.post("/v1/messages", body)
+                #expect(response.status == .ok, "\(response.text)")
+                return try #require(try response.json["usage"])
+            }
+            let first = try await send("What is the capital of France?")
+            let promptTokens = try #require(first.anthropicPromptTokens)
+            #expect(promptTokens > 100)
+            // A fresh engine: nothing cached, so every prompt token is input.
+            #expect(first["cache_read_input_tokens"] == .number(0) && first["cache_creation_input_tokens"] == .number(0))
+            #expect(first["input_tokens"]?.int == promptTokens)
+            let second = try await send("What is the capital of Spain?")
+            let read = try #require(second["cache_read_input_tokens"]?.int)
+            // The shared system prompt's full blocks, never the whole prompt (the question differs).
+            #expect(read >= 96 && read % 16 == 0 && read < promptTokens)
+            #expect(second["cache_creation_input_tokens"] == .number(0))
+            let secondTokens = try #require(second.anthropicPromptTokens)
+            #expect(second["input_tokens"]?.int == secondTokens - read)
+            // Chat completions report the same hits as OpenAI's cached_tokens.
+            let chat = try await client.post("/v1/chat/completions", #"{"messages": [{"role": "system", "content": \#(system)}, {"role": "user", "content": "What is the capital of Italy?"}], "max_tokens": 1}"#).json
+            #expect(chat["usage"]?["prompt_tokens_details"]?["cached_tokens"]?.int == read)
         }
     }
 

@@ -39,6 +39,37 @@ struct StructuredOutputHandlerTests {
         }
     }
 
+    @Test("responses with text.format json_schema answers JSON that validates, and echoes the format; json_object gives JSON")
+    func responsesJSONSchema() async throws {
+        try await ServerFixture.withServer { client, _ in
+            let response = try await client.post("/v1/responses", """
+                {"input": "Describe a city as JSON.", "max_output_tokens": 100, "temperature": 0,
+                 "text": {"format": {"type": "json_schema", "name": "city", "strict": true, "schema": \(Self.schema)}}}
+                """)
+            #expect(response.status == .ok, "\(response.text)")
+            let json = try response.json
+            #expect(json["status"] == .string("completed"))
+            #expect(json["text"]?["format"] == .object(["type": .string("json_schema"), "name": .string("city"), "strict": .bool(true)]))
+            Self.expectCity(json["output"]?[0]?["content"]?[0]?["text"]?.string)
+            // Streamed, the deltas join into the same JSON.
+            let streamed = try await client.post("/v1/responses", """
+                {"input": "Describe a city as JSON.", "max_output_tokens": 100, "temperature": 0, "stream": true,
+                 "text": {"format": {"type": "json_schema", "name": "city", "schema": \(Self.schema)}}}
+                """)
+            let deltas = try streamed.namedEvents.filter { $0.name == "response.output_text.delta" }
+                .compactMap { $0.data["delta"]?.string }
+            #expect(deltas.joined() == json["output"]?[0]?["content"]?[0]?["text"]?.string)
+            let object = try await client.post("/v1/responses", """
+                {"input": "Give me a JSON object.", "max_output_tokens": 60, "temperature": 0, "text": {"format": {"type": "json_object"}}}
+                """).json
+            let text = try #require(object["output"]?[0]?["content"]?[0]?["text"]?.string)
+            if object["status"] == .string("completed") {
+                #expect((try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil, "\(text)")
+            }
+            #expect(object["text"]?["format"]?["type"] == .string("json_object"))
+        }
+    }
+
     @Test("streamed chat with n = 2 and guided_json: each choice's deltas join into valid JSON")
     func streamedParallel() async throws {
         try await ServerFixture.withServer { client, _ in

@@ -65,13 +65,44 @@ struct MessagesStop: Equatable, Sendable {
     }
 }
 
-/// Anthropic's `usage`: prompt tokens as `input_tokens`, generated ones as `output_tokens`.
+/// Anthropic's `usage`, whose input fields split the prompt in three, as Anthropic defines them:
+/// `input_tokens` (computed for this request), `cache_read_input_tokens` (found in the prefix
+/// cache) and `cache_creation_input_tokens`, always 0 here: Anthropic bills writing a prefix it was
+/// asked to cache (`cache_control`), while this engine caches every full block anyway at no cost to
+/// the request, so nothing is "created" on the client's behalf. llama.cpp's server reports the same
+/// split, and vLLM's `/v1/messages` too (its `cache_creation_input_tokens` also 0). Before the cache's
+/// share is known (a stream's `message_start`) the cache fields are left out and `input_tokens` is
+/// the whole prompt, as vLLM does: absent means unknown, 0 means none.
 struct MessagesUsage: Encodable, Equatable, Sendable {
-    var inputTokens: Int?
+    /// Prompt tokens computed for this request (all of them while the cache's share is unknown).
+    var inputTokens: Int
     var outputTokens: Int
+    /// Prompt tokens the prefix cache held, once known.
+    var cacheReadInputTokens: Int?
 
     enum CodingKeys: String, CodingKey {
         case inputTokens = "input_tokens"
         case outputTokens = "output_tokens"
+        case cacheReadInputTokens = "cache_read_input_tokens"
+        case cacheCreationInputTokens = "cache_creation_input_tokens"
+    }
+
+    /// The usage of a prompt of `numPromptTokens` tokens of which `numCachedTokens` (nil: not yet known)
+    /// came from the prefix cache.
+    init(numPromptTokens: Int, numCachedTokens: Int?, outputTokens: Int) {
+        let cached = numCachedTokens.map { min(max($0, 0), numPromptTokens) }
+        inputTokens = numPromptTokens - (cached ?? 0)
+        cacheReadInputTokens = cached
+        self.outputTokens = outputTokens
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(inputTokens, forKey: .inputTokens)
+        if let cacheReadInputTokens {
+            try container.encode(0, forKey: .cacheCreationInputTokens)
+            try container.encode(cacheReadInputTokens, forKey: .cacheReadInputTokens)
+        }
+        try container.encode(outputTokens, forKey: .outputTokens)
     }
 }

@@ -2,7 +2,7 @@ import Hummingbird
 
 /// The events of a streamed Messages response, in Anthropic's order: `message_start`,
 /// `content_block_start`, `ping`, `content_block_delta`s, `content_block_stop`, `message_delta`
-/// (stop reason and output tokens), `message_stop`; or an `error` event when generation fails
+/// (stop reason and the final usage), `message_stop`; or an `error` event when generation fails
 /// after the stream began.
 ///
 /// Each goes out as `event: <type>` and `data: <json>`, the JSON carrying the same `type`.
@@ -12,7 +12,9 @@ enum MessagesStreamEvent: Encodable, Sendable {
     case ping
     case textDelta(index: Int, text: String)
     case contentBlockStop(index: Int)
-    case messageDelta(MessagesStop?, outputTokens: Int)
+    /// The stop and the final usage: output tokens, and the prompt's split between computed and cached
+    /// tokens, unknown when `message_start` went out (the SDK's accumulated message takes it from here).
+    case messageDelta(MessagesStop?, usage: MessagesUsage)
     case messageStop
 
     var type: String {
@@ -52,11 +54,11 @@ enum MessagesStreamEvent: Encodable, Sendable {
             try delta.encode(text, forKey: .text)
         case .contentBlockStop(let index):
             try container.encode(index, forKey: .index)
-        case .messageDelta(let stop, let outputTokens):
+        case .messageDelta(let stop, let usage):
             var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
             try delta.encode(stop?.reason, forKey: .stopReason)
             try delta.encode(stop?.sequence, forKey: .stopSequence)
-            try container.encode(MessagesUsage(outputTokens: outputTokens), forKey: .usage)
+            try container.encode(usage, forKey: .usage)
         }
     }
 

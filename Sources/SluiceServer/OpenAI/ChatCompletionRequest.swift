@@ -13,6 +13,9 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var logprobs = false
     /// How many alternatives per token, with ``logprobs``.
     var topLogprobs: Int?
+    /// vLLM's `prompt_logprobs`: each token of the rendered conversation with its log-probability and rank,
+    /// and this many alternatives, on the response (never streamed, as in vLLM).
+    var promptLogprobs: Int?
     /// Open the assistant's turn after the conversation.
     var addGenerationPrompt = true
     /// Add BOS when tokenizing the rendered conversation; off because templates write it themselves.
@@ -32,6 +35,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
         case topLogprobs = "top_logprobs"
+        case promptLogprobs = "prompt_logprobs"
         case addGenerationPrompt = "add_generation_prompt"
         case addSpecialTokens = "add_special_tokens"
         case streamOptions = "stream_options"
@@ -52,6 +56,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
             ?? container.decodeIfPresent(Int.self, forKey: .maxTokens)
         logprobs = try container.decodeIfPresent(Bool.self, forKey: .logprobs) ?? false
         topLogprobs = try container.decodeIfPresent(Int.self, forKey: .topLogprobs)
+        promptLogprobs = try container.decodeIfPresent(Int.self, forKey: .promptLogprobs)
         addGenerationPrompt = try container.decodeIfPresent(Bool.self, forKey: .addGenerationPrompt) ?? true
         addSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? false
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
@@ -69,6 +74,11 @@ struct ChatCompletionRequest: Decodable, Sendable {
     private func checkConsistency() throws(APIError) {
         if streamOptions != nil, !stream {
             throw .badRequest("stream_options can only be set when stream is true.", param: "stream_options")
+        }
+        // vLLM's rule: the prompt's log-probabilities come whole on the response, which a stream does not have.
+        // Their range is the engine's to check, as on /v1/completions.
+        if stream, let promptLogprobs, promptLogprobs != 0 {
+            throw .badRequest("`prompt_logprobs` are not available when `stream=True`.", param: "prompt_logprobs")
         }
         if let topLogprobs {
             guard topLogprobs >= 0, topLogprobs <= SamplingParams.maxLogprobs else {

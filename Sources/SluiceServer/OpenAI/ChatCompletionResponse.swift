@@ -9,6 +9,8 @@ struct ChatCompletionResponse: Encodable, Sendable {
     var usage: Usage
     /// The prompt's token ids, with `return_token_ids`.
     var promptTokenIDs: [Int]?
+    /// vLLM's `prompt_logprobs` over the rendered conversation, when asked.
+    var promptLogprobs: PromptLogprobs?
 
     /// One finished choice: the assistant's message.
     struct Choice: Encodable, Sendable {
@@ -63,6 +65,7 @@ struct ChatCompletionResponse: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, object, created, model, choices, usage
         case promptTokenIDs = "prompt_token_ids"
+        case promptLogprobs = "prompt_logprobs"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -73,6 +76,7 @@ struct ChatCompletionResponse: Encodable, Sendable {
         try container.encode(model, forKey: .model)
         try container.encode(choices, forKey: .choices)
         try container.encode(usage, forKey: .usage)
+        try container.encodeIfPresent(promptLogprobs, forKey: .promptLogprobs)
         try container.encodeIfPresent(promptTokenIDs, forKey: .promptTokenIDs)
     }
 }

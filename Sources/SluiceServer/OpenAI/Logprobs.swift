@@ -57,7 +57,8 @@ struct CompletionLogprobs: Encodable, Equatable, Sendable {
 
 /// vLLM's `prompt_logprobs`: per prompt token, null for the first (nothing predicts it), then a map
 /// from token id (as a string) to `{logprob, rank, decoded_token}` holding the prompt token and the
-/// likeliest alternatives asked for.
+/// likeliest alternatives asked for. The one writer of this shape: `/v1/completions` puts it on each
+/// choice, `/v1/chat/completions` on the response, as vLLM does.
 struct PromptLogprobs: Encodable, Equatable, Sendable {
     struct Entry: Encodable, Equatable, Sendable {
         var logprob: Float
@@ -72,12 +73,16 @@ struct PromptLogprobs: Encodable, Equatable, Sendable {
 
     var positions: [[String: Entry]?] = []
 
-    init(promptTokenIDs: [Int], logprobs: [SampledToken], tokenizer: any Tokenizer, asTokenIDs: Bool = false) {
+    /// The positions of a prompt from the engine's `logprobs` (entry k for prompt token k + 1), each
+    /// with at most `numAlternatives` alternatives: the engine computed as many as the request's
+    /// largest count (`echo` with `logprobs` may have asked for more).
+    init(promptTokenIDs: [Int], logprobs: [SampledToken], numAlternatives: Int, tokenizer: any Tokenizer,
+         asTokenIDs: Bool = false) {
         guard !promptTokenIDs.isEmpty else { return }
         positions.append(nil)
         for token in logprobs {
             var entries: [String: Entry] = [:]
-            for (index, alternative) in token.topLogprobs.enumerated() {
+            for (index, alternative) in token.topLogprobs.prefix(numAlternatives).enumerated() {
                 entries[String(alternative.tokenID)] = Entry(
                     logprob: TokenText.finite(alternative.logprob), rank: index + 1,
                     decodedToken: TokenText.of(alternative.tokenID, tokenizer: tokenizer, asTokenID: asTokenIDs))

@@ -18,10 +18,12 @@ struct ResponseObject: Encodable, Sendable {
     var maxOutputTokens: Int?
     var temperature: Float
     var topP: Float
+    /// `text.format` as the request gave it.
+    var textFormat = ResponseTextFormat()
 
     enum CodingKeys: String, CodingKey {
         case id, object, model, status, output, usage, error, instructions, temperature, metadata, tools, store, text
-        case truncation, reason, code, message, format, type
+        case truncation, reason, code, message, format, type, name, strict
         case createdAt = "created_at"
         case incompleteDetails = "incomplete_details"
         case maxOutputTokens = "max_output_tokens"
@@ -71,7 +73,9 @@ struct ResponseObject: Encodable, Sendable {
         try container.encode("disabled", forKey: .truncation)
         var text = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .text)
         var format = text.nestedContainer(keyedBy: CodingKeys.self, forKey: .format)
-        try format.encode("text", forKey: .type)
+        try format.encode(textFormat.type, forKey: .type)
+        try format.encodeIfPresent(textFormat.name, forKey: .name)
+        try format.encodeIfPresent(textFormat.strict, forKey: .strict)
     }
 
     /// The status and reason for how the engine ended the output.
@@ -115,6 +119,14 @@ struct OutputTextPart: Encodable, Sendable {
         try container.encode([String](), forKey: .annotations)
         try container.encode([String](), forKey: .logprobs)
     }
+}
+
+/// A request's `text.format` as the response object echoes it: its type, and a schema's `name` and
+/// `strict` (the schema itself is not repeated).
+struct ResponseTextFormat: Equatable, Sendable {
+    var type = "text"
+    var name: String?
+    var strict: Bool?
 }
 
 /// The Responses API's `usage`, with cached prompt tokens from the prefix cache.

@@ -3,7 +3,8 @@ import Hummingbird
 /// The body of `POST /v1/responses`, OpenAI's Responses API, served statelessly: `input` (a
 /// string, or message items with text parts), `instructions`, `max_output_tokens` and the
 /// sampling fields. Nothing is stored, so `store: true`, `previous_response_id`, `conversation`
-/// and `background` are refused by name, as are tools, images and structured output.
+/// and `background` are refused by name, as are tools and images. `text.format` constrains the output
+/// as chat's `response_format` does.
 struct ResponsesRequest: Decodable, Sendable {
     var model: String?
     var instructions: String?
@@ -14,6 +15,10 @@ struct ResponsesRequest: Decodable, Sendable {
     /// The sampling fields the Responses API shares with chat (`temperature`, `top_p`) and the
     /// vLLM extensions it accepts on every endpoint (`top_k`, `seed`, `stop` …).
     var sampling = SamplingFields()
+    /// What `text.format` asks the output to match, or nil.
+    var structuredOutput: StructuredOutputFields?
+    /// `text.format` as the response object echoes it.
+    var textFormat = ResponseTextFormat()
 
     enum CodingKeys: String, CodingKey {
         case model, instructions, input, stream
@@ -53,8 +58,13 @@ struct ResponsesRequest: Decodable, Sendable {
 
     /// Decodes a request body, refusing unsupported features by name first.
     static func decode(from body: ByteBuffer) throws(APIError) -> ResponsesRequest {
-        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.responses)
-        return try JSONBody.decode(ResponsesRequest.self, from: body)
+        let raw = try JSONBody.decode(JSONValue.self, from: body)
+        try UnsupportedFields.check(raw, rules: UnsupportedFields.responses)
+        var request = try JSONBody.decode(ResponsesRequest.self, from: body)
+        let format = try StructuredOutputFields.decodeResponsesFormat(from: body, raw: raw)
+        request.structuredOutput = format.fields
+        request.textFormat = format.echo
+        return request
     }
 }
 
@@ -124,8 +134,6 @@ extension UnsupportedFields {
         Rule(field: "tools", allows: { value, _ in value.isEmpty }, reason: "tool calling is not implemented; leave out `tools`."),
         Rule(field: "tool_choice", allows: { value, _ in value == .null || value == .string("none") || value == .string("auto") },
              reason: "tool calling is not implemented; leave it out or set it to \"none\"."),
-        Rule(field: "text", allows: { value, _ in (value["format"] ?? .null) == .null || value["format"]?["type"] == .string("text") },
-             reason: "structured output (`text.format` other than text) is not implemented; leave it out."),
         Rule(field: "top_logprobs", allows: { value, _ in value.isEmpty },
              reason: "log-probabilities are not returned on /v1/responses; use /v1/chat/completions."),
         Rule(field: "prompt", allows: { value, _ in value == .null },

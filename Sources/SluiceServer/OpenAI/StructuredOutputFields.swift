@@ -57,6 +57,42 @@ struct StructuredOutputFields: Sendable, Equatable {
         return found.first
     }
 
+    /// The Responses API's `text.format`, with its echo for the response object: `text` asks for
+    /// nothing, `json_object` for any JSON, `json_schema` for its `schema`, which sits beside `name`
+    /// and `strict` rather than under `json_schema` as in chat's `response_format`.
+    static func decodeResponsesFormat(
+        from body: ByteBuffer, raw: JSONValue
+    ) throws(APIError) -> (fields: StructuredOutputFields?, echo: ResponseTextFormat) {
+        guard let text = raw["text"], text != .null else { return (nil, ResponseTextFormat()) }
+        guard case .object = text else {
+            throw .badRequest(#"text must be an object such as {"format": {"type": "json_schema", ...}}."#, param: "text")
+        }
+        guard let format = present(try JSONBody.orderedObject(from: body)["text"]?["format"]) else {
+            return (nil, ResponseTextFormat())
+        }
+        guard let type = format["type"]?.stringValue else {
+            throw .badRequest(#"text.format must be an object with a "type": "text", "json_object" or "json_schema"."#,
+                              param: "text.format")
+        }
+        let echo = ResponseTextFormat(type: type, name: format["name"]?.stringValue, strict: format["strict"]?.boolValue)
+        switch type {
+        case "text":
+            return (nil, echo)
+        case "json_object":
+            return (StructuredOutputFields(spec: .anyJSON, field: "text.format"), echo)
+        case "json_schema":
+            guard let schema = present(format["schema"]) else {
+                throw .badRequest(#"text.format of type "json_schema" needs a "schema" (beside "name")."#,
+                                  param: "text.format.schema")
+            }
+            return (StructuredOutputFields(spec: try jsonSchema(schema, field: "text.format.schema"), field: "text.format"), echo)
+        default:
+            throw .unsupported(
+                "`text.format.type` \"\(type)\" is not supported by this server: use \"text\", \"json_object\" or "
+                    + "\"json_schema\".", param: "text.format.type")
+        }
+    }
+
     /// The value unless it is missing or null.
     private static func present(_ value: SluiceGrammar.JSONValue?) -> SluiceGrammar.JSONValue? {
         guard let value, value != .null else { return nil }

@@ -39,8 +39,6 @@ enum UnsupportedFields {
 
     /// Rules for `/v1/chat/completions`.
     static let chat: [Rule] = common + [
-        Rule(field: "prompt_logprobs", allows: { value, _ in value == .null },
-             reason: "prompt log-probabilities are reported on /v1/completions (with `prompt_logprobs`, or `echo` with `logprobs`)."),
         Rule(field: "functions", allows: { value, _ in value.isEmpty }, reason: "function calling is not implemented."),
         Rule(field: "function_call", allows: { value, _ in value == .null || value == .string("none") },
              reason: "function calling is not implemented."),
