@@ -1,6 +1,8 @@
 extension StepCostModel {
     /// How long start-up calibration may run, in seconds, by default: small models do every
-    /// probe well within it; on a large model on few cores the biggest prefill probe is left out.
+    /// probe well within it; on a large model on few cores the biggest prefill probe is left out
+    /// (the three cheap probes still run three times each, which on the 1.5B on 2 cores is about
+    /// a second more).
     public static let defaultCalibrationBudget = 1.0
 
     /// Fits a model from a few real forward passes, each timed by `measure`, which runs the step
@@ -11,8 +13,8 @@ extension StepCostModel {
     /// sampled row's apart, and always run); the same 16-token chunk at depth 1024 (its extra
     /// time is attention); then chunks of 64 and 256 tokens. After one warm-up run, each probe
     /// runs once, cheapest first, if its cost predicted from those before it fits what is left
-    /// of `timeBudget` seconds; then the probes run again, up to 3 times each, while runs fit,
-    /// and each keeps its fastest time. The attention term is capped at
+    /// of `timeBudget` seconds; then the probes run again, up to 3 times each (the first three
+    /// always, the others while runs fit), and each keeps its fastest time. The attention term is capped at
     /// ``maxAttentionShareOfToken`` of a token. Call it only while no request holds blocks: the
     /// probes write into the pool's first blocks, which nothing has handed out yet and whose
     /// garbage is never cached. Returns `nil` when nothing could be fitted (a pool or context
@@ -36,7 +38,10 @@ extension StepCostModel {
                     estimate = fit(samples())?.uncorrectedTime(of: probe.workload) ?? spent
                     guard index < numAlwaysRunProbes || spent + estimate <= timeBudget else { continue }
                 } else {
-                    guard let time = fastest[index], spent + time <= timeBudget else { continue }
+                    // The always-run probes repeat whatever the budget: the fit splits a step's time into
+                    // its terms from their differences, so one slow run (a busy moment) would misprice a
+                    // step's fixed cost for good (78 ms instead of 21 on the 1.5B, seen in serving).
+                    guard let time = fastest[index], index < numAlwaysRunProbes || spent + time <= timeBudget else { continue }
                 }
                 let time = try measure(probe)
                 spent += time
