@@ -30,6 +30,16 @@ public struct CPUBackend: ModelBackend {
                     maxModelLength: limits.maxModelLength, threadCount: threadCount, packWeights: packWeights,
                     kvCacheDType: kvCacheDType)
     }
+
+    /// A runner on the kernel workers of `executor` when it is one of ours: the engine's one thread
+    /// drives both, one pass at a time.
+    public func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits,
+                             sharingWorkersWith executor: any ModelExecutor) -> any ModelExecutor {
+        ModelRunner(model: model, numBlocks: limits.numBlocks, blockSize: limits.blockSize,
+                    maxBatchTokens: limits.maxBatchTokens, maxLogitRows: limits.maxLogitRows,
+                    maxModelLength: limits.maxModelLength, threadCount: threadCount, packWeights: packWeights,
+                    kvCacheDType: kvCacheDType, sharingWorkersWith: executor as? ModelRunner)
+    }
 }
 
 extension ModelRunner: ModelExecutor {}

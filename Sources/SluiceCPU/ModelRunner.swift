@@ -29,9 +29,13 @@ public final class ModelRunner {
     ///   - maxLogitRows: the most rows of logits one `execute` may ask for.
     ///   - maxModelLength: the longest sequence; the model's trained context length by default.
     ///   - packWeights: repack the weights for the batched GEMM (shared with other runners of the model).
+    ///   - sharingWorkersWith: a runner driven by the same thread whose kernel workers this one uses
+    ///     (a draft model beside its target), rather than starting a pool whose idle workers would
+    ///     spin against the other's; `threadCount` is then that pool's.
     public init(model: any DecoderModel, numBlocks: Int, blockSize: Int, maxBatchTokens: Int, maxLogitRows: Int? = nil,
                 maxModelLength: Int? = nil, threadCount: Int = KernelThreadPool.defaultThreadCount,
-                packWeights: Bool = PreparedWeights.packsWeights, kvCacheDType: KVCacheDType = .auto) {
+                packWeights: Bool = PreparedWeights.packsWeights, kvCacheDType: KVCacheDType = .auto,
+                sharingWorkersWith other: ModelRunner? = nil) {
         self.model = model
         weights = PreparedWeights.shared(for: model, pack: packWeights)
         self.maxBatchTokens = max(1, maxBatchTokens)
@@ -41,7 +45,7 @@ public final class ModelRunner {
         self.maxModelLength = max(1, maxModelLength ?? model.configuration.contextLength)
         kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize,
                                  dtype: kvCacheDType)
-        pool = KernelThreadPool(threadCount: threadCount)
+        pool = other?.pool ?? KernelThreadPool(threadCount: threadCount)
         scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows,
                           attentionScores: pool.threadCount * Int(SL_ATTENTION_MAX_ROWS)
                               * Int(sl_attention_scores_stride(Int64(self.maxModelLength))))

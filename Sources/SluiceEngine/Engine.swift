@@ -29,9 +29,8 @@ public final class Engine: Sendable {
 
     /// Starts an engine over `model`; its step and output threads run until ``shutdown()``.
     public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
-        let config = options.schedulerConfig(for: model)
-        let core = try EngineCore(model: model, config: config, eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
-                                  backend: options.resolvedBackend)
+        let core = try options.makeCore(model: model, tokenizer: tokenizer)
+        let config = core.scheduler.config
         try options.prepareStepCost(of: core)
         stepCostModel = core.scheduler.costModel
         self.tokenizer = tokenizer

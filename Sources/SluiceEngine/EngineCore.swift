@@ -45,15 +45,20 @@ public final class EngineCore {
     public private(set) var lastStep: StepRecord?
     /// Steps that ran a forward pass since start.
     public private(set) var numSteps = 0
-    /// Proposes draft tokens when speculative decoding is on (``SchedulerConfig/speculative``).
+    /// Proposes draft tokens by prompt lookup (``SpeculativeConfig/Method/ngram``).
     private let proposer: NgramProposer?
+    /// Proposes draft tokens from a draft model, with its own KV pool (``SpeculativeConfig/Method/draftModel``).
+    let draftProposer: DraftModelProposer?
     /// Speculative decoding's counters since start.
     public private(set) var specDecodeStats = SpecDecodeStats()
     /// The step's accepted drafts per request, emptied and refilled in place each step.
     private var acceptedDrafts: [RequestID: Int] = [:]
 
+    /// A core over `model`; with ``SpeculativeConfig/Method/draftModel``, `draftModel` proposes the
+    /// drafts, on the same backend, over a pool of as many blocks as the target's (its vocabulary was
+    /// checked by ``DraftModel/checkVocabulary(matches:tokenizer:)``; here only its size is).
     public init(model: any DecoderModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
-                backend: any ModelBackend = CPUBackend()) throws {
+                backend: any ModelBackend = CPUBackend(), draftModel: (any DecoderModel)? = nil) throws {
         try config.validate()
         scheduler = try Scheduler(config: config, eosTokenIDs: eosTokenIDs)
         try backend.check(model)
@@ -64,7 +69,27 @@ public final class EngineCore {
                               + SchedulerConfig.promptLogprobsChunk, config.maxNumBatchedTokens),
             maxModelLength: config.maxModelLength))
         validator = RequestValidator(vocabularySize: executor.vocabularySize, config: config)
-        proposer = config.speculative.map { NgramProposer(minN: $0.promptLookupMin, maxN: $0.promptLookupMax) }
+        switch config.speculative?.method {
+        case .ngram?:
+            proposer = config.speculative.map { NgramProposer(minN: $0.promptLookupMin, maxN: $0.promptLookupMax) }
+            draftProposer = nil
+        case .draftModel?:
+            guard let draftModel else {
+                throw SchedulerError.invalidConfig("--speculative-config: method draft_model, but no draft model was loaded")
+            }
+            guard draftModel.configuration.vocabularySize == model.configuration.vocabularySize else {
+                throw SchedulerError.invalidConfig("the draft model has \(draftModel.configuration.vocabularySize) logits, "
+                    + "the target \(model.configuration.vocabularySize); a draft model must share the target's vocabulary")
+            }
+            proposer = nil
+            draftProposer = try DraftModelProposer(
+                model: draftModel, backend: backend, target: executor, numBlocks: config.numBlocks, blockSize: config.blockSize,
+                enablePrefixCaching: config.enablePrefixCaching, maxBatchTokens: config.maxNumBatchedTokens,
+                maxRequests: config.maxNumSeqs, maxModelLength: config.maxModelLength)
+        case nil:
+            proposer = nil
+            draftProposer = nil
+        }
     }
 
     /// Fans a checked request out into its `n` child requests and queues them; returns its
@@ -141,6 +166,7 @@ public final class EngineCore {
 
     /// Drops a finished child's sampler and marks it done in its parent.
     private func forget(_ id: RequestID) {
+        draftProposer?.free(id)
         guard let child = children.removeValue(forKey: id) else { return }
         if parents[child.parentID]?.finishChild(child.index) == true { parents[child.parentID] = nil }
     }
@@ -203,6 +229,8 @@ public final class EngineCore {
             return EngineCoreOutputs()
         }
         numComputedTokensTotal += output.numScheduledTokens
+        // A preempted request's draft KV followed tokens whose target KV is gone: it starts over.
+        for id in output.preemptedRequestIDs { draftProposer?.free(id) }
         output.fill(&batch)
         let start = ContinuousClock.now
         let logits = try executor.execute(batch)
@@ -287,7 +315,7 @@ public final class EngineCore {
             }
         }
         for request in finished { forget(request.requestID) }
-        proposeDrafts(after: output)
+        try proposeDrafts(after: output)
         return result
     }
 
@@ -341,19 +369,31 @@ public final class EngineCore {
         }
     }
 
-    /// Gives every request that sampled this step and decodes next its drafts for the next step.
-    private func proposeDrafts(after output: SchedulerOutput) {
-        guard let proposer, let config = scheduler.config.speculative else { return }
+    /// Gives every request that sampled this step and decodes next its drafts for the next step:
+    /// each from the n-gram lookup, or all together from the draft model's batched passes.
+    private func proposeDrafts(after output: SchedulerOutput) throws(ModelError) {
+        guard let config = scheduler.config.speculative else { return }
         // Speculation is off while the batch is large; the scheduler would drop the drafts anyway.
         guard scheduler.numRunning <= config.disableByBatchSize else { return }
+        var jobs: [DraftModelProposer.Job] = []
         for scheduled in output.scheduledRequests where scheduled.samples {
             let id = scheduled.requestID
             guard let request = scheduler.request(id), request.status == .running, request.numRemainingTokens == 1,
-                  let count = children[id]?.draftLength?.next(), count > 0
+                  var count = children[id]?.draftLength?.next(), count > 0
             else { continue }
-            let drafts = proposer.propose(request.allTokenIDs[...], count: count)
-            if !drafts.isEmpty { scheduler.setSpecTokens(id, drafts) }
+            // A draft past max_tokens or the context could never be kept (the scheduler trims it too).
+            count = min(count, request.samplingParams.maxTokens - request.numOutputTokens - 1,
+                        scheduler.config.maxModelLength - request.numTokens)
+            guard count > 0 else { continue }
+            if let proposer {
+                let drafts = proposer.propose(request.allTokenIDs[...], count: count)
+                if !drafts.isEmpty { scheduler.setSpecTokens(id, drafts) }
+            } else {
+                jobs.append(.init(requestID: id, tokenIDs: request.allTokenIDs, count: count))
+            }
         }
+        guard let draftProposer, !jobs.isEmpty else { return }
+        for (id, drafts) in try draftProposer.propose(jobs) { scheduler.setSpecTokens(id, drafts) }
     }
 
     /// Keeps the step's timing for metrics and corrects the cost model with it.

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCPU
 import SluiceModel
+import SluiceTokenizer
 
 /// The engine's sizing knobs, named like `vllm serve`'s flags.
 public struct EngineOptions: Sendable {
@@ -26,6 +27,8 @@ public struct EngineOptions: Sendable {
     public var schedulingPolicy: SchedulingPolicy = .fcfs
     /// Speculative decoding (`--speculative-config`); off when nil.
     public var speculative: SpeculativeConfig?
+    /// The loaded draft model when ``speculative`` is ``SpeculativeConfig/Method/draftModel``.
+    public var draftModel: DraftModel?
     /// The step cost model to plan with; `nil` measures one at start-up (unless
     /// ``maxStepLatency`` is ``StepLatencyTarget/off``, which needs none).
     public var stepCostModel: StepCostModel?
@@ -48,16 +51,33 @@ public struct EngineOptions: Sendable {
     }
 
     /// The scheduler configuration these options give for `model`.
+    ///
+    /// With a draft model, the KV memory holds both pools with the same number of blocks, so the
+    /// draft can hold every token the target holds: each token costs the target's bytes plus the
+    /// draft's, and the draft's share of the memory is the ratio of its per-token bytes to the sum
+    /// (Qwen2.5-Coder-0.5B drafting for the 1.5B: 12 KiB against 28 KiB a token in f16, 30%).
     public func schedulerConfig(for model: any DecoderModel) -> SchedulerConfig {
         let configuration = model.configuration
-        let capacity = KVCapacity(memory: kvCacheMemory, bytesPerToken: resolvedBackend.kvBytesPerToken(for: model),
-                                  blockSize: blockSize)
+        var bytesPerToken = resolvedBackend.kvBytesPerToken(for: model)
+        if let draftModel, speculative?.method == .draftModel {
+            bytesPerToken += resolvedBackend.kvBytesPerToken(for: draftModel.model)
+        }
+        let capacity = KVCapacity(memory: kvCacheMemory, bytesPerToken: bytesPerToken, blockSize: blockSize)
         let maxModelLength = min(self.maxModelLength ?? configuration.contextLength, configuration.contextLength)
         return SchedulerConfig(
             maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, maxModelLength: maxModelLength,
             blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
             numBlocks: capacity.numBlocks,
             maxStepLatency: maxStepLatency, schedulingPolicy: schedulingPolicy, speculative: speculative)
+    }
+
+    /// Makes the engine's core over `model`: its draft model's vocabulary checked against the
+    /// target's `tokenizer` first, so a mismatch is refused before anything is allocated.
+    public func makeCore(model: any DecoderModel, tokenizer: any Tokenizer) throws -> EngineCore {
+        let draft = speculative?.method == .draftModel ? draftModel : nil
+        try draft?.checkVocabulary(matches: model, tokenizer: tokenizer)
+        return try EngineCore(model: model, config: schedulerConfig(for: model), eosTokenIDs: tokenizer.endOfGenerationTokenIDs,
+                              backend: resolvedBackend, draftModel: draft?.model)
     }
 
     /// Gives `core` its step cost model: ``stepCostModel`` when set, else one measured now, else

@@ -12,8 +12,7 @@ public final class LLM {
     /// Runs `model` with its `tokenizer`.
     public init(model: any DecoderModel, tokenizer: any Tokenizer, options: EngineOptions = EngineOptions()) throws {
         self.tokenizer = tokenizer
-        core = try EngineCore(model: model, config: options.schedulerConfig(for: model),
-                              eosTokenIDs: tokenizer.endOfGenerationTokenIDs, backend: options.resolvedBackend)
+        core = try options.makeCore(model: model, tokenizer: tokenizer)
         try options.prepareStepCost(of: core)
         processor = OutputProcessor(tokenizer: tokenizer)
     }

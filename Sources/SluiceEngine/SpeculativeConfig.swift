@@ -6,17 +6,22 @@ import Foundation
 /// with, plus one token of its own. A step that reads every weight once then yields up to
 /// ``numSpeculativeTokens`` + 1 tokens, which is how a memory-bound decode gets past the memory wall.
 ///
-/// Drafts are deterministic (the n-gram lookup copies them), so the rejection sampler of Leviathan et
-/// al. (arXiv 2211.17192) with a one-hot draft distribution reduces to: sample the target's token as
-/// usual and accept the draft when they are equal. The output distribution is exactly the target's,
-/// greedy or sampled, and greedy output is token for token what it is without speculation (the
-/// kernels give the same result for a token whatever else runs in its batch).
+/// Drafts are deterministic (the n-gram lookup copies them; a draft model proposes its argmax), so the
+/// rejection sampler of Leviathan et al. (arXiv 2211.17192) with a one-hot draft distribution q reduces
+/// to: sample the target's token as usual and accept the draft when they are equal. That accepts the
+/// draft with probability p(draft) = min(1, p/q), and on rejection the token drawn is distributed as p
+/// without the draft, renormalised, which is max(0, p - q) normalised. The output distribution is
+/// exactly the target's, greedy or sampled, and greedy output is token for token what it is without
+/// speculation (the kernels give the same result for a token whatever else runs in its batch).
 public struct SpeculativeConfig: Sendable, Equatable {
     /// Where drafts come from.
     public enum Method: String, Sendable, Equatable, CaseIterable {
         /// Prompt lookup: the tokens that followed the latest n-gram's first earlier occurrence in the
         /// request's own prompt and output (vLLM's `ngram`, llama.cpp's lookup decoding).
         case ngram
+        /// A smaller model sharing the target's vocabulary proposes its greedy continuation, run in the
+        /// same engine with its own KV pool (vLLM's `draft_model`, llama.cpp's `--model-draft`).
+        case draftModel = "draft_model"
     }
 
     public var method: Method
@@ -29,6 +34,9 @@ public struct SpeculativeConfig: Sendable, Equatable {
     /// Speculation stops while more than this many requests run (vLLM's `disable_by_batch_size`): a
     /// batch that large is compute-bound on a CPU, where a rejected draft costs a token's compute.
     public var disableByBatchSize: Int
+    /// The draft model as the configuration names it (a GGUF path or a catalog name), for
+    /// ``Method/draftModel``; the command line resolves and loads it into ``EngineOptions/draftModel``.
+    public var model: String?
 
     /// The defaults when the configuration leaves a field out.
     public static let defaultNumSpeculativeTokens = 5
@@ -38,17 +46,20 @@ public struct SpeculativeConfig: Sendable, Equatable {
 
     public init(method: Method = .ngram, numSpeculativeTokens: Int = defaultNumSpeculativeTokens,
                 promptLookupMin: Int = defaultPromptLookupMin, promptLookupMax: Int = defaultPromptLookupMax,
-                disableByBatchSize: Int = defaultDisableByBatchSize) {
+                disableByBatchSize: Int = defaultDisableByBatchSize, model: String? = nil) {
         self.method = method
         self.numSpeculativeTokens = numSpeculativeTokens
         self.promptLookupMin = promptLookupMin
         self.promptLookupMax = promptLookupMax
         self.disableByBatchSize = disableByBatchSize
+        self.model = model
     }
 
     /// Reads vLLM's JSON form, `{"method": "ngram", "num_speculative_tokens": 5, "prompt_lookup_min": 2,
-    /// "prompt_lookup_max": 4, "disable_by_batch_size": 4}`; unknown keys and wrong types are refused
-    /// by name, so a typo never silently turns speculation off.
+    /// "prompt_lookup_max": 4, "disable_by_batch_size": 4}` or `{"method": "draft_model", "model": PATH,
+    /// "num_speculative_tokens": 4}` (vLLM's older `{"model": PATH}` without a method means a draft
+    /// model too); unknown keys and wrong types are refused by name, so a typo never silently turns
+    /// speculation off.
     public init(json: String) throws(SchedulerError) {
         /// The JSON form; JSONDecoder refuses a wrong type (a string or a bool for a count) by itself.
         struct Fields: Decodable {
@@ -57,13 +68,14 @@ public struct SpeculativeConfig: Sendable, Equatable {
             var prompt_lookup_min: Int?
             var prompt_lookup_max: Int?
             var disable_by_batch_size: Int?
+            var model: String?
         }
         let data = Data(json.utf8)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .invalidConfig("--speculative-config must be a JSON object, got \(json)")
         }
         let known: Set = ["method", "num_speculative_tokens", "prompt_lookup_min", "prompt_lookup_max",
-                          "disable_by_batch_size"]
+                          "disable_by_batch_size", "model"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw .invalidConfig("--speculative-config: unknown key \"\(unknown)\" (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -74,7 +86,8 @@ public struct SpeculativeConfig: Sendable, Equatable {
             throw .invalidConfig("--speculative-config: \(Self.describe(error))")
         }
         let supported = Method.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let methodName = fields.method else {
+        // vLLM's older spelling: a model and no method is a draft model.
+        guard let methodName = fields.method ?? (fields.model == nil ? nil : Method.draftModel.rawValue) else {
             throw .invalidConfig("--speculative-config needs \"method\" (one of: \(supported))")
         }
         guard let method = Method(rawValue: methodName) else {
@@ -87,7 +100,8 @@ public struct SpeculativeConfig: Sendable, Equatable {
                   // One bound given: the other follows it.
                   promptLookupMin: minN ?? min(maxN ?? Self.defaultPromptLookupMin, Self.defaultPromptLookupMin),
                   promptLookupMax: maxN ?? max(minN ?? Self.defaultPromptLookupMax, Self.defaultPromptLookupMax),
-                  disableByBatchSize: fields.disable_by_batch_size ?? Self.defaultDisableByBatchSize)
+                  disableByBatchSize: fields.disable_by_batch_size ?? Self.defaultDisableByBatchSize,
+                  model: fields.model)
         try validate()
     }
 
@@ -110,6 +124,14 @@ public struct SpeculativeConfig: Sendable, Equatable {
         }
         guard promptLookupMin >= 1, promptLookupMax >= promptLookupMin, promptLookupMax <= 64 else {
             throw .invalidConfig("--speculative-config: need 1 <= prompt_lookup_min <= prompt_lookup_max <= 64, got \(promptLookupMin) and \(promptLookupMax)")
+        }
+        switch method {
+        case .ngram where model != nil:
+            throw .invalidConfig("--speculative-config: \"model\" is for method draft_model, not ngram")
+        case .draftModel where model?.isEmpty ?? true:
+            throw .invalidConfig("--speculative-config: method draft_model needs \"model\" (a GGUF path or a catalog name)")
+        default:
+            break
         }
         guard disableByBatchSize >= 1 else {
             throw .invalidConfig("--speculative-config: disable_by_batch_size must be at least 1, got \(disableByBatchSize)")

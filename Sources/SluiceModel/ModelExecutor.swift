@@ -34,6 +34,12 @@ public struct ExecutorLimits: Sendable, Equatable {
 extension ModelBackend {
     /// A backend without restrictions accepts every model.
     public func check(_ model: any DecoderModel) throws(ModelError) {}
+
+    /// A backend with nothing to share makes a plain executor.
+    public func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits,
+                             sharingWorkersWith executor: any ModelExecutor) -> any ModelExecutor {
+        makeExecutor(for: model, limits: limits)
+    }
 }
 
 /// The element type of the KV cache (`--kv-cache-dtype`, vLLM's flag): `auto` is the backend's default
@@ -54,4 +60,9 @@ public protocol ModelBackend: Sendable {
     func check(_ model: any DecoderModel) throws(ModelError)
     /// An executor for `model`: the backend prepares the weights (repacks them) and allocates the KV pool.
     func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits) -> any ModelExecutor
+    /// An executor for a second model that the same thread drives one pass at a time beside
+    /// `executor` (a draft model beside its target), sharing what the backend can share (the CPU
+    /// backend's kernel workers).
+    func makeExecutor(for model: any DecoderModel, limits: ExecutorLimits,
+                      sharingWorkersWith executor: any ModelExecutor) -> any ModelExecutor
 }

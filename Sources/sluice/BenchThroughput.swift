@@ -41,7 +41,7 @@ struct BenchThroughput: ParsableCommand {
 
     func run() throws {
         let path = try ModelReference.path(for: model) { logToStderr($0.description) }
-        var options = engineFlags.options
+        var options = try engineFlags.optionsLoadingDraftModel { logToStderr($0.description) }
         options.maxNumSeqs = batch
         // An offline batch keeps no stream waiting between tokens, so unless asked, steps are bounded by
         // tokens only (as llama-batched-bench runs): the time budget would only slow the prompts down.

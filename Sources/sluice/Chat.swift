@@ -166,7 +166,7 @@ struct LocalChatBackend: ChatBackend {
     init(model: String?, engineFlags: EngineFlags) throws {
         let path = try ModelReference.path(for: model) { logToStderr($0.description) }
         let loaded = try LoadedModel(path: path)
-        var options = engineFlags.options
+        var options = try engineFlags.optionsLoadingDraftModel { logToStderr($0.description) }
         if engineFlags.kvCacheMemory == nil {
             // One conversation: a pool for the model's context (up to 16k tokens), as `generate` sizes it.
             let tokens = min(loaded.model.configuration.contextLength, 16_384)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceAssets
 import SluiceEngine
 import SluiceModel
 
@@ -35,9 +36,14 @@ struct EngineFlags: ParsableArguments {
     var kvCacheDtype: String = KVCacheDType.auto.rawValue
 
     @Option(help: ArgumentHelp(
-        "Speculative decoding, as vLLM spells it: a JSON object such as '{\"method\": \"ngram\", \"num_speculative_tokens\": 5, \"prompt_lookup_max\": 4}'.",
-        discussion: "Keys: method (ngram), num_speculative_tokens (default 5), prompt_lookup_min (2), prompt_lookup_max (4), disable_by_batch_size (4: no speculation while more requests run)."))
+        "Speculative decoding, as vLLM spells it: a JSON object such as '{\"method\": \"ngram\", \"num_speculative_tokens\": 5, \"prompt_lookup_max\": 4}' or '{\"method\": \"draft_model\", \"model\": \"qwen0.5b\", \"num_speculative_tokens\": 4}'.",
+        discussion: "Keys: method (ngram or draft_model), num_speculative_tokens (default 5), prompt_lookup_min (2), prompt_lookup_max (4), disable_by_batch_size (4: no speculation while more requests run), model (draft_model: a GGUF path or a catalog name whose vocabulary is the target's; {\"model\": ...} alone means draft_model)."))
     var speculativeConfig: String?
+
+    @Option(name: [.customLong("draft-model"), .customLong("model-draft")], help: ArgumentHelp(
+        "A draft model for speculative decoding (a GGUF path or a catalog name sharing the target's vocabulary); short for --speculative-config '{\"method\": \"draft_model\", \"model\": NAME}'.",
+        valueName: "name"))
+    var draftModel: String?
 
     @Option(help: "Kernel threads (default: one per core).")
     var threads: Int?
@@ -55,10 +61,14 @@ struct EngineFlags: ParsableArguments {
             throw ValidationError("--kv-cache-dtype must be one of \(KVCacheDType.allCases.map(\.rawValue).joined(separator: ", ")), got \(kvCacheDtype)")
         }
         if let speculativeConfig {
+            let config: SpeculativeConfig
             do {
-                _ = try SpeculativeConfig(json: speculativeConfig)
+                config = try SpeculativeConfig(json: speculativeConfig)
             } catch {
                 throw ValidationError(error.description)
+            }
+            if let draftModel, config.method != .draftModel || (config.model != nil && config.model != draftModel) {
+                throw ValidationError("--draft-model \(draftModel) disagrees with --speculative-config \(speculativeConfig); give one of them")
             }
         }
         guard SchedulingPolicy(rawValue: schedulingPolicy) != nil else {
@@ -80,6 +90,21 @@ struct EngineFlags: ParsableArguments {
         options.maxStepLatency = StepLatencyTarget(milliseconds: maxStepLatencyMs)
         options.schedulingPolicy = SchedulingPolicy(rawValue: schedulingPolicy) ?? .fcfs
         options.speculative = speculativeConfig.flatMap { try? SpeculativeConfig(json: $0) }
+        if let draftModel {
+            if options.speculative == nil { options.speculative = SpeculativeConfig(method: .draftModel) }
+            options.speculative?.model = draftModel
+        }
+        return options
+    }
+
+    /// ``options`` with the draft model loaded, when speculation asks for one: fetched first when it is
+    /// a catalog name. Its vocabulary is checked against the target's when the engine starts.
+    func optionsLoadingDraftModel(log: (FetchEvent) -> Void) throws -> EngineOptions {
+        var options = options
+        if let speculative = options.speculative, speculative.method == .draftModel, let name = speculative.model {
+            let draft = try LoadedModel(path: ModelReference.path(for: name, report: log))
+            options.draftModel = DraftModel(model: draft.model, tokenizer: draft.tokenizer, name: name)
+        }
         return options
     }
 }

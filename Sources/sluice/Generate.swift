@@ -59,7 +59,7 @@ struct Generate: AsyncParsableCommand {
         do {
             // The engine checks the parameters when the request is submitted, as for the server.
             let loaded = try LoadedModel(path: ModelReference.path(for: model) { logToStderr($0.description) })
-            var options = engineFlags.options
+            var options = try engineFlags.optionsLoadingDraftModel { logToStderr($0.description) }
             // One request: a KV pool sized for it alone, unless asked otherwise.
             if engineFlags.kvCacheMemory == nil {
                 let tokens = min(loaded.model.configuration.contextLength, 16_384)

@@ -111,7 +111,7 @@ struct Serve: AsyncParsableCommand {
             let override = try chatTemplate.map { try String(contentsOfFile: $0, encoding: .utf8) }
             let renderer = try JinjaChatRenderer.forModel(file: loaded.file, tokenizer: loaded.tokenizer,
                                                           overrideSource: override)
-            var options = engineFlags.options
+            var options = try engineFlags.optionsLoadingDraftModel { logger.info("\($0)") }
             options.maxQueuedRequests = maxQueuedRequests
             let publisher = try makeKVEventPublisher(logger: logger)
             options.kvEventSink = publisher

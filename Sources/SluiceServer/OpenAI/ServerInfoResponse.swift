@@ -97,6 +97,8 @@ struct ServerInfoResponse: Encodable, Sendable {
         var promptLookupMin: Int
         var promptLookupMax: Int
         var disableByBatchSize: Int
+        /// The draft model as configured (`draft_model`); absent for n-gram lookup.
+        var model: String?
 
         enum CodingKeys: String, CodingKey {
             case method
@@ -104,6 +106,7 @@ struct ServerInfoResponse: Encodable, Sendable {
             case promptLookupMin = "prompt_lookup_min"
             case promptLookupMax = "prompt_lookup_max"
             case disableByBatchSize = "disable_by_batch_size"
+            case model
         }
     }
 
@@ -144,7 +147,7 @@ extension ServerInfoResponse {
             speculativeConfig: config.speculative.map {
                 SpeculativeFields(method: $0.method.rawValue, numSpeculativeTokens: $0.numSpeculativeTokens,
                                   promptLookupMin: $0.promptLookupMin, promptLookupMax: $0.promptLookupMax,
-                                  disableByBatchSize: $0.disableByBatchSize)
+                                  disableByBatchSize: $0.disableByBatchSize, model: $0.model)
             },
             parallelConfig: ParallelConfig(threadCount: description.threadCount))
     }
