@@ -44,7 +44,7 @@ struct MessagesHandler: Sendable {
         try state.checkModel(messages.model)
         if messages.thinking == true, state.configuration.reasoningParser == nil {
             throw APIError.badRequest(
-                "thinking is enabled, but this server was started without --reasoning-parser, so it cannot tell the "
+                "`thinking` is enabled, but this server was started without --reasoning-parser, so it cannot tell the "
                     + "model's thought from its answer; start it with --reasoning-parser qwen3 or deepseek_r1.",
                 param: "thinking")
         }
