@@ -6,6 +6,8 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
     case invalidRegex(String)
     /// The schema is not a valid JSON Schema (a `$ref` that does not resolve, a keyword of the wrong type).
     case invalidSchema(String)
+    /// The GBNF grammar does not parse or does not hold together; the message says where.
+    case invalidGrammar(String)
     /// The schema uses keywords we cannot enforce; refused rather than ignored.
     case unsupportedKeywords([String])
     /// A compile or match limit was reached (a hostile or too large schema or regex).
@@ -16,6 +18,7 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
         case let .invalidJSON(m): return "invalid JSON: \(m)"
         case let .invalidRegex(m): return "invalid regex: \(m)"
         case let .invalidSchema(m): return "invalid JSON schema: \(m)"
+        case let .invalidGrammar(m): return "invalid grammar: \(m)"
         case let .unsupportedKeywords(k): return "unsupported JSON schema keywords: \(k.joined(separator: ", "))"
         case let .limitExceeded(m): return "grammar limit exceeded: \(m)"
         }

@@ -9,6 +9,8 @@ public enum GrammarSpec: Hashable, Sendable {
     case regex(String)
     /// Exactly one of the strings.
     case choice([String])
+    /// Text matching a GBNF grammar from its `root` rule (llama.cpp's format).
+    case gbnf(String)
 
     /// Compiles the constraint into a grammar; errors name what cannot be enforced.
     public func compile(limits: GrammarLimits = GrammarLimits()) throws -> Grammar {
@@ -23,6 +25,8 @@ public enum GrammarSpec: Hashable, Sendable {
             let e = try RegexLowering.anchored(node, encoding: .utf8, into: &builder.expressions)
             let start = builder.lexeme(e)
             return try builder.build(start: start, skipWhitespace: false)
+        case let .gbnf(text):
+            return try GBNFCompiler.compile(text, limits: limits)
         case let .choice(options):
             guard !options.isEmpty else { throw GrammarError.invalidSchema("choice needs at least one option") }
             guard options.count <= JSONSchemaCompiler.maxEnumValues else {

@@ -13,6 +13,7 @@ extension ChatJob {
     func stream(to writer: inout any ResponseBodyWriter) async throws {
         var tally = makeTally()
         var streamers = tools.map { tools in Array(repeating: ToolCallStreamer(tools: tools), count: n) } ?? []
+        var thoughts = reasoning.map { parser in Array(repeating: ReasoningStreamer(parser: parser), count: n) } ?? []
         for index in 0..<n {
             let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
             var chunk = makeChunk([opening], usage: continuousUsage(tally))
@@ -30,8 +31,26 @@ extension ChatJob {
                     delta.append(sampled, tokenizer: state.tokenizer, asTokenIDs: tokenOutputs.tokensAsTokenIDs)
                     logprobs = delta
                 }
+                // The thought goes out as `reasoning_content`; only the answer is content or holds tool calls.
+                var text = output.text
+                var thought: String?
+                if reasoning != nil {
+                    var events = thoughts[output.index].feed(output.text)
+                    if output.finishReason != nil { events += thoughts[output.index].finish() }
+                    text = ""
+                    for event in events {
+                        switch event {
+                        case .reasoning(let piece): thought = (thought ?? "") + piece
+                        case .content(let piece): text += piece
+                        }
+                    }
+                }
                 if tools != nil {
-                    for chunk in toolCallChunks(streamers[output.index].feed(output.text), output: output) {
+                    if let thought {
+                        let chunk = ChatCompletionChunk.Choice(index: output.index, reasoning: thought)
+                        try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
+                    }
+                    for chunk in toolCallChunks(streamers[output.index].feed(text), output: output) {
                         try await writer.write(ServerSentEvents.event(makeChunk([chunk], usage: nil)))
                     }
                     guard let reason = output.finishReason else { return }
@@ -44,11 +63,11 @@ extension ChatJob {
                     return
                 }
                 let tokenIDs = tokenOutputs.returnTokenIDs && !output.tokenIDs.isEmpty ? output.tokenIDs : nil
-                guard !output.text.isEmpty || logprobs != nil || output.finishReason != nil || tokenIDs != nil
+                guard !text.isEmpty || thought != nil || logprobs != nil || output.finishReason != nil || tokenIDs != nil
                 else { return }
                 let choice = ChatCompletionChunk.Choice(
-                    index: output.index, content: output.text.isEmpty ? nil : output.text, logprobs: logprobs,
-                    finishReason: output.finishReason, stopReason: output.stopReason, tokenIDs: tokenIDs)
+                    index: output.index, content: text.isEmpty ? nil : text, logprobs: logprobs,
+                    finishReason: output.finishReason, stopReason: output.stopReason, tokenIDs: tokenIDs, reasoning: thought)
                 try await writer.write(ServerSentEvents.event(makeChunk([choice], usage: continuousUsage(tally))))
             }
         }

@@ -18,6 +18,8 @@ struct ChatJob: Sendable {
     let tokenOutputs: TokenOutputFields
     /// The request's tools: a choice's calls are read from its whole text, or streamed as they are written.
     var tools: ToolFields? = nil
+    /// With `--reasoning-parser`: the thought is taken out of each choice's text before its tool calls are read.
+    var reasoning: ReasoningParser? = nil
     let generation: Generation
     let logger: Logger
 
@@ -59,6 +61,13 @@ struct ChatJob: Sendable {
             throw error
         }
         tally.finish(logger: logger, metrics: state.metrics)
+        if let reasoning {
+            for index in choices.indices {
+                let parsed = reasoning.parse(choices[index].content)
+                choices[index].reasoning = parsed.reasoning
+                choices[index].content = parsed.content ?? ""
+            }
+        }
         if let tools {
             for index in choices.indices {
                 let parsed = tools.calls(in: choices[index].content)

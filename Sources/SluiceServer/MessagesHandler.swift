@@ -42,6 +42,12 @@ struct MessagesHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let messages = try MessagesRequest.decode(from: body)
         try state.checkModel(messages.model)
+        if messages.thinking == true, state.configuration.reasoningParser == nil {
+            throw APIError.badRequest(
+                "`thinking` is enabled, but this server was started without --reasoning-parser, so it cannot tell the "
+                    + "model's thought from its answer; start it with --reasoning-parser qwen3 or deepseek_r1.",
+                param: "thinking")
+        }
         let prompt = try prepare(messages)
         guard let maxTokens = messages.maxTokens else {  // `decode` refused this already
             throw APIError.badRequest("max_tokens is required: the most tokens to generate.", param: "max_tokens")
@@ -51,6 +57,7 @@ struct MessagesHandler: Sendable {
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         promptField: "messages", logger: context.logger)
         let job = MessagesJob(state: state, id: id, numPromptTokens: prompt.tokenIDs.count,
+                              reasoning: state.reasoningParser(promptText: prompt.text, variables: messages.templateVariables),
                               generation: generation, logger: context.logger)
         if messages.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
@@ -64,6 +71,7 @@ struct MessagesHandler: Sendable {
     private func prepare(_ messages: MessagesRequest) throws(APIError) -> PreparedPrompt {
         try state.prepareChat(
             messages.conversation, addGenerationPrompt: !messages.continuesAssistantTurn,
-            continueFinalMessage: messages.continuesAssistantTurn, addSpecialTokens: false)
+            continueFinalMessage: messages.continuesAssistantTurn, variables: messages.templateVariables,
+            addSpecialTokens: false)
     }
 }

@@ -8,6 +8,8 @@ struct MessagesJob: Sendable {
     let state: ServerState
     let id: String
     let numPromptTokens: Int
+    /// With `--reasoning-parser`: the thought becomes a `thinking` block before the text.
+    var reasoning: ReasoningParser? = nil
     let generation: Generation
     let logger: Logger
 
@@ -39,11 +41,15 @@ struct MessagesJob: Sendable {
             throw error
         }
         tally.finish(logger: logger, metrics: state.metrics)
-        return MessagesResponse(id: id, model: model, text: text, stop: stop,
-                                usage: usage(tally))
+        let parsed = reasoning?.parse(text)
+        return MessagesResponse(id: id, model: model, text: parsed.map { $0.content ?? "" } ?? text,
+                                thinking: parsed?.reasoning, stop: stop, usage: usage(tally))
     }
 
-    /// Writes Anthropic's event sequence (``MessagesStreamEvent``), one text block at index 0.
+    /// Writes Anthropic's event sequence (``MessagesStreamEvent``): one text block, after a thinking block
+    /// when a reasoning parser finds a thought. With a reasoning parser blocks open as their first text
+    /// arrives (a thinking block at index 0, the text block after it; a message with no text still gets its
+    /// text block); `ping` follows the first `content_block_start`, as in Anthropic's streams.
     ///
     /// An engine failure after the stream started is sent as an `error` event, as Anthropic
     /// does; a failed write or the client going away ends it by throwing.
@@ -52,14 +58,24 @@ struct MessagesJob: Sendable {
         let start = MessagesResponse(id: id, model: model, text: nil, stop: nil,
                                      usage: MessagesUsage(numPromptTokens: numPromptTokens, numCachedTokens: nil, outputTokens: 0))
         try await writer.write(MessagesStreamEvent.messageStart(start).serverSentEvent())
-        try await writer.write(MessagesStreamEvent.contentBlockStart(index: 0).serverSentEvent())
-        try await writer.write(MessagesStreamEvent.ping.serverSentEvent())
+        var blocks = BlockSequence()
+        if reasoning == nil {
+            // Only a text block can come: it opens at once, as Anthropic opens it.
+            for event in blocks.switchTo(thinking: false) { try await writer.write(event.serverSentEvent()) }
+        }
+        var thoughts = reasoning.map(ReasoningStreamer.init(parser:))
         var stop: MessagesStop?
         do {
             try await generation.forEachOutput { _, output in
                 tally.record(output, choice: 0, metrics: state.metrics)
-                if !output.text.isEmpty {
-                    try await writer.write(MessagesStreamEvent.textDelta(index: 0, text: output.text).serverSentEvent())
+                var events: [ReasoningStreamer.Event] = [.content(output.text)]
+                if var streamer = thoughts {
+                    events = streamer.feed(output.text)
+                    if output.finishReason != nil { events += streamer.finish() }
+                    thoughts = streamer
+                }
+                for event in events {
+                    for event in blocks.events(for: event) { try await writer.write(event.serverSentEvent()) }
                 }
                 if let reason = output.finishReason { stop = MessagesStop(finishReason: reason, stopReason: output.stopReason) }
             }
@@ -72,8 +88,49 @@ struct MessagesJob: Sendable {
             throw error
         }
         tally.finish(logger: logger, metrics: state.metrics)
-        try await writer.write(MessagesStreamEvent.contentBlockStop(index: 0).serverSentEvent())
+        for event in blocks.finish() { try await writer.write(event.serverSentEvent()) }
         try await writer.write(MessagesStreamEvent.messageDelta(stop, usage: usage(tally)).serverSentEvent())
         try await writer.write(MessagesStreamEvent.messageStop.serverSentEvent())
+    }
+
+    /// Which content block is open, and the events that open, fill and close blocks as text arrives.
+    struct BlockSequence {
+        private var open: (index: Int, thinking: Bool)?
+        private var count = 0
+
+        mutating func events(for piece: ReasoningStreamer.Event) -> [MessagesStreamEvent] {
+            let (text, thinking): (String, Bool)
+            switch piece {
+            case .reasoning(let value): (text, thinking) = (value, true)
+            case .content(let value): (text, thinking) = (value, false)
+            }
+            guard !text.isEmpty else { return [] }
+            var events = switchTo(thinking: thinking)
+            let index = open!.index
+            events.append(thinking ? .thinkingDelta(index: index, thinking: text) : .textDelta(index: index, text: text))
+            return events
+        }
+
+        /// Closes the last block, opening an empty text block first when none was opened (a thought cut off by
+        /// `max_tokens` ends without a text block, as the whole message has none).
+        mutating func finish() -> [MessagesStreamEvent] {
+            var events: [MessagesStreamEvent] = []
+            if count == 0 { events += switchTo(thinking: false) }
+            if let open { events.append(.contentBlockStop(index: open.index)) }
+            open = nil
+            return events
+        }
+
+        /// The events that make a block of this kind the open one.
+        mutating func switchTo(thinking: Bool) -> [MessagesStreamEvent] {
+            if let open, open.thinking == thinking { return [] }
+            var events: [MessagesStreamEvent] = []
+            if let open { events.append(.contentBlockStop(index: open.index)) }
+            open = (count, thinking)
+            events.append(.contentBlockStart(index: count, thinking: thinking))
+            if count == 0 { events.append(.ping) }
+            count += 1
+            return events
+        }
     }
 }

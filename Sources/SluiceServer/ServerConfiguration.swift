@@ -40,6 +40,9 @@ public struct ServerConfiguration: Sendable {
     public var metricsPrefix: String
     /// The engine facts beyond its scheduler limits that `GET /server_info` reports.
     public var engineDescription: EngineDescription
+    /// How a chat answer's `<think>…</think>` thought is taken out of its content (`--reasoning-parser`);
+    /// nil leaves the text whole.
+    public var reasoningParser: ReasoningParserKind?
 
     /// A configuration with vLLM's defaults for everything but the model name; the limits vLLM
     /// does not have (prompts per request, messages per chat, connections) are Sluice's own.
@@ -48,7 +51,8 @@ public struct ServerConfiguration: Sendable {
         maxBodySize: Int = 32 << 20, retryAfterSeconds: Int = 1, version: String = ServerConfiguration.defaultVersion,
         idleTimeout: Double? = 5, maxConnections: Int? = nil, maxHeaderSize: Int = 64 << 10,
         maxPromptsPerRequest: Int = 256, maxMessagesPerChat: Int = 2048, allowSpecialTokensInContent: Bool = false,
-        metricsPrefix: String = "vllm", engineDescription: EngineDescription = EngineDescription()
+        metricsPrefix: String = "vllm", engineDescription: EngineDescription = EngineDescription(),
+        reasoningParser: ReasoningParserKind? = nil
     ) {
         self.servedModelName = servedModelName
         self.host = host
@@ -65,6 +69,7 @@ public struct ServerConfiguration: Sendable {
         self.allowSpecialTokensInContent = allowSpecialTokensInContent
         self.metricsPrefix = metricsPrefix
         self.engineDescription = engineDescription
+        self.reasoningParser = reasoningParser
     }
 
     /// The version `GET /version` reports unless the caller sets another.

@@ -112,6 +112,13 @@ struct ServerState: Sendable {
             + "be continued.", param: "continue_final_message")
 
     /// Refuses a batch of more prompts than the server takes in one request.
+    /// The reasoning parser for one chat request under `--reasoning-parser`: the rendered prompt may leave a
+    /// thought open, and `chat_template_kwargs.enable_thinking: false` turns Qwen3's thinking off.
+    func reasoningParser(promptText: String, variables: [String: JinjaValue]) -> ReasoningParser? {
+        guard let kind = configuration.reasoningParser else { return nil }
+        return ReasoningParser(kind: kind, promptText: promptText, thinkingEnabled: variables["enable_thinking"] != .bool(false))
+    }
+
     func checkPromptCount(_ count: Int) throws(APIError) {
         guard count > configuration.maxPromptsPerRequest else { return }
         throw .badRequest(

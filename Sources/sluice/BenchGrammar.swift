@@ -118,6 +118,7 @@ struct BenchGrammar: ParsableCommand {
         case let .invalidRegex(m): return "regex: " + m.prefix(60)
         case let .invalidSchema(m): return "schema: " + m.prefix(60)
         case let .invalidJSON(m): return "json: " + m.prefix(60)
+        case let .invalidGrammar(m): return "grammar: " + m.prefix(60)
         case let .limitExceeded(m): return "limit: " + m.prefix(60)
         }
     }

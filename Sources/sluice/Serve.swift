@@ -64,6 +64,9 @@ struct Serve: AsyncParsableCommand {
         """)
     var kvEventsConfig: String?
 
+    @Option(help: "Take <think>…</think> thoughts out of chat answers into reasoning_content: qwen3 or deepseek_r1 (as vLLM's --reasoning-parser).")
+    var reasoningParser: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -82,6 +85,10 @@ struct Serve: AsyncParsableCommand {
         guard maxMessagesPerChat >= 1 else { throw ValidationError("--max-messages-per-chat must be at least 1") }
         if let kvEventsConfig {
             do { _ = try KVEventsConfig(json: kvEventsConfig) } catch { throw ValidationError(error.description) }
+        }
+        if let reasoningParser, ReasoningParserKind(rawValue: reasoningParser) == nil {
+            let names = ReasoningParserKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("--reasoning-parser: unknown parser \(reasoningParser); choose one of \(names)")
         }
         guard Self.isMetricPrefix(metricsPrefix) else {
             throw ValidationError("--metrics-prefix must be a letter or _ followed by letters, digits or _, such as vllm or sluice")
@@ -184,7 +191,7 @@ extension Serve {
             maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
             maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
             allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
-            engineDescription: engineDescription)
+            engineDescription: engineDescription, reasoningParser: reasoningParser.flatMap(ReasoningParserKind.init(rawValue:)))
     }
 
     /// The KV-event publisher `--kv-events-config` asks for, bound or connected; nil when events are off.

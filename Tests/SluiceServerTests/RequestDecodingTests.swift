@@ -111,8 +111,6 @@ struct RequestDecodingTests {
 
     @Test("unsupported features are refused by name, and their harmless values accepted", arguments: [
         (#"{"prompt": "x", "suffix": "y"}"#, "suffix"),
-        (#"{"prompt": "x", "guided_grammar": "root ::= \"a\""}"#, "guided_grammar"),
-        (#"{"prompt": "x", "structured_outputs": {"grammar": "root ::= \"a\""}}"#, "structured_outputs.grammar"),
         (#"{"prompt": "x", "truncate_prompt_tokens": 5}"#, "truncate_prompt_tokens"),
         (#"{"prompt": "x", "response_format": {"type": "structural_tag"}}"#, "response_format.type"),
         (#"{"prompt": "x", "use_beam_search": true}"#, "use_beam_search"),

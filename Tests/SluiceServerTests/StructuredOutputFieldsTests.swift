@@ -57,9 +57,18 @@ struct StructuredOutputFieldsTests {
         #expect(try completion(#""guided_regex": "a", "guided_decoding_backend": "xgrammar""#)?.spec == .regex("a"))
     }
 
-    @Test("grammar syntaxes, structural tags, whitespace patterns and unknown options are refused by name", arguments: [
-        (#""guided_grammar": "root ::= \"a\"""#, "guided_grammar"),
-        (#""structured_outputs": {"grammar": "root ::= \"a\""}"#, "structured_outputs.grammar"),
+    @Test("a GBNF grammar is read from vLLM's structured_outputs.grammar and guided_grammar and llama-server's grammar")
+    func grammars() throws {
+        #expect(try chat(#""structured_outputs": {"grammar": "root ::= \"a\""}"#)?.spec == .gbnf(#"root ::= "a""#))
+        #expect(try completion(#""guided_grammar": "root ::= \"a\"""#)?.spec == .gbnf(#"root ::= "a""#))
+        #expect(try completion(#""grammar": "root ::= \"a\"""#)?.field == "grammar")
+        #expect(try chat(#""grammar": "root ::= \"a\"""#)?.spec == .gbnf(#"root ::= "a""#))
+        let error = refusal { _ = try chat(#""grammar": 5"#) }
+        #expect(error?.param == "grammar")
+        #expect(error?.message.contains("GBNF") == true)
+    }
+
+    @Test("structural tags, whitespace patterns and unknown options are refused by name", arguments: [
         (#""structured_outputs": {"structural_tag": "{}"}"#, "structured_outputs.structural_tag"),
         (#""structured_outputs": {"json": {}, "whitespace_pattern": " "}"#, "structured_outputs.whitespace_pattern"),
         (#""guided_whitespace_pattern": " ""#, "guided_whitespace_pattern"),

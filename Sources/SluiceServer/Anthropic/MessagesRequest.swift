@@ -1,10 +1,13 @@
 import Hummingbird
+import SluiceTemplate
 
 /// The body of `POST /v1/messages`, as Anthropic's Messages API takes it: a system prompt, turns
 /// of text, `max_tokens` (required) and the sampling fields Anthropic has.
 ///
 /// Content is a string or an array of `{"type": "text"}` blocks, joined with newlines as chat
-/// content parts are; images, documents, tool use and thinking are refused by name.
+/// content parts are; images, documents and tool use are refused by name. `thinking` (`enabled` or
+/// `disabled`) turns the template's `enable_thinking` on or off, and needs a server with `--reasoning-parser`
+/// to be enabled, since only then does a thought come back as a `thinking` block.
 struct MessagesRequest: Decodable, Sendable {
     /// The model asked for; `nil` means the one served.
     var model: String?
@@ -18,9 +21,11 @@ struct MessagesRequest: Decodable, Sendable {
     var topP: Float?
     var topK: Int?
     var stream = false
+    /// `thinking.type`: true for `enabled`, false for `disabled`, nil when left out.
+    var thinking: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case model, system, messages, temperature, stream
+        case model, system, messages, temperature, stream, thinking
         case maxTokens = "max_tokens"
         case stopSequences = "stop_sequences"
         case topP = "top_p"
@@ -49,6 +54,16 @@ struct MessagesRequest: Decodable, Sendable {
         topP = try container.decodeIfPresent(Float.self, forKey: .topP)
         topK = try container.decodeIfPresent(Int.self, forKey: .topK)
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        switch try container.decodeIfPresent(JSONValue.self, forKey: .thinking)?["type"] {
+        case .string("enabled")?: thinking = true
+        case .string("disabled")?: thinking = false
+        default: thinking = nil
+        }
+    }
+
+    /// The template variables the request sets: `enable_thinking` from `thinking`.
+    var templateVariables: [String: JinjaValue] {
+        thinking.map { ["enable_thinking": .bool($0)] } ?? [:]
     }
 
     /// The conversation the chat template renders: the system prompt first, when there is one.
@@ -140,8 +155,9 @@ extension UnsupportedFields {
              reason: "tool use is not implemented; leave out `tools`."),
         Rule(field: "tool_choice", allows: { value, _ in value == .null || value["type"] == .string("none") },
              reason: "tool use is not implemented; leave it out or set it to {\"type\": \"none\"}."),
-        Rule(field: "thinking", allows: { value, _ in value == .null || value["type"] == .string("disabled") },
-             reason: "extended thinking is not implemented; leave it out or set it to {\"type\": \"disabled\"}."),
+        Rule(field: "thinking", allows: { value, _ in
+                 value == .null || value["type"] == .string("disabled") || value["type"] == .string("enabled")
+             }, reason: "thinking takes {\"type\": \"enabled\"} or {\"type\": \"disabled\"}."),
         Rule(field: "output_config", allows: { value, _ in (value["format"] ?? .null) == .null },
              reason: "structured output (`output_config.format`) is not implemented for /v1/messages; leave it out."),
         Rule(field: "mcp_servers", allows: { value, _ in value.isEmpty }, reason: "MCP servers are not implemented."),

@@ -1,13 +1,16 @@
 import SluiceEngine
 
 /// A Messages API response: `{id, type: "message", role: "assistant", content: [{type: "text",
-/// text}], model, stop_reason, stop_sequence, usage}`. Streams send it with empty content and
-/// no stop reason in `message_start`.
+/// text}], model, stop_reason, stop_sequence, usage}`, with a `{type: "thinking", thinking}` block first when
+/// a reasoning parser took a thought out of the text. Streams send it with empty content and no stop reason in
+/// `message_start`.
 struct MessagesResponse: Encodable, Sendable {
     var id: String
     var model: String
     /// The generated text; `nil` writes `content: []`, as `message_start` does.
     var text: String?
+    /// The thought, with a reasoning parser; a thought cut off by `max_tokens` comes without a text block.
+    var thinking: String? = nil
     var stop: MessagesStop?
     var usage: MessagesUsage
 
@@ -22,7 +25,9 @@ struct MessagesResponse: Encodable, Sendable {
         try container.encode(id, forKey: .id)
         try container.encode("message", forKey: .type)
         try container.encode("assistant", forKey: .role)
-        try container.encode(text.map { [TextBlock(text: $0)] } ?? [], forKey: .content)
+        var content = container.nestedUnkeyedContainer(forKey: .content)
+        if let thinking { try content.encode(ThinkingBlock(thinking: thinking)) }
+        if let text, thinking == nil || !text.isEmpty { try content.encode(TextBlock(text: text)) }
         try container.encode(model, forKey: .model)
         try container.encode(stop?.reason, forKey: .stopReason)
         try container.encode(stop?.sequence, forKey: .stopSequence)
@@ -40,6 +45,22 @@ struct TextBlock: Encodable, Sendable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode("text", forKey: .type)
         try container.encode(text, forKey: .text)
+    }
+}
+
+/// A `{"type": "thinking", "thinking": ..., "signature": ""}` content block. Anthropic signs its thoughts so
+/// they can be sent back; a local model's thought has no signature, and the field is written empty so that
+/// clients reading it find a string.
+struct ThinkingBlock: Encodable, Sendable {
+    var thinking: String
+
+    enum CodingKeys: String, CodingKey { case type, thinking, signature }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode("thinking", forKey: .type)
+        try container.encode(thinking, forKey: .thinking)
+        try container.encode("", forKey: .signature)
     }
 }
 

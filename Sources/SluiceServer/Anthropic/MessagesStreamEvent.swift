@@ -3,14 +3,16 @@ import Hummingbird
 /// The events of a streamed Messages response, in Anthropic's order: `message_start`,
 /// `content_block_start`, `ping`, `content_block_delta`s, `content_block_stop`, `message_delta`
 /// (stop reason and the final usage), `message_stop`; or an `error` event when generation fails
-/// after the stream began.
+/// after the stream began. With a reasoning parser a `thinking` block (its `thinking_delta`s) may come
+/// before the text block.
 ///
 /// Each goes out as `event: <type>` and `data: <json>`, the JSON carrying the same `type`.
 enum MessagesStreamEvent: Encodable, Sendable {
     case messageStart(MessagesResponse)
-    case contentBlockStart(index: Int)
+    case contentBlockStart(index: Int, thinking: Bool = false)
     case ping
     case textDelta(index: Int, text: String)
+    case thinkingDelta(index: Int, thinking: String)
     case contentBlockStop(index: Int)
     /// The stop and the final usage: output tokens, and the prompt's split between computed and cached
     /// tokens, unknown when `message_start` went out (the SDK's accumulated message takes it from here).
@@ -22,7 +24,7 @@ enum MessagesStreamEvent: Encodable, Sendable {
         case .messageStart: return "message_start"
         case .contentBlockStart: return "content_block_start"
         case .ping: return "ping"
-        case .textDelta: return "content_block_delta"
+        case .textDelta, .thinkingDelta: return "content_block_delta"
         case .contentBlockStop: return "content_block_stop"
         case .messageDelta: return "message_delta"
         case .messageStop: return "message_stop"
@@ -30,7 +32,7 @@ enum MessagesStreamEvent: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case type, message, index, delta, usage, text
+        case type, message, index, delta, usage, text, thinking
         case contentBlock = "content_block"
         case stopReason = "stop_reason"
         case stopSequence = "stop_sequence"
@@ -42,9 +44,13 @@ enum MessagesStreamEvent: Encodable, Sendable {
         switch self {
         case .messageStart(let message):
             try container.encode(message, forKey: .message)
-        case .contentBlockStart(let index):
+        case .contentBlockStart(let index, let thinking):
             try container.encode(index, forKey: .index)
-            try container.encode(TextBlock(text: ""), forKey: .contentBlock)
+            if thinking {
+                try container.encode(ThinkingBlock(thinking: ""), forKey: .contentBlock)
+            } else {
+                try container.encode(TextBlock(text: ""), forKey: .contentBlock)
+            }
         case .ping, .messageStop:
             break
         case .textDelta(let index, let text):
@@ -52,6 +58,11 @@ enum MessagesStreamEvent: Encodable, Sendable {
             var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
             try delta.encode("text_delta", forKey: .type)
             try delta.encode(text, forKey: .text)
+        case .thinkingDelta(let index, let thinking):
+            try container.encode(index, forKey: .index)
+            var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
+            try delta.encode("thinking_delta", forKey: .type)
+            try delta.encode(thinking, forKey: .thinking)
         case .contentBlockStop(let index):
             try container.encode(index, forKey: .index)
         case .messageDelta(let stop, let usage):

@@ -24,9 +24,12 @@ struct ChatCompletionResponse: Encodable, Sendable {
         /// The function calls found in the text; with any, `content` is the text around them (null when
         /// empty) and a `stop` finish is reported as `tool_calls`, as OpenAI does.
         var toolCalls: [ParsedToolCalls.Call] = []
+        /// The thought a reasoning parser took out of the text; with one, an empty answer is null.
+        var reasoning: String?
 
         enum CodingKeys: String, CodingKey {
-            case index, message, logprobs, role, content, id, type, function, name, arguments
+            case index, message, logprobs, role, content, id, type, function, name, arguments, reasoning
+            case reasoningContent = "reasoning_content"
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
             case tokenIDs = "token_ids"
@@ -38,11 +41,12 @@ struct ChatCompletionResponse: Encodable, Sendable {
             try container.encode(index, forKey: .index)
             var message = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .message)
             try message.encode("assistant", forKey: .role)
-            if toolCalls.isEmpty || !content.isEmpty {
+            if (toolCalls.isEmpty && reasoning == nil) || !content.isEmpty {
                 try message.encode(content, forKey: .content)
             } else {
                 try message.encodeNil(forKey: .content)
             }
+            try message.encodeReasoning(reasoning)
             if !toolCalls.isEmpty {
                 var calls = message.nestedUnkeyedContainer(forKey: .toolCalls)
                 for call in toolCalls {
@@ -107,9 +111,12 @@ struct ChatCompletionChunk: Encodable, Sendable {
         var toolCalls: [ToolCallDelta] = []
         /// The choice made tool calls: a `stop` finish is reported as `tool_calls`.
         var madeToolCalls = false
+        /// Thought text this chunk adds, with a reasoning parser.
+        var reasoning: String?
 
         enum CodingKeys: String, CodingKey {
-            case index, delta, logprobs, role, content
+            case index, delta, logprobs, role, content, reasoning
+            case reasoningContent = "reasoning_content"
             case finishReason = "finish_reason"
             case stopReason = "stop_reason"
             case tokenIDs = "token_ids"
@@ -122,6 +129,7 @@ struct ChatCompletionChunk: Encodable, Sendable {
             var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
             try delta.encodeIfPresent(role, forKey: .role)
             try delta.encodeIfPresent(content, forKey: .content)
+            if let reasoning { try delta.encodeReasoning(reasoning) }
             if !toolCalls.isEmpty { try delta.encode(toolCalls, forKey: .toolCalls) }
             try container.encode(logprobs, forKey: .logprobs)
             let reason = finishReason == .stop && madeToolCalls ? "tool_calls" : finishReason?.rawValue
@@ -168,5 +176,24 @@ struct ChatCompletionChunk: Encodable, Sendable {
         try container.encode(model, forKey: .model)
         try container.encode(choices, forKey: .choices)
         if usage != nil || writesNullUsage { try container.encode(usage, forKey: .usage) }
+    }
+}
+
+/// Containers that can carry a thought under both of vLLM's names.
+protocol ReasoningCodingKeys: CodingKey {
+    static var reasoning: Self { get }
+    static var reasoningContent: Self { get }
+}
+
+extension ChatCompletionResponse.Choice.CodingKeys: ReasoningCodingKeys {}
+extension ChatCompletionChunk.Choice.CodingKeys: ReasoningCodingKeys {}
+
+extension KeyedEncodingContainer where Key: ReasoningCodingKeys {
+    /// Writes a thought as `reasoning_content` and as `reasoning`: vLLM renamed the field to `reasoning` and
+    /// still writes the old name beside it, and clients read one or the other (the OpenAI SDK keeps both).
+    mutating func encodeReasoning(_ reasoning: String?) throws {
+        guard let reasoning else { return }
+        try encode(reasoning, forKey: .reasoningContent)
+        try encode(reasoning, forKey: .reasoning)
     }
 }

@@ -3,12 +3,13 @@ import SluiceGrammar
 
 /// The fields of both completion APIs that constrain the output, read into one ``GrammarSpec``:
 /// OpenAI's `response_format` (`text`, `json_object`, `json_schema`), vLLM's `structured_outputs`
-/// (`json`, `regex`, `choice`, `json_object`) and vLLM's legacy `guided_json`, `guided_regex` and
-/// `guided_choice`, which map onto them.
+/// (`json`, `regex`, `choice`, `grammar`, `json_object`), vLLM's legacy `guided_json`, `guided_regex`,
+/// `guided_choice` and `guided_grammar`, which map onto them, and llama-server's `grammar`. Grammars are read
+/// in GBNF, llama.cpp's format (vLLM also takes Lark there; a Lark grammar is refused where it does not parse).
 ///
 /// Schemas are read with the grammar engine's own JSON reader, which keeps the order of an object's
 /// keys: a schema's properties are generated in the order it lists them, as OpenAI does. What cannot be
-/// enforced (grammar syntaxes, structural tags, a custom whitespace pattern) is refused by name.
+/// enforced (structural tags, a custom whitespace pattern) is refused by name.
 struct StructuredOutputFields: Sendable, Equatable {
     /// What the output must match.
     let spec: GrammarSpec
@@ -17,10 +18,10 @@ struct StructuredOutputFields: Sendable, Equatable {
 
     /// The top-level fields read here; a body without any of them is never parsed a second time.
     static let fieldNames = ["response_format", "structured_outputs", "guided_json", "guided_regex", "guided_choice",
-                             "guided_grammar", "guided_whitespace_pattern"]
+                             "guided_grammar", "guided_whitespace_pattern", "grammar"]
 
     /// The keys of `structured_outputs` that choose a constraint (exactly one may be set).
-    private static let constraintKeys: Set<String> = ["json", "regex", "choice", "json_object"]
+    private static let constraintKeys: Set<String> = ["json", "regex", "choice", "grammar", "json_object"]
     /// Keys of `structured_outputs` that change nothing here: every constraint is enforced by the one
     /// engine, with no fallback and JSON's usual whitespace.
     private static let ignoredKeys: Set<String> = ["disable_fallback", "disable_any_whitespace", "_backend",
@@ -47,7 +48,11 @@ struct StructuredOutputFields: Sendable, Equatable {
         if let choices = present(object["guided_choice"]) {
             found.append(StructuredOutputFields(spec: try choice(choices, field: "guided_choice"), field: "guided_choice"))
         }
-        if present(object["guided_grammar"]) != nil { throw grammarSyntax(field: "guided_grammar") }
+        for field in ["guided_grammar", "grammar"] {
+            if let text = present(object[field]) {
+                found.append(StructuredOutputFields(spec: try grammar(text, field: field), field: field))
+            }
+        }
         if present(object["guided_whitespace_pattern"]) != nil { throw whitespacePattern(field: "guided_whitespace_pattern") }
         if found.count > 1 {
             throw .badRequest(
@@ -128,7 +133,7 @@ struct StructuredOutputFields: Sendable, Equatable {
     /// vLLM's `structured_outputs`: exactly one of `json`, `regex`, `choice`, `json_object`.
     private static func structuredOutputs(_ options: SluiceGrammar.JSONValue) throws(APIError) -> GrammarSpec? {
         guard let members = options.objectValue else {
-            throw .badRequest("structured_outputs must be an object with one of json, regex or choice.",
+            throw .badRequest("structured_outputs must be an object with one of json, regex, choice or grammar.",
                               param: "structured_outputs")
         }
         var specs: [(String, GrammarSpec)] = []
@@ -143,7 +148,7 @@ struct StructuredOutputFields: Sendable, Equatable {
                     throw .badRequest("\(field) must be a boolean.", param: field)
                 }
                 if on { specs.append((key, .anyJSON)) }
-            case "grammar": throw grammarSyntax(field: field)
+            case "grammar": specs.append((key, try grammar(value, field: field)))
             case "whitespace_pattern": throw whitespacePattern(field: field)
             case "disable_additional_properties":
                 if value.boolValue == true {
@@ -154,8 +159,8 @@ struct StructuredOutputFields: Sendable, Equatable {
                 continue
             default:
                 throw .unsupported(
-                    "`\(field)` is not supported by this server: structured_outputs takes json, regex, choice or "
-                        + "json_object.", param: field)
+                    "`\(field)` is not supported by this server: structured_outputs takes json, regex, choice, grammar "
+                        + "or json_object.", param: field)
             }
         }
         guard specs.count <= 1 else {
@@ -201,9 +206,12 @@ struct StructuredOutputFields: Sendable, Equatable {
         return .choice(options)
     }
 
-    private static func grammarSyntax(field: String) -> APIError {
-        .unsupported("`\(field)` is not supported by this server: grammars in EBNF, GBNF or Lark syntax cannot be "
-                     + "read yet. Use a JSON schema, a regex or a choice list.", param: field)
+    /// A grammar in GBNF, as a string; what is wrong with it is found when it compiles (a 400 naming the place).
+    private static func grammar(_ value: SluiceGrammar.JSONValue, field: String) throws(APIError) -> GrammarSpec {
+        guard let text = value.stringValue else {
+            throw .badRequest("\(field) must be a grammar in GBNF (llama.cpp's format), as a string.", param: field)
+        }
+        return .gbnf(text)
     }
 
     private static func whitespacePattern(field: String) -> APIError {
