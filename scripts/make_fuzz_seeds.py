@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Writes the GGUF seeds of the `gguf` fuzz target (Tests/Fuzz/gguf/): two small valid GGUF files (named .bin: they are
-test inputs, not models, and *.gguf is ignored) that reach
-a model's configuration and its vocabulary, so the fuzzer starts from inputs that get past the header.
+"""Writes the GGUF seeds of the `gguf` fuzz target into DIR: two small valid GGUF files that reach a
+model's configuration and its vocabulary, so the fuzzer starts from inputs that get past the header.
+scripts/fuzz.sh runs it when DIR is empty; no model file is committed.
 
     ~/.cache/sluice/peer-venv/bin/pip install gguf       # once
-    ~/.cache/sluice/peer-venv/bin/python scripts/make_fuzz_seeds.py
+    ~/.cache/sluice/peer-venv/bin/python scripts/make_fuzz_seeds.py DIR
 """
 import os
+import sys
 
 import numpy as np
 import gguf
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fuzz", "gguf")
 
 
 def write(path, arch, hidden, heads, kv_heads, layers, vocab_kind):
@@ -67,11 +67,12 @@ def write(path, arch, hidden, heads, kv_heads, layers, vocab_kind):
 
 
 def main():
-    os.makedirs(OUT, exist_ok=True)
-    write(os.path.join(OUT, "llama-spm.bin"), "llama", 16, 2, 1, 1, "spm")
-    write(os.path.join(OUT, "qwen2-bpe.bin"), "qwen2", 16, 2, 2, 1, "gpt2")
-    for name in sorted(os.listdir(OUT)):
-        print(name, os.path.getsize(os.path.join(OUT, name)), "bytes")
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    write(os.path.join(out, "llama-spm.gguf"), "llama", 16, 2, 1, 1, "spm")
+    write(os.path.join(out, "qwen2-bpe.gguf"), "qwen2", 16, 2, 2, 1, "gpt2")
+    for name in sorted(os.listdir(out)):
+        print(name, os.path.getsize(os.path.join(out, name)), "bytes")
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ import SluiceGGUF
 import SluiceModel
 import SluiceTokenizer
 
-/// The GGUF fuzz target's committed inputs (Tests/Fuzz/gguf, from scripts/make_fuzz_seeds.py), replayed
-/// as the target runs them: the file's layout, a model's configuration, and its vocabulary.
+/// What the GGUF fuzz target does with an input, on files built here rather than committed: the tiny
+/// models' generator writes a qwen2 and a phi3 file (their configuration and weights, no vocabulary:
+/// the fuzzer's own seeds from scripts/make_fuzz_seeds.py carry one), and each is loaded, cut and
+/// corrupted as the fuzzer would. A crash the fuzzer finds becomes a case here that builds its input.
 @Suite("GGUF fuzz inputs")
 struct GGUFFuzzRegressionTests {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fuzz/gguf")
-
     /// What the fuzz target does with one input, as a result: how far loading got.
     enum Outcome: Equatable { case notGGUF, noModel, model(tokenizer: Bool) }
 
@@ -28,28 +27,28 @@ struct GGUFFuzzRegressionTests {
         return .model(tokenizer: true)
     }
 
-    static var seeds: [URL] {
-        ((try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)) ?? [])
-            .filter { !$0.lastPathComponent.hasPrefix("crash-") }.sorted { $0.path < $1.path }
+    /// The seed files' bytes, by name.
+    static func seeds() throws -> [(name: String, bytes: [UInt8])] {
+        try ["qwen2", "phi3"].map { ($0, try TinyModelFixture.named($0).gguf()) }
     }
 
-    @Test("every seed loads as a model with a tokenizer; every crash input is refused")
+    @Test("every seed loads as a model (without a vocabulary)")
     func replay() throws {
-        #expect(Self.seeds.count >= 2, "the seeds are missing from \(Self.directory.path)")
-        for url in try FileManager.default.contentsOfDirectory(at: Self.directory, includingPropertiesForKeys: nil) {
-            let outcome = try Self.load(try [UInt8](Data(contentsOf: url)))
-            #expect(outcome == (url.lastPathComponent.hasPrefix("crash-") ? .notGGUF : .model(tokenizer: true)),
-                    "\(url.lastPathComponent): \(outcome)")
+        for seed in try Self.seeds() {
+            let outcome = try Self.load(seed.bytes)
+            #expect(outcome == .model(tokenizer: false), "\(seed.name): \(outcome)")
         }
     }
 
-    /// A file cut short is refused as GGUF, whatever the cut splits: a key, a string's length, a tensor info.
+    /// A file cut short is refused as GGUF, whatever the cut splits: a key, a string's length, a tensor info
+    /// (every 7th length through the header and metadata, then every 4 KiB through the tensors).
     @Test("every truncation of a seed is refused")
     func truncations() throws {
-        for url in Self.seeds {
-            let bytes = try [UInt8](Data(contentsOf: url))
-            for length in stride(from: 0, to: bytes.count, by: 7) {
-                #expect(try Self.load(Array(bytes[0..<length])) == .notGGUF, "\(url.lastPathComponent) cut at \(length)")
+        for seed in try Self.seeds() {
+            let lengths = Array(stride(from: 0, to: min(seed.bytes.count, 8_192), by: 7))
+                + Array(stride(from: 8_192, to: seed.bytes.count, by: 4_096))
+            for length in lengths {
+                #expect(try Self.load(Array(seed.bytes[0..<length])) == .notGGUF, "\(seed.name) cut at \(length)")
             }
         }
     }
@@ -59,8 +58,7 @@ struct GGUFFuzzRegressionTests {
     /// loads or is refused, never traps.
     @Test("corrupting any metadata byte never crashes loading")
     func corruptions() throws {
-        let url = try #require(Self.seeds.first)
-        let bytes = try [UInt8](Data(contentsOf: url))
+        let bytes = try #require(try Self.seeds().first).bytes
         var outcomes: [Outcome: Int] = [:]
         for index in 0..<min(bytes.count, 1_024) {
             for value: UInt8 in [0x00, 0x7F, 0xFF] where bytes[index] != value {
@@ -69,7 +67,7 @@ struct GGUFFuzzRegressionTests {
                 outcomes[try Self.load(corrupt), default: 0] += 1
             }
         }
-        #expect(outcomes[.notGGUF, default: 0] > 0 && outcomes[.model(tokenizer: true), default: 0] > 0, "\(outcomes)")
+        #expect(outcomes[.notGGUF, default: 0] > 0 && outcomes[.model(tokenizer: false), default: 0] > 0, "\(outcomes)")
     }
 }
 
