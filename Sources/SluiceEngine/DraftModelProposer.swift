@@ -162,22 +162,13 @@ final class DraftModelProposer {
         let blockSize = kvCacheManager.blockSize
         let tables = rows.map { kvCacheManager.blockIDs(requestID: jobs[$0.job].requestID) }
         let width = tables.map(\.count).max() ?? 0
-        batch.tokenIDs.removeAll(keepingCapacity: true)
-        batch.positions.removeAll(keepingCapacity: true)
-        batch.slotMapping.removeAll(keepingCapacity: true)
-        batch.sequenceIndices.removeAll(keepingCapacity: true)
-        batch.logitIndices.removeAll(keepingCapacity: true)
-        batch.blockTables.removeAll(keepingCapacity: true)
-        batch.maxBlocksPerSequence = width
+        batch.clear(maxBlocksPerSequence: width)
         for (sequence, row) in rows.enumerated() {
             let table = tables[sequence]
-            for block in table { batch.blockTables.append(Int32(block.rawValue)) }
-            for _ in table.count..<width { batch.blockTables.append(Int32(BlockID.null.rawValue)) }
+            batch.appendBlockTable(table)
             for position in row.startPosition..<(row.startPosition + row.count) {
-                batch.tokenIDs.append(Int32(token(row.job, position)))
-                batch.positions.append(Int32(position))
-                batch.slotMapping.append(Int64(table[position / blockSize].rawValue) * Int64(blockSize) + Int64(position % blockSize))
-                batch.sequenceIndices.append(Int32(sequence))
+                batch.appendToken(token(row.job, position), position: position, sequence: sequence, blockIDs: table,
+                                  blockSize: blockSize)
             }
             if row.samples { batch.logitIndices.append(Int32(batch.tokenIDs.count - 1)) }
         }

@@ -16,29 +16,44 @@ extension SchedulerOutput {
     public func fill(_ batch: inout ForwardBatch) {
         var maxBlocksPerSequence = 0
         for scheduled in scheduledRequests { maxBlocksPerSequence = max(maxBlocksPerSequence, scheduled.blockIDs.count) }
-        batch.tokenIDs.removeAll(keepingCapacity: true)
-        batch.positions.removeAll(keepingCapacity: true)
-        batch.slotMapping.removeAll(keepingCapacity: true)
-        batch.sequenceIndices.removeAll(keepingCapacity: true)
-        batch.logitIndices.removeAll(keepingCapacity: true)
-        batch.blockTables.removeAll(keepingCapacity: true)
-        batch.maxBlocksPerSequence = maxBlocksPerSequence
-
+        batch.clear(maxBlocksPerSequence: maxBlocksPerSequence)
         for (row, scheduled) in scheduledRequests.enumerated() {
-            for block in scheduled.blockIDs { batch.blockTables.append(Int32(block.rawValue)) }
-            for _ in scheduled.blockIDs.count..<maxBlocksPerSequence { batch.blockTables.append(Int32(BlockID.null.rawValue)) }
+            batch.appendBlockTable(scheduled.blockIDs)
             for (offset, token) in scheduled.tokenIDs.enumerated() {
-                let position = scheduled.startPosition + offset
-                let block = scheduled.blockIDs[position / blockSize]
-                batch.tokenIDs.append(Int32(token))
-                batch.positions.append(Int32(position))
-                batch.slotMapping.append(Int64(block.rawValue) * Int64(blockSize) + Int64(position % blockSize))
-                batch.sequenceIndices.append(Int32(row))
+                batch.appendToken(token, position: scheduled.startPosition + offset, sequence: row, blockIDs: scheduled.blockIDs,
+                                  blockSize: blockSize)
             }
             // A speculative row samples after its last real token and after each draft.
             for index in (batch.tokenIDs.count - scheduled.numSampledRows)..<batch.tokenIDs.count {
                 batch.logitIndices.append(Int32(index))
             }
         }
+    }
+}
+
+extension ForwardBatch {
+    /// Empties every array, keeping its storage, for a batch whose block tables are this wide.
+    mutating func clear(maxBlocksPerSequence: Int) {
+        tokenIDs.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        slotMapping.removeAll(keepingCapacity: true)
+        sequenceIndices.removeAll(keepingCapacity: true)
+        logitIndices.removeAll(keepingCapacity: true)
+        blockTables.removeAll(keepingCapacity: true)
+        self.maxBlocksPerSequence = maxBlocksPerSequence
+    }
+
+    /// Appends one sequence's block table, padded with the null block to the batch's width.
+    mutating func appendBlockTable(_ blockIDs: some Collection<BlockID>) {
+        for block in blockIDs { blockTables.append(Int32(block.rawValue)) }
+        for _ in blockIDs.count..<maxBlocksPerSequence { blockTables.append(Int32(BlockID.null.rawValue)) }
+    }
+
+    /// Appends one token of sequence `sequence` at `position`, its KV slot found through `blockIDs`.
+    mutating func appendToken(_ token: Int, position: Int, sequence: Int, blockIDs: [BlockID], blockSize: Int) {
+        tokenIDs.append(Int32(token))
+        positions.append(Int32(position))
+        slotMapping.append(Int64(blockIDs[position / blockSize].rawValue) * Int64(blockSize) + Int64(position % blockSize))
+        sequenceIndices.append(Int32(sequence))
     }
 }
