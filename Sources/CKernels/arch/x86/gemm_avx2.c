@@ -143,8 +143,9 @@ ALWAYS_INLINE SL_AVX2_GEMM void tile(const int T, const int H, const sl_type typ
             if (b % PACK_SUPER == 0) blk += header;
             hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
         }
-        if (T <= 2 && H == 2) {
-            // Decode streams the weights from DRAM once: ask for them well ahead (as the AVX-512 tile).
+        if (h0 == 0) {
+            // The packed blocks stream from DRAM once, in the first (or only) half's pass: ask for them
+            // well ahead (as the AVX-512 tile).
             for (int line = 0; line < stride; line += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + line, _MM_HINT_T0);
         }
         // acc: the block's integer sum (Q6_K: columns 0-15); acc2: Q6_K's columns 16-31.
@@ -399,7 +400,8 @@ ALWAYS_INLINE SL_AVX2_GEMM void expand_group(const sl_type type, const uint8_t *
 /// and float operations (Q6_K's columns 0-15 scaled into S before its columns 16-31 are summed).
 ALWAYS_INLINE SL_AVX2_GEMM void expanded_tile(const int T, const sl_type type, const uint8_t *e, int64_t nb,
                                               const sl_qact *a, int64_t t0, int h, float *y, int64_t ldy,
-                                              int nrows, int accumulate) {
+                                              int nrows, int accumulate, const uint8_t *ahead, int ahead_lines,
+                                              int64_t ahead_end) {
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
@@ -411,6 +413,8 @@ ALWAYS_INLINE SL_AVX2_GEMM void expanded_tile(const int T, const sl_type type, c
     __m256 f[2][TILE_TOKENS], S[TILE_TOKENS];
     for (int t = 0; t < T; t++) f[0][t] = S[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < nb; b++, e += stride) {
+        for (int line = 0; line < ahead_lines; line++) _mm_prefetch((const char *)ahead + (b * ahead_lines + line) * 64, _MM_HINT_T0);
+        if (ahead_lines && (b + 1) * ahead_lines >= ahead_end) ahead_lines = 0;
         // The block's integer sum (Q6_K: columns 0-15, then 16-31).
         __m256i acc[TILE_TOKENS];
         for (int t = 0; t < T; t++) acc[t] = _mm256_setzero_si256();
@@ -500,13 +504,22 @@ ALWAYS_INLINE SL_AVX2_GEMM void group_kernel(const sl_type type, const sl_packed
     uint8_t *expanded = a->tokens > TILE_TOKENS ? expansion_buffer((size_t)nb * (size_t)expanded_stride(type)) : NULL;
     if (expanded) {
         expand_group(type, w, nb, expanded);
-        for (int h = 0; h < (nrows > 8 ? 2 : 1); h++) {
-            for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
+        // While the tiles run on the expanded copy, the next group streams in, a slice of its lines per
+        // block of every pass (as the AVX-512 group kernel does).
+        const int halves = nrows > 8 ? 2 : 1;
+        const int64_t passes = halves * ((a->tokens + TILE_TOKENS - 1) / TILE_TOKENS);
+        const int64_t lines = (int64_t)(group_bytes + 63) / 64;
+        const int ahead_lines = (int)((lines + nb * passes - 1) / (nb * passes));
+        int64_t first = 0; // the next pass's first line of the next group
+        for (int h = 0; h < halves; h++) {
+            for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS, first += nb * ahead_lines) {
+                const uint8_t *ahead = w + group_bytes + first * 64;
+                const int n = first < lines ? ahead_lines : 0;
                 switch (a->tokens - t0) {
-                case 1: expanded_tile(1, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
-                case 2: expanded_tile(2, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
-                case 3: expanded_tile(3, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
-                default: expanded_tile(4, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate); break;
+                case 1: expanded_tile(1, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate, ahead, n, lines - first); break;
+                case 2: expanded_tile(2, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate, ahead, n, lines - first); break;
+                case 3: expanded_tile(3, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate, ahead, n, lines - first); break;
+                default: expanded_tile(4, type, expanded, nb, a, t0, h, y, ldy, nrows, accumulate, ahead, n, lines - first); break;
                 }
             }
         }
