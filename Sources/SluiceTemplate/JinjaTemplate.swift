@@ -23,6 +23,8 @@ public struct JinjaTemplate: Sendable {
     func render(_ context: [String: JinjaValue], globals: [String: JinjaValue], limits: RenderLimits) throws(JinjaError) -> String {
         let globalScope = Scope(parent: nil, variables: Globals.standard().merging(globals) { _, extra in extra })
         let scope = Scope(parent: globalScope, variables: context)
-        return try Renderer(source: source, limits: limits).render(nodes, in: scope)
+        let renderer = Renderer(source: source, limits: limits)
+        defer { renderer.releaseCycles() }
+        return try renderer.render(nodes, in: scope)
     }
 }

@@ -23,4 +23,10 @@ final class Scope {
     func set(_ name: String, _ value: JinjaValue) {
         variables[name] = value
     }
+
+    /// Drops every variable, which breaks the cycle a macro defined here makes (the scope holds the
+    /// macro, the macro's closure holds the scope).
+    func clear() {
+        variables.removeAll()
+    }
 }
