@@ -125,10 +125,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
         try request.readToolCalls(from: body, raw: raw)
         if let tools = raw["tools"], !tools.isEmpty || raw["tool_choice"] != nil {
             request.tools = try ToolFields.decode(from: try JSONBody.orderedObject(from: body))
-            if request.tools?.constraint != nil, let other = request.structuredOutput {
-                throw .badRequest("`\(other.field)` cannot be combined with tool_choice \"required\" or a named function, "
-                                  + "which constrain the output to the call's arguments.", param: other.field)
-            }
+            try request.tools?.checkCombination(with: request.structuredOutput)
         } else if let choice = raw["tool_choice"], choice != .null, choice != .string("none"), choice != .string("auto") {
             throw .badRequest("tool_choice needs tools to choose from.", param: "tool_choice")
         }
