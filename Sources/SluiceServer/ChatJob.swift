@@ -20,6 +20,8 @@ struct ChatJob: Sendable {
     var tools: ToolFields? = nil
     /// With `--reasoning-parser`: the thought is taken out of each choice's text before its tool calls are read.
     var reasoning: ReasoningParser? = nil
+    /// With `echo`: the text each choice's content starts with (``ChatCompletionRequest/echoText``).
+    var echoText: String? = nil
     let generation: Generation
     let logger: Logger
 
@@ -75,6 +77,9 @@ struct ChatJob: Sendable {
                 choices[index].content = parsed.content ?? ""
                 choices[index].toolCalls = parsed.calls
             }
+        }
+        if let echoText {
+            for index in choices.indices { choices[index].content = echoText + choices[index].content }
         }
         return ChatCompletionResponse(
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,
