@@ -50,6 +50,7 @@ struct ResponsesToolDecodingTests {
         (#""input": "Hi", "tools": [\#(weather)], "tool_choice": {"type": "function", "name": "nope"}"#, "tool_choice"),
         (#""input": "Hi", "tools": [\#(weather)], "tool_choice": {"type": "function"}"#, "tool_choice"),
         (#""input": "Hi", "tool_choice": "required""#, "tool_choice"),
+        (#""input": "Hi", "tools": [\#(weather)], "tool_choice": "sometimes""#, "tool_choice"),
         (#""input": "Hi", "tools": [\#(weather)], "parallel_tool_calls": "yes""#, "parallel_tool_calls"),
         (#""input": [{"type": "function_call", "name": "f", "arguments": "{}"}]"#, "input[0].call_id"),
         (#""input": [{"type": "function_call", "call_id": "c", "arguments": "{}"}]"#, "input[0].name"),

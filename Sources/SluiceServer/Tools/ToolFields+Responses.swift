@@ -63,11 +63,9 @@ extension ToolFields {
 
     /// `auto`, `none`, `required` as they are; `{"type": "function", "name"}` as chat's named choice.
     private static func chatToolChoice(responsesChoice choice: SluiceGrammar.JSONValue) throws(APIError) -> SluiceGrammar.JSONValue {
-        if choice == .null || choice.stringValue != nil { return choice }
-        guard let type = choice["type"]?.stringValue else {
-            throw .badRequest(#"tool_choice must be "none", "auto", "required" or {"type": "function", "name": ...}."#,
-                              param: "tool_choice")
-        }
+        let shapes = #"tool_choice must be "none", "auto", "required" or {"type": "function", "name": ...}."#
+        if choice == .null || ["none", "auto", "required"].contains(choice.stringValue ?? "") { return choice }
+        guard let type = choice["type"]?.stringValue else { throw .badRequest(shapes, param: "tool_choice") }
         guard type == "function" else {
             throw .unsupported("tool_choice of type \"\(type)\" is not supported by this server: it takes \"none\", \"auto\", "
                                + #""required" or {"type": "function", "name": ...}."#, param: "tool_choice")
