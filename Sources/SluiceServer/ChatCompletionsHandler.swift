@@ -31,7 +31,7 @@ struct ChatCompletionsHandler: Sendable {
             state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
             wantsLogprobs: chat.logprobs, promptLogprobs: chat.stream ? nil : chat.promptLogprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
             continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
-            tools: chat.tools, reasoning: state.reasoningParser(promptText: prompt.text, variables: variables), echoText: chat.echoText,
+            tools: chat.tools, reasoning: state.reasoningParser(promptText: prompt.text, variables: variables), echoText: chat.echoText, role: chat.responseRole,
             generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }

@@ -22,6 +22,8 @@ struct ChatJob: Sendable {
     var reasoning: ReasoningParser? = nil
     /// With `echo`: the text each choice's content starts with (``ChatCompletionRequest/echoText``).
     var echoText: String? = nil
+    /// The answer's role (``ChatCompletionRequest/responseRole``).
+    var role = "assistant"
     let generation: Generation
     let logger: Logger
 
@@ -35,7 +37,7 @@ struct ChatJob: Sendable {
     func collect() async throws -> ChatCompletionResponse {
         var tally = makeTally()
         var choices = (0..<n).map { index in
-            ChatCompletionResponse.Choice(index: index, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil,
+            ChatCompletionResponse.Choice(index: index, role: role, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil,
                                           tokenIDs: tokenOutputs.returnTokenIDs ? [] : nil)
         }
         var prompt: PromptLogprobs?

@@ -26,7 +26,7 @@ struct ChatEchoTests {
         }
     }
 
-    @Test("with a generation prompt after a user message nothing is echoed; without one the user's text is (vLLM's role rule)")
+    @Test("with a generation prompt after a user message nothing is echoed; without one the user's text is, and the role is the user's (vLLM's role rule)")
     func roleRule() async throws {
         try await ServerFixture.withServer { client, _ in
             let question = #""messages": [{"role": "user", "content": "What is the capital of France?"}], "max_tokens": 6, "temperature": 0"#
@@ -38,6 +38,12 @@ struct ChatEchoTests {
             let userEchoed = try await client.post("/v1/chat/completions", "{\(question), \(open), \"echo\": true}").json
             let text = bare["choices"]?[0]?["message"]?["content"]?.string ?? ""
             #expect(userEchoed["choices"]?[0]?["message"]?["content"] == .string("What is the capital of France?" + text))
+            // The answer goes on with the user's turn, so its role is the user's, as vLLM reports it.
+            #expect(userEchoed["choices"]?[0]?["message"]?["role"] == .string("user"))
+            #expect(bare["choices"]?[0]?["message"]?["role"] == .string("user"))
+            #expect(plain["choices"]?[0]?["message"]?["role"] == .string("assistant"))
+            let streamed = try await client.post("/v1/chat/completions", "{\(question), \(open), \"stream\": true}").chunks
+            #expect(streamed.first?["choices"]?[0]?["delta"]?["role"] == .string("user"))
         }
     }
 

@@ -71,14 +71,19 @@ struct ChatCompletionRequest: Decodable, Sendable {
         try checkConsistency()
     }
 
+    /// The answer's role, as vLLM's `get_chat_request_role` gives it: `assistant` after a generation prompt,
+    /// else the last message's own role (the model goes on with that turn).
+    var responseRole: String {
+        addGenerationPrompt ? "assistant" : messages.last?.role ?? "assistant"
+    }
+
     /// What `echo` puts before each choice's content, as vLLM's `serving_chat.py` does: the last message's text
-    /// when its role is the answer's (`assistant` with a generation prompt, else the last message's own role,
-    /// vLLM's `get_chat_request_role`), so an assistant turn continued (`continue_final_message`) comes back
-    /// whole; nil without `echo`, or when the last message is another role's or empty.
+    /// when its role is the answer's (``responseRole``), so an assistant turn continued
+    /// (`continue_final_message`) comes back whole; nil without `echo`, or when the last message is another
+    /// role's or empty.
     var echoText: String? {
-        guard echo, let last = messages.last, !last.content.isEmpty else { return nil }
-        let role = addGenerationPrompt ? "assistant" : last.role
-        return last.role == role ? last.content : nil
+        guard echo, let last = messages.last, !last.content.isEmpty, last.role == responseRole else { return nil }
+        return last.content
     }
 
     /// The engine's `logprobs`: the alternatives per token, or `nil` when not asked.
