@@ -2,12 +2,14 @@
 """Drives a running server's /v1/messages with the official `anthropic` client and checks what
 comes back: a message, the same text streamed (events and the accumulated final message), a
 system prompt, stop sequences, max_tokens, a prefilled assistant turn, the prefix cache's share of
-a repeated system prompt in `usage`, and errors.
+a repeated system prompt in `usage`, tool use (a forced call whole, as raw events and accumulated, then its
+tool_result and the answer), and errors.
 
 Usage: e2e_anthropic.py --base-url http://127.0.0.1:8000 --model NAME [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
 """
 import argparse
+import json
 import sys
 
 import anthropic
@@ -124,14 +126,16 @@ def main():
         check(total // 2 < cached < total, f"{label}: cache_read_input_tokens {cached} of {total}")
         check(usage.input_tokens == total - cached, f"{label}: input_tokens {usage.input_tokens} counts cached tokens")
 
+    tool_use_round_trip(client, model)
+
     # Errors come back as Anthropic errors, and the server keeps serving.
     try:
         client.messages.create(model=model, max_tokens=4, messages=messages,
-                               tools=[{"name": "f", "input_schema": {"type": "object"}}])
-        check(False, "tools are refused")
+                               tools=[{"type": "web_search_20250305", "name": "web_search"}])
+        check(False, "server tools are refused")
     except anthropic.BadRequestError as error:
-        check(error.status_code == 400, f"tools: status {error.status_code}")
-        check(error.body.get("error", {}).get("type") == "invalid_request_error", f"tools: body {error.body}")
+        check(error.status_code == 400, f"server tools: status {error.status_code}")
+        check(error.body.get("error", {}).get("type") == "invalid_request_error", f"server tools: body {error.body}")
     try:
         client.messages.create(model="no-such-model", max_tokens=4, messages=messages)
         check(False, "an unknown model is refused")
@@ -144,6 +148,57 @@ def main():
         print(f"{len(failures)} checks failed", file=sys.stderr)
         sys.exit(1)
     print("all checks passed")
+
+
+def tool_use_round_trip(client, model):
+    """A call forced by tool_choice any (one call), whole, as raw events and as the SDK accumulates it; then the
+    tool_use block and its tool_result sent back, and the model's answer in text."""
+    tools = [{"name": "get_weather", "description": "The weather in a city now.",
+              "input_schema": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
+                               "required": ["city"], "additionalProperties": False}}]
+    messages = [{"role": "user", "content": "What is the weather in Paris?"}]
+    forced = {"type": "any", "disable_parallel_tool_use": True}
+    first = client.messages.create(model=model, max_tokens=60, messages=messages, tools=tools, tool_choice=forced,
+                                   extra_body=GREEDY)
+    uses = [block for block in first.content if block.type == "tool_use"]
+    check(first.stop_reason == "tool_use", f"a call stops with tool_use, got {first.stop_reason}")
+    if not check(len(uses) == 1 and uses[0].name == "get_weather", f"one get_weather call, got {first.content}"):
+        return
+    call = uses[0]
+    check(call.id.startswith("toolu_"), f"tool_use id {call.id}")
+    check(isinstance(call.input, dict) and set(call.input) == {"city"} and isinstance(call.input["city"], str)
+          and 0 < len(call.input["city"]) <= 20, f"the call's input matches the schema: {call.input}")
+
+    events = list(client.messages.create(model=model, max_tokens=60, messages=messages, tools=tools, tool_choice=forced,
+                                         extra_body=GREEDY, stream=True))
+    starts = [event for event in events if event.type == "content_block_start"]
+    check(len(starts) == 1 and starts[0].content_block.type == "tool_use" and starts[0].content_block.name == "get_weather",
+          f"the stream opens one tool_use block: {starts}")
+    partial = [event.delta.partial_json for event in events
+               if event.type == "content_block_delta" and event.delta.type == "input_json_delta"]
+    check(len(partial) > 1, f"the input arrives in parts: {partial}")
+    check(json.loads("".join(partial)) == call.input, f"streamed input {''.join(partial)!r} != {call.input}")
+    with client.messages.stream(model=model, max_tokens=60, messages=messages, tools=tools, tool_choice=forced,
+                                extra_body=GREEDY) as stream:
+        final = stream.get_final_message()
+    check(final.stop_reason == "tool_use" and final.content[-1].type == "tool_use" and final.content[-1].input == call.input,
+          f"the accumulated message: {final}")
+
+    # The call and its result go back; tool_choice none so that this small model answers in words.
+    messages += [{"role": "assistant", "content": first.content},
+                 {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "content": "18 degrees and sunny"}]}]
+    answer = client.messages.create(model=model, max_tokens=30, messages=messages, tools=tools,
+                                    tool_choice={"type": "none"}, extra_body=GREEDY)
+    text = "".join(block.text for block in answer.content if block.type == "text")
+    check(text != "" and answer.stop_reason in ("end_turn", "max_tokens"), f"the answer after the tool result: {answer}")
+    check(answer.usage.input_tokens + (answer.usage.cache_read_input_tokens or 0) > first.usage.input_tokens
+          + (first.usage.cache_read_input_tokens or 0), "the call and its result are in the prompt")
+    try:
+        client.messages.create(model=model, max_tokens=4, tools=tools, messages=[
+            {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_unknown", "content": "x"}]}])
+        check(False, "a tool_result for no tool_use is refused")
+    except anthropic.BadRequestError as error:
+        check("toolu_unknown" in str(error), f"the refusal names the id: {error}")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 what comes back: completions, chat, streaming with usage, n=2, logprobs, stop strings,
 seed reproducibility, 8 concurrent streams, the Responses API (whole and streamed), structured output
 (the SDK's `parse` with a pydantic model on chat and on responses' text.format, json_schema streamed,
-vLLM's structured_outputs through extra_body), chat's prompt_logprobs through extra_body, a tool-calling round trip (a named tool call, the tool's result, the final answer), and errors.
+vLLM's structured_outputs through extra_body), chat's prompt_logprobs through extra_body, a tool-calling round trip (a named tool call, the tool's result, the final answer)
+on chat and on the Responses API (function tools, function_call items whole and streamed, function_call_output), chat's
+`echo`, and errors.
 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
@@ -153,6 +155,8 @@ def main():
         check("previous_response_id" in str(error), f"previous_response_id: {error}")
     structured_output(client, model)
     tool_round_trip(client, model)
+    responses_tool_round_trip(client, model)
+    chat_echo(client, model)
 
     # vLLM's prompt_logprobs on chat, through extra_body: one entry per rendered prompt token (the first
     # null), each holding that token; the same as /v1/completions gives for the rendered tokens.
@@ -269,6 +273,67 @@ def tool_round_trip(client, model):
     answer = final.choices[0]
     check(answer.finish_reason in ("stop", "length", "tool_calls"), f"the answer after the tool result: {answer}")
     check(bool(answer.message.content) or bool(answer.message.tool_calls), "the answer after the tool result is empty")
+
+
+def responses_tool_round_trip(client, model):
+    """Responses API function tools: a call forced by tool_choice, whole and streamed, then the call and its output
+    sent back as input items, then the model's answer in text."""
+    tools = [{"type": "function", "name": "get_weather", "description": "The weather in a city now.", "strict": True,
+              "parameters": {"type": "object", "properties": {"city": {"type": "string", "maxLength": 20}},
+                             "required": ["city"], "additionalProperties": False}}]
+    question = [{"role": "user", "content": "What is the weather in Paris?"}]
+    forced = {"tool_choice": "required", "parallel_tool_calls": False}
+    first = client.responses.create(model=model, input=question, tools=tools, max_output_tokens=60, temperature=0, **forced)
+    calls = [item for item in first.output if item.type == "function_call"]
+    if not check(len(calls) == 1 and calls[0].name == "get_weather", f"responses: one get_weather call, got {first.output}"):
+        return
+    call = calls[0]
+    arguments = json.loads(call.arguments)
+    check(set(arguments) == {"city"} and isinstance(arguments["city"], str) and 0 < len(arguments["city"]) <= 20,
+          f"responses: the call's arguments match the schema: {arguments}")
+    check(call.status == "completed" and call.call_id and call.id, f"responses: the call item {call}")
+    check(first.status == "completed" and first.output_text == "", f"responses: a call alone, {first.status} {first.output_text!r}")
+
+    events = list(client.responses.create(model=model, input=question, tools=tools, max_output_tokens=60, temperature=0,
+                                          stream=True, **forced))
+    added = [e for e in events if e.type == "response.output_item.added"]
+    check(len(added) == 1 and added[0].item.type == "function_call" and added[0].item.name == "get_weather",
+          f"responses stream: the call's item opens with its name: {added}")
+    deltas = [e.delta for e in events if e.type == "response.function_call_arguments.delta"]
+    check(len(deltas) > 1, f"responses stream: the arguments arrive in parts: {deltas}")
+    streamed = "".join(deltas)
+    done = [e for e in events if e.type == "response.function_call_arguments.done"]
+    check(len(done) == 1 and done[0].arguments == streamed, f"responses stream: arguments done {done}")
+    check(json.loads(streamed) == arguments, f"responses stream: {streamed!r} != {call.arguments!r}")
+    check(events[-1].type == "response.completed" and events[-1].response.output[0].arguments == streamed,
+          f"responses stream ends with the call: {events[-1]}")
+
+    # The call and its output go back as input items; tool_choice none so that this small model answers in words.
+    second = client.responses.create(
+        model=model, tools=tools, tool_choice="none", max_output_tokens=30, temperature=0,
+        input=question + [call, {"type": "function_call_output", "call_id": call.call_id, "output": "18 degrees and sunny"}])
+    check(second.output_text != "", f"responses: the answer after the call's output is empty: {second.output}")
+    check(second.usage.input_tokens > first.usage.input_tokens, "responses: the call and its output are in the prompt")
+    try:
+        client.responses.create(model=model, input="Hi", tools=[{"type": "web_search"}], max_output_tokens=4)
+        check(False, "responses: a hosted tool is refused")
+    except openai.BadRequestError as error:
+        check("web_search" in str(error), f"responses: the refusal names the tool type: {error}")
+
+
+def chat_echo(client, model):
+    """vLLM's `echo` on chat: a continued assistant turn comes back whole, streamed or not."""
+    messages = [{"role": "user", "content": "Name a colour."}, {"role": "assistant", "content": "My favourite colour is"}]
+    extra = {"echo": True, "continue_final_message": True, "add_generation_prompt": False}
+    plain = client.chat.completions.create(model=model, messages=messages, max_tokens=6, temperature=0,
+                                           extra_body={k: v for k, v in extra.items() if k != "echo"})
+    echoed = client.chat.completions.create(model=model, messages=messages, max_tokens=6, temperature=0, extra_body=extra)
+    check(echoed.choices[0].message.content == "My favourite colour is" + plain.choices[0].message.content,
+          f"chat echo: {echoed.choices[0].message.content!r}")
+    stream = client.chat.completions.create(model=model, messages=messages, max_tokens=6, temperature=0, stream=True,
+                                            extra_body=extra)
+    streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    check(streamed == echoed.choices[0].message.content, f"chat echo streamed: {streamed!r}")
 
 
 if __name__ == "__main__":

@@ -13,15 +13,8 @@ struct ChatCompletionsHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let chat = try ChatCompletionRequest.decode(from: body)
         try state.checkModel(chat.model)
-        var variables = chat.template.variables
         // The request's tools reach the template as `tools`, as Hugging Face's `apply_chat_template` passes them.
-        if let tools = chat.tools {
-            do {
-                variables["tools"] = try JinjaValue(parsingJSON: tools.toolsJSON)
-            } catch {
-                throw APIError.badRequest("tools could not be read: \(error)", param: "tools")
-            }
-        }
+        let variables = try ToolFields.variables(chat.template.variables, adding: chat.tools)
         let prompt = try state.prepareChat(
             chat.messages, addGenerationPrompt: chat.addGenerationPrompt,
             continueFinalMessage: chat.template.continueFinalMessage, variables: variables,
@@ -30,15 +23,7 @@ struct ChatCompletionsHandler: Sendable {
         var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         // From the prefill's own passes, as on /v1/completions; a stream has nowhere to put them.
         if !chat.stream { params.promptLogprobs = chat.promptLogprobs }
-        if let constraint = chat.structuredOutput ?? chat.tools?.constraint {
-            params.structuredOutput = try await state.grammars.compile(constraint)
-        } else if let tools = chat.tools, let calls = tools.lazyCallConstraint {
-            // Best effort: tools whose schemas the grammar cannot enforce are still offered, unconstrained.
-            if let compiled = try? await state.grammars.compile(calls) {
-                params.structuredOutput = compiled
-                params.grammarTriggers = tools.hermesTriggers(tokenizer: state.tokenizer)
-            }
-        }
+        try await ToolFields.constrain(&params, format: chat.structuredOutput, tools: chat.tools, state: state)
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
@@ -46,7 +31,7 @@ struct ChatCompletionsHandler: Sendable {
             state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
             wantsLogprobs: chat.logprobs, promptLogprobs: chat.stream ? nil : chat.promptLogprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
             continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
-            tools: chat.tools, reasoning: state.reasoningParser(promptText: prompt.text, variables: variables),
+            tools: chat.tools, reasoning: state.reasoningParser(promptText: prompt.text, variables: variables), echoText: chat.echoText, role: chat.responseRole,
             generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }

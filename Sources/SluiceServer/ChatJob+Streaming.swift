@@ -2,11 +2,13 @@ import Hummingbird
 import SluiceEngine
 
 extension ChatJob {
-    /// Writes, as OpenAI does: a first chunk per choice with `delta: {role: "assistant", content: ""}`,
+    /// Writes, as OpenAI does: a first chunk per choice with `delta: {role: "assistant", content: ""}` (the last
+    /// message's role instead without a generation prompt, as vLLM),
     /// then a chunk per output that adds text, log-probabilities or a finish reason, then the
     /// usage chunk (no choices) when asked, then `[DONE]`. With `continuous_usage_stats` every
     /// chunk carries the usage so far; with `return_token_ids` the opening chunks carry the
-    /// prompt's ids and each later chunk its new tokens' ids.
+    /// prompt's ids and each later chunk its new tokens' ids. With `echo`, a chunk per choice with the echoed text
+    /// follows the opening chunks, as vLLM sends it.
     ///
     /// An engine failure after the stream started is sent as an error event before `[DONE]`, as
     /// vLLM does; a failed write or the client going away ends it by throwing.
@@ -15,10 +17,16 @@ extension ChatJob {
         var streamers = tools.map { tools in Array(repeating: ToolCallStreamer(tools: tools), count: n) } ?? []
         var thoughts = reasoning.map { parser in Array(repeating: ReasoningStreamer(parser: parser), count: n) } ?? []
         for index in 0..<n {
-            let opening = ChatCompletionChunk.Choice(index: index, role: "assistant", content: "")
+            let opening = ChatCompletionChunk.Choice(index: index, role: role, content: "")
             var chunk = makeChunk([opening], usage: continuousUsage(tally))
             if tokenOutputs.returnTokenIDs { chunk.promptTokenIDs = promptTokenIDs }
             try await writer.write(ServerSentEvents.event(chunk))
+        }
+        if let echoText {
+            for index in 0..<n {
+                let echoed = ChatCompletionChunk.Choice(index: index, content: echoText)
+                try await writer.write(ServerSentEvents.event(makeChunk([echoed], usage: continuousUsage(tally))))
+            }
         }
         try await ServerSentEvents.writeStream(
             to: &writer, tally: &tally, logger: logger, metrics: state.metrics, usageChunk: usageChunk

@@ -20,6 +20,10 @@ struct ChatJob: Sendable {
     var tools: ToolFields? = nil
     /// With `--reasoning-parser`: the thought is taken out of each choice's text before its tool calls are read.
     var reasoning: ReasoningParser? = nil
+    /// With `echo`: the text each choice's content starts with (``ChatCompletionRequest/echoText``).
+    var echoText: String? = nil
+    /// The answer's role (``ChatCompletionRequest/responseRole``).
+    var role = "assistant"
     let generation: Generation
     let logger: Logger
 
@@ -33,7 +37,7 @@ struct ChatJob: Sendable {
     func collect() async throws -> ChatCompletionResponse {
         var tally = makeTally()
         var choices = (0..<n).map { index in
-            ChatCompletionResponse.Choice(index: index, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil,
+            ChatCompletionResponse.Choice(index: index, role: role, content: "", logprobs: wantsLogprobs ? ChatLogprobs() : nil,
                                           tokenIDs: tokenOutputs.returnTokenIDs ? [] : nil)
         }
         var prompt: PromptLogprobs?
@@ -75,6 +79,9 @@ struct ChatJob: Sendable {
                 choices[index].content = parsed.content ?? ""
                 choices[index].toolCalls = parsed.calls
             }
+        }
+        if let echoText {
+            for index in choices.indices { choices[index].content = echoText + choices[index].content }
         }
         return ChatCompletionResponse(
             id: id, created: created, model: state.configuration.servedModelName, choices: choices,

@@ -52,12 +52,14 @@ struct MessagesHandler: Sendable {
         guard let maxTokens = messages.maxTokens else {  // `decode` refused this already
             throw APIError.badRequest("max_tokens is required: the most tokens to generate.", param: "max_tokens")
         }
-        let params = try messages.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
+        var params = try messages.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
+        try await ToolFields.constrain(&params, format: nil, tools: messages.tools, state: state)
         let id = "msg_\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         promptField: "messages", logger: context.logger)
         let job = MessagesJob(state: state, id: id, numPromptTokens: prompt.tokenIDs.count,
-                              reasoning: state.reasoningParser(promptText: prompt.text, variables: messages.templateVariables),
+                              reasoning: state.reasoningParser(promptText: prompt.text, variables: try messages.templateVariables()),
+                              tools: messages.tools,
                               generation: generation, logger: context.logger)
         if messages.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }
@@ -71,7 +73,7 @@ struct MessagesHandler: Sendable {
     private func prepare(_ messages: MessagesRequest) throws(APIError) -> PreparedPrompt {
         try state.prepareChat(
             messages.conversation, addGenerationPrompt: !messages.continuesAssistantTurn,
-            continueFinalMessage: messages.continuesAssistantTurn, variables: messages.templateVariables,
+            continueFinalMessage: messages.continuesAssistantTurn, variables: try messages.templateVariables(),
             addSpecialTokens: false)
     }
 }

@@ -10,6 +10,8 @@ struct MessagesJob: Sendable {
     let numPromptTokens: Int
     /// With `--reasoning-parser`: the thought becomes a `thinking` block before the text.
     var reasoning: ReasoningParser? = nil
+    /// The request's tools: calls become `tool_use` blocks, read by chat's parser and streamer.
+    var tools: ToolFields? = nil
     let generation: Generation
     let logger: Logger
 
@@ -42,14 +44,22 @@ struct MessagesJob: Sendable {
         }
         tally.finish(logger: logger, metrics: state.metrics)
         let parsed = reasoning?.parse(text)
-        return MessagesResponse(id: id, model: model, text: parsed.map { $0.content ?? "" } ?? text,
-                                thinking: parsed?.reasoning, stop: stop, usage: usage(tally))
+        var answer = parsed.map { $0.content ?? "" } ?? text
+        var toolUses: [ToolUseBlock] = []
+        if let calls = tools?.calls(in: answer), !calls.calls.isEmpty {
+            answer = calls.content ?? ""
+            toolUses = calls.calls.map(ToolUseBlock.init(call:))
+            if stop?.reason == "end_turn" || stop?.reason == "stop_sequence" { stop = MessagesStop(reason: "tool_use", sequence: nil) }
+        }
+        return MessagesResponse(id: id, model: model, text: answer, thinking: parsed?.reasoning, stop: stop, usage: usage(tally),
+                                toolUses: toolUses)
     }
 
     /// Writes Anthropic's event sequence (``MessagesStreamEvent``): one text block, after a thinking block
-    /// when a reasoning parser finds a thought. With a reasoning parser blocks open as their first text
-    /// arrives (a thinking block at index 0, the text block after it; a message with no text still gets its
-    /// text block); `ping` follows the first `content_block_start`, as in Anthropic's streams.
+    /// when a reasoning parser finds a thought, and with tools a `tool_use` block per call (the answer goes through
+    /// ``ToolCallStreamer``, chat's). With a reasoning parser or tools, blocks open as their first text
+    /// arrives (a thinking block at index 0, the text block after it; a message with no text and no call still
+    /// gets its text block); `ping` follows the first `content_block_start`, as in Anthropic's streams.
     ///
     /// An engine failure after the stream started is sent as an `error` event, as Anthropic
     /// does; a failed write or the client going away ends it by throwing.
@@ -59,11 +69,12 @@ struct MessagesJob: Sendable {
                                      usage: MessagesUsage(numPromptTokens: numPromptTokens, numCachedTokens: nil, outputTokens: 0))
         try await writer.write(MessagesStreamEvent.messageStart(start).serverSentEvent())
         var blocks = BlockSequence()
-        if reasoning == nil {
+        if reasoning == nil, tools == nil {
             // Only a text block can come: it opens at once, as Anthropic opens it.
             for event in blocks.switchTo(thinking: false) { try await writer.write(event.serverSentEvent()) }
         }
         var thoughts = reasoning.map(ReasoningStreamer.init(parser:))
+        var calls = tools.map(ToolCallStreamer.init(tools:))
         var stop: MessagesStop?
         do {
             try await generation.forEachOutput { _, output in
@@ -74,10 +85,23 @@ struct MessagesJob: Sendable {
                     if output.finishReason != nil { events += streamer.finish() }
                     thoughts = streamer
                 }
+                var blockEvents: [MessagesStreamEvent] = []
                 for event in events {
-                    for event in blocks.events(for: event) { try await writer.write(event.serverSentEvent()) }
+                    guard case .content(let text) = event, var streamer = calls else {
+                        blockEvents += blocks.events(for: event)
+                        continue
+                    }
+                    for piece in streamer.feed(text) { blockEvents += blocks.events(forCall: piece) }
+                    calls = streamer
                 }
-                if let reason = output.finishReason { stop = MessagesStop(finishReason: reason, stopReason: output.stopReason) }
+                if output.finishReason != nil, var streamer = calls {
+                    for piece in streamer.finish() { blockEvents += blocks.events(forCall: piece) }
+                    calls = streamer
+                }
+                for event in blockEvents { try await writer.write(event.serverSentEvent()) }
+                if let reason = output.finishReason {
+                    stop = MessagesStop(finishReason: reason, stopReason: output.stopReason, madeToolCalls: (calls?.numCalls ?? 0) > 0)
+                }
             }
         } catch let error as APIError {
             tally.finish(logger: logger, metrics: state.metrics)
@@ -93,9 +117,11 @@ struct MessagesJob: Sendable {
         try await writer.write(MessagesStreamEvent.messageStop.serverSentEvent())
     }
 
-    /// Which content block is open, and the events that open, fill and close blocks as text arrives.
+    /// Which content block is open, and the events that open, fill and close blocks as text and calls arrive.
     struct BlockSequence {
-        private var open: (index: Int, thinking: Bool)?
+        private enum Kind: Equatable { case text, thinking, toolUse }
+
+        private var open: (index: Int, kind: Kind)?
         private var count = 0
 
         mutating func events(for piece: ReasoningStreamer.Event) -> [MessagesStreamEvent] {
@@ -111,6 +137,20 @@ struct MessagesJob: Sendable {
             return events
         }
 
+        /// The events for a piece of the answer as ``ToolCallStreamer`` reads it: text, a call's opening (a new
+        /// `tool_use` block), or its arguments.
+        mutating func events(forCall piece: ToolCallStreamer.Event) -> [MessagesStreamEvent] {
+            switch piece {
+            case .content(let text):
+                return events(for: .content(text))
+            case .callStart(_, let name):
+                return openBlock(.toolUse) { .toolUseBlockStart(index: $0, id: ToolUseBlock.makeID(), name: name) }
+            case .arguments(_, let text):
+                guard let open, open.kind == .toolUse, !text.isEmpty else { return [] }
+                return [.inputJSONDelta(index: open.index, partialJSON: text)]
+            }
+        }
+
         /// Closes the last block, opening an empty text block first when none was opened (a thought cut off by
         /// `max_tokens` ends without a text block, as the whole message has none).
         mutating func finish() -> [MessagesStreamEvent] {
@@ -123,11 +163,17 @@ struct MessagesJob: Sendable {
 
         /// The events that make a block of this kind the open one.
         mutating func switchTo(thinking: Bool) -> [MessagesStreamEvent] {
-            if let open, open.thinking == thinking { return [] }
+            let kind: Kind = thinking ? .thinking : .text
+            if let open, open.kind == kind { return [] }
+            return openBlock(kind) { .contentBlockStart(index: $0, thinking: thinking) }
+        }
+
+        /// Closes the open block and opens the next, `start` writing its `content_block_start`.
+        private mutating func openBlock(_ kind: Kind, _ start: (Int) -> MessagesStreamEvent) -> [MessagesStreamEvent] {
             var events: [MessagesStreamEvent] = []
             if let open { events.append(.contentBlockStop(index: open.index)) }
-            open = (count, thinking)
-            events.append(.contentBlockStart(index: count, thinking: thinking))
+            open = (count, kind)
+            events.append(start(count))
             if count == 0 { events.append(.ping) }
             count += 1
             return events

@@ -12,13 +12,13 @@ struct ResponsesHandler: Sendable {
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
         let responses = try ResponsesRequest.decode(from: body)
         try state.checkModel(responses.model)
-        let prompt = try state.prepareChat(responses.conversation, addGenerationPrompt: true, addSpecialTokens: false)
+        let variables = try ToolFields.variables([:], adding: responses.tools)
+        let prompt = try state.prepareChat(responses.conversation, addGenerationPrompt: true, variables: variables,
+                                           addSpecialTokens: false)
         let maxTokens = try responses.maxOutputTokens
             ?? ChatCompletionsHandler(state: state).defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         var params = try responses.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
-        if let constraint = responses.structuredOutput {
-            params.structuredOutput = try await state.grammars.compile(constraint)
-        }
+        try await ToolFields.constrain(&params, format: responses.structuredOutput, tools: responses.tools, state: state)
         let id = "resp_\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: responses.sampling.priority ?? 0, promptField: "input",

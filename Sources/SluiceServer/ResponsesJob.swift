@@ -19,17 +19,37 @@ struct ResponsesJob: Sendable {
         RequestTally(requestID: id, numChoices: 1, numPromptTokens: numPromptTokens)
     }
 
-    /// The response object in `status`, with the message as far as `text` goes.
-    private func response(status: String, message: ResponseOutputMessage?, tally: RequestTally?,
+    /// The response object in `status`, with the output items so far.
+    private func response(status: String, output: [ResponseOutputItem], tally: RequestTally?,
                           error: APIError? = nil) -> ResponseObject {
         let usage = tally.map {
             ResponseUsage(inputTokens: numPromptTokens, cachedTokens: $0.numCachedPromptTokens(choicesPerPrompt: 1) ?? 0,
                           outputTokens: $0.totalOutputTokens)
         }
         return ResponseObject(
-            id: id, createdAt: createdAt, model: state.configuration.servedModelName, status: status, message: message,
+            id: id, createdAt: createdAt, model: state.configuration.servedModelName, status: status, output: output,
             usage: usage, error: error, instructions: request.instructions, maxOutputTokens: request.maxOutputTokens,
-            temperature: params.temperature, topP: params.topP, textFormat: request.textFormat)
+            temperature: params.temperature, topP: params.topP, textFormat: request.textFormat, toolsEcho: request.toolsEcho)
+    }
+
+    /// The output items of the whole text: with tools, the calls the parser reads in it, after the message
+    /// when text is left around them.
+    func outputItems(text: String, status: String) -> [ResponseOutputItem] {
+        guard let tools = request.tools else {
+            return [.message(ResponseOutputMessage(id: messageID, status: status, text: text))]
+        }
+        let parsed = tools.calls(in: text)
+        guard !parsed.calls.isEmpty else {
+            return [.message(ResponseOutputMessage(id: messageID, status: status, text: parsed.content ?? ""))]
+        }
+        var items: [ResponseOutputItem] = []
+        if let content = parsed.content, !content.isEmpty {
+            items.append(.message(ResponseOutputMessage(id: messageID, status: status, text: content)))
+        }
+        for call in parsed.calls {
+            items.append(.functionCall(ResponseFunctionCall(name: call.name, arguments: call.arguments, status: status)))
+        }
+        return items
     }
 
     /// Waits for the output to finish and returns the whole response.
@@ -49,39 +69,43 @@ struct ResponsesJob: Sendable {
         }
         tally.finish(logger: logger, metrics: state.metrics)
         let status = ResponseObject.status(for: finishReason)
-        return response(status: status, message: ResponseOutputMessage(id: messageID, status: status, text: text),
-                        tally: tally)
+        return response(status: status, output: outputItems(text: text, status: status), tally: tally)
     }
 
     /// Writes the typed events (``ResponseStreamEvent``); an engine failure after the stream
     /// started ends it with `response.failed`, a failed write or the client going away by throwing.
+    /// With tools the text goes through ``ToolCallStreamer``, chat's, so calls stream as they are written.
     func stream(to writer: inout any ResponseBodyWriter) async throws {
         var tally = makeTally()
         var sequenceNumber = 0
-        func send(_ event: ResponseStreamEvent, _ writer: inout any ResponseBodyWriter) async throws {
-            try await writer.write(event.serverSentEvent(sequenceNumber: sequenceNumber))
-            sequenceNumber += 1
+        func send(_ events: [ResponseStreamEvent], _ writer: inout any ResponseBodyWriter) async throws {
+            for event in events {
+                try await writer.write(event.serverSentEvent(sequenceNumber: sequenceNumber))
+                sequenceNumber += 1
+            }
         }
-        let opening = response(status: "in_progress", message: nil, tally: nil)
-        try await send(.created(opening), &writer)
-        try await send(.inProgress(opening), &writer)
-        try await send(.outputItemAdded(ResponseOutputMessage(id: messageID, status: "in_progress", text: nil)), &writer)
-        try await send(.contentPartAdded(itemID: messageID), &writer)
-        var text = ""
+        let opening = response(status: "in_progress", output: [], tally: nil)
+        try await send([.created(opening), .inProgress(opening)], &writer)
+        var items = ResponseOutputSequence(messageID: messageID)
+        var streamer = request.tools.map(ToolCallStreamer.init(tools:))
+        if streamer == nil { try await send(items.openMessageNow(), &writer) }
         var finishReason: FinishReason?
         do {
             try await generation.forEachOutput { _, output in
                 tally.record(output, choice: 0, metrics: state.metrics)
-                if !output.text.isEmpty {
-                    text += output.text
-                    try await send(.outputTextDelta(itemID: messageID, delta: output.text), &writer)
+                var pieces: [ToolCallStreamer.Event] = [.content(output.text)]
+                if var tools = streamer {
+                    pieces = tools.feed(output.text)
+                    if output.finishReason != nil { pieces += tools.finish() }
+                    streamer = tools
                 }
+                for piece in pieces { try await send(items.events(for: piece), &writer) }
                 if let reason = output.finishReason { finishReason = reason }
             }
         } catch let error as APIError {
             tally.finish(logger: logger, metrics: state.metrics)
-            let message = ResponseOutputMessage(id: messageID, status: "incomplete", text: text)
-            try await send(.finished(response(status: "failed", message: message, tally: tally, error: error)), &writer)
+            let failed = response(status: "failed", output: items.items(openStatus: "incomplete"), tally: tally, error: error)
+            try await send([.finished(failed)], &writer)
             return
         } catch {
             tally.finish(logger: logger, metrics: state.metrics)
@@ -89,10 +113,7 @@ struct ResponsesJob: Sendable {
         }
         tally.finish(logger: logger, metrics: state.metrics)
         let status = ResponseObject.status(for: finishReason)
-        let message = ResponseOutputMessage(id: messageID, status: status, text: text)
-        try await send(.outputTextDone(itemID: messageID, text: text), &writer)
-        try await send(.contentPartDone(itemID: messageID, text: text), &writer)
-        try await send(.outputItemDone(message), &writer)
-        try await send(.finished(response(status: status, message: message, tally: tally)), &writer)
+        try await send(items.finish(status: status), &writer)
+        try await send([.finished(response(status: status, output: items.closed, tally: tally))], &writer)
     }
 }

@@ -4,7 +4,7 @@ import Testing
 /// `sluice serve` driven over loopback by the official `anthropic` Python client, on `/v1/messages`.
 @Suite("End to end: sluice serve with the anthropic client", .serialized)
 struct AnthropicClientTests {
-    @Test("the anthropic client gets messages, streams (raw events and accumulated), system, stops, prefill and errors")
+    @Test("the anthropic client gets messages, streams (raw events and accumulated), system, stops, prefill, tool use and errors")
     func anthropicClient() async throws {
         let python = try OpenAIClientTests.run(
             "/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_client_python.sh").path])

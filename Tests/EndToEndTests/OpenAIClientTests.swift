@@ -75,7 +75,7 @@ struct OpenAIClientTests {
         throw TestFailure("sluice serve did not answer /health within a minute")
     }
 
-    @Test("the openai client gets completions, chat, streams, n=2, logprobs, stops, seeds, 8 concurrent streams, responses, structured output, a tool round trip and errors; SIGTERM exits 0")
+    @Test("the openai client gets completions, chat, streams, n=2, logprobs, stops, seeds, 8 concurrent streams, responses, structured output, tool round trips on chat and responses, chat echo and errors; SIGTERM exits 0")
     func openAIClient() async throws {
         let python = try Self.run("/bin/bash", [Self.root.appendingPathComponent("scripts/setup_client_python.sh").path])
         try #require(python.status == 0, "client venv setup failed: \(python.output)")

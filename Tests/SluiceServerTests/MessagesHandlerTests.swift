@@ -142,7 +142,7 @@ struct MessagesHandlerTests {
         (#"{"max_tokens": 4}"#, "messages is required"),
         (#"{"messages": [{"role": "system", "content": "Hi"}], "max_tokens": 4}"#, "`system`"),
         (#"{"messages": [{"role": "user", "content": [{"type": "image", "source": {}}]}], "max_tokens": 4}"#, "\"image\""),
-        (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "tools": [{"name": "f"}]}"#, "`tools`"),
+        (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "tools": [{"name": "f"}]}"#, "input_schema"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "thinking": {"type": "enabled", "budget_tokens": 1024}}"#, "`thinking`"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "model": "claude-x"}"#, "claude-x"),
         (#"{"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "output_config": {"format": {"type": "json_schema", "schema": {}}}}"#, "output_config"),

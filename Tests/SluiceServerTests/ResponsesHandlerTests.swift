@@ -101,13 +101,13 @@ struct ResponsesHandlerTests {
         (#"{"input": "Hi", "previous_response_id": "resp_1"}"#, "previous_response_id"),
         (#"{"input": "Hi", "conversation": "conv_1"}"#, "conversation"),
         (#"{"input": "Hi", "background": true}"#, "background"),
-        (#"{"input": "Hi", "tools": [{"type": "function", "name": "f"}]}"#, "tools"),
+        (#"{"input": "Hi", "tools": [{"type": "web_search"}]}"#, "tools[0].type"),
         (#"{"input": "Hi", "text": {"format": {"type": "xml"}}}"#, "text.format.type"),
         (#"{"input": "Hi", "text": {"format": {"type": "json_schema", "name": "x"}}}"#, "text.format.schema"),
         (#"{"input": "Hi", "text": {"format": {"type": "json_schema", "name": "x", "schema": {"type": "object", "patternProperties": {"^a": {}}}}}}"#, "text.format"),
         (#"{"input": "Hi", "text": {"format": "json"}}"#, "text.format"),
         (#"{"input": "Hi", "text": "json"}"#, "text"),
-        (#"{"input": [{"type": "function_call_output", "call_id": "c", "output": "x"}]}"#, "input[0].type"),
+        (#"{"input": [{"type": "reasoning", "summary": []}]}"#, "input[0].type"),
         (#"{"input": [{"role": "user", "content": [{"type": "input_image", "image_url": "x"}]}]}"#, "input[0].content[0]"),
         (#"{"input": []}"#, "input"),
         (#"{"max_output_tokens": 4}"#, "input"),
@@ -131,7 +131,7 @@ struct ResponseObjectTests {
     func encoded(status: String, error: APIError? = nil) throws -> JSONValue {
         let response = ResponseObject(
             id: "resp_1", createdAt: 0, model: "m", status: status,
-            message: ResponseOutputMessage(id: "msg_1", status: status, text: "Hi"),
+            output: [.message(ResponseOutputMessage(id: "msg_1", status: status, text: "Hi"))],
             usage: ResponseUsage(inputTokens: 3, cachedTokens: 0, outputTokens: 1), error: error,
             instructions: nil, maxOutputTokens: nil, temperature: 1, topP: 1)
         return try JSONValue(JSONBody.encode(response))

@@ -1,11 +1,14 @@
 import Hummingbird
+import SluiceGrammar
 import SluiceTemplate
 
 /// The body of `POST /v1/messages`, as Anthropic's Messages API takes it: a system prompt, turns
 /// of text, `max_tokens` (required) and the sampling fields Anthropic has.
 ///
-/// Content is a string or an array of `{"type": "text"}` blocks, joined with newlines as chat
-/// content parts are; images, documents and tool use are refused by name. `thinking` (`enabled` or
+/// Content is a string or an array of blocks (``AnthropicConversation``): text joined with newlines as chat
+/// content parts are, `tool_use` and `tool_result` blocks as the template's tool calls and tool messages;
+/// images and documents are refused by name. `tools` and `tool_choice` are read as chat's
+/// (``ToolFields/decodeAnthropic(from:)``). `thinking` (`enabled` or
 /// `disabled`) turns the template's `enable_thinking` on or off, and needs a server with `--reasoning-parser`
 /// to be enabled, since only then does a thought come back as a `thinking` block.
 struct MessagesRequest: Decodable, Sendable {
@@ -13,7 +16,8 @@ struct MessagesRequest: Decodable, Sendable {
     var model: String?
     /// The system prompt, sent as the conversation's first message.
     var system: String?
-    var messages: [ChatMessage]
+    /// Filled by ``decode(from:requiresMaxTokens:)`` from the body with its members in order.
+    var messages: [ChatMessage] = []
     /// Required to generate; `count_tokens` goes without.
     var maxTokens: Int?
     var stopSequences: [String] = []
@@ -23,6 +27,8 @@ struct MessagesRequest: Decodable, Sendable {
     var stream = false
     /// `thinking.type`: true for `enabled`, false for `disabled`, nil when left out.
     var thinking: Bool?
+    /// The functions the model may call (`tools`, `tool_choice`), or nil.
+    var tools: ToolFields?
 
     enum CodingKeys: String, CodingKey {
         case model, system, messages, temperature, stream, thinking
@@ -42,13 +48,6 @@ struct MessagesRequest: Decodable, Sendable {
         if container.contains(.system), try !container.decodeNil(forKey: .system) {
             system = try Self.decodeText(container.superDecoder(forKey: .system), field: "system")
         }
-        guard container.contains(.messages) else {
-            throw APIError.badRequest("messages is required: the conversation's turns.", param: "messages")
-        }
-        messages = try container.decode([AnthropicMessageInput].self, forKey: .messages).map(\.message)
-        guard !messages.isEmpty else {
-            throw APIError.badRequest("messages must hold at least one message.", param: "messages")
-        }
         stopSequences = try container.decodeIfPresent([String].self, forKey: .stopSequences) ?? []
         temperature = try container.decodeIfPresent(Float.self, forKey: .temperature)
         topP = try container.decodeIfPresent(Float.self, forKey: .topP)
@@ -61,9 +60,9 @@ struct MessagesRequest: Decodable, Sendable {
         }
     }
 
-    /// The template variables the request sets: `enable_thinking` from `thinking`.
-    var templateVariables: [String: JinjaValue] {
-        thinking.map { ["enable_thinking": .bool($0)] } ?? [:]
+    /// The template variables the request sets: `enable_thinking` from `thinking`, and the tools.
+    func templateVariables() throws(APIError) -> [String: JinjaValue] {
+        try ToolFields.variables(thinking.map { ["enable_thinking": .bool($0)] } ?? [:], adding: tools)
     }
 
     /// The conversation the chat template renders: the system prompt first, when there is one.
@@ -102,7 +101,7 @@ struct MessagesRequest: Decodable, Sendable {
             guard type == "text" else {
                 throw APIError.unsupported(
                     "\(blockField): content blocks of type \"\(type)\" are not supported by this server: the model "
-                        + "reads and writes text only, without tools. Send {\"type\": \"text\", \"text\": ...} blocks.",
+                        + "reads text only here. Send {\"type\": \"text\", \"text\": ...} blocks.",
                     param: blockField)
             }
             guard case .string(let text)? = block["text"] else {
@@ -116,8 +115,14 @@ struct MessagesRequest: Decodable, Sendable {
     /// Decodes a request body, refusing unsupported features by name first; `max_tokens` is
     /// required unless `requiresMaxTokens` is false (`/v1/messages/count_tokens`).
     static func decode(from body: ByteBuffer, requiresMaxTokens: Bool = true) throws(APIError) -> MessagesRequest {
-        try UnsupportedFields.check(JSONBody.decode(JSONValue.self, from: body), rules: UnsupportedFields.messages)
-        let request = try JSONBody.decode(MessagesRequest.self, from: body)
+        let raw = try JSONBody.decode(JSONValue.self, from: body)
+        try UnsupportedFields.check(raw, rules: UnsupportedFields.messages)
+        var request = try JSONBody.decode(MessagesRequest.self, from: body)
+        let ordered = try JSONBody.orderedObject(from: body)
+        request.messages = try AnthropicConversation.messages(from: ordered["messages"])
+        if !(raw["tools"]?.isEmpty ?? true) || !(raw["tool_choice"] ?? .null).isEmpty {
+            request.tools = try ToolFields.decodeAnthropic(from: ordered)
+        }
         if requiresMaxTokens, request.maxTokens == nil {
             throw .badRequest("max_tokens is required: the most tokens to generate.", param: "max_tokens")
         }
@@ -125,36 +130,9 @@ struct MessagesRequest: Decodable, Sendable {
     }
 }
 
-/// One turn of a Messages request: `user` or `assistant`, with text content.
-struct AnthropicMessageInput: Decodable {
-    let message: ChatMessage
-
-    enum CodingKeys: String, CodingKey { case role, content }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let field = APIError.path(container.codingPath)
-        let role = try container.decode(String.self, forKey: .role)
-        guard role == "user" || role == "assistant" else {
-            throw APIError.badRequest(
-                "\(field).role must be \"user\" or \"assistant\", got \"\(role)\"; put a system prompt in `system`.",
-                param: "\(field).role")
-        }
-        guard container.contains(.content) else {
-            throw APIError.badRequest("\(field).content is required.", param: "\(field).content")
-        }
-        let content = try MessagesRequest.decodeText(container.superDecoder(forKey: .content), field: "\(field).content")
-        message = ChatMessage(role: role, content: content)
-    }
-}
-
 extension UnsupportedFields {
     /// Rules for `/v1/messages`.
     static let messages: [Rule] = [
-        Rule(field: "tools", allows: { value, _ in value.isEmpty },
-             reason: "tool use is not implemented; leave out `tools`."),
-        Rule(field: "tool_choice", allows: { value, _ in value == .null || value["type"] == .string("none") },
-             reason: "tool use is not implemented; leave it out or set it to {\"type\": \"none\"}."),
         Rule(field: "thinking", allows: { value, _ in
                  value == .null || value["type"] == .string("disabled") || value["type"] == .string("enabled")
              }, reason: "thinking takes {\"type\": \"enabled\"} or {\"type\": \"disabled\"}."),

@@ -2,8 +2,9 @@ import SluiceEngine
 
 /// A Messages API response: `{id, type: "message", role: "assistant", content: [{type: "text",
 /// text}], model, stop_reason, stop_sequence, usage}`, with a `{type: "thinking", thinking}` block first when
-/// a reasoning parser took a thought out of the text. Streams send it with empty content and no stop reason in
-/// `message_start`.
+/// a reasoning parser took a thought out of the text, and a `{type: "tool_use", id, name, input}` block per call
+/// after the text (the text block left out when the model wrote only calls). Streams send it with empty content
+/// and no stop reason in `message_start`.
 struct MessagesResponse: Encodable, Sendable {
     var id: String
     var model: String
@@ -13,6 +14,7 @@ struct MessagesResponse: Encodable, Sendable {
     var thinking: String? = nil
     var stop: MessagesStop?
     var usage: MessagesUsage
+    var toolUses: [ToolUseBlock] = []
 
     enum CodingKeys: String, CodingKey {
         case id, type, role, content, model, usage
@@ -27,7 +29,8 @@ struct MessagesResponse: Encodable, Sendable {
         try container.encode("assistant", forKey: .role)
         var content = container.nestedUnkeyedContainer(forKey: .content)
         if let thinking { try content.encode(ThinkingBlock(thinking: thinking)) }
-        if let text, thinking == nil || !text.isEmpty { try content.encode(TextBlock(text: text)) }
+        if let text, (thinking == nil && toolUses.isEmpty) || !text.isEmpty { try content.encode(TextBlock(text: text)) }
+        for toolUse in toolUses { try content.encode(toolUse) }
         try container.encode(model, forKey: .model)
         try container.encode(stop?.reason, forKey: .stopReason)
         try container.encode(stop?.sequence, forKey: .stopSequence)
@@ -65,14 +68,16 @@ struct ThinkingBlock: Encodable, Sendable {
 }
 
 /// Why a message ended, in Anthropic's words: `end_turn` (the model's end of turn),
-/// `max_tokens`, or `stop_sequence` with the sequence that matched.
+/// `max_tokens`, `stop_sequence` with the sequence that matched, or `tool_use` when the model ended its
+/// turn with calls.
 struct MessagesStop: Equatable, Sendable {
     var reason: String
     var sequence: String?
 
     /// The Anthropic reason for the engine's; `nil` for a completion that was aborted.
-    init?(finishReason: FinishReason, stopReason: StopReason?) {
+    init?(finishReason: FinishReason, stopReason: StopReason?, madeToolCalls: Bool = false) {
         switch (finishReason, stopReason) {
+        case (.stop, _) where madeToolCalls: self.init(reason: "tool_use", sequence: nil)
         case (.stop, .string(let sequence)?): self.init(reason: "stop_sequence", sequence: sequence)
         case (.stop, _): self.init(reason: "end_turn", sequence: nil)
         case (.length, _): self.init(reason: "max_tokens", sequence: nil)

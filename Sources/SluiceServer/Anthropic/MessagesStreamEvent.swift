@@ -4,7 +4,8 @@ import Hummingbird
 /// `content_block_start`, `ping`, `content_block_delta`s, `content_block_stop`, `message_delta`
 /// (stop reason and the final usage), `message_stop`; or an `error` event when generation fails
 /// after the stream began. With a reasoning parser a `thinking` block (its `thinking_delta`s) may come
-/// before the text block.
+/// before the text block; with tools each call is a `tool_use` block, opened with its id, name and an empty
+/// `input`, whose arguments follow as `input_json_delta`s (`partial_json`), as Anthropic streams them.
 ///
 /// Each goes out as `event: <type>` and `data: <json>`, the JSON carrying the same `type`.
 enum MessagesStreamEvent: Encodable, Sendable {
@@ -13,6 +14,8 @@ enum MessagesStreamEvent: Encodable, Sendable {
     case ping
     case textDelta(index: Int, text: String)
     case thinkingDelta(index: Int, thinking: String)
+    case toolUseBlockStart(index: Int, id: String, name: String)
+    case inputJSONDelta(index: Int, partialJSON: String)
     case contentBlockStop(index: Int)
     /// The stop and the final usage: output tokens, and the prompt's split between computed and cached
     /// tokens, unknown when `message_start` went out (the SDK's accumulated message takes it from here).
@@ -22,9 +25,9 @@ enum MessagesStreamEvent: Encodable, Sendable {
     var type: String {
         switch self {
         case .messageStart: return "message_start"
-        case .contentBlockStart: return "content_block_start"
+        case .contentBlockStart, .toolUseBlockStart: return "content_block_start"
         case .ping: return "ping"
-        case .textDelta, .thinkingDelta: return "content_block_delta"
+        case .textDelta, .thinkingDelta, .inputJSONDelta: return "content_block_delta"
         case .contentBlockStop: return "content_block_stop"
         case .messageDelta: return "message_delta"
         case .messageStop: return "message_stop"
@@ -33,6 +36,7 @@ enum MessagesStreamEvent: Encodable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case type, message, index, delta, usage, text, thinking
+        case partialJSON = "partial_json"
         case contentBlock = "content_block"
         case stopReason = "stop_reason"
         case stopSequence = "stop_sequence"
@@ -51,6 +55,14 @@ enum MessagesStreamEvent: Encodable, Sendable {
             } else {
                 try container.encode(TextBlock(text: ""), forKey: .contentBlock)
             }
+        case .toolUseBlockStart(let index, let id, let name):
+            try container.encode(index, forKey: .index)
+            try container.encode(ToolUseBlock(id: id, name: name), forKey: .contentBlock)
+        case .inputJSONDelta(let index, let partialJSON):
+            try container.encode(index, forKey: .index)
+            var delta = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .delta)
+            try delta.encode("input_json_delta", forKey: .type)
+            try delta.encode(partialJSON, forKey: .partialJSON)
         case .ping, .messageStop:
             break
         case .textDelta(let index, let text):

@@ -21,6 +21,9 @@ struct ChatCompletionRequest: Decodable, Sendable {
     /// Add BOS when tokenizing the rendered conversation; off because templates write it themselves.
     var addSpecialTokens = false
     var stream = false
+    /// vLLM's `echo`: each choice's content starts with the last message's, when that message has the role the
+    /// answer has (see ``echoText``).
+    var echo = false
     var streamOptions: StreamOptions?
     var sampling = SamplingFields()
     var tokenOutputs = TokenOutputFields()
@@ -31,7 +34,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
     var tools: ToolFields?
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, logprobs, stream
+        case model, messages, logprobs, stream, echo
         case maxTokens = "max_tokens"
         case maxCompletionTokens = "max_completion_tokens"
         case topLogprobs = "top_logprobs"
@@ -60,11 +63,27 @@ struct ChatCompletionRequest: Decodable, Sendable {
         addGenerationPrompt = try container.decodeIfPresent(Bool.self, forKey: .addGenerationPrompt) ?? true
         addSpecialTokens = try container.decodeIfPresent(Bool.self, forKey: .addSpecialTokens) ?? false
         stream = try container.decodeIfPresent(Bool.self, forKey: .stream) ?? false
+        echo = try container.decodeIfPresent(Bool.self, forKey: .echo) ?? false
         streamOptions = try container.decodeIfPresent(StreamOptions.self, forKey: .streamOptions)
         sampling = try SamplingFields(from: decoder)
         tokenOutputs = try TokenOutputFields(from: decoder)
         template = try TemplateFields(from: decoder)
         try checkConsistency()
+    }
+
+    /// The answer's role, as vLLM's `get_chat_request_role` gives it: `assistant` after a generation prompt,
+    /// else the last message's own role (the model goes on with that turn).
+    var responseRole: String {
+        addGenerationPrompt ? "assistant" : messages.last?.role ?? "assistant"
+    }
+
+    /// What `echo` puts before each choice's content, as vLLM's `serving_chat.py` does: the last message's text
+    /// when its role is the answer's (``responseRole``), so an assistant turn continued
+    /// (`continue_final_message`) comes back whole; nil without `echo`, or when the last message is another
+    /// role's or empty.
+    var echoText: String? {
+        guard echo, let last = messages.last, !last.content.isEmpty, last.role == responseRole else { return nil }
+        return last.content
     }
 
     /// The engine's `logprobs`: the alternatives per token, or `nil` when not asked.
@@ -125,10 +144,7 @@ struct ChatCompletionRequest: Decodable, Sendable {
         try request.readToolCalls(from: body, raw: raw)
         if let tools = raw["tools"], !tools.isEmpty || raw["tool_choice"] != nil {
             request.tools = try ToolFields.decode(from: try JSONBody.orderedObject(from: body))
-            if request.tools?.constraint != nil, let other = request.structuredOutput {
-                throw .badRequest("`\(other.field)` cannot be combined with tool_choice \"required\" or a named function, "
-                                  + "which constrain the output to the call's arguments.", param: other.field)
-            }
+            try request.tools?.checkCombination(with: request.structuredOutput)
         } else if let choice = raw["tool_choice"], choice != .null, choice != .string("none"), choice != .string("auto") {
             throw .badRequest("tool_choice needs tools to choose from.", param: "tool_choice")
         }

@@ -15,6 +15,8 @@ struct ChatCompletionResponse: Encodable, Sendable {
     /// One finished choice: the assistant's message.
     struct Choice: Encodable, Sendable {
         var index: Int
+        /// `assistant`, or without a generation prompt the last message's role, as vLLM answers.
+        var role = "assistant"
         var content: String
         var logprobs: ChatLogprobs?
         var finishReason: FinishReason?
@@ -40,7 +42,7 @@ struct ChatCompletionResponse: Encodable, Sendable {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(index, forKey: .index)
             var message = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .message)
-            try message.encode("assistant", forKey: .role)
+            try message.encode(role, forKey: .role)
             if (toolCalls.isEmpty && reasoning == nil) || !content.isEmpty {
                 try message.encode(content, forKey: .content)
             } else {

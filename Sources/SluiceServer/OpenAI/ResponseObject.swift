@@ -2,7 +2,8 @@ import SluiceEngine
 
 /// A Responses API `response` object: the whole answer, or (streamed) its state so far.
 ///
-/// The output is one assistant `message` item with one `output_text` part. `status` is
+/// The output is an assistant `message` item with one `output_text` part, and with tools a `function_call`
+/// item per call (the message left out when the model wrote only calls, as OpenAI does). `status` is
 /// `completed` when the model ended its turn (or a stop string matched), `incomplete` with
 /// `incomplete_details.reason` `max_output_tokens` when the limit cut it, as OpenAI reports them.
 struct ResponseObject: Encodable, Sendable {
@@ -10,7 +11,7 @@ struct ResponseObject: Encodable, Sendable {
     var createdAt: Int
     var model: String
     var status: String
-    var message: ResponseOutputMessage?
+    var output: [ResponseOutputItem]
     var usage: ResponseUsage?
     var error: APIError?
     /// The request's settings, echoed as OpenAI echoes them.
@@ -20,6 +21,7 @@ struct ResponseObject: Encodable, Sendable {
     var topP: Float
     /// `text.format` as the request gave it.
     var textFormat = ResponseTextFormat()
+    var toolsEcho = ResponseToolsEcho()
 
     enum CodingKeys: String, CodingKey {
         case id, object, model, status, output, usage, error, instructions, temperature, metadata, tools, store, text
@@ -40,7 +42,7 @@ struct ResponseObject: Encodable, Sendable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(model, forKey: .model)
         try container.encode(status, forKey: .status)
-        try container.encode(message.map { [$0] } ?? [], forKey: .output)
+        try container.encode(output, forKey: .output)
         try container.encode(usage, forKey: .usage)
         if let error {
             var details = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .error)
@@ -65,9 +67,9 @@ struct ResponseObject: Encodable, Sendable {
         try container.encode(temperature, forKey: .temperature)
         try container.encode(topP, forKey: .topP)
         try container.encode([String: String](), forKey: .metadata)
-        try container.encode(true, forKey: .parallelToolCalls)
-        try container.encode("none", forKey: .toolChoice)
-        try container.encode([String](), forKey: .tools)
+        try container.encode(toolsEcho.parallelToolCalls, forKey: .parallelToolCalls)
+        try container.encode(EncodableJSON(toolsEcho.toolChoice), forKey: .toolChoice)
+        try container.encode(EncodableJSON(toolsEcho.tools), forKey: .tools)
         try container.encode(false, forKey: .store)
         try container.encodeNil(forKey: .previousResponseID)
         try container.encode("disabled", forKey: .truncation)

@@ -5,17 +5,21 @@ import Hummingbird
 /// `response.content_part.added`, `response.output_text.delta`s, `response.output_text.done`,
 /// `response.content_part.done`, `response.output_item.done`, then `response.completed` (or
 /// `response.incomplete` when `max_output_tokens` cut the text, `response.failed` when the
-/// engine failed). Each goes out as `event: <type>` and `data: <json>` with a
-/// `sequence_number` that counts from 0.
+/// engine failed). A function call is an item of its own: `response.output_item.added` (the call's name,
+/// empty arguments), `response.function_call_arguments.delta`s, `response.function_call_arguments.done`,
+/// `response.output_item.done`; `output_index` counts the items. Each goes out as `event: <type>` and
+/// `data: <json>` with a `sequence_number` that counts from 0.
 enum ResponseStreamEvent: Sendable {
     case created(ResponseObject)
     case inProgress(ResponseObject)
-    case outputItemAdded(ResponseOutputMessage)
-    case contentPartAdded(itemID: String)
-    case outputTextDelta(itemID: String, delta: String)
-    case outputTextDone(itemID: String, text: String)
-    case contentPartDone(itemID: String, text: String)
-    case outputItemDone(ResponseOutputMessage)
+    case outputItemAdded(ResponseOutputItem, outputIndex: Int)
+    case contentPartAdded(itemID: String, outputIndex: Int)
+    case outputTextDelta(itemID: String, outputIndex: Int, delta: String)
+    case outputTextDone(itemID: String, outputIndex: Int, text: String)
+    case contentPartDone(itemID: String, outputIndex: Int, text: String)
+    case functionCallArgumentsDelta(itemID: String, outputIndex: Int, delta: String)
+    case functionCallArgumentsDone(itemID: String, outputIndex: Int, arguments: String)
+    case outputItemDone(ResponseOutputItem, outputIndex: Int)
     /// The closing event; its type follows the response's status.
     case finished(ResponseObject)
 
@@ -28,6 +32,8 @@ enum ResponseStreamEvent: Sendable {
         case .outputTextDelta: return "response.output_text.delta"
         case .outputTextDone: return "response.output_text.done"
         case .contentPartDone: return "response.content_part.done"
+        case .functionCallArgumentsDelta: return "response.function_call_arguments.delta"
+        case .functionCallArgumentsDone: return "response.function_call_arguments.done"
         case .outputItemDone: return "response.output_item.done"
         case .finished(let response):
             switch response.status {
@@ -52,7 +58,7 @@ enum ResponseStreamEvent: Sendable {
         let sequenceNumber: Int
 
         enum CodingKeys: String, CodingKey {
-            case type, response, item, part, delta, text, logprobs
+            case type, response, item, part, delta, text, logprobs, arguments
             case sequenceNumber = "sequence_number"
             case outputIndex = "output_index"
             case contentIndex = "content_index"
@@ -66,30 +72,38 @@ enum ResponseStreamEvent: Sendable {
             switch event {
             case .created(let response), .inProgress(let response), .finished(let response):
                 try container.encode(response, forKey: .response)
-            case .outputItemAdded(let item), .outputItemDone(let item):
-                try container.encode(0, forKey: .outputIndex)
+            case .outputItemAdded(let item, let outputIndex), .outputItemDone(let item, let outputIndex):
+                try container.encode(outputIndex, forKey: .outputIndex)
                 try container.encode(item, forKey: .item)
-            case .contentPartAdded(let itemID):
-                try encodePlace(&container, itemID: itemID)
+            case .contentPartAdded(let itemID, let outputIndex):
+                try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
                 try container.encode(OutputTextPart(text: ""), forKey: .part)
-            case .outputTextDelta(let itemID, let delta):
-                try encodePlace(&container, itemID: itemID)
+            case .outputTextDelta(let itemID, let outputIndex, let delta):
+                try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
                 try container.encode(delta, forKey: .delta)
                 try container.encode([String](), forKey: .logprobs)
-            case .outputTextDone(let itemID, let text):
-                try encodePlace(&container, itemID: itemID)
+            case .outputTextDone(let itemID, let outputIndex, let text):
+                try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
                 try container.encode(text, forKey: .text)
                 try container.encode([String](), forKey: .logprobs)
-            case .contentPartDone(let itemID, let text):
-                try encodePlace(&container, itemID: itemID)
+            case .contentPartDone(let itemID, let outputIndex, let text):
+                try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
                 try container.encode(OutputTextPart(text: text), forKey: .part)
+            case .functionCallArgumentsDelta(let itemID, let outputIndex, let delta):
+                try container.encode(itemID, forKey: .itemID)
+                try container.encode(outputIndex, forKey: .outputIndex)
+                try container.encode(delta, forKey: .delta)
+            case .functionCallArgumentsDone(let itemID, let outputIndex, let arguments):
+                try container.encode(itemID, forKey: .itemID)
+                try container.encode(outputIndex, forKey: .outputIndex)
+                try container.encode(arguments, forKey: .arguments)
             }
         }
 
-        /// Where a part or its text lies: the one message item, its one part.
-        private func encodePlace(_ container: inout KeyedEncodingContainer<CodingKeys>, itemID: String) throws {
+        /// Where a part or its text lies: a message item, its one part.
+        private func encodePlace(_ container: inout KeyedEncodingContainer<CodingKeys>, itemID: String, outputIndex: Int) throws {
             try container.encode(itemID, forKey: .itemID)
-            try container.encode(0, forKey: .outputIndex)
+            try container.encode(outputIndex, forKey: .outputIndex)
             try container.encode(0, forKey: .contentIndex)
         }
     }

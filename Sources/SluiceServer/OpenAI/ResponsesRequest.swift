@@ -1,10 +1,11 @@
 import Hummingbird
+import SluiceGrammar
 
 /// The body of `POST /v1/responses`, OpenAI's Responses API, served statelessly: `input` (a
-/// string, or message items with text parts), `instructions`, `max_output_tokens` and the
-/// sampling fields. Nothing is stored, so `store: true`, `previous_response_id`, `conversation`
-/// and `background` are refused by name, as are tools and images. `text.format` constrains the output
-/// as chat's `response_format` does.
+/// string, or message, `function_call` and `function_call_output` items), `instructions`, `max_output_tokens`,
+/// the sampling fields, and function `tools` with `tool_choice` and `parallel_tool_calls`. Nothing is stored, so
+/// `store: true`, `previous_response_id`, `conversation` and `background` are refused by name, as are hosted
+/// tools and images. `text.format` constrains the output as chat's `response_format` does.
 struct ResponsesRequest: Decodable, Sendable {
     var model: String?
     var instructions: String?
@@ -19,6 +20,10 @@ struct ResponsesRequest: Decodable, Sendable {
     var structuredOutput: StructuredOutputFields?
     /// `text.format` as the response object echoes it.
     var textFormat = ResponseTextFormat()
+    /// The functions the model may call, read into chat's shape (``ToolFields/decodeResponses(from:)``), or nil.
+    var tools: ToolFields?
+    /// `tools`, `tool_choice` and `parallel_tool_calls` as the response object echoes them.
+    var toolsEcho = ResponseToolsEcho()
 
     enum CodingKeys: String, CodingKey {
         case model, instructions, input, stream
@@ -35,7 +40,7 @@ struct ResponsesRequest: Decodable, Sendable {
         if let text = try? container.decode(String.self, forKey: .input) {
             input = [ChatMessage(role: "user", content: text)]
         } else {
-            input = try container.decode([ResponseInputItem].self, forKey: .input).map(\.message)
+            input = ResponseInputItem.conversation(try container.decode([ResponseInputItem].self, forKey: .input))
         }
         guard !input.isEmpty else { throw APIError.badRequest("input must hold at least one item.", param: "input") }
         maxOutputTokens = try container.decodeIfPresent(Int.self, forKey: .maxOutputTokens)
@@ -64,26 +69,104 @@ struct ResponsesRequest: Decodable, Sendable {
         let format = try StructuredOutputFields.decodeResponsesFormat(from: body, raw: raw)
         request.structuredOutput = format.fields
         request.textFormat = format.echo
+        if !(raw["tools"]?.isEmpty ?? true) || !(raw["tool_choice"] ?? .null).isEmpty {
+            let ordered = try JSONBody.orderedObject(from: body)
+            request.tools = try ToolFields.decodeResponses(from: ordered)
+            try request.tools?.checkCombination(with: request.structuredOutput)
+            request.toolsEcho = ResponseToolsEcho(request: ordered)
+        }
         return request
     }
 }
 
-/// One input item: a message (`{"type": "message"}` or no type) from `user`, `assistant`,
-/// `system` or `developer` (read as `system`), whose content is a string or text parts.
-struct ResponseInputItem: Decodable {
-    let message: ChatMessage
+/// One input item: a message (`{"type": "message"}` or no type) from `user`, `assistant`, `system` or
+/// `developer` (read as `system`), whose content is a string or text parts; a `function_call` the model made
+/// (`call_id`, `name`, `arguments`); or a `function_call_output` (`call_id`, `output`) with what the client's
+/// function returned. Call ids are passed to the template as they are, matched or not.
+enum ResponseInputItem: Decodable {
+    case message(ChatMessage)
+    case functionCall(callID: String, name: String, arguments: String)
+    case functionCallOutput(callID: String, output: String)
 
-    enum CodingKeys: String, CodingKey { case type, role, content }
+    enum CodingKeys: String, CodingKey {
+        case type, role, content, name, arguments, output
+        case callID = "call_id"
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let field = APIError.path(container.codingPath)
         let type = try container.decodeIfPresent(String.self, forKey: .type) ?? "message"
-        guard type == "message" else {
+        switch type {
+        case "message":
+            self = .message(try Self.decodeMessage(container, field: field))
+        case "function_call":
+            let callID = try Self.requiredString(container, .callID, field: field)
+            let name = try Self.requiredString(container, .name, field: field)
+            guard let arguments = try? container.decode(String.self, forKey: .arguments) else {
+                throw APIError.badRequest("\(field).arguments must be a string holding the call's JSON arguments.",
+                                          param: "\(field).arguments")
+            }
+            self = .functionCall(callID: callID, name: name, arguments: arguments)
+        case "function_call_output":
+            let callID = try Self.requiredString(container, .callID, field: field)
+            let output: String
+            if let text = try? container.decode(String.self, forKey: .output) {
+                output = text
+            } else if let parts = try? container.decode([JSONValue].self, forKey: .output) {
+                output = try Self.decodeParts(parts, field: "\(field).output")
+            } else {
+                throw APIError.badRequest("\(field).output must be a string or an array of input_text parts.",
+                                          param: "\(field).output")
+            }
+            self = .functionCallOutput(callID: callID, output: output)
+        default:
             throw APIError.unsupported(
-                "\(field): input items of type \"\(type)\" are not supported by this server: it takes message items "
-                    + "with text (no tool calls, reasoning items or item references).", param: "\(field).type")
+                "\(field): input items of type \"\(type)\" are not supported by this server: it takes message, "
+                    + "function_call and function_call_output items (no reasoning items, hosted tool calls or item "
+                    + "references).", param: "\(field).type")
         }
+    }
+
+    /// The conversation the items make for the chat template: a `function_call` joins the assistant message
+    /// before it (text and calls in one turn, as the model wrote them) or opens one, and consecutive calls share
+    /// it, as parallel calls; a `function_call_output` is a `tool` message.
+    static func conversation(_ items: [ResponseInputItem]) -> [ChatMessage] {
+        var messages: [ChatMessage] = []
+        var calls: [SluiceGrammar.JSONValue] = []
+        func closeCalls() {
+            guard !calls.isEmpty else { return }
+            messages[messages.count - 1].toolCallsJSON = SluiceGrammar.JSONValue.array(calls).compactText()
+            calls = []
+        }
+        for item in items {
+            switch item {
+            case .message(let message):
+                closeCalls()
+                messages.append(message)
+            case .functionCall(let callID, let name, let arguments):
+                if calls.isEmpty, messages.last?.role != "assistant" || messages.last?.toolCallsJSON != nil {
+                    messages.append(ChatMessage(role: "assistant", content: ""))
+                }
+                calls.append(ToolFields.templateCall(id: callID, name: name, arguments: .string(arguments)))
+            case .functionCallOutput(let callID, let output):
+                closeCalls()
+                messages.append(ChatMessage(role: "tool", content: output, toolCallID: callID))
+            }
+        }
+        closeCalls()
+        return messages
+    }
+
+    private static func requiredString(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys,
+                                       field: String) throws -> String {
+        guard let value = try? container.decode(String.self, forKey: key), !value.isEmpty else {
+            throw APIError.badRequest("\(field).\(key.rawValue) is required: a string.", param: "\(field).\(key.rawValue)")
+        }
+        return value
+    }
+
+    private static func decodeMessage(_ container: KeyedDecodingContainer<CodingKeys>, field: String) throws -> ChatMessage {
         let role = try container.decode(String.self, forKey: .role)
         guard ["user", "assistant", "system", "developer"].contains(role) else {
             throw APIError.badRequest("\(field).role must be user, assistant, system or developer, got \"\(role)\".",
@@ -95,7 +178,7 @@ struct ResponseInputItem: Decodable {
         } else {
             content = try Self.decodeParts(container.decode([JSONValue].self, forKey: .content), field: "\(field).content")
         }
-        message = ChatMessage(role: role == "developer" ? "system" : role, content: content)
+        return ChatMessage(role: role == "developer" ? "system" : role, content: content)
     }
 
     /// Text parts (`input_text`, `output_text`, `text`) joined with newlines; anything else refused.
@@ -131,9 +214,6 @@ extension UnsupportedFields {
              reason: "this server keeps no conversations; send the whole conversation as input."),
         Rule(field: "background", allows: { value, _ in value.isEmpty },
              reason: "background responses need stored state, which this server does not keep."),
-        Rule(field: "tools", allows: { value, _ in value.isEmpty }, reason: "tool calling is not implemented; leave out `tools`."),
-        Rule(field: "tool_choice", allows: { value, _ in value == .null || value == .string("none") || value == .string("auto") },
-             reason: "tool calling is not implemented; leave it out or set it to \"none\"."),
         Rule(field: "top_logprobs", allows: { value, _ in value.isEmpty },
              reason: "log-probabilities are not returned on /v1/responses; use /v1/chat/completions."),
         Rule(field: "prompt", allows: { value, _ in value == .null },

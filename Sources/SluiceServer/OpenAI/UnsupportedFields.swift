@@ -45,7 +45,6 @@ enum UnsupportedFields {
         Rule(field: "modalities", allows: { value, _ in value == .null || value == .array([.string("text")]) },
              reason: "only text output is generated."),
         Rule(field: "audio", allows: { value, _ in value == .null }, reason: "only text output is generated."),
-        Rule(field: "echo", allows: { value, _ in value.isEmpty }, reason: "echoing the last message is not implemented."),
         Rule(field: "chat_template", allows: { value, _ in value == .null },
              reason: "the server renders every conversation with the model's own chat template."),
     ]
