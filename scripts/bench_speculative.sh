@@ -22,7 +22,9 @@ SPEC="${SPEC:-{\"method\": \"ngram\", \"num_speculative_tokens\": 8, \"prompt_lo
 SLUICE="${SLUICE:-.build/release/sluice}"
 [ -x "$SLUICE" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 
-FILE=scripts/template_feature_cases.py
+# The edit task's file: about 200 lines (2,000 tokens) of Python. Until session 9 it was
+# scripts/template_feature_cases.py, whose long template strings make 9,400 tokens: a deep-context task.
+FILE="${EDIT_FILE:-scripts/soak.py}"
 EDIT_PROMPT="Rewrite the following Python file, adding a one-line comment above every function and changing nothing else. Reply with the whole file only.
 
 \`\`\`python
