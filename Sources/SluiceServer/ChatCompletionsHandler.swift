@@ -11,7 +11,8 @@ struct ChatCompletionsHandler: Sendable {
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
-        let chat = try ChatCompletionRequest.decode(from: body)
+        var chat = try ChatCompletionRequest.decode(from: body)
+        chat.tools?.parserKind = state.toolCallParser
         try state.checkModel(chat.model)
         var variables = chat.template.variables
         // The request's tools reach the template as `tools`, as Hugging Face's `apply_chat_template` passes them.
@@ -36,8 +37,11 @@ struct ChatCompletionsHandler: Sendable {
             // Best effort: tools whose schemas the grammar cannot enforce are still offered, unconstrained.
             if let compiled = try? await state.grammars.compile(calls) {
                 params.structuredOutput = compiled
-                params.grammarTriggers = tools.hermesTriggers(tokenizer: state.tokenizer)
+                params.grammarTriggers = tools.callTriggers(tokenizer: state.tokenizer)
             }
+        }
+        if chat.sampling.skipSpecialTokens == nil, chat.tools?.hidesCallMarkers(tokenizer: state.tokenizer) == true {
+            params.skipSpecialTokens = false
         }
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
