@@ -1,5 +1,7 @@
 import Foundation
+import SluiceEngine
 import SluiceGrammar
+import SluiceTokenizer
 import Testing
 @testable import SluiceServer
 
@@ -62,4 +64,70 @@ struct ToolCallParserKindTests {
         #expect(required(try schema(.llama3JSON)) == .array([.string("name"), .string("parameters")]))
         #expect(try schema(.pythonic) == nil)
     }
+
+    static func tools(_ kind: ToolCallParserKind, choice: ToolFields.Choice = .auto) -> ToolFields {
+        var tools = ToolFields(functions: [.init(name: "f", parameters: .object([]))], choice: choice, parallelToolCalls: false,
+                               toolsJSON: "[]")
+        tools.parserKind = kind
+        return tools
+    }
+
+    @Test("a marker that is a hidden control token ([TOOL_CALLS]) makes the output keep special tokens; visible ones do not")
+    func hiddenMarkers() {
+        let tokenizer = MarkerTokenizer()
+        #expect(Self.tools(.mistral).hidesCallMarkers(tokenizer: tokenizer))
+        #expect(!Self.tools(.mistral, choice: .required).hidesCallMarkers(tokenizer: tokenizer), "forced JSON has no marker")
+        #expect(!Self.tools(.llama3JSON).hidesCallMarkers(tokenizer: tokenizer), "<|python_tag|> is visible here")
+        #expect(!Self.tools(.hermes).hidesCallMarkers(tokenizer: tokenizer))
+        #expect(!Self.tools(.pythonic).hidesCallMarkers(tokenizer: tokenizer), "its tags are not single tokens here")
+    }
+
+    @Test("the lazy grammar starts at the format's own marker token and text, and on trial at {")
+    func triggers() {
+        let tokenizer = MarkerTokenizer()
+        let llama = Self.tools(.llama3JSON).callTriggers(tokenizer: tokenizer)
+        #expect(llama.tokenIDs == [MarkerTokenizer.pythonTag])
+        #expect(llama.patterns == [Array("<|python_tag|>".utf8)])
+        #expect(llama.tentative == .init(bytes: [UInt8(ascii: "{")], committedAfterStrings: 2))
+        #expect(!llama.repeats, "parallel_tool_calls false")
+        let mistral = Self.tools(.mistral).callTriggers(tokenizer: tokenizer)
+        #expect(mistral.tokenIDs.isEmpty && mistral.patterns.isEmpty && mistral.tentative != nil)
+        let hermes = Self.tools(.hermes)
+        #expect(hermes.callTriggers(tokenizer: tokenizer) == hermes.hermesTriggers(tokenizer: tokenizer))
+    }
+}
+
+/// A byte-level tokenizer with two control tokens past the bytes: `[TOOL_CALLS]`, hidden when special tokens are
+/// skipped (as in Mistral's vocabulary), and `<|python_tag|>`, kept.
+struct MarkerTokenizer: Tokenizer {
+    static let toolCalls = 256
+    static let pythonTag = 257
+    static let markers = [toolCalls: "[TOOL_CALLS]", pythonTag: "<|python_tag|>"]
+
+    var vocabularySize: Int { 258 }
+    var bosTokenID: Int? { nil }
+    var eosTokenID: Int? { nil }
+    var endOfGenerationTokenIDs: Set<Int> { [] }
+    var addBOS: Bool { false }
+
+    func encode(_ text: String, addSpecialTokens: Bool, parseSpecial: Bool) -> [Int] {
+        if parseSpecial, let (id, _) = Self.markers.first(where: { $0.value == text }) { return [id] }
+        return text.utf8.map(Int.init)
+    }
+
+    func encode(_ text: String, addSpecialTokens: Bool, literalRanges: [Range<Int>]) -> [Int] {
+        encode(text, addSpecialTokens: addSpecialTokens, parseSpecial: true)
+    }
+
+    func decode(_ ids: [Int], skipSpecialTokens: Bool) -> String {
+        String(decoding: ids.flatMap { tokenBytes($0, skipSpecialTokens: skipSpecialTokens) }, as: UTF8.self)
+    }
+
+    func tokenBytes(_ id: Int, skipSpecialTokens: Bool) -> [UInt8] {
+        if id == Self.toolCalls && skipSpecialTokens { return [] }
+        if let marker = Self.markers[id] { return Array(marker.utf8) }
+        return [UInt8(id)]
+    }
+
+    func tokenText(_ id: Int) -> String { String(decoding: tokenBytes(id, skipSpecialTokens: false), as: UTF8.self) }
 }
