@@ -75,6 +75,12 @@ public struct ServerConfiguration: Sendable {
         self.toolCallParser = toolCallParser
     }
 
+    /// The format tool calls are read in for a model whose chat template is `template`: the one configured,
+    /// or else the template's own.
+    public func toolCallParser(forTemplate template: String?) -> ToolCallParserKind {
+        toolCallParser ?? .detected(fromTemplate: template)
+    }
+
     /// The version `GET /version` reports unless the caller sets another.
     public static let defaultVersion = "0.1.0"
 

@@ -22,7 +22,7 @@ struct ServerState: Sendable {
         self.engine = engine
         self.renderer = renderer
         self.configuration = configuration
-        toolCallParser = configuration.toolCallParser ?? .detected(fromTemplate: renderer.templateSource)
+        toolCallParser = configuration.toolCallParser(forTemplate: renderer.templateSource)
         let metrics = ServerMetrics(
             modelName: configuration.servedModelName, stats: engine.stats, config: engine.config,
             kvCacheDType: configuration.engineDescription.kvCacheDType, prefix: configuration.metricsPrefix)

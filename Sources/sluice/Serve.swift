@@ -151,6 +151,8 @@ struct Serve: AsyncParsableCommand {
                 connections: at most \(configuration.maxConnections ?? 0) (open-file limit \(fileLimit)), \
                 idle timeout \(configuration.idleTimeout.map { "\($0) s" } ?? "off")
                 """)
+            let toolCallFormat = configuration.toolCallParser(forTemplate: renderer.templateSource)
+            logger.info("tool calls read as \(toolCallFormat.rawValue)\(configuration.toolCallParser == nil ? " (from the chat template)" : "")")
             let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)
             // The drain listed last: on a signal its timer starts first (services stop in reverse order).
             let drain = ShutdownDrain(engine: engine, timeout: .milliseconds(Int64((shutdownTimeout * 1000).rounded())),

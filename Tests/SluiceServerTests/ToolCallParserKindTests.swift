@@ -49,6 +49,15 @@ struct ToolCallParserKindTests {
         #expect(ToolCallParserKind.flagValues == "auto, hermes, llama3_json, mistral, pythonic")
     }
 
+    @Test("--tool-call-parser wins over the template; without it (auto) the template decides")
+    func configured() {
+        var configuration = ServerConfiguration(servedModelName: "m")
+        #expect(configuration.toolCallParser(forTemplate: "{{ '[TOOL_CALLS]' }}") == .mistral)
+        #expect(configuration.toolCallParser(forTemplate: nil) == .hermes)
+        configuration.toolCallParser = .pythonic
+        #expect(configuration.toolCallParser(forTemplate: "{{ '[TOOL_CALLS]' }}") == .pythonic)
+    }
+
     @Test("the lazy call grammar follows the format: Llama 3 names its arguments parameters; pythonic is not JSON")
     func lazyConstraint() throws {
         func schema(_ kind: ToolCallParserKind) throws -> SluiceGrammar.JSONValue? {
