@@ -1,3 +1,5 @@
+import Foundation
+import SluiceEngine
 import SluiceGrammar
 import Testing
 @testable import SluiceServer
@@ -115,5 +117,45 @@ struct FormatCallStreamerTests {
             let named = Self.tools(kind, choice: .function("get_weather"), names: ["get_weather"])
             #expect(named.calls(in: #"{"city": "Oslo"}"#).calls == [.init(name: "get_weather", arguments: #"{"city":"Oslo"}"#)], "\(kind)")
         }
+    }
+
+    /// Pieces random answers are made of: each format's markers and whole calls, and the characters that
+    /// break them.
+    static let fragments: [ToolCallParserKind: [String]] = [
+        .llama3JSON: ["<|python_tag|>", "<|python", #"{"name": "f", "parameters": {"a": 1}}"#, #"{"name": "g", "arguments": {}}"#,
+                      "; ", ";", #""name""#, #""parameters""#, #"{"x": [1, {"y": "}"}]}"#],
+        .mistral: ["[TOOL_CALLS]", "[TOOL", "[ARGS]", "[CALL_ID]", "abc123def", "get_weather", #"{"city": "Oslo"}"#,
+                   #"[{"name": "f", "arguments": {"a": 1}}]"#, "[TOOL_CALLS]f[ARGS]{}", "[OOPS]"],
+        .pythonic: ["<|tool_call_start|>", "<|tool_call_end|>", "<|python_start|>", "[f(a=1)]", "[get_weather(city='Paris'), g()]",
+                    "f(", "a=", "'s'", "\"q\"", "None", "[1, 2]", "{'k': (1, 2)}"],
+    ]
+    static let common = [" ", "\n", "text", "é漢🙂", "{", "}", "[", "]", "(", ")", ",", ":", "=", "\"", "'", "\\", "1", "-2.5", "true"]
+
+    @Test("on random answers, however the text is cut the events are the same, and they agree with the whole-text parse",
+          arguments: [ToolCallParserKind.llama3JSON, .mistral, .pythonic])
+    func randomAnswers(kind: ToolCallParserKind) {
+        var random = SeededGenerator(seed: 13)
+        let alphabet = Self.fragments[kind, default: []] + Self.common
+        let tools = Self.tools(kind)
+        var numWithCalls = 0
+        for _ in 0..<300 {
+            let text = (0..<Int.random(in: 1...12, using: &random)).map { _ in alphabet.randomElement(using: &random)! }.joined()
+            let whole = ToolCallStreamerTests.assemble(ToolCallStreamerTests.stream(text, in: [text.count], tools: tools))
+            for pieces in [[1], [3, 1, 7, 2]] {
+                let cut = ToolCallStreamerTests.assemble(ToolCallStreamerTests.stream(text, in: pieces, tools: tools))
+                #expect(cut == whole, "\(kind) \(text) in \(pieces)")
+            }
+            let parsed = tools.calls(in: text)
+            if !parsed.calls.isEmpty {
+                numWithCalls += 1
+                #expect(whole == Assembled(content: parsed.content ?? "", calls: parsed.calls.map { ($0.name, $0.arguments) }), "\(kind) \(text)")
+            } else if whole.calls.isEmpty {
+                #expect(whole.content == parsed.content ?? "", "\(kind) \(text)")
+            } else {
+                // Calls the stream sent that do not hold up as whole: the whole answer is content.
+                #expect(parsed.content == text.trimmingCharacters(in: .whitespacesAndNewlines), "\(kind) \(text)")
+            }
+        }
+        #expect(numWithCalls > 20, "\(kind): the random answers hold calls")
     }
 }
