@@ -8,8 +8,9 @@ import SluiceTokenizer
 /// JSON schema (vLLM's approach: a named function's output is its arguments, `required` an array of
 /// `{"name", "arguments"}` objects), so that arguments always parse; `auto` lets the model write calls in
 /// its own format, read back by the parser of ``parserKind``. The forced outputs are plain JSON whatever the
-/// format (as in vLLM, where they bypass the tool parser), read by the JSON reader. Streamed, ``ToolCallStreamer`` sends each call's id and
-/// name once its name is written and its arguments as they are generated.
+/// format (as in vLLM, where they bypass the tool parser), read by the JSON reader. Streamed,
+/// ``ToolCallStreamer`` sends each call's id and name once its name is written and its arguments as they are
+/// generated.
 struct ToolFields: Sendable, Equatable {
     /// One function the model may call.
     struct Function: Sendable, Equatable {
