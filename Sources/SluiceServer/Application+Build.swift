@@ -73,7 +73,8 @@ func buildRouter(state: ServerState) -> Router<BasicRequestContext> {
     router.get("/health") { _, _ in HTTPResponse.Status.ok }
     router.get("/version") { _, _ in try JSONBody.response(["version": state.configuration.version]) }
     router.get("/server_info") { _, _ in
-        try JSONBody.response(ServerInfoResponse(engine: state.engine, configuration: state.configuration))
+        try JSONBody.response(ServerInfoResponse(engine: state.engine, configuration: state.configuration,
+                                             toolCallParser: state.toolCallParser))
     }
     router.get("/metrics") { _, _ in
         state.metrics.refresh(from: state.engine.stats)

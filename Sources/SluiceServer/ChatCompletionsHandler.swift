@@ -11,7 +11,8 @@ struct ChatCompletionsHandler: Sendable {
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
-        let chat = try ChatCompletionRequest.decode(from: body)
+        var chat = try ChatCompletionRequest.decode(from: body)
+        chat.tools?.parserKind = state.toolCallParser
         try state.checkModel(chat.model)
         // The request's tools reach the template as `tools`, as Hugging Face's `apply_chat_template` passes them.
         let variables = try ToolFields.variables(chat.template.variables, adding: chat.tools)
@@ -23,7 +24,8 @@ struct ChatCompletionsHandler: Sendable {
         var params = try chat.sampling.samplingParams(maxTokens: maxTokens, logprobs: chat.engineLogprobs)
         // From the prefill's own passes, as on /v1/completions; a stream has nowhere to put them.
         if !chat.stream { params.promptLogprobs = chat.promptLogprobs }
-        try await ToolFields.constrain(&params, format: chat.structuredOutput, tools: chat.tools, state: state)
+        try await ToolFields.constrain(&params, format: chat.structuredOutput, tools: chat.tools,
+                                       skipSpecialTokens: chat.sampling.skipSpecialTokens, state: state)
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)

@@ -40,7 +40,8 @@ struct MessagesHandler: Sendable {
     private func respond(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
-        let messages = try MessagesRequest.decode(from: body)
+        var messages = try MessagesRequest.decode(from: body)
+        messages.tools?.parserKind = state.toolCallParser
         try state.checkModel(messages.model)
         if messages.thinking == true, state.configuration.reasoningParser == nil {
             throw APIError.badRequest(

@@ -10,7 +10,8 @@ struct ResponsesHandler: Sendable {
     func handle(_ request: Request, context: some RequestContext) async throws -> Response {
         var request = request
         let body = try await request.collectBody(limit: state.configuration.maxBodySize)
-        let responses = try ResponsesRequest.decode(from: body)
+        var responses = try ResponsesRequest.decode(from: body)
+        responses.tools?.parserKind = state.toolCallParser
         try state.checkModel(responses.model)
         let variables = try ToolFields.variables([:], adding: responses.tools)
         let prompt = try state.prepareChat(responses.conversation, addGenerationPrompt: true, variables: variables,

@@ -43,6 +43,8 @@ public struct ServerConfiguration: Sendable {
     /// How a chat answer's `<think>…</think>` thought is taken out of its content (`--reasoning-parser`);
     /// nil leaves the text whole.
     public var reasoningParser: ReasoningParserKind?
+    /// The format tool calls are read in (`--tool-call-parser`); nil picks it from the chat template.
+    public var toolCallParser: ToolCallParserKind?
 
     /// A configuration with vLLM's defaults for everything but the model name; the limits vLLM
     /// does not have (prompts per request, messages per chat, connections) are Sluice's own.
@@ -52,7 +54,7 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Double? = 5, maxConnections: Int? = nil, maxHeaderSize: Int = 64 << 10,
         maxPromptsPerRequest: Int = 256, maxMessagesPerChat: Int = 2048, allowSpecialTokensInContent: Bool = false,
         metricsPrefix: String = "vllm", engineDescription: EngineDescription = EngineDescription(),
-        reasoningParser: ReasoningParserKind? = nil
+        reasoningParser: ReasoningParserKind? = nil, toolCallParser: ToolCallParserKind? = nil
     ) {
         self.servedModelName = servedModelName
         self.host = host
@@ -70,6 +72,13 @@ public struct ServerConfiguration: Sendable {
         self.metricsPrefix = metricsPrefix
         self.engineDescription = engineDescription
         self.reasoningParser = reasoningParser
+        self.toolCallParser = toolCallParser
+    }
+
+    /// The format tool calls are read in for a model whose chat template is `template`: the one configured,
+    /// or else the template's own.
+    public func toolCallParser(forTemplate template: String?) -> ToolCallParserKind {
+        toolCallParser ?? .detected(fromTemplate: template)
     }
 
     /// The version `GET /version` reports unless the caller sets another.

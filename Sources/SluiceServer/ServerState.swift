@@ -15,11 +15,14 @@ struct ServerState: Sendable {
     let longestTokenBytes: Int
     /// Compiles structured-output constraints off the step thread, with the model's vocabulary and a cache.
     let grammars: GrammarCompiler
+    /// The format chat answers' tool calls are read in: `--tool-call-parser`, or the chat template's own.
+    let toolCallParser: ToolCallParserKind
 
     init(engine: Engine, renderer: any ChatTemplateRenderer, configuration: ServerConfiguration) {
         self.engine = engine
         self.renderer = renderer
         self.configuration = configuration
+        toolCallParser = configuration.toolCallParser(forTemplate: renderer.templateSource)
         let metrics = ServerMetrics(
             modelName: configuration.servedModelName, stats: engine.stats, config: engine.config,
             kvCacheDType: configuration.engineDescription.kvCacheDType, prefix: configuration.metricsPrefix)

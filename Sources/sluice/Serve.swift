@@ -67,6 +67,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Take <think>…</think> thoughts out of chat answers into reasoning_content: qwen3 or deepseek_r1 (as vLLM's --reasoning-parser).")
     var reasoningParser: String?
 
+    @Option(help: """
+        The format tool calls are read in: hermes, llama3_json, mistral or pythonic (as vLLM's --tool-call-parser); \
+        auto picks it from the chat template.
+        """)
+    var toolCallParser: String = "auto"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -89,6 +95,9 @@ struct Serve: AsyncParsableCommand {
         if let reasoningParser, ReasoningParserKind(rawValue: reasoningParser) == nil {
             let names = ReasoningParserKind.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("--reasoning-parser: unknown parser \(reasoningParser); choose one of \(names)")
+        }
+        if toolCallParser != "auto", ToolCallParserKind(rawValue: toolCallParser) == nil {
+            throw ValidationError("--tool-call-parser: unknown parser \(toolCallParser); choose one of \(ToolCallParserKind.flagValues)")
         }
         guard Self.isMetricPrefix(metricsPrefix) else {
             throw ValidationError("--metrics-prefix must be a letter or _ followed by letters, digits or _, such as vllm or sluice")
@@ -142,6 +151,8 @@ struct Serve: AsyncParsableCommand {
                 connections: at most \(configuration.maxConnections ?? 0) (open-file limit \(fileLimit)), \
                 idle timeout \(configuration.idleTimeout.map { "\($0) s" } ?? "off")
                 """)
+            let toolCallFormat = configuration.toolCallParser(forTemplate: renderer.templateSource)
+            logger.info("tool calls read as \(toolCallFormat.rawValue)\(configuration.toolCallParser == nil ? " (from the chat template)" : "")")
             let app = buildApplication(engine: engine, renderer: renderer, configuration: configuration, logger: logger)
             // The drain listed last: on a signal its timer starts first (services stop in reverse order).
             let drain = ShutdownDrain(engine: engine, timeout: .milliseconds(Int64((shutdownTimeout * 1000).rounded())),
@@ -191,7 +202,8 @@ extension Serve {
             maxConnections: maxConnections ?? OpenFileLimit.maxConnections(softLimit: fileLimit),
             maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
             allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
-            engineDescription: engineDescription, reasoningParser: reasoningParser.flatMap(ReasoningParserKind.init(rawValue:)))
+            engineDescription: engineDescription, reasoningParser: reasoningParser.flatMap(ReasoningParserKind.init(rawValue:)),
+            toolCallParser: ToolCallParserKind(rawValue: toolCallParser))
     }
 
     /// The KV-event publisher `--kv-events-config` asks for, bound or connected; nil when events are off.

@@ -8,10 +8,14 @@ struct ServerInfoResponse: Encodable, Sendable {
     var vllmConfig: Config
     /// The server's version, as `GET /version` reports it.
     var version: String
+    /// The tool-call format chat answers are read in, chosen or detected. vLLM keeps its `--tool-call-parser`
+    /// outside `vllm_config`, so this is Sluice's own field, next to it.
+    var toolCallParser: String
 
     enum CodingKeys: String, CodingKey {
         case version
         case vllmConfig = "vllm_config"
+        case toolCallParser = "tool_call_parser"
     }
 
     struct Config: Encodable, Sendable {
@@ -127,11 +131,12 @@ struct ServerInfoResponse: Encodable, Sendable {
 }
 
 extension ServerInfoResponse {
-    /// The report for `engine` served under `configuration`.
-    init(engine: Engine, configuration: ServerConfiguration) {
+    /// The report for `engine` served under `configuration`, reading tool calls as `toolCallParser`.
+    init(engine: Engine, configuration: ServerConfiguration, toolCallParser: ToolCallParserKind) {
         let config = engine.config
         let description = configuration.engineDescription
         version = configuration.version
+        self.toolCallParser = toolCallParser.rawValue
         vllmConfig = Config(
             modelConfig: ModelConfig(
                 model: description.modelPath ?? configuration.servedModelName,

@@ -7,8 +7,10 @@ import SluiceTokenizer
 /// The tools go to the model's chat template; `required` and a named function constrain the output with a
 /// JSON schema (vLLM's approach: a named function's output is its arguments, `required` an array of
 /// `{"name", "arguments"}` objects), so that arguments always parse; `auto` lets the model write calls in
-/// its own format, read back by the tool-call parser. Streamed, ``ToolCallStreamer`` sends each call's id and
-/// name once its name is written and its arguments as they are generated.
+/// its own format, read back by the parser of ``parserKind``. The forced outputs are plain JSON whatever the
+/// format (as in vLLM, where they bypass the tool parser), read by the JSON reader. Streamed,
+/// ``ToolCallStreamer`` sends each call's id and name once its name is written and its arguments as they are
+/// generated.
 struct ToolFields: Sendable, Equatable {
     /// One function the model may call.
     struct Function: Sendable, Equatable {
@@ -29,6 +31,8 @@ struct ToolFields: Sendable, Equatable {
     let parallelToolCalls: Bool
     /// The `tools` array as the client sent it (keys in order), for the chat template.
     let toolsJSON: String
+    /// The format `auto` calls are read in (`--tool-call-parser`): the server sets it; Hermes until then.
+    var parserKind: ToolCallParserKind = .hermes
 
     /// The tools of `body`, or nil when it has none or `tool_choice` is `none`.
     static func decode(from body: SluiceGrammar.JSONValue) throws(APIError) -> ToolFields? {
@@ -98,11 +102,40 @@ struct ToolFields: Sendable, Equatable {
     }
 
     /// For `auto`: the grammar of one call object, which applies lazily, once the model opens a call
-    /// (``GrammarTriggers``), so that a call it chose to make always parses.
+    /// (``GrammarTriggers``), so that a call it chose to make always parses. Llama 3's objects name their
+    /// arguments `parameters`; a pythonic call is no JSON, so it is not constrained.
     var lazyCallConstraint: StructuredOutputFields? {
-        guard choice == .auto else { return nil }
-        return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object([("anyOf", .array(callSchemas))]).compactText()),
+        guard choice == .auto, parserKind != .pythonic else { return nil }
+        let schemas = callSchemas(argumentsKey: parserKind == .llama3JSON ? "parameters" : "arguments")
+        return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object([("anyOf", .array(schemas))]).compactText()),
                                       field: "tools")
+    }
+
+    /// Where the lazy call grammar starts for the chosen format: Hermes's (``hermesTriggers(tokenizer:)``);
+    /// for Llama 3 `<|python_tag|>` at once and any `{` on trial; for Mistral any `{` on trial (the objects
+    /// of its JSON array; the arguments object of its newer form does not fit a call and is left free).
+    func callTriggers(tokenizer: any Tokenizer) -> GrammarTriggers {
+        switch parserKind {
+        case .hermes:
+            return hermesTriggers(tokenizer: tokenizer)
+        case .llama3JSON:
+            let tag = tokenizer.encode(Llama3JSONToolCallParser.pythonTag, addSpecialTokens: false, parseSpecial: true)
+            return GrammarTriggers(tokenIDs: tag.count == 1 ? [tag[0]] : [], patterns: [Array(Llama3JSONToolCallParser.pythonTag.utf8)],
+                                   tentative: .init(bytes: [UInt8(ascii: "{")], committedAfterStrings: 2), repeats: parallelToolCalls)
+        case .mistral, .pythonic:
+            return GrammarTriggers(tentative: .init(bytes: [UInt8(ascii: "{")], committedAfterStrings: 2), repeats: parallelToolCalls)
+        }
+    }
+
+    /// Whether the format's markers are control tokens that a detokenizer skipping special tokens would drop
+    /// (Mistral's `[TOOL_CALLS]`, Llama's `<|python_tag|>`): the output must then keep them to be read, as
+    /// vLLM's Mistral parser turns `skip_special_tokens` off.
+    func hidesCallMarkers(tokenizer: any Tokenizer) -> Bool {
+        guard choice == .auto, let format = callFormat else { return false }
+        return format.openMarkers.contains { marker in
+            let ids = tokenizer.encode(marker, addSpecialTokens: false, parseSpecial: true)
+            return ids.count == 1 && tokenizer.tokenBytes(ids[0], skipSpecialTokens: true).isEmpty
+        }
     }
 
     /// Where a Hermes call opens: the `<tool_call>` token (or its text) starts the call grammar at once; any
@@ -117,13 +150,15 @@ struct ToolFields: Sendable, Equatable {
     }
 
     /// One `{"name", "arguments"}` object per function: the name fixed, the arguments its schema.
-    private var callSchemas: [SluiceGrammar.JSONValue] {
+    private var callSchemas: [SluiceGrammar.JSONValue] { callSchemas(argumentsKey: "arguments") }
+
+    private func callSchemas(argumentsKey: String) -> [SluiceGrammar.JSONValue] {
         functions.map { function in
             .object([
                 ("type", .string("object")),
                 ("properties", .object([("name", .object([("const", .string(function.name))])),
-                                        ("arguments", function.parameters)])),
-                ("required", .array([.string("name"), .string("arguments")])),
+                                        (argumentsKey, function.parameters)])),
+                ("required", .array([.string("name"), .string(argumentsKey)])),
                 ("additionalProperties", .bool(false)),
             ])
         }
@@ -132,16 +167,28 @@ struct ToolFields: Sendable, Equatable {
     /// A fresh tool call id, as vLLM writes them.
     static func makeCallID() -> String { "chatcmpl-tool-\(RequestID.random().rawValue)" }
 
-    /// The parser of `auto` calls, which knows the functions' names.
+    /// The Hermes parser, which knows the functions' names; it also reads the JSON that `required` forces.
     var parser: HermesToolCallParser {
-        HermesToolCallParser(functionNames: functions.isEmpty ? nil : Set(functions.map(\.name)))
+        HermesToolCallParser(functionNames: functionNames)
     }
+
+    /// The reader of `auto` calls in the chosen format, when it is not Hermes.
+    var callFormat: (any ToolCallFormat)? {
+        switch parserKind {
+        case .hermes: return nil
+        case .llama3JSON: return Llama3JSONToolCallParser(functionNames: functionNames)
+        case .mistral: return MistralToolCallParser(functionNames: functionNames)
+        case .pythonic: return PythonicToolCallParser(functionNames: functionNames)
+        }
+    }
+
+    private var functionNames: Set<String>? { functions.isEmpty ? nil : Set(functions.map(\.name)) }
 
     /// The calls in one choice's generated text.
     func calls(in text: String) -> ParsedToolCalls {
         switch choice {
         case .auto:
-            return parser.parse(text)
+            return callFormat?.parse(text) ?? parser.parse(text)
         case .function(let name):
             guard let arguments = try? SluiceGrammar.JSONValue.parse(text), arguments.objectValue != nil else {
                 return ParsedToolCalls(content: text, calls: [])

@@ -10,6 +10,9 @@ import SluiceGrammar
 /// - A named `tool_choice`: the whole text is the arguments of one call to it, opened at once.
 /// - `required`: the text is an array of calls, read like a block.
 ///
+/// With another `--tool-call-parser` format, `auto` goes through ``FormatCallStreamer``, which reads each
+/// format's markers and bare openings the same way; `required` and a named choice are plain JSON in any format.
+///
 /// Content is trimmed as ``HermesToolCallParser`` trims it: nothing before the first visible character,
 /// and whitespace at the end is held until more content follows. What the streamer cannot read as a call
 /// is sent as content, as the whole-text parser would return it; a call already sent stays sent.
@@ -59,9 +62,12 @@ struct ToolCallStreamer {
     private var isBare = false
     /// ``numCalls`` when the current block opened: a block that sent calls is never re-sent as content.
     private var blockFirstCall = 0
+    /// The chosen format's streamer, for `auto` in a format other than Hermes.
+    private var format: FormatCallStreamer?
 
     init(tools: ToolFields) {
         parser = tools.parser
+        if tools.choice == .auto, let callFormat = tools.callFormat { format = FormatCallStreamer(format: callFormat) }
         switch tools.choice {
         case .auto:
             mode = .content
@@ -81,6 +87,10 @@ struct ToolCallStreamer {
 
     /// The events `text`, the next piece of the choice, makes.
     mutating func feed(_ text: String) -> [Event] {
+        if format != nil {
+            defer { numCalls = format?.numCalls ?? 0 }
+            return format!.feed(text)
+        }
         var events: [Event] = []
         if case .passThrough(let index) = mode, let name = pendingName, index == 0, numCalls == 0 {
             events.append(.callStart(index: 0, name: name))
@@ -94,6 +104,10 @@ struct ToolCallStreamer {
 
     /// The events that end the choice: what was held goes out as the whole-text parser would read it.
     mutating func finish() -> [Event] {
+        if format != nil {
+            defer { numCalls = format?.numCalls ?? 0 }
+            return format!.finish()
+        }
         var events = feed("")
         switch mode {
         case .content, .codeFence:

@@ -32,17 +32,22 @@ extension ToolFields {
     }
 
     /// Gives `params` the grammar the request asks for: its structured output or the calls `tool_choice` forces;
-    /// for `auto`, the lazy grammar of one call, on the Hermes triggers.
+    /// for `auto`, the lazy grammar of one call, on the triggers of the tools' call format. A format whose call
+    /// marker is a special token (Mistral's `[TOOL_CALLS]`) keeps special tokens in the text unless the client
+    /// chose (`skipSpecialTokens`), so the parser sees the marker.
     static func constrain(_ params: inout SamplingParams, format: StructuredOutputFields?, tools: ToolFields?,
-                          state: ServerState) async throws(APIError) {
+                          skipSpecialTokens: Bool? = nil, state: ServerState) async throws(APIError) {
         if let constraint = format ?? tools?.constraint {
             params.structuredOutput = try await state.grammars.compile(constraint)
         } else if let tools, let calls = tools.lazyCallConstraint {
             // Best effort: tools whose schemas the grammar cannot enforce are still offered, unconstrained.
             if let compiled = try? await state.grammars.compile(calls) {
                 params.structuredOutput = compiled
-                params.grammarTriggers = tools.hermesTriggers(tokenizer: state.tokenizer)
+                params.grammarTriggers = tools.callTriggers(tokenizer: state.tokenizer)
             }
+        }
+        if skipSpecialTokens == nil, tools?.hidesCallMarkers(tokenizer: state.tokenizer) == true {
+            params.skipSpecialTokens = false
         }
     }
 
