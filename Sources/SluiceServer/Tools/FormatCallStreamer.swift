@@ -99,8 +99,8 @@ struct FormatCallStreamer {
                         continue
                     }
                 }
-                guard let (marker, range) = Self.firstMarker(format.openMarkers, in: held) else {
-                    let keep = finishing ? 0 : Self.heldPrefixLength(format.openMarkers, of: held)
+                guard let (marker, range) = MarkerSearch.first(format.openMarkers, in: held) else {
+                    let keep = finishing ? 0 : MarkerSearch.heldPrefixLength(format.openMarkers, of: held)
                     emitContent(String(held.dropLast(keep)), &events)
                     held = String(held.suffix(keep))
                     return
@@ -218,24 +218,5 @@ struct FormatCallStreamer {
         } else {
             events.append(.content(visible))
         }
-    }
-
-    /// The earliest of `markers` in `text`.
-    private static func firstMarker(_ markers: [String], in text: String) -> (String, Range<String.Index>)? {
-        markers.compactMap { marker in text.range(of: marker).map { (marker, $0) } }
-            .min { $0.1.lowerBound < $1.1.lowerBound }
-    }
-
-    /// How many characters at the end of `text` could begin one of `markers`.
-    private static func heldPrefixLength(_ markers: [String], of text: String) -> Int {
-        var longest = 0
-        for marker in markers {
-            for length in stride(from: min(marker.count - 1, text.count), to: longest, by: -1)
-            where text.hasSuffix(String(marker.prefix(length))) {
-                longest = length
-                break
-            }
-        }
-        return longest
     }
 }

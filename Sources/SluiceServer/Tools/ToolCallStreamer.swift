@@ -148,8 +148,8 @@ struct ToolCallStreamer {
                     }
                 }
                 let markers = [Self.openTag, Self.fence]
-                guard let (marker, range) = Self.firstMarker(markers, in: held) else {
-                    let keep = Self.heldPrefixLength(markers, of: held)
+                guard let (marker, range) = MarkerSearch.first(markers, in: held) else {
+                    let keep = MarkerSearch.heldPrefixLength(markers, of: held)
                     emitContent(String(held.dropLast(keep)), &events)
                     held = String(held.suffix(keep))
                     return
@@ -194,8 +194,8 @@ struct ToolCallStreamer {
                 pendingName = nil
                 pendingArguments = nil
             case .afterBlock:
-                guard let (marker, range) = Self.firstMarker([Self.closeTag, Self.openTag], in: held) else {
-                    held = String(held.suffix(Self.heldPrefixLength([Self.closeTag, Self.openTag], of: held)))
+                guard let (marker, range) = MarkerSearch.first([Self.closeTag, Self.openTag], in: held) else {
+                    held = String(held.suffix(MarkerSearch.heldPrefixLength([Self.closeTag, Self.openTag], of: held)))
                     return
                 }
                 held = String(held[(marker == Self.closeTag ? range.upperBound : range.lowerBound)...])
@@ -227,7 +227,7 @@ struct ToolCallStreamer {
                 mode = .content
             case .codeFence:
                 guard let range = held.range(of: Self.fence) else {
-                    let keep = Self.heldPrefixLength([Self.fence], of: held)
+                    let keep = MarkerSearch.heldPrefixLength([Self.fence], of: held)
                     emitContent(String(held.dropLast(keep)), &events)
                     held = String(held.suffix(keep))
                     return
@@ -319,24 +319,5 @@ struct ToolCallStreamer {
         heldSpace = String(text[text.index(after: last)...])
         sentContent = true
         events.append(.content(visible))
-    }
-
-    /// The earliest of `markers` in `text`.
-    private static func firstMarker(_ markers: [String], in text: String) -> (String, Range<String.Index>)? {
-        markers.compactMap { marker in text.range(of: marker).map { (marker, $0) } }
-            .min { $0.1.lowerBound < $1.1.lowerBound }
-    }
-
-    /// How many characters at the end of `text` could begin one of `markers`.
-    private static func heldPrefixLength(_ markers: [String], of text: String) -> Int {
-        var longest = 0
-        for marker in markers {
-            for length in stride(from: min(marker.count - 1, text.count), to: longest, by: -1)
-            where text.hasSuffix(String(marker.prefix(length))) {
-                longest = length
-                break
-            }
-        }
-        return longest
     }
 }
