@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable {
     /// How a chat answer's `<think>…</think>` thought is taken out of its content (`--reasoning-parser`);
     /// nil leaves the text whole.
     public var reasoningParser: ReasoningParserKind?
+    /// Whether a structured output constrains the thought too, from the first token, instead of waiting for
+    /// `</think>` (vLLM's `--structured-outputs-config.enable_in_reasoning`, off by default as there).
+    public var structuredOutputsInReasoning = false
 
     /// A configuration with vLLM's defaults for everything but the model name; the limits vLLM
     /// does not have (prompts per request, messages per chat, connections) are Sluice's own.

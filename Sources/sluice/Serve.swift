@@ -67,6 +67,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Take <think>…</think> thoughts out of chat answers into reasoning_content: qwen3 or deepseek_r1 (as vLLM's --reasoning-parser).")
     var reasoningParser: String?
 
+    @Flag(help: "With --reasoning-parser, let structured outputs constrain the thought too instead of starting after </think> (vLLM's structured-outputs-config.enable_in_reasoning).")
+    var structuredOutputsInReasoning = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -183,7 +186,7 @@ extension Serve {
     /// The server's configuration from the flags, for the model at `path`.
     func serverConfiguration(path: String, fileLimit: Int, engineDescription: EngineDescription = EngineDescription())
         -> ServerConfiguration {
-        ServerConfiguration(
+        var configuration = ServerConfiguration(
             servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
             host: host, port: port,
             apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
@@ -192,6 +195,8 @@ extension Serve {
             maxPromptsPerRequest: maxPromptsPerRequest, maxMessagesPerChat: maxMessagesPerChat,
             allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
             engineDescription: engineDescription, reasoningParser: reasoningParser.flatMap(ReasoningParserKind.init(rawValue:)))
+        configuration.structuredOutputsInReasoning = structuredOutputsInReasoning
+        return configuration
     }
 
     /// The KV-event publisher `--kv-events-config` asks for, bound or connected; nil when events are off.
