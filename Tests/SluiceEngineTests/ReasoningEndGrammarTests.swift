@@ -62,10 +62,12 @@ struct ReasoningEndGrammarTests {
         var other = try Self.processor("ab")
         Self.accept("</x></t", &other)
         #expect(Self.allowed(&other) == nil)
-        // Bytes past the marker that the grammar refuses were unconstrained: the answer starts afresh after them.
-        var refused = try Self.processor("ab")
-        Self.accept("</t>z", &refused)
-        #expect(Self.allowed(&refused) == [Self.byte("a")])
+        // Bytes past the marker, in its own token, that the grammar refuses were written unconstrained: the
+        // answer's grammar starts afresh after them instead of giving up.
+        var refused = try Self.processor("b")
+        Self.accept("</t", &refused)
+        refused.accept(Self.closeAndA)
+        #expect(Self.allowed(&refused) == [Self.byte("b")])
         #expect(!refused.isFinished)
     }
 
