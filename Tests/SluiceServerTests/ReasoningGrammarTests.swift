@@ -93,9 +93,9 @@ struct ReasoningGrammarTests {
 
     @Test("tool_choice required: the calls' grammar starts after the thought, and the call parses")
     func requiredCallAfterThought() async throws {
-        let tools = #"[{"type": "function", "function": {"name": "count", "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}}]"#
+        let tools = #"[{"type": "function", "function": {"name": "count", "parameters": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 0, "maximum": 99}}, "required": ["n"], "additionalProperties": false}}}]"#
         try await ServerFixture.withServer(configure: { $0.reasoningParser = .deepseekR1 }) { client, _ in
-            let response = try await client.post("/v1/chat/completions", Self.body(#""tools": \#(tools), "tool_choice": "required""#, maxTokens: 48))
+            let response = try await client.post("/v1/chat/completions", Self.body(#""tools": \#(tools), "tool_choice": "required""#, maxTokens: 64))
             #expect(response.status == .ok, "\(response.text)")
             let choice = try #require(try response.json["choices"]?[0])
             #expect(choice["message"]?["reasoning_content"] == .string("ok"), "\(choice)")
@@ -108,9 +108,9 @@ struct ReasoningGrammarTests {
 
     @Test("/v1/messages with thinking and tool_choice any: a thinking block, then a tool_use block whose input is the schema's")
     func messagesToolAfterThought() async throws {
-        let tool = #"{"name": "count", "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}"#
+        let tool = #"{"name": "count", "input_schema": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"], "additionalProperties": false}}"#
         let turns = ResponsesReasoningTests.fewShot
-        let body = #"{"messages": [\#(turns)], "max_tokens": 48, "temperature": 0, "thinking": {"type": "enabled", "budget_tokens": 1024}, "tools": [\#(tool)], "tool_choice": {"type": "any"}}"#
+        let body = #"{"messages": [\#(turns)], "max_tokens": 64, "temperature": 0, "thinking": {"type": "enabled", "budget_tokens": 1024}, "tools": [\#(tool)], "tool_choice": {"type": "any"}}"#
         try await ServerFixture.withServer(configure: { $0.reasoningParser = .deepseekR1 }) { client, _ in
             let response = try await client.post("/v1/messages", body)
             #expect(response.status == .ok, "\(response.text)")
