@@ -117,7 +117,10 @@ public final class EngineCore {
         // Each child gets its own matcher, made here on the step thread; the grammar was compiled before.
         var grammar: GrammarMaskProcessor?
         if let structuredOutput = request.samplingParams.structuredOutput {
-            do { grammar = try GrammarMaskProcessor(structuredOutput, triggers: request.samplingParams.grammarTriggers) } catch {
+            do {
+                grammar = try GrammarMaskProcessor(structuredOutput, triggers: request.samplingParams.grammarTriggers,
+                                                   reasoningEnd: request.samplingParams.reasoningEnd)
+            } catch {
                 throw .invalidSamplingParams(request.requestID, .invalid("structured output: \(error)"))
             }
         }

@@ -6,20 +6,26 @@ import SluiceGrammar
 ///
 /// The mask for the next step is computed as soon as a token is accepted (and the first one when the
 /// processor is made), so that "nothing but an end token can follow" is known before the next forward pass
-/// and the request stops without spending one on an end token. A request preempted by recompute keeps its
-/// processor: its generated tokens are kept too, so the matcher already stands after them, and it is only
-/// asked to accept the tokens sampled after the request catches up.
+/// and the request stops without spending one on an end token. With a ``ReasoningEnd``, all of that waits
+/// until the model's thought has ended: the grammar starts fresh after it. A request preempted by recompute
+/// keeps its processor: its generated tokens are kept too, so the matcher already stands after them, and it
+/// is only asked to accept the tokens sampled after the request catches up.
 public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     // @unchecked: `matcher` is a class without locks. A processor is made for one child request on the step
     // thread (``EngineCore`` adds it there) and only that thread ever calls it; it is never shared.
     private var matcher: GrammarMatcher
     private let structuredOutput: StructuredOutput
     private let triggers: GrammarTriggers?
+    private let reasoningEnd: ReasoningEnd?
+    /// The output is still inside the model's thought: nothing is constrained, nothing fed to the grammar or
+    /// watched for triggers.
+    private var inThought: Bool
     /// Lazy only: the grammar is constraining now (false: watching for a trigger, or on trial).
     private var started: Bool
     /// Lazy only: a tentative start follows the output, unconstrained; the JSON strings closed in it so far.
     private var trial: JSONStringCounter?
-    /// Lazy only: the output's last bytes while watching, to find a pattern that spans tokens.
+    /// The output's last bytes while watching for the thought's end or a lazy pattern, to find one that spans
+    /// tokens.
     private var recent: [UInt8] = []
     /// Lazy only: the grammar completed once and may not start again, or failed; nothing is constrained.
     private var retired = false
@@ -29,21 +35,24 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     /// refused, which only an all -inf row can give, or a work limit reached while matching).
     public private(set) var isFinished = false
 
-    /// A processor at the start of `structuredOutput`'s grammar, or watching for `triggers`; throws when even
-    /// the first mask hits a limit.
-    public init(_ structuredOutput: StructuredOutput, triggers: GrammarTriggers? = nil) throws {
+    /// A processor at the start of `structuredOutput`'s grammar, or watching for `triggers`, either after
+    /// `reasoningEnd` when given; throws when even the first mask hits a limit.
+    public init(_ structuredOutput: StructuredOutput, triggers: GrammarTriggers? = nil, reasoningEnd: ReasoningEnd? = nil) throws {
         self.structuredOutput = structuredOutput
         self.triggers = triggers
+        self.reasoningEnd = reasoningEnd
         matcher = try structuredOutput.makeMatcher()
         mask = TokenBitmask(size: structuredOutput.vocabulary.size)
-        started = triggers == nil
+        inThought = reasoningEnd != nil
+        started = triggers == nil && !inThought
         if started { try refresh() }
     }
 
-    /// Whether the grammar is constraining the next token (always without triggers).
+    /// Whether the grammar is constraining the next token (always without triggers or a thought).
     public var isConstraining: Bool { started }
 
-    /// Always without triggers: even a finished grammar allows only end tokens. Lazy: while started.
+    /// Without triggers, from the thought's end (at once without one): even a finished grammar allows only
+    /// end tokens. Lazy: while started.
     public func isActive(_ history: TokenHistory) -> Bool { started }
 
     public func apply(to logits: UnsafeMutableBufferPointer<Float>, history: TokenHistory) {
@@ -74,6 +83,10 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     }
 
     public mutating func accept(_ tokenID: Int) {
+        if inThought {
+            leaveThought(after: tokenID)
+            return
+        }
         guard let triggers else {
             guard !isFinished else { return }
             do {
@@ -134,6 +147,40 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
         recent.removeAll(keepingCapacity: true)
     }
 
+    /// In the thought: when `tokenID` ends it, the grammar starts on what follows, eagerly or watching for
+    /// its triggers, fed the bytes of the same token past the end marker.
+    private mutating func leaveThought(after tokenID: Int) {
+        guard let reasoningEnd else { return }
+        var answer: [UInt8] = []
+        if !reasoningEnd.tokenIDs.contains(tokenID) {
+            guard tokenID >= 0, tokenID < structuredOutput.vocabulary.size else { return }
+            let before = recent.count
+            recent += structuredOutput.vocabulary.tokenBytes[tokenID]
+            guard let end = Self.end(of: reasoningEnd.pattern, in: recent, newFrom: before) else {
+                let keep = reasoningEnd.pattern.count - 1
+                if recent.count > keep { recent.removeFirst(recent.count - keep) }
+                return
+            }
+            answer = Array(recent[end...])
+        }
+        inThought = false
+        recent.removeAll(keepingCapacity: true)
+        if let triggers {
+            watch(bytes: answer, triggers)
+            return
+        }
+        started = true
+        do {
+            let fed = answer.drop { Self.isSpace($0) }
+            // Bytes the grammar refuses were written unconstrained, in the marker's own token: the constraint
+            // holds from the next token on rather than giving up.
+            if !fed.isEmpty, try !matcher.accept(bytes: Array(fed)) { matcher = try structuredOutput.makeMatcher() }
+            try refresh()
+        } catch {
+            isFinished = true
+        }
+    }
+
     /// Lazy, watching: starts the grammar when `tokenID` is a trigger or completes a pattern, or on trial at a
     /// tentative byte.
     private mutating func watch(_ tokenID: Int, _ triggers: GrammarTriggers) {
@@ -142,23 +189,16 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
             return
         }
         guard tokenID >= 0, tokenID < structuredOutput.vocabulary.size else { return }
-        let bytes = structuredOutput.vocabulary.tokenBytes[tokenID]
+        watch(bytes: structuredOutput.vocabulary.tokenBytes[tokenID], triggers)
+    }
+
+    /// Lazy, watching: `bytes`, the next output, may complete a pattern or open a tentative start.
+    private mutating func watch(bytes: [UInt8], _ triggers: GrammarTriggers) {
         if triggers.longestPattern > 0 {
             let before = recent.count
             recent += bytes
             // The earliest pattern that ends inside this token starts the grammar after it.
-            var end: Int?
-            for pattern in triggers.patterns where !pattern.isEmpty && recent.count >= pattern.count {
-                var at = max(0, before - pattern.count + 1)
-                while at + pattern.count <= recent.count {
-                    if recent[at..<(at + pattern.count)].elementsEqual(pattern) {
-                        end = min(end ?? .max, at + pattern.count)
-                        break
-                    }
-                    at += 1
-                }
-            }
-            if let end {
+            if let end = Self.earliestEnd(of: triggers.patterns, in: recent, newFrom: before) {
                 start(with: Array(recent[end...]), trial: false, triggers)
                 return
             }
@@ -195,6 +235,26 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
         for token in structuredOutput.vocabulary.endTokenIDs where mask.isAllowed(token) {
             mask.words[token >> 6] &= ~(1 << UInt64(token & 63))
         }
+    }
+
+    /// Where the earliest of `patterns` that ends past `newFrom` in `recent` ends, if one does.
+    private static func earliestEnd(of patterns: [[UInt8]], in recent: [UInt8], newFrom before: Int) -> Int? {
+        var earliest: Int?
+        for pattern in patterns {
+            if let end = end(of: pattern, in: recent, newFrom: before) { earliest = min(earliest ?? .max, end) }
+        }
+        return earliest
+    }
+
+    /// Where `pattern` first ends in `recent` past `newFrom` (only matches that take a new byte count).
+    private static func end(of pattern: [UInt8], in recent: [UInt8], newFrom before: Int) -> Int? {
+        guard !pattern.isEmpty, recent.count >= pattern.count else { return nil }
+        var at = max(0, before - pattern.count + 1)
+        while at + pattern.count <= recent.count {
+            if recent[at..<(at + pattern.count)].elementsEqual(pattern) { return at + pattern.count }
+            at += 1
+        }
+        return nil
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }

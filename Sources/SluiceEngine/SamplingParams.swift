@@ -51,6 +51,9 @@ public struct SamplingParams: Sendable, Equatable {
     /// When set, ``structuredOutput`` is lazy: it applies only from one of these triggers until it is
     /// complete, and never ends the request by itself.
     public var grammarTriggers: GrammarTriggers?
+    /// When set, ``structuredOutput`` (eager or lazy) waits until the output has ended the model's thought
+    /// here, and applies only to the answer after it.
+    public var reasoningEnd: ReasoningEnd?
 
     public init(temperature: Float = 1, topP: Float = 1, topK: Int = 0, seed: UInt64? = nil, maxTokens: Int = 16) {
         self.temperature = temperature
@@ -120,6 +123,13 @@ public struct SamplingParams: Sendable, Equatable {
             if structuredOutput == nil { throw .invalid("grammar triggers need a structured output to start") }
             for token in grammarTriggers.tokenIDs where token < 0 || token >= vocabularySize {
                 throw .invalid("a grammar trigger names token \(token); the vocabulary has \(vocabularySize) tokens")
+            }
+        }
+        if let reasoningEnd {
+            if structuredOutput == nil { throw .invalid("a reasoning end needs a structured output to start after it") }
+            if reasoningEnd.pattern.isEmpty { throw .invalid("a reasoning end's pattern must not be empty") }
+            for token in reasoningEnd.tokenIDs where token < 0 || token >= vocabularySize {
+                throw .invalid("the reasoning end names token \(token); the vocabulary has \(vocabularySize) tokens")
             }
         }
     }

@@ -26,6 +26,8 @@ struct ChatCompletionsHandler: Sendable {
         if !chat.stream { params.promptLogprobs = chat.promptLogprobs }
         try await ToolFields.constrain(&params, format: chat.structuredOutput, tools: chat.tools,
                                        skipSpecialTokens: chat.sampling.skipSpecialTokens, state: state)
+        let reasoning = state.reasoningParser(promptText: prompt.text, variables: variables)
+        state.constrainAfterThought(&params, reasoning: reasoning)
         let id = "chatcmpl-\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: chat.sampling.priority ?? 0, promptField: "messages", logger: context.logger)
@@ -33,7 +35,7 @@ struct ChatCompletionsHandler: Sendable {
             state: state, id: id, created: ServerState.now(), promptTokenIDs: prompt.tokenIDs, n: params.n,
             wantsLogprobs: chat.logprobs, promptLogprobs: chat.stream ? nil : chat.promptLogprobs, includeUsage: chat.streamOptions?.includeUsage ?? false,
             continuousUsage: chat.streamOptions?.wantsContinuousUsage ?? false, tokenOutputs: chat.tokenOutputs,
-            tools: chat.tools, reasoning: state.reasoningParser(promptText: prompt.text, variables: variables), echoText: chat.echoText, role: chat.responseRole,
+            tools: chat.tools, reasoning: reasoning, echoText: chat.echoText, role: chat.responseRole,
             generation: generation, logger: context.logger)
         if chat.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }

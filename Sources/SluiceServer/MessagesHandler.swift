@@ -55,11 +55,13 @@ struct MessagesHandler: Sendable {
         }
         var params = try messages.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
         try await ToolFields.constrain(&params, format: nil, tools: messages.tools, state: state)
+        let reasoning = state.reasoningParser(promptText: prompt.text, variables: try messages.templateVariables())
+        state.constrainAfterThought(&params, reasoning: reasoning)
         let id = "msg_\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         promptField: "messages", logger: context.logger)
         let job = MessagesJob(state: state, id: id, numPromptTokens: prompt.tokenIDs.count,
-                              reasoning: state.reasoningParser(promptText: prompt.text, variables: try messages.templateVariables()),
+                              reasoning: reasoning,
                               tools: messages.tools,
                               generation: generation, logger: context.logger)
         if messages.stream {

@@ -20,13 +20,15 @@ struct ResponsesHandler: Sendable {
             ?? ChatCompletionsHandler(state: state).defaultMaxTokens(numPromptTokens: prompt.tokenIDs.count)
         var params = try responses.sampling.samplingParams(maxTokens: maxTokens, logprobs: nil)
         try await ToolFields.constrain(&params, format: responses.structuredOutput, tools: responses.tools, state: state)
+        let reasoning = state.reasoningParser(promptText: prompt.text, variables: variables)
+        state.constrainAfterThought(&params, reasoning: reasoning)
         let id = "resp_\(RequestID.random().rawValue)"
         let generation = try Generation(state: state, id: id, prompts: [prompt], params: params,
                                         priority: responses.sampling.priority ?? 0, promptField: "input",
                                         logger: context.logger)
         let job = ResponsesJob(
             state: state, id: id, messageID: "msg_\(RequestID.random().rawValue)", createdAt: ServerState.now(),
-            numPromptTokens: prompt.tokenIDs.count, request: responses, params: params, generation: generation,
+            numPromptTokens: prompt.tokenIDs.count, request: responses, params: params, reasoning: reasoning, generation: generation,
             logger: context.logger)
         if responses.stream {
             return ServerSentEvents.response(for: request) { writer in try await job.stream(to: &writer) }

@@ -12,6 +12,8 @@ struct ResponsesJob: Sendable {
     let numPromptTokens: Int
     let request: ResponsesRequest
     let params: SamplingParams
+    /// Under `--reasoning-parser`: the thought becomes a `reasoning` item before the answer's items.
+    var reasoning: ReasoningParser? = nil
     let generation: Generation
     let logger: Logger
 
@@ -32,9 +34,20 @@ struct ResponsesJob: Sendable {
             temperature: params.temperature, topP: params.topP, textFormat: request.textFormat, toolsEcho: request.toolsEcho)
     }
 
-    /// The output items of the whole text: with tools, the calls the parser reads in it, after the message
-    /// when text is left around them.
+    /// The output items of the whole text: its thought first under a reasoning parser (alone when the output
+    /// ended inside it), then the answer's.
     func outputItems(text: String, status: String) -> [ResponseOutputItem] {
+        guard let reasoning else { return answerItems(text: text, status: status) }
+        let parsed = reasoning.parse(text)
+        guard let thought = parsed.reasoning else { return answerItems(text: parsed.content ?? "", status: status) }
+        let item = ResponseOutputItem.reasoning(ResponseReasoningItem(status: status, text: thought))
+        guard let content = parsed.content else { return [item] }
+        return [item] + answerItems(text: content, status: status)
+    }
+
+    /// The items of the answer: with tools, the calls the parser reads in it, after the message when text is left
+    /// around them.
+    private func answerItems(text: String, status: String) -> [ResponseOutputItem] {
         guard let tools = request.tools else {
             return [.message(ResponseOutputMessage(id: messageID, status: status, text: text))]
         }
@@ -74,7 +87,8 @@ struct ResponsesJob: Sendable {
 
     /// Writes the typed events (``ResponseStreamEvent``); an engine failure after the stream
     /// started ends it with `response.failed`, a failed write or the client going away by throwing.
-    /// With tools the text goes through ``ToolCallStreamer``, chat's, so calls stream as they are written.
+    /// With tools the text goes through ``ToolCallStreamer``, chat's, so calls stream as they are written; under a
+    /// reasoning parser it goes through ``ReasoningStreamer`` first, and only the answer reaches the calls.
     func stream(to writer: inout any ResponseBodyWriter) async throws {
         var tally = makeTally()
         var sequenceNumber = 0
@@ -88,14 +102,28 @@ struct ResponsesJob: Sendable {
         try await send([.created(opening), .inProgress(opening)], &writer)
         var items = ResponseOutputSequence(messageID: messageID)
         var streamer = request.tools.map(ToolCallStreamer.init(tools:))
-        if streamer == nil { try await send(items.openMessageNow(), &writer) }
+        var thoughts = reasoning.map(ReasoningStreamer.init(parser:))
+        if streamer == nil, thoughts == nil { try await send(items.openMessageNow(), &writer) }
         var finishReason: FinishReason?
         do {
             try await generation.forEachOutput { _, output in
                 tally.record(output, choice: 0, metrics: state.metrics)
-                var pieces: [ToolCallStreamer.Event] = [.content(output.text)]
+                var answer = output.text
+                if var split = thoughts {
+                    var events = split.feed(output.text)
+                    if output.finishReason != nil { events += split.finish() }
+                    thoughts = split
+                    answer = ""
+                    for event in events {
+                        switch event {
+                        case .reasoning(let text): try await send(items.reasoningEvents(text), &writer)
+                        case .content(let text): answer += text
+                        }
+                    }
+                }
+                var pieces: [ToolCallStreamer.Event] = [.content(answer)]
                 if var tools = streamer {
-                    pieces = tools.feed(output.text)
+                    pieces = tools.feed(answer)
                     if output.finishReason != nil { pieces += tools.finish() }
                     streamer = tools
                 }

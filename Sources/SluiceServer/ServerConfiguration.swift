@@ -45,6 +45,9 @@ public struct ServerConfiguration: Sendable {
     public var reasoningParser: ReasoningParserKind?
     /// The format tool calls are read in (`--tool-call-parser`); nil picks it from the chat template.
     public var toolCallParser: ToolCallParserKind?
+    /// Whether a structured output constrains the thought too, from the first token, instead of waiting for
+    /// `</think>` (vLLM's `--structured-outputs-config.enable_in_reasoning`, off by default as there).
+    public var structuredOutputsInReasoning = false
 
     /// A configuration with vLLM's defaults for everything but the model name; the limits vLLM
     /// does not have (prompts per request, messages per chat, connections) are Sluice's own.

@@ -122,6 +122,13 @@ struct ServerState: Sendable {
         return ReasoningParser(kind: kind, promptText: promptText, thinkingEnabled: variables["enable_thinking"] != .bool(false))
     }
 
+    /// Makes `params`' grammar, if it has one, wait for the thought `reasoning` says the output starts in,
+    /// unless the server lets structured outputs constrain the thought too.
+    func constrainAfterThought(_ params: inout SamplingParams, reasoning: ReasoningParser?) {
+        guard params.structuredOutput != nil, !configuration.structuredOutputsInReasoning, let reasoning else { return }
+        params.reasoningEnd = reasoning.reasoningEnd(tokenizer: tokenizer)
+    }
+
     func checkPromptCount(_ count: Int) throws(APIError) {
         guard count > configuration.maxPromptsPerRequest else { return }
         throw .badRequest(

@@ -73,6 +73,9 @@ struct Serve: AsyncParsableCommand {
         """)
     var toolCallParser: String = "auto"
 
+    @Flag(help: "With --reasoning-parser, let structured outputs constrain the thought too instead of starting after </think> (vLLM's structured-outputs-config.enable_in_reasoning).")
+    var structuredOutputsInReasoning = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -194,7 +197,7 @@ extension Serve {
     /// The server's configuration from the flags, for the model at `path`.
     func serverConfiguration(path: String, fileLimit: Int, engineDescription: EngineDescription = EngineDescription())
         -> ServerConfiguration {
-        ServerConfiguration(
+        var configuration = ServerConfiguration(
             servedModelName: servedModelName ?? ServerConfiguration.defaultModelName(forModelAt: path),
             host: host, port: port,
             apiKey: apiKey ?? ProcessInfo.processInfo.environment["SLUICE_API_KEY"],
@@ -204,6 +207,8 @@ extension Serve {
             allowSpecialTokensInContent: allowSpecialTokensInContent, metricsPrefix: metricsPrefix,
             engineDescription: engineDescription, reasoningParser: reasoningParser.flatMap(ReasoningParserKind.init(rawValue:)),
             toolCallParser: ToolCallParserKind(rawValue: toolCallParser))
+        configuration.structuredOutputsInReasoning = structuredOutputsInReasoning
+        return configuration
     }
 
     /// The KV-event publisher `--kv-events-config` asks for, bound or connected; nil when events are off.

@@ -7,7 +7,8 @@ import Testing
 extension ServerModelTests {
 /// SmolLM2 does not think, so these tests make it write a thought: a regex constraint holds its output to
 /// `<think>…</think>` and an answer (greedy, so the same text every run), or a template opens `<think>` in
-/// the prompt. The same request without a reasoning parser gives the whole text the split must add up to.
+/// the prompt. Where the output starts inside a thought, a grammar would wait for `</think>`
+/// (``ReasoningGrammarTests``), so those tests let structured outputs constrain the thought too. The same request without a reasoning parser gives the whole text the split must add up to.
 @Suite("Reasoning parsers through the API: the thought in reasoning_content, the answer in content")
 struct ReasoningHandlerTests {
     static let question = #"[{"role": "user", "content": "What is two plus two?"}]"#
@@ -61,7 +62,10 @@ struct ReasoningHandlerTests {
     @Test("deepseek_r1: the thought starts without a tag, only </think> is written; qwen3 leaves such text whole")
     func closingTagOnly() async throws {
         let body = Self.chatBody(#""structured_outputs": {"regex": "[a-z ]{3,24}</think>[A-Z][a-z ]{2,24}\\."}"#)
-        try await ServerFixture.withServer(configure: { $0.reasoningParser = .deepseekR1 }) { client, _ in
+        try await ServerFixture.withServer(configure: {
+            $0.reasoningParser = .deepseekR1
+            $0.structuredOutputsInReasoning = true
+        }) { client, _ in
             let message = try #require(try await client.post("/v1/chat/completions", body).json["choices"]?[0]?["message"])
             let reasoning = try #require(message["reasoning_content"]?.string)
             #expect(!reasoning.contains("<"))
@@ -77,7 +81,10 @@ struct ReasoningHandlerTests {
     @Test("qwen3 with <think> opened by the template: the answer is a thought until </think>; enable_thinking false makes it content")
     func templateOpensThought() async throws {
         let renderer = try Self.openingRenderer()
-        try await ServerFixture.withServer(configure: { $0.reasoningParser = .qwen3 }, renderer: renderer) { client, _ in
+        try await ServerFixture.withServer(configure: {
+            $0.reasoningParser = .qwen3
+            $0.structuredOutputsInReasoning = true
+        }, renderer: renderer) { client, _ in
             let body = Self.chatBody(#""structured_outputs": {"regex": "[a-z ]{3,24}</think>\\n[A-Z][a-z ]{2,24}\\."}"#)
             let thinking = try #require(try await client.post("/v1/chat/completions", body).json["choices"]?[0]?["message"])
             #expect(thinking["reasoning_content"]?.string?.isEmpty == false, "\(thinking)")

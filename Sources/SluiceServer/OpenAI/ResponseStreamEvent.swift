@@ -7,7 +7,9 @@ import Hummingbird
 /// `response.incomplete` when `max_output_tokens` cut the text, `response.failed` when the
 /// engine failed). A function call is an item of its own: `response.output_item.added` (the call's name,
 /// empty arguments), `response.function_call_arguments.delta`s, `response.function_call_arguments.done`,
-/// `response.output_item.done`; `output_index` counts the items. Each goes out as `event: <type>` and
+/// `response.output_item.done`; `output_index` counts the items. A thought, under `--reasoning-parser`, is the
+/// first item: `response.output_item.added` (a `reasoning` item, its content empty),
+/// `response.reasoning_text.delta`s, `response.reasoning_text.done`, `response.output_item.done`. Each goes out as `event: <type>` and
 /// `data: <json>` with a `sequence_number` that counts from 0.
 enum ResponseStreamEvent: Sendable {
     case created(ResponseObject)
@@ -17,6 +19,8 @@ enum ResponseStreamEvent: Sendable {
     case outputTextDelta(itemID: String, outputIndex: Int, delta: String)
     case outputTextDone(itemID: String, outputIndex: Int, text: String)
     case contentPartDone(itemID: String, outputIndex: Int, text: String)
+    case reasoningTextDelta(itemID: String, outputIndex: Int, delta: String)
+    case reasoningTextDone(itemID: String, outputIndex: Int, text: String)
     case functionCallArgumentsDelta(itemID: String, outputIndex: Int, delta: String)
     case functionCallArgumentsDone(itemID: String, outputIndex: Int, arguments: String)
     case outputItemDone(ResponseOutputItem, outputIndex: Int)
@@ -32,6 +36,8 @@ enum ResponseStreamEvent: Sendable {
         case .outputTextDelta: return "response.output_text.delta"
         case .outputTextDone: return "response.output_text.done"
         case .contentPartDone: return "response.content_part.done"
+        case .reasoningTextDelta: return "response.reasoning_text.delta"
+        case .reasoningTextDone: return "response.reasoning_text.done"
         case .functionCallArgumentsDelta: return "response.function_call_arguments.delta"
         case .functionCallArgumentsDone: return "response.function_call_arguments.done"
         case .outputItemDone: return "response.output_item.done"
@@ -89,6 +95,12 @@ enum ResponseStreamEvent: Sendable {
             case .contentPartDone(let itemID, let outputIndex, let text):
                 try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
                 try container.encode(OutputTextPart(text: text), forKey: .part)
+            case .reasoningTextDelta(let itemID, let outputIndex, let delta):
+                try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
+                try container.encode(delta, forKey: .delta)
+            case .reasoningTextDone(let itemID, let outputIndex, let text):
+                try encodePlace(&container, itemID: itemID, outputIndex: outputIndex)
+                try container.encode(text, forKey: .text)
             case .functionCallArgumentsDelta(let itemID, let outputIndex, let delta):
                 try container.encode(itemID, forKey: .itemID)
                 try container.encode(outputIndex, forKey: .outputIndex)
@@ -100,7 +112,7 @@ enum ResponseStreamEvent: Sendable {
             }
         }
 
-        /// Where a part or its text lies: a message item, its one part.
+        /// Where a part or its text lies: a message or reasoning item, its one part.
         private func encodePlace(_ container: inout KeyedEncodingContainer<CodingKeys>, itemID: String, outputIndex: Int) throws {
             try container.encode(itemID, forKey: .itemID)
             try container.encode(outputIndex, forKey: .outputIndex)

@@ -42,7 +42,10 @@ struct ResponsesRequest: Decodable, Sendable {
         } else {
             input = ResponseInputItem.conversation(try container.decode([ResponseInputItem].self, forKey: .input))
         }
-        guard !input.isEmpty else { throw APIError.badRequest("input must hold at least one item.", param: "input") }
+        guard !input.isEmpty else {
+            throw APIError.badRequest("input must hold at least one message or function call item (reasoning items are "
+                                      + "dropped from the prompt).", param: "input")
+        }
         maxOutputTokens = try container.decodeIfPresent(Int.self, forKey: .maxOutputTokens)
         if let maxOutputTokens, maxOutputTokens < 1 {
             throw APIError.badRequest("max_output_tokens must be at least 1, got \(maxOutputTokens).", param: "max_output_tokens")
@@ -82,14 +85,17 @@ struct ResponsesRequest: Decodable, Sendable {
 /// One input item: a message (`{"type": "message"}` or no type) from `user`, `assistant`, `system` or
 /// `developer` (read as `system`), whose content is a string or text parts; a `function_call` the model made
 /// (`call_id`, `name`, `arguments`); or a `function_call_output` (`call_id`, `output`) with what the client's
-/// function returned. Call ids are passed to the template as they are, matched or not.
+/// function returned; or a `reasoning` item, an earlier turn's thought given back, which is dropped from the
+/// prompt as chat templates drop earlier thoughts (Qwen3's keeps only the answer of past turns). Call ids are
+/// passed to the template as they are, matched or not.
 enum ResponseInputItem: Decodable {
     case message(ChatMessage)
+    case reasoning
     case functionCall(callID: String, name: String, arguments: String)
     case functionCallOutput(callID: String, output: String)
 
     enum CodingKeys: String, CodingKey {
-        case type, role, content, name, arguments, output
+        case type, role, content, name, arguments, output, summary
         case callID = "call_id"
     }
 
@@ -120,10 +126,19 @@ enum ResponseInputItem: Decodable {
                                           param: "\(field).output")
             }
             self = .functionCallOutput(callID: callID, output: output)
+        case "reasoning":
+            // Its text is never read, but a client that sends something else than the item it got is told so.
+            for key in [CodingKeys.summary, .content] where container.contains(key) {
+                guard (try? container.decode([JSONValue].self, forKey: key)) != nil else {
+                    throw APIError.badRequest("\(field).\(key.rawValue) must be an array of parts, as the reasoning item "
+                                              + "of a response holds them.", param: "\(field).\(key.rawValue)")
+                }
+            }
+            self = .reasoning
         default:
             throw APIError.unsupported(
                 "\(field): input items of type \"\(type)\" are not supported by this server: it takes message, "
-                    + "function_call and function_call_output items (no reasoning items, hosted tool calls or item "
+                    + "function_call, function_call_output and reasoning items (no hosted tool calls or item "
                     + "references).", param: "\(field).type")
         }
     }
@@ -152,6 +167,8 @@ enum ResponseInputItem: Decodable {
             case .functionCallOutput(let callID, let output):
                 closeCalls()
                 messages.append(ChatMessage(role: "tool", content: output, toolCallID: callID))
+            case .reasoning:
+                continue
             }
         }
         closeCalls()
