@@ -23,15 +23,14 @@ struct FormatCallStreamer {
     private var heldSpace = ""
     private var sentContent = false
     private var checkedStart = false
+    /// Opens calls from the reader's events.
+    private var opener = CallOpener(joinsArguments: true)
     /// Calls opened so far; the next call's index.
-    private(set) var numCalls = 0
+    var numCalls: Int { opener.numCalls }
     /// ``numCalls`` when the current region opened.
     private var regionFirstCall = 0
     /// Whether a region broke after some of its calls were sent, which makes a whole answer content.
     private var brokeAfterCalls = false
-    private var pendingName: String?
-    private var pendingArguments: String?
-    private var currentCallIndex: Int?
 
     init(format: any ToolCallFormat) {
         self.format = format
@@ -142,9 +141,7 @@ struct FormatCallStreamer {
                         brokeAfterCalls = true
                     }
                 }
-                currentCallIndex = nil
-                pendingName = nil
-                pendingArguments = nil
+                opener.endCall()
             }
         }
     }
@@ -154,51 +151,10 @@ struct FormatCallStreamer {
         regionFirstCall = numCalls
     }
 
-    /// Reader events into call events, as the Hermes path opens calls: once the name is known and the
-    /// arguments went past their first character (so a region that breaks at once stays content). False
-    /// when a call names a function the request does not have.
+    /// Reader events into call events, opened as the Hermes path opens them (``CallOpener``). False when a
+    /// call names a function the request does not have.
     private mutating func handle(_ found: [CallBlockScanner.Event], _ events: inout [Event]) -> Bool {
-        for event in found {
-            switch event {
-            case .name(let name):
-                if let names = format.functionNames, !names.contains(name) { return false }
-                pendingName = name
-                openIfReady(&events)
-            case .arguments(let text):
-                if let index = currentCallIndex {
-                    appendArguments(text, index: index, &events)
-                } else {
-                    pendingArguments = (pendingArguments ?? "") + text
-                    openIfReady(&events)
-                }
-            case .callEnd:
-                openIfReady(&events, ended: true)
-                currentCallIndex = nil
-                pendingName = nil
-                pendingArguments = nil
-            }
-        }
-        return true
-    }
-
-    private mutating func openIfReady(_ events: inout [Event], ended: Bool = false) {
-        guard currentCallIndex == nil, let name = pendingName, let arguments = pendingArguments,
-              ended || arguments.unicodeScalars.count >= 2 else { return }
-        let index = numCalls
-        numCalls += 1
-        currentCallIndex = index
-        pendingArguments = nil
-        events.append(.callStart(index: index, name: name))
-        events.append(.arguments(index: index, arguments))
-    }
-
-    /// Arguments read a character at a time go out as one fragment per piece of the stream.
-    private func appendArguments(_ text: String, index: Int, _ events: inout [Event]) {
-        if case .arguments(let last, let previous)? = events.last, last == index {
-            events[events.count - 1] = .arguments(index: index, previous + text)
-        } else {
-            events.append(.arguments(index: index, text))
-        }
+        opener.handle(found, functionNames: format.functionNames, &events)
     }
 
     /// Content, trimmed like the whole-text parsers': leading whitespace dropped, trailing whitespace held.

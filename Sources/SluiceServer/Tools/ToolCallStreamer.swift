@@ -51,12 +51,10 @@ struct ToolCallStreamer {
     private var held = ""
     private var heldSpace = ""
     private var sentContent = false
+    /// Opens calls from the scanner's events; before the text comes, a named `tool_choice`'s name.
+    private var opener = CallOpener(joinsArguments: false)
     /// Calls opened so far; the next call's index.
-    private(set) var numCalls = 0
-    /// The current block's call: its name and its arguments until both are known.
-    private var pendingName: String?
-    private var pendingArguments: String?
-    private var currentCallIndex: Int?
+    var numCalls: Int { opener.numCalls }
     /// Whether the answer's start was checked for a bare call object, and whether the current block is one.
     private var checkedBare: Bool
     private var isBare = false
@@ -77,7 +75,7 @@ struct ToolCallStreamer {
             mode = .passThrough(callIndex: 0)
             isRequiredList = false
             checkedBare = true
-            pendingName = name
+            opener.pendingName = name
         case .required:
             mode = .block(CallBlockScanner(), raw: "")
             isRequiredList = true
@@ -88,14 +86,14 @@ struct ToolCallStreamer {
     /// The events `text`, the next piece of the choice, makes.
     mutating func feed(_ text: String) -> [Event] {
         if format != nil {
-            defer { numCalls = format?.numCalls ?? 0 }
+            defer { opener.numCalls = format?.numCalls ?? 0 }
             return format!.feed(text)
         }
         var events: [Event] = []
-        if case .passThrough(let index) = mode, let name = pendingName, index == 0, numCalls == 0 {
+        if case .passThrough(let index) = mode, let name = opener.pendingName, index == 0, numCalls == 0 {
             events.append(.callStart(index: 0, name: name))
-            numCalls = 1
-            pendingName = nil
+            opener.numCalls = 1
+            opener.pendingName = nil
         }
         held += text
         process(&events)
@@ -105,7 +103,7 @@ struct ToolCallStreamer {
     /// The events that end the choice: what was held goes out as the whole-text parser would read it.
     mutating func finish() -> [Event] {
         if format != nil {
-            defer { numCalls = format?.numCalls ?? 0 }
+            defer { opener.numCalls = format?.numCalls ?? 0 }
             return format!.finish()
         }
         var events = feed("")
@@ -190,9 +188,7 @@ struct ToolCallStreamer {
                         mode = .rawBlock(raw: "")
                     }
                 }
-                currentCallIndex = nil
-                pendingName = nil
-                pendingArguments = nil
+                opener.endCall()
             case .afterBlock:
                 guard let (marker, range) = MarkerSearch.first([Self.closeTag, Self.openTag], in: held) else {
                     held = String(held.suffix(MarkerSearch.heldPrefixLength([Self.closeTag, Self.openTag], of: held)))
@@ -251,48 +247,13 @@ struct ToolCallStreamer {
     /// their opening brace (so a block that breaks at once stays content); arguments before that wait.
     /// False when a call names a function the request does not have: the block is then no call.
     private mutating func handle(_ found: [CallBlockScanner.Event], _ events: inout [Event]) -> Bool {
-        for event in found {
-            switch event {
-            case .name(let name):
-                if let names = parser.functionNames, !names.contains(name) { return false }
-                pendingName = name
-                openIfReady(&events)
-            case .arguments(let text):
-                if let index = currentCallIndex {
-                    events.append(.arguments(index: index, text))
-                } else {
-                    pendingArguments = (pendingArguments ?? "") + text
-                    openIfReady(&events)
-                }
-            case .callEnd:
-                openIfReady(&events, ended: true)
-                currentCallIndex = nil
-                pendingName = nil
-                pendingArguments = nil
-            }
-        }
-        return true
-    }
-
-    private mutating func openIfReady(_ events: inout [Event], ended: Bool = false) {
-        guard currentCallIndex == nil, let name = pendingName, let arguments = pendingArguments,
-              ended || arguments.unicodeScalars.count >= 2 else { return }
-        open(name, arguments, &events)
-    }
-
-    private mutating func open(_ name: String, _ arguments: String, _ events: inout [Event]) {
-        let index = numCalls
-        numCalls += 1
-        currentCallIndex = index
-        pendingArguments = nil
-        events.append(.callStart(index: index, name: name))
-        events.append(.arguments(index: index, arguments))
+        opener.handle(found, functionNames: parser.functionNames, &events)
     }
 
     private mutating func emitCalls(_ calls: [ParsedToolCalls.Call], _ events: inout [Event]) {
         for call in calls {
-            open(call.name, call.arguments, &events)
-            currentCallIndex = nil
+            opener.open(call.name, call.arguments, &events)
+            opener.closeCurrent()
         }
     }
 
