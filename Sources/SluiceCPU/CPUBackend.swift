@@ -14,7 +14,7 @@ public struct CPUBackend: ModelBackend {
     }
 
     public func kvBytesPerToken(for model: any DecoderModel) -> Int {
-        KVCacheStorage.bytesPerToken(model.configuration, dtype: kvCacheDType)
+        KVCacheStorage.bytesPerToken(model.configuration, layerSlots: model.kvCacheLayout.layerSlots, dtype: kvCacheDType)
     }
 
     public func check(_ model: any DecoderModel) throws(ModelError) {

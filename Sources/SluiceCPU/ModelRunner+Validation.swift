@@ -6,15 +6,19 @@ extension ModelRunner {
         let tokens = batch.numTokens
         guard tokens > 0 else { throw .invalidBatch("no tokens") }
         guard tokens <= maxBatchTokens else { throw .batchTooLarge(tokens: tokens, capacity: maxBatchTokens) }
-        guard batch.positions.count == tokens, batch.slotMapping.count == tokens, batch.sequenceIndices.count == tokens
-        else { throw .invalidBatch("positions, slot mapping and sequence indices must have one entry per token") }
+        let groups = kvCacheLayout.groups.count
+        guard batch.numKVGroups == groups else {
+            throw .invalidBatch("the batch has block tables for \(batch.numKVGroups) KV-cache groups; the model has \(groups)")
+        }
+        guard batch.positions.count == tokens, batch.slotMapping.count == tokens * groups, batch.sequenceIndices.count == tokens
+        else { throw .invalidBatch("positions and sequence indices must have one entry per token, the slot mapping one per token and group") }
         guard batch.logitIndices.count <= min(maxLogitRows, tokens) else {
             throw .invalidBatch("\(batch.logitIndices.count) logit rows asked; the runner holds \(maxLogitRows)")
         }
-        guard batch.maxBlocksPerSequence > 0, batch.blockTables.count % batch.maxBlocksPerSequence == 0 else {
-            throw .invalidBatch("block tables are not a whole number of rows of \(batch.maxBlocksPerSequence)")
+        guard batch.maxBlocksPerSequence > 0, batch.blockTables.count % (groups * batch.maxBlocksPerSequence) == 0 else {
+            throw .invalidBatch("block tables are not a whole number of rows of \(batch.maxBlocksPerSequence) per group")
         }
-        let numSequences = batch.blockTables.count / batch.maxBlocksPerSequence
+        let numSequences = batch.blockTables.count / (groups * batch.maxBlocksPerSequence)
         let vocabulary = model.configuration.vocabularySize
         let blockSize = kvCache.blockSize
         for id in batch.blockTables where id < 0 || Int(id) >= kvCache.numBlocks {
@@ -37,8 +41,7 @@ extension ModelRunner {
             guard position >= 0, position / blockSize < batch.maxBlocksPerSequence else {
                 throw .invalidBatch("position \(position) of token \(t) lies past its block table")
             }
-            let slot = batch.slotMapping[t]
-            guard slot < Int64(kvCache.numSlots) else {
+            for slot in batch.slotMapping[(t * groups)..<((t + 1) * groups)] where slot >= Int64(kvCache.numSlots) {
                 throw .invalidBatch("slot \(slot) of token \(t) outside the pool of \(kvCache.numSlots) slots")
             }
         }

@@ -11,6 +11,8 @@ public final class ModelRunner {
     public let model: any DecoderModel
     public let weights: PreparedWeights
     public let kvCache: KVCacheStorage
+    /// Which block tables and block slots each layer uses (decision 20).
+    public let kvCacheLayout: KVCacheLayout
     public let maxBatchTokens: Int
     public let maxLogitRows: Int
     /// The longest sequence (prompt plus output) a batch may hold.
@@ -43,12 +45,14 @@ public final class ModelRunner {
         // norm and LM head reuse the per-token scratch).
         self.maxLogitRows = min(max(1, maxLogitRows ?? maxBatchTokens), self.maxBatchTokens)
         self.maxModelLength = max(1, maxModelLength ?? model.configuration.contextLength)
-        kvCache = KVCacheStorage(configuration: model.configuration, numBlocks: numBlocks, blockSize: blockSize,
-                                 dtype: kvCacheDType)
+        kvCacheLayout = model.kvCacheLayout
+        kvCache = KVCacheStorage(configuration: model.configuration, layerSlots: kvCacheLayout.layerSlots,
+                                 numBlocks: numBlocks, blockSize: blockSize, dtype: kvCacheDType)
         pool = other?.pool ?? KernelThreadPool(threadCount: threadCount)
         scratch = Scratch(model: model, maxTokens: self.maxBatchTokens, maxLogitRows: self.maxLogitRows,
                           attentionScores: pool.threadCount * Int(SL_ATTENTION_MAX_ROWS)
-                              * Int(sl_attention_scores_stride(Int64(self.maxModelLength))))
+                              * Int(sl_attention_scores_stride(Int64(self.maxModelLength))),
+                          numKVGroups: kvCacheLayout.groups.count)
     }
 
     public var threadCount: Int { pool.threadCount }
@@ -64,6 +68,12 @@ public final class ModelRunner {
         let s = scratch
         let hidden = config.hiddenSize
         for (index, position) in batch.positions.enumerated() { s.contextLengths[index] = position + 1 }
+        let groups = batch.numKVGroups
+        if groups > 1 {
+            for token in 0..<tokens {
+                for group in 0..<groups { s.groupSlots[group * maxBatchTokens + token] = batch.slotMapping[token * groups + group] }
+            }
+        }
 
         let table = model.embedding.table
         let status = batch.tokenIDs.withUnsafeBufferPointer { ids in
@@ -211,25 +221,36 @@ struct StepOps: LayerOps {
             rotate(nil)
         }
         let kvCache = runner.kvCache
-        let keyCache = kvCache.keys(layer: index)
-        let valueCache = kvCache.values(layer: index)
+        // The layer's K and V sit in its slot of each block its group's table names.
+        let layout = runner.kvCacheLayout
+        let slot = layout.slot(ofLayer: index), group = layout.group(ofLayer: index), groups = batch.numKVGroups
+        let keyCache = kvCache.keys(slot: slot)
+        let valueCache = kvCache.values(slot: slot)
         // Every token's K/V is written before any token attends, so a sequence may read blocks written
         // in this same step (decision 12).
-        let keyScales = kvCache.keyScales(layer: index), valueScales = kvCache.valueScales(layer: index)
-        batch.slotMapping.withUnsafeBufferPointer {
+        let keyScales = kvCache.keyScales(slot: slot), valueScales = kvCache.valueScales(slot: slot)
+        func write(_ slots: UnsafePointer<Int64>?) {
             sl_kv_cache_write_typed(kvCache.elementType, s.key, s.value, keyCache, valueCache, keyScales, valueScales,
-                                    $0.baseAddress, Int64(tokens), Int64(c.numKVHeads), Int64(c.headDim),
+                                    slots, Int64(tokens), Int64(c.numKVHeads), Int64(c.headDim),
                                     Int64(kvCache.blockSize))
+        }
+        if groups > 1 {
+            write(s.groupSlots + group * runner.maxBatchTokens)
+        } else {
+            batch.slotMapping.withUnsafeBufferPointer { write($0.baseAddress) }
         }
         batch.blockTables.withUnsafeBufferPointer { tables in
             batch.sequenceIndices.withUnsafeBufferPointer { sequences in
+                // A sequence's tables lie group after group: this group's starts `group` rows in, and the
+                // next sequence's a whole set of rows on.
                 var args = sl_attention_args(
-                    q: s.query, k_cache: keyCache, v_cache: valueCache, block_tables: tables.baseAddress,
+                    q: s.query, k_cache: keyCache, v_cache: valueCache,
+                    block_tables: tables.baseAddress.map { $0 + group * batch.maxBlocksPerSequence },
                     token_seq: sequences.baseAddress, context_lens: s.contextLengths, out: s.attention,
                     scratch: s.attentionScores, max_context: Int64(runner.maxModelLength), level: runner.attentionLevel,
                     num_tokens: Int64(tokens), num_heads: Int64(c.numHeads), num_kv_heads: Int64(c.numKVHeads),
                     head_dim: Int64(c.headDim), block_size: Int64(kvCache.blockSize),
-                    max_blocks_per_seq: Int64(batch.maxBlocksPerSequence), scale: spec.scale,
+                    max_blocks_per_seq: Int64(groups * batch.maxBlocksPerSequence), scale: spec.scale,
                     softcap: spec.softcap ?? 0, window: Int64(spec.window ?? 0), kv_type: kvCache.elementType,
                     k_scales: keyScales, v_scales: valueScales)
                 sl_paged_attention(pool, &args)

@@ -42,6 +42,16 @@ public struct BlockHash: Hashable, Sendable, CustomStringConvertible {
         low = Lanes.finalize(state.b ^ 0xC2B2_AE3D_27D4_EB4F)
     }
 
+    /// The key under which KV-cache group `group` caches this block (``KVCacheLayout``): the hash
+    /// itself for group 0, so a one-group model's keys and KV events are the plain chained hashes,
+    /// and a distinct key for every other group, whose block holds other layers' K and V for the
+    /// same tokens (vLLM's `BlockHashWithGroupId`).
+    public func forGroup(_ group: Int) -> BlockHash {
+        guard group != 0 else { return self }
+        let word = UInt64(group) &* 0xD6E8_FEB8_6659_FD93
+        return BlockHash(high: Lanes.finalize(high ^ word), low: Lanes.finalize(low &+ word ^ 0x5851_F42D_4C95_7F2D))
+    }
+
     /// The hash as 32 hex digits.
     public var description: String {
         let hex = String(high, radix: 16)

@@ -103,33 +103,37 @@ public struct BlockPool: Sendable {
     /// Records the hashes of a request's newly full blocks, `blockIDs[numCachedBlocks..<numFullBlocks]`,
     /// so later requests can hit them.
     ///
-    /// `blockHashes` holds the request's chained hashes for at least `numFullBlocks` blocks. When
-    /// another block already caches the same hash (two requests computed the same prefix at the
+    /// `blockHashes` holds the request's chained hashes for at least `numFullBlocks` blocks; the
+    /// blocks are cached under their keys for KV-cache group `group` (``BlockHash/forGroup(_:)``),
+    /// and null entries (a sliding-window group's blocks before its window) are skipped. When
+    /// another block already caches the same key (two requests computed the same prefix at the
     /// same time), the new block stays unhashed and is simply reused after it is freed.
     ///
-    /// With ``recordsEvents`` on, each unbroken run of newly cached blocks is one
+    /// With ``recordsEvents`` on, each unbroken run of group 0's newly cached blocks is one
     /// ``KVCacheEvent/blockStored(blockHashes:parentBlockHash:tokenIDs:blockSize:)``, its tokens
-    /// read from `tokenIDs` (the request's tokens) in blocks of `blockSize`.
+    /// read from `tokenIDs` (the request's tokens) in blocks of `blockSize`. The other groups cache
+    /// the same prefixes, so announcing group 0's tells a router all it can route on.
     public mutating func cacheFullBlocks(
         blockIDs: [BlockID], blockHashes: [BlockHash], numCachedBlocks: Int, numFullBlocks: Int,
-        tokenIDs: [Int] = [], blockSize: Int = 0
+        tokenIDs: [Int] = [], blockSize: Int = 0, group: Int = 0
     ) {
         guard enablePrefixCaching, numCachedBlocks < numFullBlocks else { return }
         precondition(numFullBlocks <= blockIDs.count && numFullBlocks <= blockHashes.count)
         var runStart: Int?
         for index in numCachedBlocks..<numFullBlocks {
             let block = blockIDs[index]
-            let hash = blockHashes[index]
-            guard blocks[block.rawValue].blockHash == nil, cachedBlocks[hash] == nil else {
-                if let start = runStart { recordStored(start..<index, blockHashes, tokenIDs, blockSize) }
+            let hash = blockHashes[index].forGroup(group)
+            guard block != .null, blocks[block.rawValue].blockHash == nil, cachedBlocks[hash] == nil else {
+                if let start = runStart, group == 0 { recordStored(start..<index, blockHashes, tokenIDs, blockSize) }
                 runStart = nil
                 continue
             }
             blocks[block.rawValue].blockHash = hash
+            blocks[block.rawValue].cacheGroup = group
             cachedBlocks[hash] = block
             if runStart == nil { runStart = index }
         }
-        if let start = runStart { recordStored(start..<numFullBlocks, blockHashes, tokenIDs, blockSize) }
+        if let start = runStart, group == 0 { recordStored(start..<numFullBlocks, blockHashes, tokenIDs, blockSize) }
     }
 
     /// Records that the blocks at `range` of a request became cached.
@@ -150,16 +154,19 @@ public struct BlockPool: Sendable {
         return pendingEvents
     }
 
-    /// Every hash that is a prefix-cache hit now, free blocks' included: what a subscriber to the
-    /// events rebuilds.
-    public var cachedBlockHashes: Set<BlockHash> { Set(cachedBlocks.keys) }
+    /// Every hash of group 0 that is a prefix-cache hit now, free blocks' included: what a
+    /// subscriber to the events rebuilds.
+    public var cachedBlockHashes: Set<BlockHash> {
+        Set(cachedBlocks.lazy.filter { self.blocks[$0.value.rawValue].cacheGroup == 0 }.map(\.key))
+    }
 
     /// Forgets every cached hash; refused (returns `false`) while any block is held, since held
     /// blocks' hashes are still in use by their requests' bookkeeping.
     public mutating func resetPrefixCache() -> Bool {
         guard numFreeBlocks == numBlocks - 1 else { return false }
-        for hash in cachedBlocks.keys {
-            if let block = cachedBlocks[hash] { blocks[block.rawValue].blockHash = nil }
+        for block in cachedBlocks.values {
+            blocks[block.rawValue].blockHash = nil
+            blocks[block.rawValue].cacheGroup = 0
         }
         cachedBlocks.removeAll()
         if recordsEvents { pendingEvents.append(.allBlocksCleared) }
@@ -170,9 +177,11 @@ public struct BlockPool: Sendable {
     private mutating func evict(_ block: BlockID) {
         guard let hash = blocks[block.rawValue].blockHash else { return }
         blocks[block.rawValue].blockHash = nil
+        let group = blocks[block.rawValue].cacheGroup
+        blocks[block.rawValue].cacheGroup = 0
         if cachedBlocks[hash] == block {
             cachedBlocks.removeValue(forKey: hash)
-            guard recordsEvents else { return }
+            guard recordsEvents, group == 0 else { return }
             // Evictions in one call come one after another: they join one event, as vLLM's do.
             if case .blockRemoved(var hashes) = pendingEvents.last {
                 pendingEvents.removeLast()

@@ -61,7 +61,8 @@ final class DraftModelProposer {
         try backend.check(model)
         self.maxBatchTokens = maxBatchTokens
         self.maxModelLength = maxModelLength
-        kvCacheManager = KVCacheManager(numBlocks: numBlocks, blockSize: blockSize, enablePrefixCaching: enablePrefixCaching)
+        kvCacheManager = KVCacheManager(numBlocks: numBlocks, blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
+                                        groupWindows: model.kvCacheLayout.groupWindows)
         executor = backend.makeExecutor(for: model, limits: ExecutorLimits(
             numBlocks: numBlocks, blockSize: blockSize, maxBatchTokens: maxBatchTokens,
             maxLogitRows: min(maxRequests, maxBatchTokens), maxModelLength: maxModelLength), sharingWorkersWith: target)
@@ -160,14 +161,14 @@ final class DraftModelProposer {
     /// `[rows that sample, vocabularySize]` logits in row order.
     private func run(_ rows: [Row], jobs: [Job], token: (Int, Int) -> Int) throws(ModelError) -> UnsafeBufferPointer<Float> {
         let blockSize = kvCacheManager.blockSize
-        let tables = rows.map { kvCacheManager.blockIDs(requestID: jobs[$0.job].requestID) }
-        let width = tables.map(\.count).max() ?? 0
-        batch.clear(maxBlocksPerSequence: width)
+        let tables = rows.map { kvCacheManager.blockTables(requestID: jobs[$0.job].requestID) }
+        let width = tables.map { $0[0].count }.max() ?? 0
+        batch.clear(maxBlocksPerSequence: width, numKVGroups: kvCacheManager.numGroups)
         for (sequence, row) in rows.enumerated() {
             let table = tables[sequence]
-            batch.appendBlockTable(table)
+            batch.appendBlockTables(table)
             for position in row.startPosition..<(row.startPosition + row.count) {
-                batch.appendToken(token(row.job, position), position: position, sequence: sequence, blockIDs: table,
+                batch.appendToken(token(row.job, position), position: position, sequence: sequence, blockTables: table,
                                   blockSize: blockSize)
             }
             if row.samples { batch.logitIndices.append(Int32(batch.tokenIDs.count - 1)) }

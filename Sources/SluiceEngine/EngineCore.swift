@@ -59,6 +59,9 @@ public final class EngineCore {
     /// checked by ``DraftModel/checkVocabulary(matches:tokenizer:)``; here only its size is).
     public init(model: any DecoderModel, config: SchedulerConfig, eosTokenIDs: Set<Int>,
                 backend: any ModelBackend = CPUBackend(), draftModel: (any DecoderModel)? = nil) throws {
+        // The scheduler hands out a block table per KV-cache group of the model the backend runs.
+        var config = config
+        config.kvCacheGroupWindows = model.kvCacheLayout.groupWindows
         try config.validate()
         scheduler = try Scheduler(config: config, eosTokenIDs: eosTokenIDs)
         try backend.check(model)

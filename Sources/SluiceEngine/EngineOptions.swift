@@ -64,11 +64,13 @@ public struct EngineOptions: Sendable {
         }
         let capacity = KVCapacity(memory: kvCacheMemory, bytesPerToken: bytesPerToken, blockSize: blockSize)
         let maxModelLength = min(self.maxModelLength ?? configuration.contextLength, configuration.contextLength)
-        return SchedulerConfig(
+        var config = SchedulerConfig(
             maxNumBatchedTokens: maxNumBatchedTokens, maxNumSeqs: maxNumSeqs, maxModelLength: maxModelLength,
             blockSize: blockSize, enablePrefixCaching: enablePrefixCaching,
             numBlocks: capacity.numBlocks,
             maxStepLatency: maxStepLatency, schedulingPolicy: schedulingPolicy, speculative: speculative)
+        config.kvCacheGroupWindows = model.kvCacheLayout.groupWindows
+        return config
     }
 
     /// Makes the engine's core over `model`: its draft model's vocabulary checked against the

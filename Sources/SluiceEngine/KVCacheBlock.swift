@@ -11,6 +11,8 @@ public struct KVCacheBlock: Equatable, Sendable {
     ///
     /// A freed block keeps its hash, so a later request can hit it until it is evicted.
     public internal(set) var blockHash: BlockHash?
+    /// The KV-cache group whose key ``blockHash`` is; only group 0's blocks are announced in KV events.
+    public internal(set) var cacheGroup = 0
 
     /// A block nobody holds and that caches nothing.
     init(id: BlockID) {

@@ -9,11 +9,16 @@ public struct KVCapacity: Sendable, Equatable {
     public let numBlocks: Int
     /// Tokens per block.
     public let blockSize: Int
+    /// The sliding window of each KV-cache group that draws on the pool (nil: full attention): a
+    /// sequence holds blocks in every group, but a sliding group only a window's worth.
+    public let groupWindows: [Int?]
 
-    public init(numBlocks: Int, blockSize: Int) {
+    public init(numBlocks: Int, blockSize: Int, groupWindows: [Int?] = [nil]) {
         precondition(blockSize > 0, "block size must be positive")
+        precondition(!groupWindows.isEmpty, "a KV cache has at least one group")
         self.numBlocks = numBlocks
         self.blockSize = blockSize
+        self.groupWindows = groupWindows
     }
 
     /// The pool that fits in `memory` bytes when one token's K and V over all layers take
@@ -34,10 +39,11 @@ public struct KVCapacity: Sendable, Equatable {
         numBlocks * Self.bytesPerBlock(bytesPerToken: bytesPerToken, blockSize: blockSize)
     }
 
-    /// The memory a pool needs to hold one sequence of `numTokens` tokens, with the null block.
-    public static func memory(forTokens numTokens: Int, bytesPerToken: Int, blockSize: Int) -> Int {
+    /// The memory a pool needs to hold one sequence of `numTokens` tokens in each of `numGroups`
+    /// KV-cache groups, with the null block.
+    public static func memory(forTokens numTokens: Int, bytesPerToken: Int, blockSize: Int, numGroups: Int = 1) -> Int {
         let capacity = KVCapacity(numBlocks: 1, blockSize: blockSize)
-        return (capacity.blocksNeeded(forTokens: numTokens) + 1) * bytesPerBlock(bytesPerToken: bytesPerToken, blockSize: blockSize)
+        return (numGroups * capacity.blocksNeeded(forTokens: numTokens) + 1) * bytesPerBlock(bytesPerToken: bytesPerToken, blockSize: blockSize)
     }
 
     /// Blocks a request may hold: all but the null block.
@@ -56,18 +62,35 @@ public struct KVCapacity: Sendable, Equatable {
         max(0, numTokens) / blockSize
     }
 
-    /// Blocks a request of `numPromptTokens` and up to `maxTokens` outputs holds at most: the last
-    /// sampled token is never run, so it needs no slot.
-    public func blocksNeeded(numPromptTokens: Int, maxTokens: Int) -> Int {
-        blocksNeeded(forTokens: numPromptTokens + maxTokens - 1)
+    /// Blocks a sequence of `numTokens` tokens holds at most over all groups, while steps of up to
+    /// `chunkTokens` tokens run: all its blocks in a full-attention group, in a sliding group those
+    /// the window and one step's tokens reach.
+    public func blocksHeld(forTokens numTokens: Int, chunkTokens: Int = 1) -> Int {
+        let all = blocksNeeded(forTokens: numTokens)
+        return groupWindows.reduce(0) { total, window in
+            guard let window else { return total + all }
+            return total + min(all, blocksNeeded(forTokens: window - 1 + max(1, chunkTokens)) + 1)
+        }
     }
 
-    /// The longest sequence (prompt plus outputs) the whole pool holds: its slots, plus the last
-    /// sampled token, which is never run.
-    public var maxSequenceLength: Int { numUsableSlots + 1 }
+    /// Blocks a request of `numPromptTokens` and up to `maxTokens` outputs holds at most, one token a
+    /// step: the last sampled token is never run, so it needs no slot.
+    public func blocksNeeded(numPromptTokens: Int, maxTokens: Int) -> Int {
+        blocksHeld(forTokens: numPromptTokens + maxTokens - 1)
+    }
+
+    /// The longest sequence (prompt plus outputs) the whole pool holds: its full-attention groups'
+    /// share of the slots once the sliding groups have their windows, plus the last sampled token,
+    /// which is never run. Unbounded (`Int.max`) when every group slides.
+    public var maxSequenceLength: Int {
+        let numFull = groupWindows.filter { $0 == nil }.count
+        guard numFull > 0 else { return Int.max }
+        let windowBlocks = groupWindows.compactMap { $0 }.reduce(0) { $0 + blocksNeeded(forTokens: $1) + 1 }
+        return max(0, numUsableBlocks - windowBlocks) / numFull * blockSize + 1
+    }
 
     /// How many sequences of `numTokens` tokens each fit in the pool at once, with no prefix shared.
     public func maxSequences(ofLength numTokens: Int) -> Int {
-        numUsableBlocks / max(1, blocksNeeded(forTokens: max(1, numTokens - 1)))
+        numUsableBlocks / max(1, blocksHeld(forTokens: max(1, numTokens - 1)))
     }
 }

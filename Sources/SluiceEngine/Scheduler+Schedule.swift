@@ -34,7 +34,7 @@ extension Scheduler {
         let rows = plan.scheduled.map { row in
             var scheduled = SchedulerOutput.ScheduledRequest(
                 requestID: row.requestID, tokenIDs: stepTokenIDs[row.tokenRange], startPosition: row.startPosition,
-                blockIDs: row.blockIDs, samples: row.samples)
+                blockTables: row.blockTables, samples: row.samples)
             scheduled.numSpecTokens = row.numSpecTokens
             scheduled.logitsForAllTokens = row.logitsForAllTokens
             return scheduled
@@ -57,7 +57,7 @@ extension Scheduler {
             let requestID: RequestID
             let tokenRange: Range<Int>
             let startPosition: Int
-            let blockIDs: [BlockID]
+            let blockTables: [[BlockID]]
             let samples: Bool
             /// Draft tokens at the end of the range (speculative decoding).
             var numSpecTokens = 0
@@ -208,7 +208,7 @@ extension Scheduler {
         stepTokenIDs.append(contentsOf: request.specTokenIDs.prefix(numDrafts))
         var row = StepPlan.Row(
             requestID: id, tokenRange: first..<stepTokenIDs.count, startPosition: start,
-            blockIDs: kvCacheManager.blockIDs(requestID: id), samples: request.numComputedTokens >= request.numTokens)
+            blockTables: kvCacheManager.blockTables(requestID: id), samples: request.numComputedTokens >= request.numTokens)
         row.numSpecTokens = numDrafts
         row.logitsForAllTokens = request.samplingParams.promptLogprobs != nil && start < request.numPromptTokens && numDrafts == 0
         plan.add(row)

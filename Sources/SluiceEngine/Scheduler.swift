@@ -50,7 +50,7 @@ public struct Scheduler: Sendable {
         self.eosTokenIDs = eosTokenIDs
         kvCacheManager = KVCacheManager(
             numBlocks: config.numBlocks, blockSize: config.blockSize,
-            enablePrefixCaching: config.enablePrefixCaching)
+            enablePrefixCaching: config.enablePrefixCaching, groupWindows: config.kvCacheGroupWindows)
     }
 
     /// Queues a request where the policy wants it, with its ``StopChecker`` for this model;

@@ -22,6 +22,10 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var schedulingPolicy: SchedulingPolicy
     /// Speculative decoding, when on (`--speculative-config`).
     public var speculative: SpeculativeConfig?
+    /// The sliding window of each KV-cache group of the model (nil: full attention), from its
+    /// ``SluiceModel/KVCacheLayout``; one full-attention group by default. ``EngineCore`` sets it
+    /// from the model it runs.
+    public var kvCacheGroupWindows: [Int?] = [nil]
     /// The most prompt tokens a request that asked for prompt log-probabilities runs in one step:
     /// each gives a row of logits, and the executor holds this many rows beyond one per request.
     /// One such request runs its prompt per step.
@@ -56,6 +60,8 @@ public struct SchedulerConfig: Sendable, Equatable {
         try check(maxModelLength >= 1, "max-model-len must be at least 1, got \(maxModelLength)")
         try check(blockSize >= 1, "block-size must be at least 1, got \(blockSize)")
         try check(numBlocks >= 2, "the KV cache holds \(numBlocks) blocks; it needs the null block and at least one more")
+        try check(!kvCacheGroupWindows.isEmpty && kvCacheGroupWindows.allSatisfy { ($0 ?? 1) >= 1 },
+                  "KV-cache groups need positive windows, got \(kvCacheGroupWindows)")
         if let threshold = longPrefillTokenThreshold {
             try check(threshold >= 1, "long-prefill-token-threshold must be at least 1, got \(threshold)")
         }
@@ -75,12 +81,14 @@ public struct SchedulerConfig: Sendable, Equatable {
             throw .exceedsMaxModelLength(
                 id, numPromptTokens: numPromptTokens, maxTokens: maxTokens, maxModelLength: maxModelLength)
         }
-        let numBlocksNeeded = kvCapacity.blocksNeeded(numPromptTokens: numPromptTokens, maxTokens: maxTokens)
+        // A sliding group's blocks are released as the sequence moves on, but a whole step's tokens
+        // are held at once: the request must fit the pool with steps as large as the budget.
+        let numBlocksNeeded = kvCapacity.blocksHeld(forTokens: numPromptTokens + maxTokens - 1, chunkTokens: maxNumBatchedTokens)
         guard numBlocksNeeded <= kvCapacity.numUsableBlocks else {
             throw .exceedsKVCache(id, numBlocksNeeded: numBlocksNeeded, numUsableBlocks: kvCapacity.numUsableBlocks)
         }
     }
 
     /// The KV pool's arithmetic: blocks per token count, usable blocks, sequences that fit.
-    public var kvCapacity: KVCapacity { KVCapacity(numBlocks: numBlocks, blockSize: blockSize) }
+    public var kvCapacity: KVCapacity { KVCapacity(numBlocks: numBlocks, blockSize: blockSize, groupWindows: kvCacheGroupWindows) }
 }

@@ -10,8 +10,9 @@ extension SchedulerOutput {
         public let tokenIDs: ArraySlice<Int>
         /// The request's computed tokens before this step (cache hits included).
         public let startPosition: Int
-        /// The request's whole block table after this step's allocation, in token order.
-        public let blockIDs: [BlockID]
+        /// The request's block tables after this step's allocation, one per KV-cache group, in token
+        /// order (a sliding-window group's blocks before its window are the null block).
+        public let blockTables: [[BlockID]]
         /// Whether the step reaches the end of the request's tokens, so its last token's logits
         /// give the next token.
         public let samples: Bool
@@ -24,6 +25,9 @@ extension SchedulerOutput {
 
         /// How many logit rows the row asks for.
         public var numSampledRows: Int { logitsForAllTokens ? tokenIDs.count : samples ? 1 + numSpecTokens : 0 }
+
+        /// The block table of the first KV-cache group (the only one, for most models).
+        public var blockIDs: [BlockID] { blockTables[0] }
 
         /// The draft tokens the row verifies.
         public var specTokenIDs: ArraySlice<Int> { tokenIDs.suffix(numSpecTokens) }

@@ -92,10 +92,14 @@ extension StepCostModel {
         func blocks(upTo position: Int) -> [BlockID] {
             (0...(position / blockSize)).map { BlockID($0 + 1) }
         }
+        // Every KV-cache group on the same blocks: the probes' K and V are only timed, never read back
+        // by a request, so groups sharing a block's memory changes nothing.
+        let numGroups = limits.kvCacheGroupWindows.count
         func row(_ index: Int, start: Int, count: Int, blockIDs: [BlockID]? = nil) -> SchedulerOutput.ScheduledRequest {
-            SchedulerOutput.ScheduledRequest(
+            let table = blockIDs ?? blocks(upTo: start + count - 1)
+            return SchedulerOutput.ScheduledRequest(
                 requestID: RequestID("calibration-\(index)"), tokenIDs: Array(repeating: 0, count: count)[...],
-                startPosition: start, blockIDs: blockIDs ?? blocks(upTo: start + count - 1), samples: true)
+                startPosition: start, blockTables: [[BlockID]](repeating: table, count: numGroups), samples: true)
         }
         func step(_ rows: [SchedulerOutput.ScheduledRequest]) -> SchedulerOutput {
             SchedulerOutput(scheduledRequests: rows, preemptedRequestIDs: [], finishedRequestIDs: [], blockSize: blockSize)

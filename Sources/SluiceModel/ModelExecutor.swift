@@ -53,7 +53,8 @@ public enum KVCacheDType: String, Sendable, CaseIterable {
 /// backend is `CPUBackend`; another (a GPU) implements the same two requirements and the engine runs
 /// on it unchanged.
 public protocol ModelBackend: Sendable {
-    /// Bytes of KV memory one token occupies across all layers of `model`.
+    /// Bytes of KV memory one token slot of a block occupies for `model`: the K and V of the layers one
+    /// block holds (``KVCacheLayout/layerSlots``; all layers when the model has one KV-cache group).
     func kvBytesPerToken(for model: any DecoderModel) -> Int
     /// Refuses a model this backend cannot run as configured (a KV-cache type its kernels lack for the
     /// model's head size, say), before anything is allocated.

@@ -54,8 +54,9 @@ struct BenchLatency: ParsableCommand {
             throw ValidationError("\(longest) tokens exceed this model's context of \(llama.configuration.contextLength)")
         }
         let blocks = KVCapacity(numBlocks: 1, blockSize: blockSize).blocksNeeded(forTokens: longest)
-        let table = (1...blocks).map { Int32($0) }
-        let runner = ModelRunner(model: llama, numBlocks: blocks + 1, blockSize: blockSize,
+        let groups = llama.kvCacheLayout.groups.count
+        let tables = ForwardBatch.disjointBlockTables(numGroups: groups, numBlocks: blocks)
+        let runner = ModelRunner(model: llama, numBlocks: groups * blocks + 1, blockSize: blockSize,
                                  maxBatchTokens: max(1, promptTokens, min(depth, 512)), maxLogitRows: 1, maxModelLength: longest,
                                  threadCount: threads ?? KernelThreadPool.defaultThreadCount,
                                  kvCacheDType: KVCacheDType(rawValue: kvCacheDtype) ?? .auto)
@@ -70,14 +71,14 @@ struct BenchLatency: ParsableCommand {
         while position < depth {
             let end = min(depth, position + runner.maxBatchTokens)
             _ = try runner.execute(.singleSequence(tokens: Array(randomTokens[position..<end]), startPosition: position,
-                                                   blockTable: table, blockSize: blockSize))
+                                                   blockTables: tables, blockSize: blockSize))
             position = end
         }
         let suffix = depth > 0 ? " @ d\(depth)" : ""
         if promptTokens > 0 {
             let speeds = try measure {
                 _ = try runner.execute(.singleSequence(tokens: Array(randomTokens[depth..<(depth + promptTokens)]),
-                                                       startPosition: depth, blockTable: table, blockSize: blockSize))
+                                                       startPosition: depth, blockTables: tables, blockSize: blockSize))
                 return promptTokens
             }
             report(name, runner.threadCount, "pp\(promptTokens)\(suffix)", speeds)
@@ -86,7 +87,7 @@ struct BenchLatency: ParsableCommand {
             let speeds = try measure {
                 for position in depth..<(depth + generatedTokens) {
                     _ = try runner.execute(.singleSequence(tokens: [randomTokens[position]], startPosition: position,
-                                                           blockTable: table, blockSize: blockSize))
+                                                           blockTables: tables, blockSize: blockSize))
                 }
                 return generatedTokens
             }

@@ -172,7 +172,7 @@ struct LocalChatBackend: ChatBackend {
             let tokens = min(loaded.model.configuration.contextLength, 16_384)
             options.kvCacheMemory = KVCapacity.memory(
                 forTokens: tokens, bytesPerToken: options.resolvedBackend.kvBytesPerToken(for: loaded.model),
-                blockSize: options.blockSize)
+                blockSize: options.blockSize, numGroups: loaded.model.kvCacheLayout.groups.count)
         }
         engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
         renderer = try JinjaChatRenderer.forModel(file: loaded.file, tokenizer: loaded.tokenizer)

@@ -64,8 +64,8 @@ struct Generate: AsyncParsableCommand {
             if engineFlags.kvCacheMemory == nil {
                 let tokens = min(loaded.model.configuration.contextLength, 16_384)
                 options.kvCacheMemory = KVCapacity.memory(
-                    forTokens: tokens, bytesPerToken: KVCacheStorage.bytesPerToken(loaded.model.configuration),
-                    blockSize: options.blockSize)
+                    forTokens: tokens, bytesPerToken: options.resolvedBackend.kvBytesPerToken(for: loaded.model),
+                    blockSize: options.blockSize, numGroups: loaded.model.kvCacheLayout.groups.count)
             }
             let engine = try Engine(model: loaded.model, tokenizer: loaded.tokenizer, options: options)
             defer { engine.shutdown() }

@@ -55,10 +55,11 @@ struct Gemma3ModelTests {
         let fixture = try #require(Self.fixtures.cases.first { $0.prompt_ids.count > 600 })
         let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
         let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
-        let table = (1...blocks).map { Int32($0) }
-        let runner = ModelRunner(model: Self.model, numBlocks: blocks + 1, blockSize: Self.blockSize,
+        let groups = Self.model.kvCacheLayout.groups.count
+        let table = ForwardBatch.disjointBlockTables(numGroups: groups, numBlocks: blocks)
+        let runner = ModelRunner(model: Self.model, numBlocks: groups * blocks + 1, blockSize: Self.blockSize,
                                  maxBatchTokens: tokens.count, maxModelLength: 1024)
-        var whole = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: table, blockSize: Self.blockSize)
+        var whole = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTables: table, blockSize: Self.blockSize)
         let first = fixture.prompt_ids.count - 1
         whole.logitIndices = (first..<(tokens.count - 1)).map { Int32($0) }
         let vocabulary = runner.vocabularySize
@@ -68,13 +69,13 @@ struct Gemma3ModelTests {
         while start < first {
             let end = min(first, start + 200)
             _ = try runner.execute(.singleSequence(tokens: Array(tokens[start..<end]), startPosition: start,
-                                                   blockTable: table, blockSize: Self.blockSize))
+                                                   blockTables: table, blockSize: Self.blockSize))
             start = end
         }
         var flips = 0
         for position in first..<(tokens.count - 1) {
             let row = Array(try runner.execute(.singleSequence(tokens: [tokens[position]], startPosition: position,
-                                                               blockTable: table, blockSize: Self.blockSize)))
+                                                               blockTables: table, blockSize: Self.blockSize)))
             let reference = Array(onePass[((position - first) * vocabulary)..<((position - first + 1) * vocabulary)])
             let ours = row.withUnsafeBufferPointer { logSoftmax($0) }
             let theirs = reference.withUnsafeBufferPointer { logSoftmax($0) }

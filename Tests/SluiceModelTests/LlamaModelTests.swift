@@ -96,11 +96,13 @@ struct LlamaModelTests {
         for fixture in fixtures.cases {
             let tokens = (fixture.prompt_ids + fixture.generated_ids).map(Int32.init)
             let blocks = (tokens.count + Self.blockSize - 1) / Self.blockSize
-            let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: Self.blockSize,
+            let groups = model.kvCacheLayout.groups.count
+            let runner = ModelRunner(model: model, numBlocks: groups * blocks + 1, blockSize: Self.blockSize,
                                      maxBatchTokens: tokens.count, maxModelLength: 1024, packWeights: packWeights,
                                      kvCacheDType: kvCacheDType)
-            var batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
-                                                    blockSize: Self.blockSize)
+            var batch = ForwardBatch.singleSequence(
+                tokens: tokens, startPosition: 0, blockTables: ForwardBatch.disjointBlockTables(numGroups: groups, numBlocks: blocks),
+                blockSize: Self.blockSize)
             let first = fixture.prompt_ids.count - 1
             batch.logitIndices = (first..<(first + fixture.generated_ids.count)).map { Int32($0) }
             let logits = try runner.execute(batch)

@@ -50,11 +50,13 @@ struct PackedWeightTypesTests {
                          packWeights: Bool = true) throws -> [[Float]] {
         let blockSize = 16
         let blocks = (tokens.count + blockSize - 1) / blockSize
-        let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: blockSize,
+        let groups = model.kvCacheLayout.groups.count
+        let runner = ModelRunner(model: model, numBlocks: groups * blocks + 1, blockSize: blockSize,
                                  maxBatchTokens: tokens.count, maxModelLength: 64, threadCount: 2, packWeights: packWeights)
         runner.gemmLevel = level
-        let batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
-                                                blockSize: blockSize, allLogits: true)
+        let batch = ForwardBatch.singleSequence(
+            tokens: tokens, startPosition: 0, blockTables: ForwardBatch.disjointBlockTables(numGroups: groups, numBlocks: blocks),
+            blockSize: blockSize, allLogits: true)
         return TinyModelTests.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
     }
 

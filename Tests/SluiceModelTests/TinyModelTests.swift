@@ -125,10 +125,12 @@ struct TinyModelTests {
         let tokens = loaded.fixture.token_ids.map(Int32.init)
         let blockSize = 16
         let blocks = (tokens.count + blockSize - 1) / blockSize
-        let runner = ModelRunner(model: loaded.model, numBlocks: blocks + 1, blockSize: blockSize,
+        let groups = loaded.model.kvCacheLayout.groups.count
+        let runner = ModelRunner(model: loaded.model, numBlocks: groups * blocks + 1, blockSize: blockSize,
                                  maxBatchTokens: tokens.count, maxModelLength: 64, threadCount: 2)
-        let batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
-                                                blockSize: blockSize, allLogits: true)
+        let batch = ForwardBatch.singleSequence(
+            tokens: tokens, startPosition: 0, blockTables: ForwardBatch.disjointBlockTables(numGroups: groups, numBlocks: blocks),
+            blockSize: blockSize, allLogits: true)
         let rows = Self.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
         let worst = Self.compare(rows, loaded.fixture, label: "\(name) one pass")
         print("\(name) one pass: max |ours - llama.cpp| over top-5 = \(worst), tolerance \(Self.tolerance(loaded.fixture))")
@@ -145,10 +147,12 @@ struct TinyModelTests {
         func rows(_ model: any DecoderModel) throws -> [[Float]] {
             let blockSize = 16
             let blocks = (tokens.count + blockSize - 1) / blockSize
-            let runner = ModelRunner(model: model, numBlocks: blocks + 1, blockSize: blockSize,
+            let groups = model.kvCacheLayout.groups.count
+            let runner = ModelRunner(model: model, numBlocks: groups * blocks + 1, blockSize: blockSize,
                                      maxBatchTokens: tokens.count, maxModelLength: 64, threadCount: 2)
-            let batch = ForwardBatch.singleSequence(tokens: tokens, startPosition: 0, blockTable: (1...blocks).map { Int32($0) },
-                                                    blockSize: blockSize, allLogits: true)
+            let batch = ForwardBatch.singleSequence(
+                tokens: tokens, startPosition: 0, blockTables: ForwardBatch.disjointBlockTables(numGroups: groups, numBlocks: blocks),
+                blockSize: blockSize, allLogits: true)
             return Self.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
         }
         let windowed = try rows(loaded.model), full = try rows(FullAttention(loaded.model))
@@ -185,19 +189,21 @@ struct TinyModelTests {
         let loaded = try Self.load(name)
         let tokens = loaded.fixture.token_ids.map(Int32.init)
         let blockSize = 8
-        // Non-contiguous, out of order, with unused blocks in between.
+        // Non-contiguous, out of order, with unused blocks in between; each KV-cache group on its own ten.
         let table: [Int32] = [9, 3, 7, 1, 5]
+        let groups = loaded.model.kvCacheLayout.groups.count
+        let tables = (0..<groups).map { group in table.map { $0 + Int32(10 * group) } }
         #expect(table.count * blockSize >= tokens.count)
         let chunk = 7
         let prefill = 25
-        let runner = ModelRunner(model: loaded.model, numBlocks: 10, blockSize: blockSize,
+        let runner = ModelRunner(model: loaded.model, numBlocks: 10 * groups, blockSize: blockSize,
                                  maxBatchTokens: chunk, maxModelLength: 64, threadCount: 2)
         var rows: [[Float]] = []
         var position = 0
         while position < tokens.count {
             let end = position < prefill ? min(position + chunk, prefill) : position + 1
             let batch = ForwardBatch.singleSequence(tokens: Array(tokens[position..<end]), startPosition: position,
-                                                    blockTable: table, blockSize: blockSize, allLogits: true)
+                                                    blockTables: tables, blockSize: blockSize, allLogits: true)
             rows += Self.logSoftmaxRows(try runner.execute(batch), vocabulary: runner.vocabularySize)
             position = end
         }

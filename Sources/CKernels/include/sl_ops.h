@@ -104,6 +104,8 @@ typedef struct {
     float *scratch;             // [numThreads, SL_ATTENTION_MAX_ROWS, sl_attention_scores_stride(maxContext)] scores
     int64_t max_context;        // the longest context_lens entry the scratch can hold
     sl_level level;             // kernel level: SL_LEVEL_SCALAR is the reference; higher levels fall back if absent
+    // max_blocks_per_seq: the stride between consecutive sequences' tables in block_tables (their width,
+    // or the width of all KV-cache groups' tables when block_tables points into one group's).
     int64_t num_tokens, num_heads, num_kv_heads, head_dim, block_size, max_blocks_per_seq;
     float scale;                // scores are q.k * scale
     float softcap;              // > 0: scores become softcap * tanh(score / softcap) (Gemma 2); 0: none
