@@ -4,7 +4,9 @@ import Testing
 /// Random operations against a small pool, checking the pool's invariants after every one.
 ///
 /// A shadow copy of the KV memory (`shadow[block][slot]` = the token written there) catches any
-/// cache hit that would hand a request blocks holding other tokens.
+/// cache hit that would hand a request blocks holding other tokens. With sliding-window groups, the
+/// blocks a step's tokens reach must be present in every group, and those wholly before a group's
+/// window must have been released.
 @Suite("KVCacheManager properties")
 struct KVCacheManagerPropertyTests {
     private static let numBlocks = 48
@@ -14,6 +16,8 @@ struct KVCacheManagerPropertyTests {
     private struct LiveRequest {
         var tokens: [Int]
         var numComputedTokens: Int
+        /// The computed tokens before its last allocation: the window its releases followed.
+        var numComputedBefore: Int
     }
 
     /// The random workload and the model it checks the manager against.
@@ -29,8 +33,9 @@ struct KVCacheManagerPropertyTests {
         var numHits = 0
         var numRefused = 0
 
-        init(caching: Bool, seed: UInt64) {
-            manager = KVCacheManager(numBlocks: numBlocks, blockSize: blockSize, enablePrefixCaching: caching)
+        init(caching: Bool, seed: UInt64, groupWindows: [Int?] = [nil]) {
+            manager = KVCacheManager(numBlocks: numBlocks, blockSize: blockSize, enablePrefixCaching: caching,
+                                     groupWindows: groupWindows)
             random = TestRandom(seed: seed)
             for _ in 0..<4 {
                 systemPrompts.append(random.tokens(Int.random(in: 4...40, using: &random), vocabularySize: 50))
@@ -45,9 +50,15 @@ struct KVCacheManagerPropertyTests {
             nextID += 1
             let (hits, numComputedTokens) = manager.getComputedBlocks(requestID: requestID, tokenIDs: tokens)
             #expect(numComputedTokens == hits.count * blockSize && numComputedTokens < tokens.count)
-            for (index, block) in hits.blockIDs.enumerated() {
-                let expected = Array(tokens[index * blockSize..<(index + 1) * blockSize])
-                #expect(shadow[block.rawValue] == expected, "cache hit \(block) holds other tokens")
+            for (group, table) in hits.tables.enumerated() {
+                #expect(table.count == hits.count)
+                let first = firstNeededBlock(numComputedTokens, group: group)
+                for (index, block) in table.enumerated() {
+                    #expect((block == .null) == (index < first), "group \(group)'s hit \(index) of \(table)")
+                    guard block != .null else { continue }
+                    let expected = Array(tokens[index * blockSize..<(index + 1) * blockSize])
+                    #expect(shadow[block.rawValue] == expected, "cache hit \(block) holds other tokens")
+                }
             }
             if numComputedTokens > 0 { numHits += 1 }
             let chunk = Int.random(in: 1...(tokens.count - numComputedTokens), using: &random)
@@ -64,7 +75,8 @@ struct KVCacheManagerPropertyTests {
                 return false
             }
             write(requestID, tokens: tokens, from: numComputedTokens, to: numComputedTokens + chunk)
-            live[requestID] = LiveRequest(tokens: tokens, numComputedTokens: numComputedTokens + chunk)
+            live[requestID] = LiveRequest(tokens: tokens, numComputedTokens: numComputedTokens + chunk,
+                                          numComputedBefore: numComputedTokens)
             liveOrder.append(requestID)
             return true
         }
@@ -88,6 +100,7 @@ struct KVCacheManagerPropertyTests {
             }
             write(requestID, tokens: request.tokens, from: request.numComputedTokens,
                   to: request.numComputedTokens + chunk)
+            request.numComputedBefore = request.numComputedTokens
             request.numComputedTokens += chunk
             live[requestID] = request
         }
@@ -100,12 +113,22 @@ struct KVCacheManagerPropertyTests {
         }
 
         /// Records which tokens the forward pass would write into which slots.
+        /// Every group's table must reach the new tokens, and hold them in blocks of its own.
         mutating func write(_ requestID: RequestID, tokens: [Int], from start: Int, to end: Int) {
-            let blocks = manager.blockIDs(requestID: requestID)
-            #expect(blocks.count == (end + blockSize - 1) / blockSize)
-            for position in start..<end {
-                shadow[blocks[position / blockSize].rawValue][position % blockSize] = tokens[position]
+            for blocks in manager.blockTables(requestID: requestID) {
+                #expect(blocks.count == (end + blockSize - 1) / blockSize)
+                for position in start..<end {
+                    let block = blocks[position / blockSize]
+                    #expect(block != .null, "position \(position) has no block")
+                    shadow[block.rawValue][position % blockSize] = tokens[position]
+                }
             }
+        }
+
+        /// The first block the token at `numComputedTokens` reads in `group`, by its window.
+        func firstNeededBlock(_ numComputedTokens: Int, group: Int) -> Int {
+            guard let window = manager.groupWindows[group] else { return 0 }
+            return max(0, numComputedTokens - window + 1) / blockSize
         }
 
         /// A prompt that often shares a prefix with earlier ones.
@@ -127,9 +150,18 @@ struct KVCacheManagerPropertyTests {
             let pool = manager.blockPool
             var expectedRefCounts = Array(repeating: 0, count: numBlocks)
             for requestID in liveOrder {
-                let blocks = manager.blockIDs(requestID: requestID)
+                let tables = manager.blockTables(requestID: requestID)
+                let request = live[requestID]!
+                for (group, table) in tables.enumerated() {
+                    // Released entries are exactly those before the window of the last allocation's first token.
+                    let first = firstNeededBlock(request.numComputedBefore, group: group)
+                    for (index, block) in table.enumerated() where (block == .null) != (index < first) {
+                        problems.append("\(requestID) group \(group) entry \(index) is \(block), window from block \(first)")
+                    }
+                }
+                let blocks = tables.flatMap { $0.filter { $0 != .null } }
                 if Set(blocks).count != blocks.count { problems.append("\(requestID) holds a block twice") }
-                if blocks.contains(.null) { problems.append("\(requestID) holds the null block") }
+                if manager.numHeldBlocks(requestID: requestID) != blocks.count { problems.append("\(requestID) held count") }
                 for block in blocks { expectedRefCounts[block.rawValue] += 1 }
             }
             let queue = pool.freeQueue
@@ -163,9 +195,9 @@ struct KVCacheManagerPropertyTests {
     }
 
     @Test("12,000 random operations keep every pool invariant, and freeing all empties the pool",
-          arguments: [true, false])
-    func randomOperations(caching: Bool) {
-        var workload = Workload(caching: caching, seed: caching ? 42 : 43)
+          arguments: [(true, [nil]), (false, [nil]), (true, [nil, 6, 6]), (false, [9]), (true, [5])] as [(Bool, [Int?])])
+    func randomOperations(caching: Bool, groupWindows: [Int?]) {
+        var workload = Workload(caching: caching, seed: caching ? 42 : 43, groupWindows: groupWindows)
         for operation in 0..<12_000 {
             let choice = Int.random(in: 0..<100, using: &workload.random)
             let target = workload.liveOrder.randomElement(using: &workload.random)
