@@ -11,7 +11,7 @@ import SluiceModel
 /// Block ids index this memory; block 0 is the null block and is never handed to a request
 /// (ARCHITECTURE.md, decision 3). A block holds ``layerSlots`` layers: every layer of a one-group model,
 /// or one KV-cache group's layers, slot i holding the i-th layer of whichever group's table names the
-/// block (``KVCacheLayout``, decision 20). Only the model runner touches the bytes.
+/// block (``KVCacheLayout``, decision 18). Only the model runner touches the bytes.
 public final class KVCacheStorage {
     public let numBlocks: Int
     public let blockSize: Int

@@ -11,7 +11,7 @@ public final class ModelRunner {
     public let model: any DecoderModel
     public let weights: PreparedWeights
     public let kvCache: KVCacheStorage
-    /// Which block tables and block slots each layer uses (decision 20).
+    /// Which block tables and block slots each layer uses (decision 18).
     public let kvCacheLayout: KVCacheLayout
     public let maxBatchTokens: Int
     public let maxLogitRows: Int

@@ -1,6 +1,6 @@
 /// How a model's layers share the KV cache: layers grouped by the span of positions they attend to,
 /// each group with a block table of its own per sequence, every block holding the same number of
-/// layers (ARCHITECTURE.md, decision 20).
+/// layers (ARCHITECTURE.md, decision 18).
 ///
 /// As vLLM's hybrid KV-cache groups (`vllm/v1/core/kv_cache_utils.py`, uniform page size, and
 /// `single_type_kv_cache_manager.py`): a sliding-window layer needs only the blocks inside its window,

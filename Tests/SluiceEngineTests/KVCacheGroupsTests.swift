@@ -2,7 +2,7 @@ import SluiceModel
 import Testing
 @testable import SluiceEngine
 
-/// KV-cache groups (decision 20): how layers are grouped, what the pool's arithmetic makes of sliding
+/// KV-cache groups (decision 18): how layers are grouped, what the pool's arithmetic makes of sliding
 /// windows, and the manager releasing the blocks that leave a window.
 @Suite("KV-cache groups and sliding windows")
 struct KVCacheGroupsTests {

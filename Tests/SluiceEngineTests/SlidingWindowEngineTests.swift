@@ -7,7 +7,7 @@ import Testing
 
 extension ModelTests {
 /// Gemma-3-270M through the engine: five of its six layers slide over 512 positions, so they get KV-cache
-/// groups of their own that release blocks as a sequence passes its window (decision 20). What the engine
+/// groups of their own that release blocks as a sequence passes its window (decision 18). What the engine
 /// generates must not change, and the sliding groups must hold only a window's worth of blocks.
 @Suite("Sliding-window KV-cache groups on Gemma-3-270M")
 struct SlidingWindowEngineTests {
