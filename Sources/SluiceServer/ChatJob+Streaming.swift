@@ -89,7 +89,8 @@ extension ChatJob {
             case .content(let text):
                 return ChatCompletionChunk.Choice(index: output.index, content: text)
             case .callStart(let index, let name):
-                let opening = ChatCompletionChunk.ToolCallDelta(index: index, id: ToolFields.makeCallID(), name: name, arguments: "")
+                let id = ToolFields.makeCallID(for: tools?.parserKind ?? .hermes)
+                let opening = ChatCompletionChunk.ToolCallDelta(index: index, id: id, name: name, arguments: "")
                 return ChatCompletionChunk.Choice(index: output.index, toolCalls: [opening])
             case .arguments(let index, let text):
                 return ChatCompletionChunk.Choice(index: output.index, toolCalls: [.init(index: index, arguments: text)])

@@ -78,6 +78,7 @@ struct ChatJob: Sendable {
                 guard !parsed.calls.isEmpty else { continue }
                 choices[index].content = parsed.content ?? ""
                 choices[index].toolCalls = parsed.calls
+                choices[index].toolCallIDs = parsed.calls.map { _ in ToolFields.makeCallID(for: tools.parserKind) }
             }
         }
         if let echoText {

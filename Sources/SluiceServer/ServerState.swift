@@ -160,7 +160,8 @@ struct ServerState: Sendable {
     func render(_ messages: [ChatMessage], addGenerationPrompt: Bool,
                 variables: [String: JinjaValue] = [:]) throws(APIError) -> String {
         do {
-            return try renderer.render(messages: messages, addGenerationPrompt: addGenerationPrompt, variables: variables)
+            return try renderer.render(messages: forTemplate(messages), addGenerationPrompt: addGenerationPrompt,
+                                       variables: variables)
         } catch let error as APIError {
             throw error
         } catch {
@@ -168,11 +169,19 @@ struct ServerState: Sendable {
         }
     }
 
+    /// The messages as the chat template takes them: with the Mistral format, tool-call ids cut to their
+    /// last nine characters, since Mistral's templates refuse longer ones (vLLM's `truncate_tool_call_ids`);
+    /// a client that got its ids from another server, or from our other APIs, still round-trips.
+    private func forTemplate(_ messages: [ChatMessage]) -> [ChatMessage] {
+        guard toolCallParser == .mistral else { return messages }
+        return messages.map { $0.truncatingToolCallIDs(to: ToolFields.mistralCallIDLength) }
+    }
+
     /// Renders a conversation with the spans of the messages' text; a template's refusal is the client's 400.
     func renderWithContentSpans(_ messages: [ChatMessage], addGenerationPrompt: Bool,
                                 variables: [String: JinjaValue] = [:]) throws(APIError) -> RenderedChat {
         do {
-            return try renderer.renderWithContentSpans(messages: messages, addGenerationPrompt: addGenerationPrompt,
+            return try renderer.renderWithContentSpans(messages: forTemplate(messages), addGenerationPrompt: addGenerationPrompt,
                                                        variables: variables)
         } catch let error as APIError {
             throw error

@@ -26,6 +26,8 @@ struct ChatCompletionResponse: Encodable, Sendable {
         /// The function calls found in the text; with any, `content` is the text around them (null when
         /// empty) and a `stop` finish is reported as `tool_calls`, as OpenAI does.
         var toolCalls: [ParsedToolCalls.Call] = []
+        /// Each call's id, made when the calls were read.
+        var toolCallIDs: [String] = []
         /// The thought a reasoning parser took out of the text; with one, an empty answer is null.
         var reasoning: String?
 
@@ -51,9 +53,9 @@ struct ChatCompletionResponse: Encodable, Sendable {
             try message.encodeReasoning(reasoning)
             if !toolCalls.isEmpty {
                 var calls = message.nestedUnkeyedContainer(forKey: .toolCalls)
-                for call in toolCalls {
+                for (index, call) in toolCalls.enumerated() {
                     var entry = calls.nestedContainer(keyedBy: CodingKeys.self)
-                    try entry.encode(ToolFields.makeCallID(), forKey: .id)
+                    try entry.encode(index < toolCallIDs.count ? toolCallIDs[index] : ToolFields.makeCallID(), forKey: .id)
                     try entry.encode("function", forKey: .type)
                     var function = entry.nestedContainer(keyedBy: CodingKeys.self, forKey: .function)
                     try function.encode(call.name, forKey: .name)

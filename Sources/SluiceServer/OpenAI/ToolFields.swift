@@ -164,8 +164,17 @@ struct ToolFields: Sendable, Equatable {
         }
     }
 
-    /// A fresh tool call id, as vLLM writes them.
-    static func makeCallID() -> String { "chatcmpl-tool-\(RequestID.random().rawValue)" }
+    /// A fresh tool call id, as vLLM writes them: nine letters and digits for the Mistral format, whose
+    /// chat templates refuse any other id (vLLM's `MistralToolCall.generate_random_id`), else
+    /// `chatcmpl-tool-` and 32 hex digits.
+    static func makeCallID(for kind: ToolCallParserKind = .hermes) -> String {
+        guard kind == .mistral else { return "chatcmpl-tool-\(RequestID.random().rawValue)" }
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<mistralCallIDLength).map { _ in alphabet.randomElement()! })
+    }
+
+    /// The length of a Mistral tool-call id.
+    static let mistralCallIDLength = 9
 
     /// The Hermes parser, which knows the functions' names; it also reads the JSON that `required` forces.
     var parser: HermesToolCallParser {
