@@ -20,6 +20,8 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     /// The output is still inside the model's thought: nothing is constrained, nothing fed to the grammar or
     /// watched for triggers.
     private var inThought: Bool
+    /// No token sampled yet, and the model may open a thought with its first (``ReasoningEnd/openingTokenIDs``).
+    private var mayOpenThought: Bool
     /// Lazy only: the grammar is constraining now (false: watching for a trigger, or on trial).
     private var started: Bool
     /// Lazy only: a tentative start follows the output, unconstrained; the JSON strings closed in it so far.
@@ -43,7 +45,8 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
         self.reasoningEnd = reasoningEnd
         matcher = try structuredOutput.makeMatcher()
         mask = TokenBitmask(size: structuredOutput.vocabulary.size)
-        inThought = reasoningEnd != nil
+        inThought = reasoningEnd?.startsInThought ?? false
+        mayOpenThought = !(reasoningEnd?.startsInThought ?? true) && !(reasoningEnd?.openingTokenIDs.isEmpty ?? true)
         started = triggers == nil && !inThought
         if started { try refresh() }
     }
@@ -83,6 +86,15 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     }
 
     public mutating func accept(_ tokenID: Int) {
+        if mayOpenThought {
+            mayOpenThought = false
+            if reasoningEnd?.openingTokenIDs.contains(tokenID) == true {
+                // The model opened a thought: the grammar, untouched so far, waits for its end.
+                inThought = true
+                started = false
+                return
+            }
+        }
         if inThought {
             leaveThought(after: tokenID)
             return
@@ -262,6 +274,9 @@ public struct GrammarMaskProcessor: LogitsProcessor, @unchecked Sendable {
     /// Computes the next mask, and whether anything but an end token may come next.
     private mutating func refresh() throws {
         try matcher.computeMask(into: &mask)
+        if mayOpenThought, let opening = reasoningEnd?.openingTokenIDs {
+            for token in opening where token >= 0 && token < mask.words.count &<< 6 { mask.allow(token) }
+        }
         var allowedEnds = 0
         for token in matcher.vocabulary.endTokenIDs where mask.isAllowed(token) { allowedEnds += 1 }
         if mask.allowedCount == allowedEnds { isFinished = true }

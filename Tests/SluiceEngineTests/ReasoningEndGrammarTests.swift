@@ -4,14 +4,16 @@ import SluiceGrammar
 
 /// Grammars that wait for the model's thought to end. The vocabulary is the 256 bytes, an end token (256), a
 /// thought-ending control token with no bytes (257, Qwen3's `</think>`), a token writing `>a` (258) and a
-/// lazy-trigger control token (259, Qwen2.5's `<tool_call>`). The end marker spelled in bytes is `</t>`.
+/// lazy-trigger control token (259, Qwen2.5's `<tool_call>`) and a thought-opening control token (260, Qwen3's
+/// `<think>`). The end marker spelled in bytes is `</t>`.
 @Suite("Grammars after the thought: nothing before the end marker is constrained")
 struct ReasoningEndGrammarTests {
     static let endToken = 256
     static let thoughtEndToken = 257
     static let closeAndA = 258
     static let triggerToken = 259
-    static let vocabulary = TokenVocabulary(tokenBytes: (0..<256).map { [UInt8($0)] } + [[], [], Array(">a".utf8), []],
+    static let thoughtOpenToken = 260
+    static let vocabulary = TokenVocabulary(tokenBytes: (0..<256).map { [UInt8($0)] } + [[], [], Array(">a".utf8), [], []],
                                             endTokenIDs: [endToken])
     static let reasoningEnd = ReasoningEnd(tokenIDs: [thoughtEndToken], pattern: Array("</t>".utf8))
 
@@ -144,5 +146,40 @@ struct ReasoningEndGrammarTests {
         #expect(throws: SamplingError.self) { try params.validate(vocabularySize: 300) }
         params.reasoningEnd = ReasoningEnd(pattern: [])
         #expect(throws: SamplingError.self) { try params.validate(vocabularySize: 300) }
+    }
+
+    /// A model that may open its own thought (Qwen3 when the prompt left none open): its first token may be
+    /// `<think>` beside the grammar's first tokens.
+    static func optionalThought(_ pattern: String) throws -> GrammarMaskProcessor {
+        var end = reasoningEnd
+        end.startsInThought = false
+        end.openingTokenIDs = [thoughtOpenToken]
+        return try GrammarMaskProcessor(StructuredOutput(compiling: .regex(pattern), vocabulary: vocabulary), reasoningEnd: end)
+    }
+
+    @Test("a thought the model opens itself: <think> is allowed first, and taken, the grammar waits for the thought's end")
+    func modelOpensThought() throws {
+        var grammar = try Self.optionalThought("ab")
+        #expect(Self.allowed(&grammar) == [Self.byte("a"), Self.thoughtOpenToken])
+        grammar.accept(Self.thoughtOpenToken)
+        #expect(Self.allowed(&grammar) == nil, "inside the thought, nothing is constrained")
+        Self.accept("free text {", &grammar)
+        #expect(Self.allowed(&grammar) == nil && !grammar.isFinished)
+        grammar.accept(Self.thoughtEndToken)
+        #expect(Self.allowed(&grammar) == [Self.byte("a")])
+        Self.accept("ab", &grammar)
+        #expect(grammar.isFinished)
+    }
+
+    @Test("an answer that starts at once is constrained from its first token, and <think> is no longer allowed")
+    func answerWithoutThought() throws {
+        var grammar = try Self.optionalThought("ab")
+        grammar.accept(Self.byte("a"))
+        #expect(Self.allowed(&grammar) == [Self.byte("b")])
+        grammar.accept(Self.byte("b"))
+        #expect(grammar.isFinished)
+        // Without the option, the first mask is the grammar's alone.
+        var plain = try GrammarMaskProcessor(StructuredOutput(compiling: .regex("ab"), vocabulary: Self.vocabulary))
+        #expect(Self.allowed(&plain) == [Self.byte("a")])
     }
 }

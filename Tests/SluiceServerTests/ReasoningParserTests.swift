@@ -119,6 +119,12 @@ struct ReasoningParserTests {
         #expect(!ReasoningParser(kind: .qwen3, promptText: plain, thinkingEnabled: true).startsInThought)
         #expect(ReasoningParser(kind: .deepseekR1, promptText: plain, thinkingEnabled: true).startsInThought)
         #expect(ReasoningParser(kind: .deepseekR1, promptText: closed, thinkingEnabled: false).startsInThought)
+        // Outside a thought, qwen3 may open one itself, unless the template closed one or thinking is off.
+        #expect(ReasoningParser(kind: .qwen3, promptText: plain, thinkingEnabled: true).mayOpenThought)
+        #expect(!ReasoningParser(kind: .qwen3, promptText: plain, thinkingEnabled: false).mayOpenThought)
+        #expect(!ReasoningParser(kind: .qwen3, promptText: closed, thinkingEnabled: true).mayOpenThought)
+        #expect(!ReasoningParser(kind: .qwen3, promptText: open, thinkingEnabled: true).mayOpenThought)
+        #expect(!ReasoningParser(kind: .deepseekR1, promptText: plain, thinkingEnabled: true).mayOpenThought)
     }
 
     @Test("text is sent as soon as it cannot be a tag: only a possible tag's start is held")

@@ -11,9 +11,13 @@ struct ReasoningParser: Sendable, Equatable {
 
     /// Whether the output starts inside a thought even without an opening tag.
     let startsInThought: Bool
+    /// Whether an output that starts outside a thought may open one itself (Qwen3 thinking, with a prompt
+    /// that neither leaves a thought open nor ends with a closed one).
+    let mayOpenThought: Bool
 
-    init(startsInThought: Bool) {
+    init(startsInThought: Bool, mayOpenThought: Bool = false) {
         self.startsInThought = startsInThought
+        self.mayOpenThought = mayOpenThought
     }
 
     /// The parser for one request: `kind`'s rule, the rendered prompt (whose last `<think>` may be left open
@@ -22,9 +26,17 @@ struct ReasoningParser: Sendable, Equatable {
         switch kind {
         case .deepseekR1:
             startsInThought = true
+            mayOpenThought = false
         case .qwen3:
             startsInThought = thinkingEnabled && Self.leavesThoughtOpen(promptText)
+            mayOpenThought = thinkingEnabled && !startsInThought && !Self.endsWithClosedThought(promptText)
         }
+    }
+
+    /// Whether `prompt` ends with a closed thought (then whitespace): the template answered for the model
+    /// that it will not think (Qwen3's `enable_thinking: false` writes an empty one).
+    static func endsWithClosedThought(_ prompt: String) -> Bool {
+        prompt.unicodeScalars.reversed().drop { $0.properties.isWhitespace }.starts(with: closeTag.unicodeScalars.reversed())
     }
 
     /// Whether `prompt` ends inside a thought: a `<think>` after which no `</think>` follows.
