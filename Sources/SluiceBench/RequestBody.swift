@@ -46,9 +46,18 @@ struct RequestBody: Encodable {
         self.ignoreEOS = ignoreEOS ? true : nil
     }
 
-    /// The body as JSON bytes.
-    func encoded() -> Data {
+    /// The body as JSON bytes; with `jsonSchema` (a schema's JSON text), every request is constrained to
+    /// it as each API spells it: chat's `response_format` `json_schema`, completions' `structured_outputs`
+    /// `json` (vLLM's field), as vLLM's structured-output benchmark sends them.
+    func encoded(jsonSchema: String? = nil) -> Data {
         // Strings, integers and booleans always encode.
-        (try? JSONEncoder().encode(self)) ?? Data()
+        var body = (try? JSONEncoder().encode(self)) ?? Data()
+        guard let schema = jsonSchema, body.last == UInt8(ascii: "}") else { return body }
+        let member = messages != nil
+            ? #","response_format":{"type":"json_schema","json_schema":{"name":"bench","schema":\#(schema)}}}"#
+            : #","structured_outputs":{"json":\#(schema)}}"#
+        body.removeLast()
+        body.append(contentsOf: Array(member.utf8))
+        return body
     }
 }

@@ -43,7 +43,7 @@ public struct ServeBenchmark: Sendable {
             throw BenchError.server("GET \(options.address.models) lists no model; name it with --model")
         }
         let client = StreamingClient(http: http, address: options.address, endpoint: options.endpoint, model: model,
-                                     ignoreEOS: options.ignoreEOS, apiKey: options.apiKey)
+                                     ignoreEOS: options.ignoreEOS, apiKey: options.apiKey, jsonSchema: options.jsonSchema)
         var result = emptyResult(model: model)
         // Warm-up prompts come after every pass's own, so no pass meets a prompt the server has cached.
         let warmups = Array(prompts.suffix(options.numWarmups))

@@ -27,6 +27,8 @@ public struct ServeBenchmarkOptions: Sendable {
     public var numWarmups: Int
     /// Keep every request's figures in the result file.
     public var saveDetailed: Bool
+    /// A JSON schema (its text) that constrains every request's output; nil for free text.
+    public var jsonSchema: String?
 
     public init(label: String, address: ServerAddress, model: String?, apiKey: String?, endpoint: Endpoint,
                 dataset: DatasetName, datasetPath: String?, tokenizerPath: String, numPrompts: Int,

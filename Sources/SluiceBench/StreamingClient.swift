@@ -10,12 +10,15 @@ public struct StreamingClient: Sendable {
     private let model: String
     private let ignoreEOS: Bool
     private let apiKey: String?
+    /// The JSON schema every request is constrained to, as JSON text; nil for free text.
+    private let jsonSchema: String?
 
     /// How long a single request may take before it counts as failed.
     static let requestTimeout = TimeAmount.hours(2)
 
     public init(http: HTTPClient, address: ServerAddress, endpoint: Endpoint, model: String, ignoreEOS: Bool,
-                apiKey: String?) {
+                apiKey: String?, jsonSchema: String? = nil) {
+        self.jsonSchema = jsonSchema
         self.http = http
         self.address = address
         self.endpoint = endpoint
@@ -53,7 +56,7 @@ public struct StreamingClient: Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         let body = RequestBody(endpoint: endpoint, model: model, prompt: prompt, ignoreEOS: ignoreEOS)
-        request.body = .bytes(ByteBuffer(bytes: body.encoded()))
+        request.body = .bytes(ByteBuffer(bytes: body.encoded(jsonSchema: jsonSchema)))
         do {
             let response = try await http.execute(request, timeout: Self.requestTimeout)
             guard response.status == .ok else {

@@ -64,6 +64,9 @@ struct BenchServe: AsyncParsableCommand {
     @Flag(help: "Ask the server to ignore EOS, so every request generates its full output length.")
     var ignoreEOS = false
 
+    @Option(help: "A JSON schema file: every request's output is constrained to it (structured outputs).")
+    var jsonSchema: String?
+
     @Option(help: "Requests sent before the timed passes, not counted.")
     var numWarmups = 0
 
@@ -123,7 +126,15 @@ struct BenchServe: AsyncParsableCommand {
     private func makeOptions() throws -> ServeBenchmarkOptions {
         let levels: [Int?] = try sweepConcurrency.map(ConcurrencySweep.parse) ?? [maxConcurrency]
         let apiKey = ProcessInfo.processInfo.environment["OPENAI_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        return try ServeBenchmarkOptions(
+        var schema: String?
+        if let jsonSchema {
+            let data = try Data(contentsOf: URL(fileURLWithPath: jsonSchema))
+            guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any], let text = String(data: data, encoding: .utf8) else {
+                throw ValidationError("--json-schema \(jsonSchema) is not a JSON object")
+            }
+            schema = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        var options = try ServeBenchmarkOptions(
             label: label, address: ServerAddress(baseURL: baseURL), model: model, apiKey: apiKey,
             endpoint: Endpoint.parse(endpoint), dataset: DatasetName.parse(datasetName), datasetPath: datasetPath,
             tokenizerPath: ModelReference.path(for: tokenizer) { logToStderr($0.description) }, numPrompts: numPrompts,
@@ -131,6 +142,8 @@ struct BenchServe: AsyncParsableCommand {
             maxOutputTokens: maxOutputTokens, concurrencyLevels: levels, requestRate: parsedRequestRate ?? .infinity, burstiness: burstiness,
             seed: seed, ignoreEOS: ignoreEOS, numWarmups: numWarmups, saveDetailed: saveDetailed,
             numPrefixes: numPrefixes)
+        options.jsonSchema = schema
+        return options
     }
 
     /// `result.json` → `result.svg`.
