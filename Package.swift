@@ -57,7 +57,7 @@ let package = Package(
         // KV-cache events for routers: vLLM's msgpack batches published over ZeroMQ.
         .target(name: "SluiceKVEvents", dependencies: ["SluiceEngine", "CZeroMQ"]),
         .target(name: "SluiceBench", dependencies: [
-            "SluiceModel", "SluiceTokenizer", "SluiceAssets",
+            "SluiceGGUF", "SluiceTokenizer", "SluiceAssets",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .target(name: "SluiceTemplate"),

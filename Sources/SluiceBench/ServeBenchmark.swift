@@ -1,6 +1,6 @@
 import AsyncHTTPClient
 import Foundation
-import SluiceModel
+import SluiceGGUF
 import SluiceTokenizer
 
 /// `sluice bench serve`: streams a dataset's prompts to an OpenAI-compatible server, one pass per
