@@ -11,19 +11,20 @@
 # cache_aware's median hit rate to round_robin's and to single's.
 #
 #   scripts/scale_out.sh                                  # smoke run: smollm2-135m, 2 replicas, 48 prompts
-#   scripts/scale_out.sh --num-prompts 240 --rounds 2     # the measurement in BENCHMARKS.md (issue 15, session 10)
+#   scripts/scale_out.sh --num-prompts 200 --rounds 2     # the measurement in BENCHMARKS.md (issue 15, session 10)
 #
-# The defaults are that measurement's workload: 128 MiB of KV per replica holds about 5 of the
-# 8 system prompts when idle and 4 beside 4 running requests, so one replica cannot keep them all
-# and two can; concurrency 4. SMG's router arguments default to
-# "--worker-overload-token-usage 1.0": SMG 1.13 leaves a worker out of routing while its
-# vllm:kv_cache_usage_perc is at or above 0.8 (a reading up to --load-monitor-interval, 10 s, old),
-# which on replicas this small sends a prefix's requests to the replica that does not hold it; at
-# 1.0 only a replica whose running requests hold its whole cache is left out. Its other spill
-# triggers cannot fire here (see BENCHMARKS.md). Pass --router-args "" for SMG's own defaults.
+# The defaults are that measurement's workload: 112 MiB of KV per replica (317 blocks of 16 tokens
+# with smollm2-135m) holds 4 of the 8 system prompts (63 blocks each) beside the blocks of its
+# running requests, so one replica cannot keep them all and two can; concurrency 4. SMG's router
+# arguments default to "--worker-overload-token-usage 1.0": SMG 1.13 leaves a worker out of routing
+# while its vllm:kv_cache_usage_perc is at or above 0.8 (a reading up to --load-monitor-interval,
+# 10 s, old), which on replicas this small would send a prefix's requests to the replica that does
+# not hold it; at 1.0 only a replica whose running requests hold its whole cache is left out. Its
+# other spill triggers cannot fire at this concurrency (see BENCHMARKS.md, issue 15, session 10).
+# Pass --router-args "" for SMG's own defaults.
 #
 # Options (defaults in brackets):
-#   --replicas N [2]  --model M [smollm2-135m]  --threads T [1]  --kv-cache-memory SIZE [128MiB]
+#   --replicas N [2]  --model M [smollm2-135m]  --threads T [1]  --kv-cache-memory SIZE [112MiB]
 #   --num-prompts P [48]  --num-prefixes K [8]  --prefix-len L [1000]  --max-output-tokens O [16]
 #   --max-concurrency C [4]  --policies "LIST" ["single cache_aware round_robin"]  --rounds R [1]
 #   --router-args "ARGS" ["--worker-overload-token-usage 1.0"] (added to every `smg launch`)
@@ -38,7 +39,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 CACHE="${SLUICE_CACHE:-$HOME/.cache/sluice}"
 SMG_VERSION="1.13.0"
-REPLICAS=2 MODEL=smollm2-135m THREADS=1 KV_MEMORY=128MiB
+REPLICAS=2 MODEL=smollm2-135m THREADS=1 KV_MEMORY=112MiB
 NUM_PROMPTS=48 NUM_PREFIXES=8 PREFIX_LEN=1000 OUTPUT_TOKENS=16 CONCURRENCY=4
 POLICIES="single cache_aware round_robin" ROUNDS=1 BASE_PORT=18100 OUT=""
 ROUTER_ARGS="--worker-overload-token-usage 1.0"
@@ -58,7 +59,7 @@ while [ $# -gt 0 ]; do
     --router-args) ROUTER_ARGS="$2"; shift 2 ;;
     --base-port) BASE_PORT="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done

@@ -45,7 +45,8 @@ def load_figures(worker):
 
 
 def describe_workers(folder, name):
-    """What SMG showed for each worker during the run: highest token_usage, running and waiting."""
+    """What SMG showed for each worker during the run: token_usage, running and waiting as polled from
+    the replica's /metrics, and `load`, the requests SMG itself has in flight there."""
     lines = []
     seen = {}
     during = folder / f"{name}-workers-during.jsonl"
@@ -60,7 +61,10 @@ def describe_workers(folder, name):
             for worker in workers_of(body):
                 load = load_figures(worker)
                 entry = seen.setdefault(worker.get("url"), {
-                    "runtime_type": worker.get("runtime_type"), "usage": [], "running": [], "waiting": []})
+                    "runtime_type": worker.get("runtime_type"), "usage": [], "running": [], "waiting": [],
+                    "in_flight": []})
+                if worker.get("load") is not None:
+                    entry["in_flight"].append(worker["load"])
                 for key, field in (("usage", "token_usage"), ("running", "num_running_reqs"),
                                    ("waiting", "num_waiting_reqs")):
                     if load.get(field) is not None:
@@ -75,7 +79,8 @@ def describe_workers(folder, name):
         lines.append(f"  {name}: {url} runtime_type={entry['runtime_type']} over {samples} samples: "
                      f"token_usage mean {mean(entry['usage'])} max {peak(entry['usage'])}, "
                      f"running mean {mean(entry['running'])} max {peak(entry['running'])}, "
-                     f"waiting max {peak(entry['waiting'])}")
+                     f"waiting max {peak(entry['waiting'])}; SMG's own in-flight count mean "
+                     f"{mean(entry['in_flight'])} max {peak(entry['in_flight'])}")
     return lines
 
 
@@ -87,11 +92,11 @@ def main():
         print(header.read_text().rstrip())
     print()
     print(f"{'round':<6}{'policy':<14}{'hit rate per replica':<24}{'hit rate':>9}{'TTFT p50':>11}{'TTFT p90':>11}"
-          f"{'done':>6}{'failed':>7}")
+          f"{'done':>6}{'failed':>7}  prompt tokens per replica")
     for (round_, policy), run in sorted(runs.items()):
         per_replica = " / ".join(f"{rate(h, q):.3f}" for q, h in run["replicas"])
         print(f"{round_:<6}{policy:<14}{per_replica:<24}{overall(run):>9.3f}{run['p50']:>9.0f}ms{run['p90']:>9.0f}ms"
-              f"{run['completed']:>6}{run['failed']:>7}")
+              f"{run['completed']:>6}{run['failed']:>7}  " + " / ".join(f"{q / 1000:.0f}k" for q, _ in run["replicas"]))
 
     policies = []
     for (_, policy) in sorted(runs, key=lambda key: key[0]):
