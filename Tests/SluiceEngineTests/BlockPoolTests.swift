@@ -50,6 +50,29 @@ struct BlockPoolTests {
         #expect(pool.numFreeBlocks == 8)
     }
 
+    /// `vllm:kv_cache_usage_perc` is this figure, and routers take it for load (SMG leaves a worker
+    /// out of routing at 0.8 by default): a replica whose cache is full of reusable prefixes is
+    /// idle, not loaded. As vLLM's `BlockPool.get_usage`, which counts evictable blocks as free.
+    @Test("usage counts blocks held by requests, not free blocks that still cache a prefix")
+    func usageIgnoresCachedFreeBlocks() {
+        var pool = BlockPool(numBlocks: 5, enablePrefixCaching: true)
+        let blocks = pool.getNewBlocks(4)
+        let hashes = makeHashes(4)
+        pool.cacheFullBlocks(blockIDs: blocks, blockHashes: hashes, numCachedBlocks: 0, numFullBlocks: 4)
+        #expect(pool.usage == 1)
+        pool.free(blocks.reversed())
+        #expect(pool.numCachedBlocks == 4)
+        #expect(pool.usage == 0)
+        // A hit on two of them makes those two held again; the other two stay cached and free.
+        pool.touch(Array(blocks.prefix(2)))
+        #expect(pool.usage == 0.5)
+        #expect(pool.numCachedBlocks == 4)
+        // Handing out a free cached block evicts it and holds it: usage grows, the cache shrinks.
+        #expect(pool.getNewBlocks(1) == [4])
+        #expect(pool.usage == 0.75)
+        #expect(pool.numCachedBlocks == 3)
+    }
+
     @Test("handing out a cached free block evicts its hash, and only that one")
     func evictionRemovesHash() {
         var pool = BlockPool(numBlocks: 4, enablePrefixCaching: true)
