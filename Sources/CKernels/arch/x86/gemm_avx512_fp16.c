@@ -35,7 +35,9 @@ void SL_AVX512 sl_quantize_f16_products_row_avx512(const float *x, sl_qact *a, i
 ALWAYS_INLINE SL_AVX512_FP16 void f16_products_tile(const int T, const uint16_t *w, const sl_qact *a, int64_t t0,
                                                    float *y, int64_t ldy, __mmask16 mask, int accumulate) {
     const int64_t cols = a->cols;
-    const uint16_t *x = a->f16 + t0 * cols;
+    // One pointer per token, so each broadcast is a load from a base register and the column index.
+    const uint16_t *x[TILE_TOKENS];
+    for (int t = 0; t < T; t++) x[t] = a->f16 + (t0 + t) * cols;
     // Lane 2r + p takes half 16p + r of the pair's 64 bytes.
     const __m512i interleave = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7,
                                                 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
@@ -49,7 +51,7 @@ ALWAYS_INLINE SL_AVX512_FP16 void f16_products_tile(const int T, const uint16_t 
             const __m512h wv = _mm512_castsi512_ph(_mm512_permutexvar_epi16(interleave, _mm512_loadu_si512(w + SL_PACK_ROWS * k)));
             for (int t = 0; t < T; t++) {
                 int32_t pair;
-                memcpy(&pair, x + t * cols + k, 4);
+                memcpy(&pair, x[t] + k, 4);
                 h[t] = _mm512_fmadd_ph(wv, _mm512_castsi512_ph(_mm512_set1_epi32(pair)), h[t]);
             }
         }
