@@ -28,6 +28,7 @@ static int detect_features(void) {
     if (zmm && ((b >> 30) & 1)) f |= SL_CPU_AVX512BW;
     if (zmm && ((c >> 11) & 1)) f |= SL_CPU_AVX512VNNI;
     if (zmm && ((b >> 31) & 1)) f |= SL_CPU_AVX512VL;
+    if (zmm && ((d >> 23) & 1)) f |= SL_CPU_AVX512FP16;
     __cpuid_count(7, 1, a, b, c, d);
     if ((a >> 4) & 1) f |= SL_CPU_AVXVNNI;
     if (zmm && ((a >> 5) & 1)) f |= SL_CPU_AVX512BF16;

@@ -16,6 +16,16 @@ sl_act_format sl_packed_act_format(sl_type type) {
     return l ? l->act : SL_ACT_Q8_1;
 }
 
+int sl_packed_f16_products(sl_level level) {
+#if defined(__x86_64__)
+    const int needs = sl_level_features(SL_LEVEL_AVX512) | SL_CPU_AVX512FP16;
+    return level >= SL_LEVEL_AVX512 && (sl_enabled_features() & needs) == needs;
+#else
+    (void)level;
+    return 0;
+#endif
+}
+
 sl_level sl_packed_best_level(void) {
     const int enabled = sl_enabled_features();
     const int avx512 = sl_level_features(SL_LEVEL_AVX512), avx2 = sl_level_features(SL_LEVEL_AVX2);
@@ -124,6 +134,7 @@ void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols) {
     a->q = (int8_t *)p;
     a->f32 = (float *)p;
     a->bf16 = (uint16_t *)p;
+    a->f16 = (uint16_t *)p;
     p += round_up((size_t)max_tokens * (size_t)cols * sizeof(float));
     a->d = (float *)p;
     p += round_up(per_block * 4);
@@ -171,8 +182,22 @@ static void quantize_q8_k_ref(const float *x, sl_qact *a, int64_t t, int64_t sup
     }
 }
 
+/// SL_ACT_F16_PRODUCTS: the row scaled by 2^-n (exact in f32) and rounded to f16; 2^n into d.
+static void quantize_f16_products_ref(const float *x, sl_qact *a, int64_t t) {
+    float amax = 0;
+    for (int64_t k = 0; k < a->cols; k++) amax = fmaxf(amax, fabsf(x[k]));
+    const int n = sl_f16_products_shift(amax);
+    const float down = ldexpf(1, -n);
+    uint16_t *h = a->f16 + t * a->cols;
+    for (int64_t k = 0; k < a->cols; k++) h[k] = sl_fp32_to_fp16(x[k] * down);
+    a->d[t * (a->cols / 32)] = ldexpf(1, n);
+}
+
 void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t) {
     switch (a->format) {
+    case SL_ACT_F16_PRODUCTS:
+        quantize_f16_products_ref(x, a, t);
+        return;
     case SL_ACT_Q8_1: break;
     case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k_ref(x + super * 256, a, t, super);
@@ -368,6 +393,59 @@ static float float_row_dot(const sl_packed_matrix *m, const sl_packed_layout *l,
     return acc;
 }
 
+/// `s` rounded to f16 (nearest even; overflow to infinity; f16 subnormals kept), where `s` is an exact
+/// sum rounded to double and `err` what that rounding dropped: it breaks a tie `s` only seems to be.
+static float round_to_f16(double s, double err) {
+    if (s == 0 || !isfinite(s)) return (float)s;
+    int e;
+    frexp(s, &e); // |s| in [2^(e-1), 2^e)
+    const int lead = e - 1 < -14 ? -14 : e - 1;
+    const double ulp = ldexp(1, lead - 10);
+    const double q = s / ulp; // exact: a power of two
+    double r = nearbyint(q);
+    if (q - floor(q) == 0.5 && err != 0) r = err > 0 ? floor(q) + 1 : floor(q);
+    const double v = copysign(r * ulp, s);
+    if (fabs(v) >= 65536) return s > 0 ? INFINITY : -INFINITY; // past 65504 + half an ulp
+    return (float)v;
+}
+
+/// a * b + c rounded once to f16, for f16 values a, b, c: what vfmadd231ph computes in each lane (the
+/// instruction honours f16 subnormals whatever MXCSR says). The product is exact in double (11 x 11
+/// significant bits); the sum is rounded to double, and TwoSum (Knuth) recovers the part it lost, so a
+/// second rounding to f16 cannot land on the wrong side of a tie.
+static float f16_fma_ref(float a, float b, float c) {
+    const double p = (double)a * (double)b;
+    const double s = p + c;
+    const double bb = s - p;
+    const double err = (p - (s - bb)) + ((double)c - bb);
+    return round_to_f16(s, err);
+}
+
+void sl_gemm_group_f16_products_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y,
+                                    int64_t ldy, int nrows, int accumulate) {
+    const sl_packed_layout *l = sl_packed_layout_of(m->type);
+    const int64_t nb = m->cols / 32;
+    for (int64_t t = 0; t < a->tokens; t++) {
+        const uint16_t *x = a->f16 + t * a->cols;
+        for (int r = 0; r < nrows; r++) {
+            float acc[2] = {0, 0}; // the even columns' chains, the odd columns'
+            for (int64_t c0 = 0; m->type == SL_TYPE_F16 && c0 < m->cols; c0 += SL_F16_PRODUCTS_CHAIN) {
+                float chain[2] = {0, 0};
+                for (int64_t k = c0; k < c0 + SL_F16_PRODUCTS_CHAIN; k++) {
+                    const uint16_t *w = (const uint16_t *)sl_packed_block(m, l, group, k / 32);
+                    chain[k % 2] = f16_fma_ref(sl_fp16_to_fp32(w[SL_PACK_ROWS * (k % 32) + r]), sl_fp16_to_fp32(x[k]), chain[k % 2]);
+                }
+                acc[0] += chain[0];
+                acc[1] += chain[1];
+            }
+            // Only F16 weights have fp16 products: any other type gets NaN, never another type's sum.
+            const float v = m->type == SL_TYPE_F16 ? (acc[0] + acc[1]) * a->d[t * nb] : NAN;
+            float *out = y + t * ldy + r;
+            *out = accumulate ? *out + v : v;
+        }
+    }
+}
+
 void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
                        int nrows, int accumulate) {
     const sl_packed_layout *l = sl_packed_layout_of(m->type);
@@ -474,6 +552,7 @@ static sl_qact token_view(const sl_qact *a, int64_t t0, int64_t n) {
     v.q = a->q + t0 * a->cols;
     v.f32 = a->f32 + t0 * a->cols;
     v.bf16 = a->bf16 + t0 * a->cols;
+    v.f16 = a->f16 + t0 * a->cols;
     v.d = a->d + t0 * nb;
     v.s = a->s + t0 * nb;
     v.isum = a->isum + t0 * nb;
@@ -525,7 +604,13 @@ void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, c
     // The requested level, or the best below it that this CPU has.
     const sl_level best = sl_packed_best_level();
     const int has_needs = (sl_enabled_features() & l->avx512_needs) == l->avx512_needs;
-    if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512 && l->kernel_avx512 && has_needs) {
+    if (a->format == SL_ACT_F16_PRODUCTS) {
+        // A format the caller chose, not the type's: its own kernels.
+        c.kernel = sl_gemm_group_f16_products_ref;
+#if defined(__x86_64__)
+        if (sl_packed_f16_products(level) && m->type == SL_TYPE_F16) c.kernel = sl_gemm_group_f16_products_avx512;
+#endif
+    } else if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512 && l->kernel_avx512 && has_needs) {
         c.kernel = l->kernel_avx512;
     } else if (level >= SL_LEVEL_AVX2 && best >= SL_LEVEL_AVX2 && l->kernel_avx2) {
         c.kernel = l->kernel_avx2;

@@ -45,6 +45,8 @@
 #include "quants_types.h"
 #include "include/sl_gemm.h"
 
+#include <math.h>
+
 enum {
     PACK_NIBBLES = 256, // bytes of 4-bit quants per block and group
     PACK_BYTES = 512,   // bytes of 8-bit quants per block and group
@@ -126,6 +128,16 @@ static inline uint16_t sl_bf16_round_daz(float f) {
     return (uint16_t)((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
 }
 
+/// The n >= 0 by which SL_ACT_F16_PRODUCTS scales a token down (x * 2^-n): the smallest that brings its
+/// largest magnitude `amax` to at most SL_F16_PRODUCTS_LIMIT; 0 for infinite or NaN rows, which stay so.
+static inline int sl_f16_products_shift(float amax) {
+    if (!(amax > SL_F16_PRODUCTS_LIMIT) || amax == INFINITY) return 0;
+    int e;
+    // amax / limit (exact: a power of two) = m * 2^e with m in [0.5, 1): 2^e is at least it, 2^(e-1) too when m = 0.5.
+    const float m = frexpf(amax / SL_F16_PRODUCTS_LIMIT, &e);
+    return m == 0.5f ? e - 1 : e;
+}
+
 /// Computes rows [0, nrows) of group `group` for every token of `a` into y[t * ldy + r].
 typedef void (*sl_gemm_group_fn)(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y,
                                  int64_t ldy, int nrows, int accumulate);
@@ -180,6 +192,9 @@ static inline const float *sl_packed_header(const uint8_t *block, const sl_packe
 
 void sl_gemm_group_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
                        int nrows, int accumulate);
+/// The reference of F16 weights over SL_ACT_F16_PRODUCTS activations: fp16 products and chains, emulated exactly.
+void sl_gemm_group_f16_products_ref(const sl_packed_matrix *m, int64_t group, const sl_qact *a, float *y, int64_t ldy,
+                                  int nrows, int accumulate);
 void sl_quantize_act_row_ref(const float *x, sl_qact *a, int64_t t);
 /// out = silu(gate) * up over n floats; the AVX-512 version uses its own exp (within 2 ulp of expf).
 void sl_swiglu_row_ref(const float *gate, const float *up, float *out, int64_t n);
@@ -201,8 +216,11 @@ SL_GROUP_KERNEL(sl_gemm_group_iq4_nl_avx512)
 SL_GROUP_KERNEL(sl_gemm_group_iq4_xs_avx512)
 SL_GROUP_KERNEL(sl_gemm_group_f16_avx512)
 SL_GROUP_KERNEL(sl_gemm_group_bf16_avx512) // vdpbf16ps: needs SL_CPU_AVX512BF16
+SL_GROUP_KERNEL(sl_gemm_group_f16_products_avx512) // F16 over SL_ACT_F16_PRODUCTS, vfmadd231ph: needs SL_CPU_AVX512FP16
 #undef SL_GROUP_KERNEL
 void sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t);
+/// SL_ACT_F16_PRODUCTS's quantizer (arch/x86/gemm_avx512_fp16.c), bit-identical to the reference.
+void sl_quantize_f16_products_row_avx512(const float *x, sl_qact *a, int64_t t);
 void sl_swiglu_row_avx512(const float *gate, const float *up, float *out, int64_t n);
 
 // AVX2 group kernels (arch/x86/gemm_avx2.c; F16 and BF16 in gemm_avx2_float.c), one per layout, for CPUs without AVX-512 VNNI.

@@ -33,7 +33,7 @@ struct EncoderOps: EncoderLayerOps {
         let source = buffer(input)
         if let packed = runner.weights.packed(linear) {
             var act = activations(cols: packed.cols)
-            sl_quantize_act(pool, source.pointer, Int64(source.width), Int64(tokens), packed.activationFormat, &act,
+            sl_quantize_act(pool, source.pointer, Int64(source.width), Int64(tokens), format(packed.pieces[0]), &act,
                             runner.gemmLevel)
             gemm(packed, act, input: source, targets)
         } else {
@@ -48,9 +48,9 @@ struct EncoderOps: EncoderLayerOps {
             var act = activations(cols: packed.cols)
             switch activation {
             case .silu:
-                sl_swiglu_quantize(pool, s.gate, s.up, Int64(width), Int64(tokens), packed.activationFormat, &act, runner.gemmLevel)
+                sl_swiglu_quantize(pool, s.gate, s.up, Int64(width), Int64(tokens), format(packed.pieces[0]), &act, runner.gemmLevel)
             case .geluTanh:
-                sl_geglu_quantize(pool, s.gate, s.up, Int64(width), Int64(tokens), packed.activationFormat, &act, runner.gemmLevel)
+                sl_geglu_quantize(pool, s.gate, s.up, Int64(width), Int64(tokens), format(packed.pieces[0]), &act, runner.gemmLevel)
             }
             gemm(packed, act, input: (s.gate, width), targets)
         } else {
@@ -114,6 +114,12 @@ struct EncoderOps: EncoderLayerOps {
         return act
     }
 
+    /// How `piece`'s activations are prepared: its type's format, or fp16 products for F16 weights where
+    /// the runner takes them.
+    private func format(_ piece: PackedLinear) -> sl_act_format {
+        piece.type == SL_TYPE_F16 && runner.usesF16Products ? SL_ACT_F16_PRODUCTS : piece.activationFormat
+    }
+
     private typealias Destination = (buffer: UnsafeMutablePointer<Float>, stride: Int, accumulate: Bool)
 
     private func destination(_ targets: ProjectionTargets, _ index: Int) -> Destination? {
@@ -127,8 +133,8 @@ struct EncoderOps: EncoderLayerOps {
         var act = act
         var next = 0
         for piece in projection.pieces {
-            if piece.activationFormat != act.format {
-                sl_quantize_act(pool, input.pointer, Int64(input.width), Int64(tokens), piece.activationFormat, &act, runner.gemmLevel)
+            if format(piece) != act.format {
+                sl_quantize_act(pool, input.pointer, Int64(input.width), Int64(tokens), format(piece), &act, runner.gemmLevel)
             }
             let count = piece.rowRanges.count
             precondition(count <= 3, "a packed piece stacks at most three matrices")

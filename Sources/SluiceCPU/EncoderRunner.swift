@@ -16,6 +16,11 @@ public final class EncoderRunner: EncoderExecutor {
     public let maxBatchSequences: Int
     /// The packed GEMM's level; the scalar reference when set to `SL_LEVEL_SCALAR` (for tests).
     public var gemmLevel: sl_level = sl_packed_best_level()
+    /// Whether F16 projections take fp16 products (`SL_ACT_F16_PRODUCTS`, sl_gemm.h) where the CPU runs them
+    /// at `gemmLevel` (AVX512-FP16): twice the products per instruction of the f32 FMAs, which are nearly
+    /// all an encoder's time, for sums that stay within the embeddings' tolerance (`EncoderModelTests`).
+    /// Off, or elsewhere, they run on the f32 FMAs, as the decoders' F16 weights do.
+    public var f16Products = true
     /// The attention kernel's level.
     public var attentionLevel: sl_level = SL_LEVEL_AVX512
     let pool: KernelThreadPool
@@ -38,6 +43,8 @@ public final class EncoderRunner: EncoderExecutor {
     }
 
     public var configuration: EncoderConfiguration { model.configuration }
+    /// Whether this pass's F16 projections run on fp16 products (`f16Products`, where the CPU has them).
+    var usesF16Products: Bool { f16Products && sl_packed_f16_products(gemmLevel) != 0 }
     public var threadCount: Int { pool.threadCount }
 
     public func embed(_ batch: EncoderBatch) throws(ModelError) -> UnsafeBufferPointer<Float> {

@@ -102,6 +102,23 @@ struct EncoderModelTests {
         print("nomic-embed vs llama.cpp: worst cosine \(worst) over \(fixture.cases.count) texts")
     }
 
+    @Test("with fp16 products off (the f32 FMAs, as on CPUs without AVX512-FP16) the texts match llama.cpp too, and the two paths agree",
+          .enabled(if: sl_packed_f16_products(sl_packed_best_level()) != 0))
+    func f32ProductsPath() throws {
+        let runner = EncoderRunner(model: Self.model, maxBatchTokens: 512, maxBatchSequences: 16, threadCount: 2)
+        #expect(runner.f16Products)
+        let cases = Array(Fixture.nomic.cases.filter { $0.ids.count <= 32 }.prefix(16))
+        let fp16 = try Self.embed(runner, cases.map(\.ids))
+        runner.f16Products = false
+        let fp32 = try Self.embed(runner, cases.map(\.ids))
+        for (index, item) in cases.enumerated() {
+            #expect(Self.cosine(fp32[index], item.embedding) >= 0.999)
+            #expect(Self.cosine(fp16[index], fp32[index]) >= 0.999)
+            // Different sums: fp16 chains are coarser than f32 FMAs, so the vectors are not identical.
+            #expect(fp16[index] != fp32[index])
+        }
+    }
+
     @Test("an input gives the same vector alone and packed between others (within 1e-5), and every vector has unit length")
     func batchInvariance() throws {
         let cases = Fixture.nomic.cases

@@ -57,19 +57,36 @@ typedef enum {
     SL_ACT_F16 = 2,
     /// bf16, for BF16 weights: round to nearest even, subnormals to zero (as vcvtneps2bf16).
     SL_ACT_BF16 = 3,
+    /// For F16 weights when the caller asks for fp16 products (the encoders' prefill, where the F16 GEMM's
+    /// f32 FMAs are the whole cost): each token's values are scaled by a power of two 2^-n, n >= 0 the
+    /// smallest that brings its largest magnitude to at most SL_F16_PRODUCTS_LIMIT, and rounded to f16
+    /// (nearest even) into f16; d[t * cols / 32] holds 2^n. The GEMM then sums, per row and token, each
+    /// SL_F16_PRODUCTS_CHAIN columns in two f16 chains, the even columns and the odd ones (one rounding
+    /// per product added, as vfmadd231ph), widens the chains to f32 and adds each parity's in order, and
+    /// returns (even + odd) * 2^n. Not bit-compatible with SL_ACT_F16: a different, coarser sum
+    /// (sl_packed_f16_products).
+    SL_ACT_F16_PRODUCTS = 4,
 } sl_act_format;
+
+/// The largest magnitude a token's fp16-product activations keep (SL_ACT_F16_PRODUCTS): with weights
+/// below 8, a chain's 16 products stay under 2^15, far from f16's 65504.
+#define SL_F16_PRODUCTS_LIMIT 256.0f
+/// Columns per f16 chain pair (SL_ACT_F16_PRODUCTS): 16 products in each chain.
+enum { SL_F16_PRODUCTS_CHAIN = 32 };
 
 /// Activations prepared for the packed GEMM, one row per token. The 8-bit formats fill q and, per
 /// 32-element block, d, the scale (for Q8_K, its super-block's); s, d * sum(q) (rounded through f16 under
 /// Q8_1, as Q8_1 stores it); isum, sum(q) exactly; and, filled under Q8_K only, isum16, sum(q) again as
 /// int16 (|sum| <= 32 * 127: adjacent blocks' sums are one 32-bit int16 pair for vpdpwssd / vpmaddwd), and
 /// per 16 elements, bsum.
-/// The float formats fill f32 or bf16 only. q, f32 and bf16 share one region: only the format last
-/// prepared is valid, and the pages past what 8-bit rows use are touched only by the float formats.
+/// The float formats fill f32, bf16 or f16 only (and SL_ACT_F16_PRODUCTS one d per token). q, f32, bf16 and
+/// f16 share one region: only the format last prepared is valid, and the pages past what 8-bit rows use
+/// are touched only by the float formats.
 typedef struct {
     int8_t *q;      // [tokens, cols]
     float *f32;     // [tokens, cols] (SL_ACT_F16: f16 values as f32)
     uint16_t *bf16; // [tokens, cols] (SL_ACT_BF16)
+    uint16_t *f16;  // [tokens, cols] (SL_ACT_F16_PRODUCTS)
     float *d, *s;   // [tokens, cols / 32]
     int32_t *isum;  // [tokens, cols / 32]
     int16_t *bsum;  // [tokens, cols / 16]
@@ -84,6 +101,10 @@ size_t sl_qact_size(int64_t max_tokens, int64_t cols);
 void sl_qact_init(sl_qact *a, void *buffer, int64_t max_tokens, int64_t cols);
 /// The activation format of `type`'s packed layout (SL_ACT_Q8_1 for a type without one).
 sl_act_format sl_packed_act_format(sl_type type);
+/// 1 when sl_gemm at `level` runs F16 weights over SL_ACT_F16_PRODUCTS activations with fp16 products
+/// (AVX512-FP16's vfmadd231ph: twice the f32 FMAs' products per instruction). Elsewhere that format
+/// runs on the scalar reference, far too slow to serve with, so callers pick it only where this says so.
+int sl_packed_f16_products(sl_level level);
 
 /// Quantizes `tokens` rows of x (row stride `ldx`) into `a`, split over the pool's threads.
 void sl_quantize_act(sl_threadpool *pool, const float *x, int64_t ldx, int64_t tokens, sl_act_format format,

@@ -65,6 +65,8 @@ uint16_t sl_fp32_to_bf16(float f);
 
 /// AVX512VL, needed by the AVX-512 kernels (which also use 256-bit VNNI).
 enum { SL_CPU_AVX512VL = 256 };
+/// AVX512-FP16 (vfmadd231ph: 32 f16 products per instruction), for the F16 GEMM's fp16-product kernel.
+enum { SL_CPU_AVX512FP16 = 512 };
 
 /// Kernel versions, so tests and benchmarks can pin one regardless of `sl_kernels_init`.
 typedef enum { SL_LEVEL_SCALAR = 0, SL_LEVEL_AVX2 = 1, SL_LEVEL_AVX512 = 2 } sl_level;

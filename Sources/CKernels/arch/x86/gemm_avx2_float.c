@@ -196,6 +196,10 @@ void SL_AVX2_GEMM sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t
     case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
         return;
+    case SL_ACT_F16_PRODUCTS:
+        // Only AVX512-FP16 has a kernel for this format (sl_packed_f16_products): no AVX2 version.
+        sl_quantize_act_row_ref(x, a, t);
+        return;
     case SL_ACT_F16:
         // vcvtps2ph rounds to nearest even, as sl_fp32_to_fp16 (NaNs aside, which stay NaNs).
         for (int64_t k = 0; k < a->cols; k += 8) {

@@ -181,6 +181,9 @@ void SL_AVX512 sl_quantize_act_row_avx512(const float *x, sl_qact *a, int64_t t)
     case SL_ACT_Q8_K:
         for (int64_t super = 0; super < a->cols / 256; super++) quantize_q8_k(x + super * 256, a, t, super);
         return;
+    case SL_ACT_F16_PRODUCTS:
+        sl_quantize_f16_products_row_avx512(x, a, t);
+        return;
     case SL_ACT_F16:
         // vcvtps2ph rounds to nearest even, as sl_fp32_to_fp16 (NaNs aside, which stay NaNs).
         for (int64_t k = 0; k < a->cols; k += 16) {
