@@ -32,7 +32,8 @@ public final class GrammarMatcher {
         self.shared = shared
         lexer = shared.lexer
         shared.lock.lock()
-        let start = Result { try shared.lexer.start(parser.currentExpected) }
+        let expected = parser.currentExpected
+        let start = Result { try shared.lexer.start(expected) }
         shared.lock.unlock()
         lexerState = try start.get()
         let depth = max(vocabulary.trie.maxDepth, vocabulary.slices.tries.map(\.maxDepth).max() ?? 0) + 1
