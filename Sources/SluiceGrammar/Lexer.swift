@@ -108,6 +108,15 @@ final class Lexer {
         return s
     }
 
+    /// The expressions of state `s`'s (lexeme, derivative) pairs: the state lives while any of them does.
+    func memberExpressions(_ s: Int32) -> [ExpressionID] {
+        members[Int(s)].map { ExpressionID(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+    }
+
+    /// The interned node of `e`, and its derivative by `byte` (for tests on expressions, as the slice test's).
+    func node(_ e: ExpressionID) -> ExpressionNode { expressions.nodes[Int(e)] }
+    func derivative(_ e: ExpressionID, _ byte: UInt8) throws -> ExpressionID { try expressions.derivative(e, byte) }
+
     @inline(__always)
     func next(_ s: Int32, _ byte: UInt8) throws -> Int32 {
         let t = table[Int(s) &* 256 &+ Int(byte)]

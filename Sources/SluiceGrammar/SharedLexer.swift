@@ -19,7 +19,7 @@ final class SharedLexer: @unchecked Sendable {
 
     /// Splits kept at most; past it the cache starts over (a long-lived grammar must not grow without bound:
     /// a split holds up to a mask's worth of words).
-    static let maxCachedSplits = 4096
+    static let maxCachedSplits = 1024
     /// Above this many tokens, a split keeps its inside tokens as a bitmask rather than a list.
     private static let denseThreshold = 4096
 
@@ -70,6 +70,10 @@ final class SharedLexer: @unchecked Sendable {
         let slices = vocabulary.slices
         let cap = slices.longest
         if cap == 0 { return 0 }
+        // The state lives while any of its expressions does: one that provably lives on all content (the
+        // general key of an open object, whose DFA states follow every declared key's prefix) settles it
+        // without searching the states.
+        for e in lexer.memberExpressions(state) where try livesOnContent(e) { return cap }
         let automaton = slices.automaton
         var frontier: [(Int32, Int32)] = [(1, state)]
         var seen: Set<Int64> = [Int64(1) << 32 | Int64(state)]
@@ -90,6 +94,80 @@ final class SharedLexer: @unchecked Sendable {
         }
         return cap
     }
+
+    /// Whether every derivative of `e` by a content string of at most ``TokenSlices/longest`` bytes is
+    /// neither nothing nor empty (so it never dies, and never stops an `And` around it from living). Sound
+    /// rules first, where a search would follow every key prefix: an `or` lives if one member does; a
+    /// `concat` if its head does; an `and` of one living member and negations of finite languages (a finite
+    /// language never derives Σ*, so its negation never dies nor turns into a byte set); otherwise a search
+    /// over pairs of (content state, expression) for a repetition, exact but with a work budget. False
+    /// means "not shown", and the search over lexer states decides. Memoized per expression.
+    func livesOnContent(_ e: ExpressionID) throws -> Bool {
+        if let known = livingExpressions[e] { return known }
+        let result: Bool
+        switch lexer.node(e) {
+        case .nothing, .empty: result = false
+        case let .or(members): result = try members.contains { try livesOnContent($0) }
+        case let .concat(head, _): result = try livesOnContent(head)
+        case let .and(members):
+            var living = 0, ok = true
+            for m in members {
+                if case let .not(x) = lexer.node(m), isFinite(x) { continue }
+                living += 1
+                if try living > 1 || !livesOnContent(m) { ok = false; break }
+            }
+            result = ok
+        case let .not(x): result = isFinite(x)
+        case .bytes: result = false
+        case .repeatRange: result = try searchLivesOnContent(e)
+        }
+        livingExpressions[e] = result
+        return result
+    }
+
+    private var livingExpressions: [ExpressionID: Bool] = [:]
+
+    /// Whether `e`'s language is finite: no unbounded repetition, no negation.
+    private func isFinite(_ e: ExpressionID) -> Bool {
+        switch lexer.node(e) {
+        case .nothing, .empty, .bytes: return true
+        case let .concat(a, b): return isFinite(a) && isFinite(b)
+        case let .or(members): return members.allSatisfy(isFinite)
+        case let .and(members): return members.contains(where: isFinite)
+        case .not: return false
+        case let .repeatRange(x, _, max): return max != nil && isFinite(x)
+        }
+    }
+
+    /// The exact test behind ``livesOnContent(_:)``: a breadth-first search over (content state, derivative)
+    /// pairs up to the longest sliced token, failing on a derivative that is nothing or empty.
+    private func searchLivesOnContent(_ e: ExpressionID) throws -> Bool {
+        let slices = vocabulary.slices
+        let automaton = slices.automaton
+        var frontier: [(Int32, ExpressionID)] = [(1, e)]
+        var seen: Set<Int64> = [Int64(1) << 32 | Int64(e)]
+        var depth = 0, work = 0
+        while !frontier.isEmpty, depth < slices.longest {
+            depth += 1
+            var next: [(Int32, ExpressionID)] = []
+            for (content, expression) in frontier {
+                for b in probes {
+                    let c = automaton.next(content, b)
+                    if c == 0 { continue }
+                    work += 1
+                    if work > Self.searchBudget { return false }
+                    let d = try lexer.derivative(expression, b)
+                    if d == ExpressionSet.nothing || d == ExpressionSet.empty { return false }
+                    if seen.insert(Int64(c) << 32 | Int64(d)).inserted { next.append((c, d)) }
+                }
+            }
+            frontier = next
+        }
+        return true
+    }
+
+    /// Derivatives the expression search may take before it gives up (and the product search decides).
+    private static let searchBudget = 2_000
 
     /// Walks `tries` from `state` with the lexer alone: the tokens whose every byte extends the lexeme, and
     /// the nodes where it ends in an accepting state.
