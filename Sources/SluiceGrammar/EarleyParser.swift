@@ -11,7 +11,11 @@ struct EarleyParser {
     private(set) var setStarts: [Int] = []
     /// The lexemes each set expects next (sorted), for the lexer's start state.
     private(set) var expected: [[Int32]] = []
+    /// The newest set's items, for de-duplication once it has grown past `linearLimit` (smaller sets, nearly
+    /// all of them, are searched in place: hashing cost more than the whole scan did).
     private var seen = Set<UInt64>()
+    private var seenInUse = false
+    private static let linearLimit = 48
     private var predicted: [Int32]
     private var generation: Int32 = 0
 
@@ -19,7 +23,6 @@ struct EarleyParser {
         self.grammar = grammar
         predicted = [Int32](repeating: -1, count: grammar.ruleStarts.count)
         setStarts.append(0)
-        seen.removeAll(keepingCapacity: true)
         for r in grammar.ruleStarts[grammar.startNonterminal] { add(UInt64(UInt32(r)) << 32) }
         try close()
     }
@@ -44,7 +47,29 @@ struct EarleyParser {
 
     @inline(__always)
     private mutating func add(_ item: UInt64) {
-        if seen.insert(item).inserted { items.append(item) }
+        if seenInUse {
+            if seen.insert(item).inserted { items.append(item) }
+            return
+        }
+        let start = setStarts[setStarts.count - 1]
+        var i = start
+        while i < items.count {
+            if items[i] == item { return }
+            i += 1
+        }
+        items.append(item)
+        if items.count - start >= Self.linearLimit {
+            seen.formUnion(items[start...])
+            seenInUse = true
+        }
+    }
+
+    /// Starts de-duplicating a new set.
+    private mutating func resetSeen() {
+        if seenInUse {
+            seen.removeAll(keepingCapacity: true)
+            seenInUse = false
+        }
     }
 
     /// Scans any of `lexemes` (sorted) and builds the next set; false (and no new set) if nothing advances.
@@ -52,7 +77,7 @@ struct EarleyParser {
         let k = setStarts.count - 1
         let start = setStarts[k], end = items.count
         setStarts.append(end)
-        seen.removeAll(keepingCapacity: true)
+        resetSeen()
         let symbolAt = grammar.symbolAt
         for i in start..<end {
             let item = items[i]

@@ -81,6 +81,8 @@ public struct Grammar: Sendable {
     /// The end position of the augmented start rule `S' → S`, at position 0.
     let acceptPosition: Int32
     public let limits: GrammarLimits
+    /// The lexer DFA and per-state caches that every matcher of this grammar (and of its copies) shares.
+    let sharedLexers = SharedLexerSlot()
     public var lexemeCount: Int { lexemeStarts.count }
     public var ruleCount: Int { ruleStarts.reduce(0) { $0 + $1.count } }
 

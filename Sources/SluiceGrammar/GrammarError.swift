@@ -29,7 +29,8 @@ public enum GrammarError: Error, Equatable, CustomStringConvertible, Sendable {
 public struct GrammarLimits: Sendable {
     /// Regex nodes (hash-consed derivatives included) one grammar may create.
     public var maxExpressionNodes = 1_000_000
-    /// Lexer DFA states one matcher may create.
+    /// Lexer DFA states one grammar's shared lexer may create (a fresh one is started for new matchers once
+    /// a quarter of this is used).
     public var maxLexerStates = 100_000
     /// Grammar rules a schema may compile to.
     public var maxRules = 200_000

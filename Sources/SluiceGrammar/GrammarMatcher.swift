@@ -4,41 +4,78 @@
 /// The parse state is an Earley parser plus the lexer's DFA state within the current lexeme. A byte first
 /// tries to extend the current lexeme; only if it cannot, and the lexeme so far is complete, the lexeme is
 /// handed to the parser and the byte starts the next one (greedy lexing, as llguidance lexes JSON).
-/// Not thread-safe: one matcher per request, used by one thread at a time.
+/// The parser is the matcher's own; the lexer and its per-state caches are shared with the grammar's other
+/// matchers (``SharedLexer``), under its lock. Not thread-safe itself: one matcher per request, used by one
+/// thread at a time.
 public final class GrammarMatcher {
     public let grammar: Grammar
     public let vocabulary: TokenVocabulary
     private var parser: EarleyParser
+    private let shared: SharedLexer
     private let lexer: Lexer
     private var lexerState: Int32
     /// (parser set count, lexer state) before each accepted token, for rollback.
     private var history: [(Int, Int32)] = []
     public private(set) var isTerminated = false
-    /// Per lexer state: the tokens that stay inside the lexeme, and where the lexeme ends.
-    private var splits: [Int32: LexemeSplit] = [:]
     /// Walk scratch: (parser set count, lexer state) per trie depth.
-    private var stackSets: [Int]
-    private var stackStates: [Int32]
+    private let stackSets: UnsafeMutablePointer<Int>
+    private let stackStates: UnsafeMutablePointer<Int32>
 
-    public init(grammar: Grammar, vocabulary: TokenVocabulary) throws {
+    /// - Parameter sharingCaches: false gives the matcher a lexer and caches of its own, empty, as if it were
+    ///   the grammar's first (for measurements).
+    public init(grammar: Grammar, vocabulary: TokenVocabulary, sharingCaches: Bool = true) throws {
         self.grammar = grammar
         self.vocabulary = vocabulary
         parser = try EarleyParser(grammar: grammar)
-        lexer = Lexer(grammar: grammar)
-        lexerState = try lexer.start(parser.currentExpected)
-        stackSets = [Int](repeating: 0, count: vocabulary.trie.maxDepth + 1)
-        stackStates = [Int32](repeating: 0, count: vocabulary.trie.maxDepth + 1)
+        let shared = sharingCaches ? grammar.sharedLexers.acquire(grammar: grammar, vocabulary: vocabulary)
+            : SharedLexer(grammar: grammar, vocabulary: vocabulary)
+        self.shared = shared
+        lexer = shared.lexer
+        shared.lock.lock()
+        let expected = parser.currentExpected
+        let start = Result { try shared.lexer.start(expected) }
+        shared.lock.unlock()
+        lexerState = try start.get()
+        let depth = max(vocabulary.trie.maxDepth, vocabulary.slices.tries.map(\.maxDepth).max() ?? 0) + 1
+        stackSets = .allocate(capacity: depth)
+        stackSets.initialize(repeating: 0, count: depth)
+        stackStates = .allocate(capacity: depth)
+        stackStates.initialize(repeating: 0, count: depth)
     }
 
-    /// Lexer DFA states created so far (for measurements).
-    public var lexerStateCount: Int { lexer.stateCount }
+    deinit {
+        stackSets.deallocate()
+        stackStates.deallocate()
+    }
+
+    /// Lexer DFA states created so far, by every matcher sharing this one's lexer (for measurements).
+    public var lexerStateCount: Int {
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
+        return lexer.stateCount
+    }
+
+    /// How many slices the current lexer state takes whole (for tests: proof that the fast path ran).
+    var slicesTaken: Int {
+        get throws {
+            shared.lock.lock()
+            defer { shared.lock.unlock() }
+            return try shared.split(lexerState).slicePrefix
+        }
+    }
 
     /// Moves from `state` by one byte; may scan a finished lexeme into the parser (pushing a set).
     /// Returns the new lexer state, or 0 (dead) with the parser unchanged.
     @inline(__always)
-    private func step(_ state: Int32, _ byte: UInt8) throws -> Int32 {
+    private static func step(_ state: Int32, _ byte: UInt8, lexer: Lexer, parser: inout EarleyParser) throws -> Int32 {
         let next = try lexer.next(state, byte)
         if next != 0 { return next }
+        return try endLexeme(state, byte, lexer: lexer, parser: &parser)
+    }
+
+    /// The byte cannot extend the lexeme at `state`: scans the lexeme if it is complete and starts the next
+    /// one with the byte. Returns the new lexer state, or 0 (dead) with the parser unchanged.
+    private static func endLexeme(_ state: Int32, _ byte: UInt8, lexer: Lexer, parser: inout EarleyParser) throws -> Int32 {
         let accepting = lexer.accepting[Int(state)]
         if accepting.isEmpty { return 0 }
         let before = parser.setCount
@@ -61,7 +98,10 @@ public final class GrammarMatcher {
 
     /// Whether generation may stop here (an end token is allowed).
     public func canFinish() throws -> Bool {
-        isTerminated ? true : try canFinish(at: lexerState)
+        if isTerminated { return true }
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
+        return try canFinish(at: lexerState)
     }
 
     /// Whether the input so far is complete and nothing more can follow.
@@ -69,49 +109,67 @@ public final class GrammarMatcher {
         if isTerminated { return true }
         guard try canFinish() else { return false }
         var mask = TokenBitmask(size: vocabulary.size)
-        try computeMask(into: &mask, includeEnd: false)
+        try computeMask(into: &mask, includeEnd: false, reference: false)
         return mask.allowedCount == 0
     }
 
     /// Sets exactly the bits of the tokens allowed next, end tokens included when the grammar can finish.
     public func computeMask(into mask: inout TokenBitmask) throws {
-        try computeMask(into: &mask, includeEnd: true)
+        try computeMask(into: &mask, includeEnd: true, reference: false)
     }
 
-    private func computeMask(into mask: inout TokenBitmask, includeEnd: Bool) throws {
+    /// The same mask by the plain walk: the whole trie with the lexer alone, no slices, no cached splits. Slow;
+    /// the reference that tests hold ``computeMask(into:)`` to, bit for bit.
+    public func computeReferenceMask(into mask: inout TokenBitmask) throws {
+        try computeMask(into: &mask, includeEnd: true, reference: true)
+    }
+
+    private func computeMask(into mask: inout TokenBitmask, includeEnd: Bool, reference: Bool) throws {
         if isTerminated {
             for i in mask.words.indices { mask.words[i] = 0 }
             return
         }
-        let split = try lexemeSplit(lexerState)
-        mask.words = split.inside
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
+        let split = reference ? try shared.plainSplit(lexerState) : try shared.split(lexerState)
+        split.writeInside(into: &mask.words, slices: vocabulary.slices)
         let baseSets = parser.setCount
-        let trie = vocabulary.trie
-        var k = 0
-        let count = split.boundaryNodes.count
-        while k < count {
-            // Boundaries are grouped by the state the lexeme ends in: one parser scan per group.
-            let ended = split.boundaryStates[k]
-            var groupEnd = k
-            while groupEnd < count, split.boundaryStates[groupEnd] == ended { groupEnd += 1 }
-            defer { k = groupEnd }
-            guard try parser.scan(lexer.accepting[Int(ended)]) else { continue }
-            let restartFrom = try lexer.start(parser.currentExpected)
-            let scannedSets = parser.setCount
-            for b in k..<groupEnd {
-                let node = Int(split.boundaryNodes[b])
-                if parser.setCount != scannedSets { parser.truncate(toSetCount: scannedSets) }
-                let restart = try lexer.next(restartFrom, trie.byte[node])
-                if restart == 0 { continue }
-                let d = Int(trie.depth[node])
-                stackStates[d] = restart
-                stackSets[d] = scannedSets
-                for t in Int(trie.tokenStart[node])..<Int(trie.tokenStart[node + 1]) {
-                    mask.allow(Int(trie.tokenIDs[t]))
+        try mask.words.withUnsafeMutableBufferPointer { words in
+            guard let words = words.baseAddress else { return }
+            var k = 0
+            let count = split.boundaryCount
+            while k < count {
+                // Boundaries are grouped by the state the lexeme ends in: one parser scan per group.
+                let ended = split.boundaryStates[k]
+                var groupEnd = k
+                while groupEnd < count, split.boundaryStates[groupEnd] == ended { groupEnd += 1 }
+                defer { k = groupEnd }
+                guard try parser.scan(lexer.accepting[Int(ended)]) else { continue }
+                let restartFrom = try lexer.start(parser.currentExpected)
+                let scannedSets = parser.setCount
+                var trieIndex: Int32 = -1
+                var trie = vocabulary.trie
+                for b in k..<groupEnd {
+                    if split.boundaryTries[b] != trieIndex {
+                        trieIndex = split.boundaryTries[b]
+                        trie = vocabulary.trie(Int(trieIndex))
+                    }
+                    let node = Int(split.boundaryNodes[b])
+                    if parser.setCount != scannedSets { parser.truncate(toSetCount: scannedSets) }
+                    let restart = try lexer.next(restartFrom, trie.byte[node])
+                    if restart == 0 { continue }
+                    let d = Int(trie.depth[node])
+                    stackStates[d] = restart
+                    stackSets[d] = scannedSets
+                    for t in Int(trie.tokenStart[node])..<Int(trie.tokenStart[node + 1]) {
+                        let token = Int(trie.tokenIDs[t])
+                        words[token &>> 6] |= 1 &<< UInt64(token & 63)
+                    }
+                    try Self.walk(trie, from: node + 1, to: Int(trie.subtreeEnd[node]), lexer: lexer, parser: &parser,
+                                  stackSets: stackSets, stackStates: stackStates, words: words)
                 }
-                try walk(from: node + 1, to: Int(trie.subtreeEnd[node]), mask: &mask)
+                parser.truncate(toSetCount: baseSets)
             }
-            parser.truncate(toSetCount: baseSets)
         }
         parser.truncate(toSetCount: baseSets)
         if includeEnd, try canFinish(at: lexerState) {
@@ -119,100 +177,55 @@ public final class GrammarMatcher {
         }
     }
 
-    /// Walks trie nodes [from, to) with the parser in the loop: the stack entries above the nodes' parent
-    /// depth must be set.
-    private func walk(from: Int, to: Int, mask: inout TokenBitmask) throws {
-        let trie = vocabulary.trie
-        try trie.byte.withUnsafeBufferPointer { bytes in
-            try trie.depth.withUnsafeBufferPointer { depths in
-                try trie.subtreeEnd.withUnsafeBufferPointer { ends in
-                    try trie.tokenStart.withUnsafeBufferPointer { tokenStart in
-                        try mask.words.withUnsafeMutableBufferPointer { words in
-                            var i = from
-                            while i < to {
-                                let d = Int(depths[i])
-                                let parentSets = stackSets[d - 1]
-                                if parser.setCount != parentSets { parser.truncate(toSetCount: parentSets) }
-                                let next = try step(stackStates[d - 1], bytes[i])
-                                if next == 0 {
-                                    i = Int(ends[i])
-                                    continue
-                                }
-                                stackStates[d] = next
-                                stackSets[d] = parser.setCount
-                                let first = Int(tokenStart[i]), last = Int(tokenStart[i + 1])
-                                if first != last {
-                                    for k in first..<last {
-                                        let t = Int(trie.tokenIDs[k])
-                                        words[t >> 6] |= 1 << UInt64(t & 63)
-                                    }
-                                }
-                                i += 1
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The part of the mask a lexer state decides alone, cached per state: tokens that stay inside the
-    /// current lexeme, and the trie nodes where the lexeme ends (grouped by the state it ends in), which
-    /// need the parser. This is what makes masks inside long strings cheap; llguidance gets the same
-    /// effect from its precomputed "slices" (toktrie's `SlicedBiasComputer`).
-    private func lexemeSplit(_ state: Int32) throws -> LexemeSplit {
-        if let split = splits[state] { return split }
-        let trie = vocabulary.trie
-        var inside = [UInt64](repeating: 0, count: (vocabulary.size + 63) / 64)
-        var boundaries: [(node: Int32, state: Int32)] = []
-        var states = [Int32](repeating: 0, count: trie.maxDepth + 1)
-        states[0] = state
-        // The hot loop of a cold lexer state: plain pointers, the transition table re-read only after a
-        // slow-path transition (which may reallocate it).
+    /// Walks `trie`'s nodes [from, to) with the parser in the loop: the stack entries above the nodes' parent
+    /// depth must be set. Static, with the parser passed inout and the stacks as pointers, so that the loop
+    /// makes no class-property accesses; the lexer's table is read through a pointer refreshed after each
+    /// slow-path transition.
+    private static func walk(_ trie: TokenTrie, from: Int, to: Int, lexer: Lexer, parser: inout EarleyParser,
+                             stackSets: UnsafeMutablePointer<Int>, stackStates: UnsafeMutablePointer<Int32>,
+                             words: UnsafeMutablePointer<UInt64>) throws {
         var table = UnsafePointer(lexer.table)
         try trie.byte.withUnsafeBufferPointer { bytes in
             try trie.depth.withUnsafeBufferPointer { depths in
                 try trie.subtreeEnd.withUnsafeBufferPointer { ends in
                     try trie.tokenStart.withUnsafeBufferPointer { tokenStart in
                         try trie.tokenIDs.withUnsafeBufferPointer { tokenIDs in
-                            try states.withUnsafeMutableBufferPointer { states in
-                                try inside.withUnsafeMutableBufferPointer { inside in
-                                    var i = 1
-                                    let n = bytes.count
-                                    while i < n {
-                                        let d = Int(depths[i])
-                                        let from = states[d &- 1]
-                                        var next = table[Int(from) &* 256 &+ Int(bytes[i])]
-                                        if next < 0 {
-                                            next = try lexer.next(from, bytes[i])
-                                            table = UnsafePointer(lexer.table)
-                                        }
-                                        if next == 0 {
-                                            if lexer.hasAccepting[Int(from)] { boundaries.append((Int32(i), from)) }
-                                            i = Int(ends[i])
-                                            continue
-                                        }
-                                        states[d] = next
-                                        var k = Int(tokenStart[i])
-                                        let last = Int(tokenStart[i &+ 1])
-                                        while k < last {
-                                            let t = Int(tokenIDs[k])
-                                            inside[t &>> 6] |= 1 &<< UInt64(t & 63)
-                                            k &+= 1
-                                        }
-                                        i &+= 1
+                            var i = from
+                            while i < to {
+                                let d = Int(depths[i])
+                                let parentSets = stackSets[d &- 1]
+                                if parser.setCount != parentSets { parser.truncate(toSetCount: parentSets) }
+                                let state = stackStates[d &- 1]
+                                let byte = bytes[i]
+                                var next = table[Int(state) &* 256 &+ Int(byte)]
+                                if next < 0 {
+                                    next = try lexer.next(state, byte)
+                                    table = UnsafePointer(lexer.table)
+                                }
+                                if next == 0 {
+                                    next = try endLexeme(state, byte, lexer: lexer, parser: &parser)
+                                    table = UnsafePointer(lexer.table)
+                                    if next == 0 {
+                                        i = Int(ends[i])
+                                        continue
                                     }
                                 }
+                                stackStates[d] = next
+                                stackSets[d] = parser.setCount
+                                var k = Int(tokenStart[i])
+                                let last = Int(tokenStart[i &+ 1])
+                                while k < last {
+                                    let t = Int(tokenIDs[k])
+                                    words[t &>> 6] |= 1 &<< UInt64(t & 63)
+                                    k &+= 1
+                                }
+                                i &+= 1
                             }
                         }
                     }
                 }
             }
         }
-        boundaries.sort { ($0.state, $0.node) < ($1.state, $1.node) }
-        let split = LexemeSplit(inside: inside, boundaryNodes: boundaries.map(\.node), boundaryStates: boundaries.map(\.state))
-        splits[state] = split
-        return split
     }
 
     /// Advances by `token`; false (state unchanged) when the grammar does not allow it.
@@ -220,6 +233,8 @@ public final class GrammarMatcher {
     public func accept(_ token: Int) throws -> Bool {
         if isTerminated { return false }
         if vocabulary.endTokenIDs.contains(token) {
+            shared.lock.lock()
+            defer { shared.lock.unlock() }
             guard try canFinish(at: lexerState) else { return false }
             history.append((parser.setCount, lexerState))
             isTerminated = true
@@ -233,10 +248,12 @@ public final class GrammarMatcher {
     @discardableResult
     public func accept(bytes: [UInt8]) throws -> Bool {
         if isTerminated || bytes.isEmpty { return false }
+        shared.lock.lock()
+        defer { shared.lock.unlock() }
         let savedSets = parser.setCount, savedState = lexerState
         var state = lexerState
         for b in bytes {
-            state = try step(state, b)
+            state = try Self.step(state, b, lexer: lexer, parser: &parser)
             if state == 0 {
                 parser.truncate(toSetCount: savedSets)
                 return false
@@ -256,13 +273,4 @@ public final class GrammarMatcher {
         lexerState = state
         isTerminated = false
     }
-}
-
-/// A lexer state's share of a mask (see `GrammarMatcher.lexemeSplit`).
-struct LexemeSplit {
-    /// [vocabulary / 64] tokens whose bytes all extend the current lexeme.
-    let inside: [UInt64]
-    /// Trie nodes whose byte ends the lexeme, and the lexer state it ends in, sorted by state.
-    let boundaryNodes: [Int32]
-    let boundaryStates: [Int32]
 }

@@ -19,6 +19,12 @@ final class Lexer {
     private(set) var accepting: [[Int32]] = []
     private var stateIndex: [[UInt64]: Int32] = [:]
     private var startIndex: [[Int32]: Int32] = [:]
+    /// The byte class of each byte: bytes that every byte set of the grammar holds or lacks alike, so that
+    /// every state moves alike on them (llguidance's `AlphabetInfo`, derivre/src/ast.rs). One derivative per
+    /// class fills the transitions of all its bytes.
+    let byteClass: [Int32]
+    /// The bytes of each class.
+    private let classBytes: [[UInt8]]
 
     init(grammar: Grammar) {
         expressions = grammar.expressions
@@ -26,7 +32,36 @@ final class Lexer {
         maxStates = grammar.limits.maxLexerStates
         table = .allocate(capacity: tableStates * 256)
         hasAccepting = .allocate(capacity: tableStates)
+        byteClass = Self.byteClasses(grammar.expressions)
+        var classBytes = [[UInt8]](repeating: [], count: Int(byteClass.max() ?? 0) + 1)
+        for b in 0..<256 { classBytes[Int(byteClass[b])].append(UInt8(b)) }
+        self.classBytes = classBytes
         _ = try? state(for: []) // dead state 0
+    }
+
+    /// The coarsest partition of the bytes that no byte set of `expressions` splits. Derivatives and the
+    /// constructors only ever make unions and intersections of these sets, so it holds for every expression a
+    /// lexer ever reaches.
+    private static func byteClasses(_ expressions: ExpressionSet) -> [Int32] {
+        var classOf = [Int32](repeating: 0, count: 256)
+        var count: Int32 = 1
+        var seen = Set<ByteSet>()
+        var renumber = [Int32](repeating: -1, count: 512)
+        for node in expressions.nodes {
+            guard case let .bytes(set) = node, seen.insert(set).inserted else { continue }
+            for i in 0..<Int(count) * 2 { renumber[i] = -1 }
+            var next: Int32 = 0
+            for b in 0..<256 {
+                let key = Int(classOf[b]) * 2 + (set.contains(UInt8(b)) ? 1 : 0)
+                if renumber[key] < 0 {
+                    renumber[key] = next
+                    next += 1
+                }
+                classOf[b] = renumber[key]
+            }
+            count = next
+        }
+        return classOf
     }
 
     deinit {
@@ -73,6 +108,15 @@ final class Lexer {
         return s
     }
 
+    /// The expressions of state `s`'s (lexeme, derivative) pairs: the state lives while any of them does.
+    func memberExpressions(_ s: Int32) -> [ExpressionID] {
+        members[Int(s)].map { ExpressionID(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+    }
+
+    /// The interned node of `e`, and its derivative by `byte` (for tests on expressions, as the slice test's).
+    func node(_ e: ExpressionID) -> ExpressionNode { expressions.nodes[Int(e)] }
+    func derivative(_ e: ExpressionID, _ byte: UInt8) throws -> ExpressionID { try expressions.derivative(e, byte) }
+
     @inline(__always)
     func next(_ s: Int32, _ byte: UInt8) throws -> Int32 {
         let t = table[Int(s) &* 256 &+ Int(byte)]
@@ -88,7 +132,8 @@ final class Lexer {
             if d != ExpressionSet.nothing { pairs.append(p & 0xFFFF_FFFF_0000_0000 | UInt64(UInt32(bitPattern: d))) }
         }
         let t = try state(for: pairs)
-        table[Int(s) * 256 + Int(byte)] = t
+        let row = table + Int(s) * 256
+        for b in classBytes[Int(byteClass[Int(byte)])] { row[Int(b)] = t }
         return t
     }
 }

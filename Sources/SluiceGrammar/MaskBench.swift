@@ -40,9 +40,10 @@ public struct InstanceCheck: Sendable {
 
 extension GrammarMatcher {
     /// Feeds `tokens`, then an end token; with `checkMasks`, computes the mask before each token and
-    /// checks it agrees with `accept`.
-    public static func check(grammar: Grammar, vocabulary: TokenVocabulary, tokens: [Int], checkMasks: Bool) throws -> InstanceCheck {
-        let matcher = try GrammarMatcher(grammar: grammar, vocabulary: vocabulary)
+    /// checks it agrees with `accept`. `sharingCaches: false` starts the matcher with empty caches of its own.
+    public static func check(grammar: Grammar, vocabulary: TokenVocabulary, tokens: [Int], checkMasks: Bool,
+                             sharingCaches: Bool = true) throws -> InstanceCheck {
+        let matcher = try GrammarMatcher(grammar: grammar, vocabulary: vocabulary, sharingCaches: sharingCaches)
         var mask = TokenBitmask(size: vocabulary.size)
         var times: [UInt64] = []
         var disagreement: String?

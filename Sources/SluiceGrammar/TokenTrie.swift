@@ -14,27 +14,39 @@ public struct TokenTrie: Sendable {
     public var nodeCount: Int { byte.count }
 
     public init(tokenBytes: [[UInt8]]) {
-        let order = tokenBytes.indices.filter { !tokenBytes[$0].isEmpty }.sorted {
+        self.init(tokenBytes: tokenBytes, sortedIDs: Self.sortedIDs(tokenBytes))
+    }
+
+    /// The ids of the non-empty tokens, in byte order: a trie of any subset of them is built from the subset of
+    /// this order, without sorting again (as the vocabulary's slices are).
+    static func sortedIDs(_ tokenBytes: [[UInt8]]) -> [Int] {
+        tokenBytes.indices.filter { !tokenBytes[$0].isEmpty }.sorted {
             tokenBytes[$0].lexicographicallyPrecedes(tokenBytes[$1])
         }
+    }
+
+    /// The trie of the tokens `order` lists, which must be in byte order and non-empty.
+    init(tokenBytes: [[UInt8]], sortedIDs order: [Int]) {
         var byte: [UInt8] = [0], depth: [UInt16] = [0]
-        var nodeTokens: [[Int32]] = [[]]
-        var path: [Int] = [0] // node index per depth along the current path
+        // In byte order a token ends at the node made last (or at the same node as the token before it, when
+        // both have the same bytes), so each node's tokens are appended right after the node: `tokenStart[i]`
+        // is the token count when node i is made.
+        var tokenStart: [Int32] = [0]
+        var tokenIDs: [Int32] = []
         var previous: [UInt8] = []
         for id in order {
             let bytes = tokenBytes[id]
             var common = 0
             while common < min(previous.count, bytes.count), previous[common] == bytes[common] { common += 1 }
-            path.removeSubrange((common + 1)...)
             for d in common..<bytes.count {
                 byte.append(bytes[d])
                 depth.append(UInt16(d + 1))
-                nodeTokens.append([])
-                path.append(byte.count - 1)
+                tokenStart.append(Int32(tokenIDs.count))
             }
-            nodeTokens[path[bytes.count]].append(Int32(id))
+            tokenIDs.append(Int32(id))
             previous = bytes
         }
+        tokenStart.append(Int32(tokenIDs.count))
         var subtreeEnd = [Int32](repeating: Int32(byte.count), count: byte.count)
         var stack: [Int] = []
         for i in 0..<byte.count {
@@ -43,12 +55,6 @@ public struct TokenTrie: Sendable {
                 stack.removeLast()
             }
             stack.append(i)
-        }
-        var tokenStart: [Int32] = [0]
-        var tokenIDs: [Int32] = []
-        for t in nodeTokens {
-            tokenIDs.append(contentsOf: t)
-            tokenStart.append(Int32(tokenIDs.count))
         }
         self.byte = byte
         self.depth = depth
@@ -63,7 +69,10 @@ public struct TokenTrie: Sendable {
 public final class TokenVocabulary: Sendable {
     public let tokenBytes: [[UInt8]]
     public let endTokenIDs: [Int]
+    /// Every token.
     public let trie: TokenTrie
+    /// The vocabulary cut into slices for in-string lexer states, each with its own trie.
+    let slices: TokenSlices
     public var size: Int { tokenBytes.count }
 
     /// - Parameters:
@@ -72,8 +81,13 @@ public final class TokenVocabulary: Sendable {
     public init(tokenBytes: [[UInt8]], endTokenIDs: [Int]) {
         self.tokenBytes = tokenBytes
         self.endTokenIDs = endTokenIDs
-        trie = TokenTrie(tokenBytes: tokenBytes)
+        let order = TokenTrie.sortedIDs(tokenBytes)
+        trie = TokenTrie(tokenBytes: tokenBytes, sortedIDs: order)
+        slices = TokenSlices(tokenBytes: tokenBytes, sortedIDs: order)
     }
+
+    /// Trie `index` of a ``LexemeSplit``'s boundaries: 0 is the whole vocabulary, then each slice's.
+    func trie(_ index: Int) -> TokenTrie { index == 0 ? trie : slices.tries[index - 1] }
 }
 
 /// One bit per vocabulary token: set when the token is allowed.

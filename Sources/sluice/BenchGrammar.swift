@@ -30,6 +30,9 @@ struct BenchGrammar: ParsableCommand {
     @Option(help: "Write the vocabulary and every instance's tokens here, for scripts/bench_grammar_peers.py.")
     var export: String?
 
+    @Flag(help: "Give each instance's matcher empty caches of its own, as MaskBench's own runs do; by default matchers of one schema share the lexer and its caches, as the server's do.")
+    var coldMatchers = false
+
     @Flag(help: "Print each failing instance.")
     var verbose = false
 
@@ -39,7 +42,8 @@ struct BenchGrammar: ParsableCommand {
         let vocabulary = TokenVocabulary(tokenBytes: (0..<tokenizer.vocabularySize).map { tokenizer.tokenBytes($0) },
                                          endTokenIDs: tokenizer.endOfGenerationTokenIDs.sorted())
         let trieMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        print("vocabulary: \(vocabulary.size) tokens, trie of \(vocabulary.trie.nodeCount) nodes built in \(String(format: "%.0f", trieMs)) ms")
+        print("vocabulary: \(vocabulary.size) tokens, trie of \(vocabulary.trie.nodeCount) nodes and its slices built in \(String(format: "%.0f", trieMs)) ms")
+        print("matchers: \(coldMatchers ? "each instance's own, cold caches" : "sharing each schema's lexer and caches (as the server does)")")
         var cases = try MaskBenchCase.load(directory: maskbench)
         cases = stride(from: 0, to: cases.count, by: max(1, every)).map { cases[$0] }
         if let limit { cases = Array(cases.prefix(limit)) }
@@ -77,7 +81,8 @@ struct BenchGrammar: ParsableCommand {
             compiled += 1
             var caseValid = 0, caseInvalid = 0
             for (instance, tokens) in zip(c.instances, tokenized) {
-                let result = try GrammarMatcher.check(grammar: grammar, vocabulary: vocabulary, tokens: tokens, checkMasks: instance.valid)
+                let result = try GrammarMatcher.check(grammar: grammar, vocabulary: vocabulary, tokens: tokens, checkMasks: instance.valid,
+                                                      sharingCaches: !coldMatchers)
                 maskTimes += result.maskNanoseconds.map { Double($0) / 1000 }
                 if result.disagreement != nil { disagreements += 1 }
                 if instance.valid {
