@@ -24,6 +24,7 @@ PORT="${PORT:-8127}"
 SLUICE="${SLUICE:-.build/release/sluice}"
 [ -x "$SLUICE" ] || { echo "build first: swift build -c release" >&2; exit 1; }
 OUT="${OUT:-$(mktemp -d)}"
+mkdir -p "$OUT"
 SCHEMA="${SCHEMA:-$OUT/schema.json}"
 if [ ! -f "$SCHEMA" ]; then
   cat > "$SCHEMA" <<'JSON'
