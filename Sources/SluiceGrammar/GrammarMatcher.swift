@@ -185,45 +185,39 @@ public final class GrammarMatcher {
                              stackSets: UnsafeMutablePointer<Int>, stackStates: UnsafeMutablePointer<Int32>,
                              words: UnsafeMutablePointer<UInt64>) throws {
         var table = UnsafePointer(lexer.table)
-        try trie.byte.withUnsafeBufferPointer { bytes in
-            try trie.depth.withUnsafeBufferPointer { depths in
-                try trie.subtreeEnd.withUnsafeBufferPointer { ends in
-                    try trie.tokenStart.withUnsafeBufferPointer { tokenStart in
-                        try trie.tokenIDs.withUnsafeBufferPointer { tokenIDs in
-                            var i = from
-                            while i < to {
-                                let d = Int(depths[i])
-                                let parentSets = stackSets[d &- 1]
-                                if parser.setCount != parentSets { parser.truncate(toSetCount: parentSets) }
-                                let state = stackStates[d &- 1]
-                                let byte = bytes[i]
-                                var next = table[Int(state) &* 256 &+ Int(byte)]
-                                if next < 0 {
-                                    next = try lexer.next(state, byte)
-                                    table = UnsafePointer(lexer.table)
-                                }
-                                if next == 0 {
-                                    next = try endLexeme(state, byte, lexer: lexer, parser: &parser)
-                                    table = UnsafePointer(lexer.table)
-                                    if next == 0 {
-                                        i = Int(ends[i])
-                                        continue
-                                    }
-                                }
-                                stackStates[d] = next
-                                stackSets[d] = parser.setCount
-                                var k = Int(tokenStart[i])
-                                let last = Int(tokenStart[i &+ 1])
-                                while k < last {
-                                    let t = Int(tokenIDs[k])
-                                    words[t &>> 6] |= 1 &<< UInt64(t & 63)
-                                    k &+= 1
-                                }
-                                i &+= 1
-                            }
-                        }
+        try trie.withNodes { nodes in
+            let (bytes, depths, ends) = (nodes.byte, nodes.depth, nodes.subtreeEnd)
+            let (tokenStart, tokenIDs) = (nodes.tokenStart, nodes.tokenIDs)
+            var i = from
+            while i < to {
+                let d = Int(depths[i])
+                let parentSets = stackSets[d &- 1]
+                if parser.setCount != parentSets { parser.truncate(toSetCount: parentSets) }
+                let state = stackStates[d &- 1]
+                let byte = bytes[i]
+                var next = table[Int(state) &* 256 &+ Int(byte)]
+                if next < 0 {
+                    next = try lexer.next(state, byte)
+                    table = UnsafePointer(lexer.table)
+                }
+                if next == 0 {
+                    next = try endLexeme(state, byte, lexer: lexer, parser: &parser)
+                    table = UnsafePointer(lexer.table)
+                    if next == 0 {
+                        i = Int(ends[i])
+                        continue
                     }
                 }
+                stackStates[d] = next
+                stackSets[d] = parser.setCount
+                var k = Int(tokenStart[i])
+                let last = Int(tokenStart[i &+ 1])
+                while k < last {
+                    let t = Int(tokenIDs[k])
+                    words[t &>> 6] |= 1 &<< UInt64(t & 63)
+                    k &+= 1
+                }
+                i &+= 1
             }
         }
     }

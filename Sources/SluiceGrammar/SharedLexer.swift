@@ -182,42 +182,36 @@ final class SharedLexer: @unchecked Sendable {
             // The hot loop of a cold lexer state: plain pointers, the transition table re-read only after a
             // slow-path transition (which may reallocate it).
             var table = UnsafePointer(lexer.table)
-            try trie.byte.withUnsafeBufferPointer { bytes in
-                try trie.depth.withUnsafeBufferPointer { depths in
-                    try trie.subtreeEnd.withUnsafeBufferPointer { ends in
-                        try trie.tokenStart.withUnsafeBufferPointer { tokenStart in
-                            try trie.tokenIDs.withUnsafeBufferPointer { tokenIDs in
-                                try states.withUnsafeMutableBufferPointer { states in
-                                    try inside.withUnsafeMutableBufferPointer { inside in
-                                        var i = 1
-                                        let n = bytes.count
-                                        while i < n {
-                                            let d = Int(depths[i])
-                                            let from = states[d &- 1]
-                                            var next = table[Int(from) &* 256 &+ Int(bytes[i])]
-                                            if next < 0 {
-                                                next = try lexer.next(from, bytes[i])
-                                                table = UnsafePointer(lexer.table)
-                                            }
-                                            if next == 0 {
-                                                if lexer.hasAccepting[Int(from)] { boundaries.append((from, Int32(index), Int32(i))) }
-                                                i = Int(ends[i])
-                                                continue
-                                            }
-                                            states[d] = next
-                                            var k = Int(tokenStart[i])
-                                            let last = Int(tokenStart[i &+ 1])
-                                            insideCount &+= last &- k
-                                            while k < last {
-                                                let t = Int(tokenIDs[k])
-                                                inside[t &>> 6] |= 1 &<< UInt64(t & 63)
-                                                k &+= 1
-                                            }
-                                            i &+= 1
-                                        }
-                                    }
-                                }
+            try trie.withNodes { nodes in
+                let (bytes, depths, ends) = (nodes.byte, nodes.depth, nodes.subtreeEnd)
+                let (tokenStart, tokenIDs) = (nodes.tokenStart, nodes.tokenIDs)
+                try states.withUnsafeMutableBufferPointer { states in
+                    try inside.withUnsafeMutableBufferPointer { inside in
+                        var i = 1
+                        let n = bytes.count
+                        while i < n {
+                            let d = Int(depths[i])
+                            let from = states[d &- 1]
+                            var next = table[Int(from) &* 256 &+ Int(bytes[i])]
+                            if next < 0 {
+                                next = try lexer.next(from, bytes[i])
+                                table = UnsafePointer(lexer.table)
                             }
+                            if next == 0 {
+                                if lexer.hasAccepting[Int(from)] { boundaries.append((from, Int32(index), Int32(i))) }
+                                i = Int(ends[i])
+                                continue
+                            }
+                            states[d] = next
+                            var k = Int(tokenStart[i])
+                            let last = Int(tokenStart[i &+ 1])
+                            insideCount &+= last &- k
+                            while k < last {
+                                let t = Int(tokenIDs[k])
+                                inside[t &>> 6] |= 1 &<< UInt64(t & 63)
+                                k &+= 1
+                            }
+                            i &+= 1
                         }
                     }
                 }

@@ -108,3 +108,30 @@ public struct TokenBitmask: Sendable, Equatable {
 
     public var allowedCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 }
+
+extension TokenTrie {
+    /// The node arrays as buffer pointers, for the mask walks, whose inner loops must touch no array storage.
+    struct Nodes {
+        let byte: UnsafeBufferPointer<UInt8>
+        let depth: UnsafeBufferPointer<UInt16>
+        let subtreeEnd: UnsafeBufferPointer<Int32>
+        let tokenStart: UnsafeBufferPointer<Int32>
+        let tokenIDs: UnsafeBufferPointer<Int32>
+    }
+
+    /// Calls `body` with ``Nodes`` valid for its duration.
+    func withNodes<R>(_ body: (Nodes) throws -> R) rethrows -> R {
+        try byte.withUnsafeBufferPointer { byte in
+            try depth.withUnsafeBufferPointer { depth in
+                try subtreeEnd.withUnsafeBufferPointer { subtreeEnd in
+                    try tokenStart.withUnsafeBufferPointer { tokenStart in
+                        try tokenIDs.withUnsafeBufferPointer { tokenIDs in
+                            try body(Nodes(byte: byte, depth: depth, subtreeEnd: subtreeEnd, tokenStart: tokenStart,
+                                           tokenIDs: tokenIDs))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
