@@ -9,11 +9,14 @@
 # and batched runs where it is built.
 # Needs the peer tools from scripts/build_peer.sh and a release build (`swift build -c release`).
 #   ROUNDS=3 MODELS="qwen1.5b qwen0.5b smollm2" scripts/bench_kernels.sh      (SKIP_BATCH=1: single stream only)
+# DEPTH=4096 runs the single-stream tests after that many tokens of context (llama-bench -d; ik_llama.cpp's
+# llama-bench has no -d, so it sits those out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache="${SLUICE_CACHE:-$HOME/.cache/sluice}"
 threads="${THREADS:-2}"
 rounds="${ROUNDS:-3}"
+depth="${DEPTH:-0}"
 models="${MODELS:-qwen1.5b qwen0.5b smollm2}"
 peer="$cache/peer/bin"
 ik="$cache/ik-peer/bin"
@@ -21,17 +24,18 @@ ik="$cache/ik-peer/bin"
 [ -x .build/release/sluice ] || swift build -c release
 out=$(mktemp -d)
 
+at=""; [ "$depth" != 0 ] && at="@d$depth"
 llama_single() { # model pp tg label: llama-bench's CSV has the pp row, then the tg row; avg_ts is the next-to-last field
-  "$peer/llama-bench" -m "$1" -t "$threads" -p "$2" -n "$3" -r 1 -o csv 2>/dev/null |
-    awk -F, -v l="$4" -v pp="$2" -v tg="$3" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg), "llama.cpp", $(NF-1)}'
+  "$peer/llama-bench" -m "$1" -t "$threads" -p "$2" -n "$3" -d "$depth" -r 1 -o csv 2>/dev/null |
+    awk -F, -v l="$4" -v pp="$2" -v tg="$3" -v at="$at" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg) at, "llama.cpp", $(NF-1)}'
 }
 ik_single() { # model pp tg label: the same CSV, weights repacked at load
-  [ -x "$ik/llama-bench" ] || return 0
+  [ -x "$ik/llama-bench" ] && [ "$depth" = 0 ] || return 0
   "$ik/llama-bench" -m "$1" -t "$threads" -p "$2" -n "$3" -r 1 -rtr 1 -o csv 2>/dev/null |
     awk -F, -v l="$4" -v pp="$2" -v tg="$3" 'NR>1 {gsub(/"/,""); print l, (NR==2 ? "pp" pp : "tg" tg), "ik_llama.cpp", $(NF-2)}'
 }
 sluice_single() { # model pp tg label
-  .build/release/sluice bench latency --model "$1" --threads "$threads" -p "$2" -n "$3" -r 1 |
+  .build/release/sluice bench latency --model "$1" --threads "$threads" -p "$2" -n "$3" -d "$depth" -r 1 |
     awk -F'|' -v l="$4" '/ (pp|tg)[0-9]+ / {gsub(/ /,"",$4); gsub(/ /,"",$5); print l, $4, "sluice", $5}'
 }
 llama_batch() { # model npl pp tg label

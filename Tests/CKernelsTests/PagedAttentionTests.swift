@@ -11,11 +11,11 @@ struct PagedAttentionTests {
         var numKVHeads: Int { Self.numKVHeads }
         let headDim: Int
         let blockSize: Int
-        let contextLengths: [Int32]
-        let tokenSequence: [Int32]
+        var contextLengths: [Int32]
+        var tokenSequence: [Int32]
         let blockTables: [Int32]
         let maxBlocks: Int
-        let q: [Float]
+        var q: [Float]
         /// K and V in the logical layout [slot, kvHead, headDim]; `run` stores K transposed per block as the cache does.
         let keys: [UInt16]
         let values: [UInt16]
@@ -238,6 +238,30 @@ struct PagedAttentionTests {
             let simd = problem.run(level: level, kvType: type)
             let worst = zip(simd, reference).map { abs($0 - $1) }.max()!
             #expect(worst < 1e-3, "type \(type.rawValue) level \(level.rawValue): largest difference \(worst), seed \(rng.seed)")
+        }
+    }
+
+    /// A prefill run (up to 8 tokens, 24 rows) widens V tile by tile; a decode token (3 rows) streams it. Both
+    /// must give a token the same bits, or batching would change results: each token of the 20-token run (70
+    /// positions, over several V tiles at head dims 128 and 256) is run again alone and compared bit for bit.
+    @Test("a token's attention has the same bits alone as inside a prefill run, for every cache type",
+          arguments: [(SL_TYPE_F16, 128, 16), (SL_TYPE_F16, 64, 32), (SL_TYPE_Q8_0, 128, 16), (SL_TYPE_BF16, 256, 16)])
+    func runEqualsAlone(type: sl_type, headDim: Int, blockSize: Int) {
+        var rng = SeededGenerator()
+        var problem = Problem(headDim: headDim, blockSize: blockSize, rng: &rng)
+        problem.window = headDim == 64 ? 50 : 0
+        let together = problem.run(level: SL_LEVEL_AVX512, kvType: type)
+        let width = Problem.numHeads * headDim
+        for t in problem.contextLengths.indices {
+            var alone = problem
+            alone.contextLengths = [problem.contextLengths[t]]
+            alone.tokenSequence = [problem.tokenSequence[t]]
+            alone.q = Array(problem.q[(t * width)..<((t + 1) * width)])
+            let single = alone.run(level: SL_LEVEL_AVX512, kvType: type)
+            let inRun = together[(t * width)..<((t + 1) * width)]
+            let differing = zip(single, inRun).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(differing == 0,
+                    "type \(type.rawValue), token \(t) (context \(problem.contextLengths[t])): \(differing) of \(width) outputs differ alone")
         }
     }
 
