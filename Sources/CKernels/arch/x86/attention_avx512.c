@@ -225,20 +225,24 @@ ALWAYS_INLINE SL_AVX512_ATTN void weigh_tile(const int KV, const int NR, int64_t
     default: CALL(8); break;                                                                                     \
     }
 
-/// Pass 2 for up to 6 rows: each 64 dims of V streamed from the cache (two passes over a 128-dim head).
+/// Pass 2 for one token's rows: each 64 dims of V streamed from the cache for each group of 6 rows (two
+/// passes over a 128-dim head's V for 6 rows; a 7th row's pass reads it from L2).
 ALWAYS_INLINE SL_AVX512_ATTN void values_streamed(const int KV, const sl_attention_args *a, const int32_t *table, int64_t g,
                                                   int64_t rows, int64_t begin, const int32_t *row_len, const float *scores,
                                                   int64_t stride, float *const *out) {
-    int64_t run_len = 0;
-    for (int64_t r = 0; r < rows; r++) run_len = row_len[r] > run_len ? row_len[r] : run_len;
     for (int64_t c0 = 0; c0 < a->head_dim / 16; c0 += 4) {
-        switch (rows) {
-        case 1: weigh_values(KV, 1, c0, a, table, g, begin, run_len, scores, stride, out); break;
-        case 2: weigh_values(KV, 2, c0, a, table, g, begin, run_len, scores, stride, out); break;
-        case 3: weigh_values(KV, 3, c0, a, table, g, begin, run_len, scores, stride, out); break;
-        case 4: weigh_values(KV, 4, c0, a, table, g, begin, run_len, scores, stride, out); break;
-        case 5: weigh_values(KV, 5, c0, a, table, g, begin, run_len, scores, stride, out); break;
-        default: weigh_values(KV, 6, c0, a, table, g, begin, run_len, scores, stride, out); break;
+        for (int64_t r0 = 0; r0 < rows; r0 += 6) {
+            int64_t run_len = 0;
+            for (int64_t r = r0; r < rows && r < r0 + 6; r++) run_len = row_len[r] > run_len ? row_len[r] : run_len;
+            const float *p = scores + r0 * stride;
+            switch (rows - r0) {
+            case 1: weigh_values(KV, 1, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 2: weigh_values(KV, 2, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 3: weigh_values(KV, 3, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 4: weigh_values(KV, 4, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            case 5: weigh_values(KV, 5, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            default: weigh_values(KV, 6, c0, a, table, g, begin, run_len, p, stride, out + r0); break;
+            }
         }
     }
 }
@@ -357,10 +361,11 @@ ALWAYS_INLINE SL_AVX512_ATTN void attention_run(const int KV, const sl_attention
         const __m512 inv = _mm512_set1_ps(sum > 0 ? 1.0f / sum : 0.0f);
         for (int64_t j = begin; j < padded; j += 16) _mm512_storeu_ps(s + j, round_f16_512(_mm512_mul_ps(_mm512_loadu_ps(s + j), inv)));
     }
-    // Pass 2: weighted sums of V. A decode token's rows (one group of 6 or fewer) stream V; a run of tokens
-    // widens it to floats once per tile, where streaming would widen each V row once per group of 6 rows.
-    // Either way each output element is one chain of FMAs in position order: both give the same bits.
-    if (rows <= 6) values_streamed(KV, a, table, g, rows, begin, row_len, scores, stride, out);
+    // Pass 2: weighted sums of V. A decode token's rows (a GQA group: 6 for Qwen2.5-1.5B, 7 for the 0.5B)
+    // stream V, whose reads then overlap the FMAs; a run of tokens widens it to floats once per tile, where
+    // streaming would widen each V row once per group of 6 rows (5 times for a 1.5B prefill run). Either way
+    // each output element is one chain of FMAs in position order: both give the same bits.
+    if (nt == 1) values_streamed(KV, a, table, g, rows, begin, row_len, scores, stride, out);
     else values_tiled(KV, a, table, g, rows, begin, len, row_len, scores, stride, out);
 }
 
