@@ -28,10 +28,10 @@ struct EarleyScanMemo {
     /// The items of every entry, one run each.
     private(set) var items: [UInt64] = []
 
-    /// Entries and items kept at most; past either the memo starts over (forgetting is always exact: the
-    /// next scan is done again, under a new serial).
-    static let maxEntries = 8192
-    static let maxItems = 1 << 20
+    /// Entries and items kept at most (a matcher's memo stays under about a megabyte); past either the memo
+    /// starts over (forgetting is always exact: the next scan is done again, under a new serial).
+    static let maxEntries = 4096
+    static let maxItems = 1 << 17
 
     var count: Int { entries.count }
 
