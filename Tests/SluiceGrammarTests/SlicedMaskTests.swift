@@ -111,8 +111,8 @@ struct SlicedMaskTests {
     @Test("strings bounded near the slice test's depth: the sliced mask equals the plain walk at every count left")
     func boundsNearTheSliceDepth() throws {
         // Byte by byte, so that the count left takes every value: a bounded repetition is judged as an unbounded
-        // one only while its bound is past the depth (SharedLexer.livesOnContent); one off would take a slice
-        // whose longest tokens overrun the string.
+        // one only while its bound is past the depth (SharedLexer.livesOnContent); judged so any earlier, it
+        // would take a slice whose longest tokens overrun the string.
         let vocabulary = QwenVocabulary.vocabulary
         var byteToken = [Int](repeating: -1, count: 256)
         for (id, bytes) in vocabulary.tokenBytes.enumerated() where bytes.count == 1 && byteToken[Int(bytes[0])] < 0 {
