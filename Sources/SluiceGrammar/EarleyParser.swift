@@ -2,15 +2,22 @@
 /// lexeme, not per byte), with Aycock and Horspool's fix for nullable nonterminals.
 ///
 /// The sets live in one flat array; `truncate(toSetCount:)` pops sets in O(1), which the token-trie walk
-/// uses to back out of a token's bytes.
+/// uses to back out of a token's bytes. Each set keeps the lexer state that starts the lexemes it expects
+/// (computed once, when the set is built), and scans are remembered by ``EarleyScanMemo``.
 struct EarleyParser {
     let grammar: Grammar
     /// Items of every set, packed as position << 32 | origin.
     private(set) var items: [UInt64] = []
     /// The first item of each set.
     private(set) var setStarts: [Int] = []
-    /// The lexemes each set expects next (sorted), for the lexer's start state.
-    private(set) var expected: [[Int32]] = []
+    /// Per set: the lexer state that starts any lexeme the set expects (llguidance's `lexer_start_state`).
+    private(set) var lexerStarts: [Int32] = []
+    /// Per set: its serial (``EarleyScanMemo``), never given twice to different contents.
+    private var serials: [Int] = []
+    private var lastSerial = 0
+    private var memo = EarleyScanMemo()
+    /// False: every scan is done afresh and nothing is remembered (the reference mask, for tests).
+    var usesMemo = true
     /// The newest set's items, for de-duplication once it has grown past `linearLimit` (smaller sets, nearly
     /// all of them, are searched in place: hashing cost more than the whole scan did).
     private var seen = Set<UInt64>()
@@ -18,17 +25,23 @@ struct EarleyParser {
     private static let linearLimit = 48
     private var predicted: [Int32]
     private var generation: Int32 = 0
+    private var expectedScratch: [Int32] = []
 
-    init(grammar: Grammar) throws {
+    init(grammar: Grammar, lexer: Lexer) throws {
         self.grammar = grammar
         predicted = [Int32](repeating: -1, count: grammar.ruleStarts.count)
         setStarts.append(0)
         for r in grammar.ruleStarts[grammar.startNonterminal] { add(UInt64(UInt32(r)) << 32) }
-        try close()
+        lexerStarts.append(try close(lexer: lexer))
+        lastSerial += 1
+        serials.append(lastSerial)
     }
 
     var setCount: Int { setStarts.count }
-    var currentExpected: [Int32] { expected[expected.count - 1] }
+    /// The lexer state that starts the next lexeme after the newest set.
+    var currentLexerStart: Int32 { lexerStarts[lexerStarts.count - 1] }
+    /// Scans remembered (for tests).
+    var memoCount: Int { memo.count }
 
     /// Whether the input so far is a complete sentence.
     var isAccepting: Bool {
@@ -42,7 +55,8 @@ struct EarleyParser {
         guard n < setStarts.count else { return }
         items.removeSubrange(setStarts[n]...)
         setStarts.removeSubrange(n...)
-        expected.removeSubrange(n...)
+        lexerStarts.removeSubrange(n...)
+        serials.removeSubrange(n...)
     }
 
     @inline(__always)
@@ -72,8 +86,19 @@ struct EarleyParser {
         }
     }
 
-    /// Scans any of `lexemes` (sorted) and builds the next set; false (and no new set) if nothing advances.
-    mutating func scan(_ lexemes: [Int32]) throws -> Bool {
+    /// Scans the lexemes that lexer state `ended` accepts and builds the next set; false (and no new set) if
+    /// nothing advances. A scan already made from the same set is copied from the memo.
+    mutating func scan(ending ended: Int32, lexer: Lexer) throws -> Bool {
+        let from = serials[serials.count - 1]
+        if usesMemo, let known = memo.lookup(serial: from, ended: ended) {
+            if known.serial == 0 { return false }
+            setStarts.append(items.count)
+            items.append(contentsOf: memo.items[known.itemStart..<(known.itemStart + known.itemCount)])
+            lexerStarts.append(known.lexerStart)
+            serials.append(known.serial)
+            return true
+        }
+        let lexemes = lexer.accepting[Int(ended)]
         let k = setStarts.count - 1
         let start = setStarts[k], end = items.count
         setStarts.append(end)
@@ -89,18 +114,36 @@ struct EarleyParser {
         }
         if items.count == end {
             setStarts.removeLast()
+            if usesMemo { memo.recordFailure(serial: from, ended: ended) }
             return false
         }
-        try close()
+        let lexerStart: Int32
+        do {
+            lexerStart = try close(lexer: lexer)
+        } catch {
+            items.removeSubrange(end...)
+            setStarts.removeLast()
+            throw error
+        }
+        lexerStarts.append(lexerStart)
+        lastSerial += 1
+        serials.append(lastSerial)
+        if usesMemo {
+            memo.record(serial: from, ended: ended, result: lastSerial, setItems: items[end...], lexerStart: lexerStart)
+        }
         return true
     }
 
-    /// Predicts and completes the newest set to closure and records what it expects.
-    private mutating func close() throws {
+    /// Predicts and completes the newest set to closure; returns the lexer state that starts what it expects.
+    private mutating func close(lexer: Lexer) throws -> Int32 {
         let k = Int32(setStarts.count - 1)
         generation &+= 1
         let symbolAt = grammar.symbolAt
+        // The scratch array is moved out and back, so that it is never copied.
         var expectedLexemes: [Int32] = []
+        swap(&expectedLexemes, &expectedScratch)
+        expectedLexemes.removeAll(keepingCapacity: true)
+        defer { swap(&expectedLexemes, &expectedScratch) }
         var i = setStarts[Int(k)]
         while i < items.count {
             let item = items[i]
@@ -133,8 +176,12 @@ struct EarleyParser {
             }
         }
         expectedLexemes.sort()
-        var unique: [Int32] = []
-        for t in expectedLexemes where unique.last != t { unique.append(t) }
-        expected.append(unique)
+        var unique = 0
+        for j in expectedLexemes.indices where unique == 0 || expectedLexemes[unique - 1] != expectedLexemes[j] {
+            expectedLexemes[unique] = expectedLexemes[j]
+            unique += 1
+        }
+        expectedLexemes.removeSubrange(unique...)
+        return try lexer.start(expectedLexemes)
     }
 }

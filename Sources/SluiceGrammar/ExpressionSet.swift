@@ -68,7 +68,7 @@ public struct ExpressionSet: Sendable {
     private(set) var nodes: [ExpressionNode] = []
     private(set) var nullable: [Bool] = []
     private var index: [ExpressionNode: ExpressionID] = [:]
-    private var derivatives: [UInt64: ExpressionID] = [:]
+    private var derivatives = DerivativeCache()
     let maxNodes: Int
 
     public static let nothing: ExpressionID = 0
@@ -210,8 +210,7 @@ public struct ExpressionSet: Sendable {
     /// The expression matching `{ s : b·s ∈ e }`.
     public mutating func derivative(_ e: ExpressionID, _ b: UInt8) throws -> ExpressionID {
         if e <= Self.empty { return Self.nothing }
-        let key = UInt64(UInt32(bitPattern: e)) << 8 | UInt64(b)
-        if let d = derivatives[key] { return d }
+        if let d = derivatives.lookup(e, b) { return d }
         try checkCapacity()
         let d: ExpressionID
         switch nodes[Int(e)] {
@@ -241,7 +240,7 @@ public struct ExpressionSet: Sendable {
             let rest = repeatRange(x, min: Swift.max(min - 1, 0), max: max.map { $0 - 1 })
             d = concat(try derivative(x, b), rest)
         }
-        derivatives[key] = d
+        derivatives.insert(e, b, d)
         return d
     }
 

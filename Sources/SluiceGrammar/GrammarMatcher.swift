@@ -26,16 +26,15 @@ public final class GrammarMatcher {
     public init(grammar: Grammar, vocabulary: TokenVocabulary, sharingCaches: Bool = true) throws {
         self.grammar = grammar
         self.vocabulary = vocabulary
-        parser = try EarleyParser(grammar: grammar)
         let shared = sharingCaches ? grammar.sharedLexers.acquire(grammar: grammar, vocabulary: vocabulary)
             : SharedLexer(grammar: grammar, vocabulary: vocabulary)
         self.shared = shared
         lexer = shared.lexer
         shared.lock.lock()
-        let expected = parser.currentExpected
-        let start = Result { try shared.lexer.start(expected) }
+        let made = Result { try EarleyParser(grammar: grammar, lexer: shared.lexer) }
         shared.lock.unlock()
-        lexerState = try start.get()
+        parser = try made.get()
+        lexerState = parser.currentLexerStart
         let depth = max(vocabulary.trie.maxDepth, vocabulary.slices.tries.map(\.maxDepth).max() ?? 0) + 1
         stackSets = .allocate(capacity: depth)
         stackSets.initialize(repeating: 0, count: depth)
@@ -76,11 +75,10 @@ public final class GrammarMatcher {
     /// The byte cannot extend the lexeme at `state`: scans the lexeme if it is complete and starts the next
     /// one with the byte. Returns the new lexer state, or 0 (dead) with the parser unchanged.
     private static func endLexeme(_ state: Int32, _ byte: UInt8, lexer: Lexer, parser: inout EarleyParser) throws -> Int32 {
-        let accepting = lexer.accepting[Int(state)]
-        if accepting.isEmpty { return 0 }
+        if !lexer.hasAccepting[Int(state)] { return 0 }
         let before = parser.setCount
-        guard try parser.scan(accepting) else { return 0 }
-        let restart = try lexer.next(try lexer.start(parser.currentExpected), byte)
+        guard try parser.scan(ending: state, lexer: lexer) else { return 0 }
+        let restart = try lexer.next(parser.currentLexerStart, byte)
         if restart == 0 { parser.truncate(toSetCount: before) }
         return restart
     }
@@ -88,9 +86,8 @@ public final class GrammarMatcher {
     /// Whether the grammar is complete at `state` with the parser as it is (the parser is left unchanged).
     private func canFinish(at state: Int32) throws -> Bool {
         let setCount = parser.setCount
-        if parser.isAccepting, state == (try lexer.start(parser.currentExpected)) { return true }
-        let accepting = lexer.accepting[Int(state)]
-        guard !accepting.isEmpty, try parser.scan(accepting) else { return false }
+        if parser.isAccepting, state == parser.currentLexerStart { return true }
+        guard lexer.hasAccepting[Int(state)], try parser.scan(ending: state, lexer: lexer) else { return false }
         let result = parser.isAccepting
         parser.truncate(toSetCount: setCount)
         return result
@@ -131,6 +128,8 @@ public final class GrammarMatcher {
         }
         shared.lock.lock()
         defer { shared.lock.unlock() }
+        parser.usesMemo = !reference
+        defer { parser.usesMemo = true }
         let split = reference ? try shared.plainSplit(lexerState) : try shared.split(lexerState)
         split.writeInside(into: &mask.words, slices: vocabulary.slices)
         let baseSets = parser.setCount
@@ -144,8 +143,8 @@ public final class GrammarMatcher {
                 var groupEnd = k
                 while groupEnd < count, split.boundaryStates[groupEnd] == ended { groupEnd += 1 }
                 defer { k = groupEnd }
-                guard try parser.scan(lexer.accepting[Int(ended)]) else { continue }
-                let restartFrom = try lexer.start(parser.currentExpected)
+                guard try parser.scan(ending: ended, lexer: lexer) else { continue }
+                let restartFrom = parser.currentLexerStart
                 let scannedSets = parser.setCount
                 var trieIndex: Int32 = -1
                 var trie = vocabulary.trie

@@ -117,6 +117,9 @@ final class Lexer {
     func node(_ e: ExpressionID) -> ExpressionNode { expressions.nodes[Int(e)] }
     func derivative(_ e: ExpressionID, _ byte: UInt8) throws -> ExpressionID { try expressions.derivative(e, byte) }
 
+    /// `e{0,}`, interned with the lexer's expressions (for the slice test's rule on bounded repetitions).
+    func unboundedRepeat(_ e: ExpressionID) -> ExpressionID { expressions.repeatRange(e, min: 0, max: nil) }
+
     @inline(__always)
     func next(_ s: Int32, _ byte: UInt8) throws -> Int32 {
         let t = table[Int(s) &* 256 &+ Int(byte)]

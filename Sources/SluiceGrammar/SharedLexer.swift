@@ -119,7 +119,15 @@ final class SharedLexer: @unchecked Sendable {
             result = ok
         case let .not(x): result = isFinite(x)
         case .bytes: result = false
-        case .repeatRange: result = try searchLivesOnContent(e)
+        case let .repeatRange(x, _, max):
+            // Each byte starts at most one repetition, so within the test's depth a bound above it is never
+            // reached: x{m,M} with M > longest dies or turns empty on exactly the strings x{0,} does. One search
+            // per x, instead of one per count left (a string's maxLength makes a new count at every byte).
+            if let max, max > vocabulary.slices.longest {
+                result = try livesOnContent(lexer.unboundedRepeat(x))
+            } else {
+                result = try searchLivesOnContent(e)
+            }
         }
         livingExpressions[e] = result
         return result
@@ -141,7 +149,7 @@ final class SharedLexer: @unchecked Sendable {
 
     /// The exact test behind ``livesOnContent(_:)``: a breadth-first search over (content state, derivative)
     /// pairs up to the longest sliced token, failing on a derivative that is nothing or empty.
-    private func searchLivesOnContent(_ e: ExpressionID) throws -> Bool {
+    func searchLivesOnContent(_ e: ExpressionID) throws -> Bool {
         let slices = vocabulary.slices
         let automaton = slices.automaton
         var frontier: [(Int32, ExpressionID)] = [(1, e)]

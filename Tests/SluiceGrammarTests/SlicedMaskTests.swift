@@ -108,6 +108,26 @@ struct SlicedMaskTests {
         #expect(compared > 8)
     }
 
+    @Test("strings bounded near the slice test's depth: the sliced mask equals the plain walk at every count left")
+    func boundsNearTheSliceDepth() throws {
+        // Byte by byte, so that the count left takes every value: a bounded repetition is judged as an unbounded
+        // one only while its bound is past the depth (SharedLexer.livesOnContent); judged so any earlier, it
+        // would take a slice whose longest tokens overrun the string.
+        let vocabulary = QwenVocabulary.vocabulary
+        var byteToken = [Int](repeating: -1, count: 256)
+        for (id, bytes) in vocabulary.tokenBytes.enumerated() where bytes.count == 1 && byteToken[Int(bytes[0])] < 0 {
+            byteToken[Int(bytes[0])] = id
+        }
+        let longest = vocabulary.slices.longest
+        for bound in (longest - 2)...(longest + 2) {
+            let schema = #"{"type":"array","items":{"type":"string","maxLength":\#(bound)}}"#
+            let grammar = try GrammarSpec.jsonSchema(schema).compile()
+            let text = "[\"" + String(repeating: "a", count: bound) + "\"]"
+            let sliced = try Self.compare(grammar, text.utf8.map { byteToken[Int($0)] }, label: "maxLength \(bound)", sharing: false)
+            #expect(sliced >= bound / 2, "maxLength \(bound): \(sliced) positions took a slice")
+        }
+    }
+
     @Test("matchers of one grammar share its lexer; an unshared matcher starts cold")
     func sharing() throws {
         let grammar = try GrammarSpec.jsonSchema(Self.cases[0].schema).compile()

@@ -55,7 +55,7 @@ for line in lines {
                 try m.computeMask(into: &mask)
                 let us = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000
                 maskTimes.append(us)
-                if us > 250 { print("SLOW \(Int(us)) \(c["case"]!.stringValue!) allowed \(mask.allowedCount) states \(m.lexerStateCount) after: \(String(decoding: text.suffix(60), as: UTF8.self).debugDescription)") }
+                if us > 250 { print("SLOW \(Int(us)) \(c["case"]!.stringValue!) window \(t0) \(t0 + UInt64(us * 1000)) allowed \(mask.allowedCount) states \(m.lexerStateCount) after: \(String(decoding: text.suffix(60), as: UTF8.self).debugDescription)") }
                 if try !m.accept(t) { break }
                 if t < vocabulary.size { text += vocabulary.tokenBytes[t] }
             }
