@@ -135,7 +135,7 @@ struct ToolCallStreamerTests {
         var streamer = ToolCallStreamer(tools: tools)
         #expect(streamer.feed(#"{"name": "get_weather", "arguments": "#) == [], "nothing opens before the arguments do")
         #expect(streamer.feed("{\"city\"").first == .callStart(index: 0, name: "get_weather"))
-        #expect(streamer.feed(": \"Oslo\"}}").allSatisfy { if case .arguments(0, _) = $0 { true } else { false } })
+        #expect(streamer.feed(": \"Oslo\"}}").allSatisfy { if case .arguments(index: 0, _) = $0 { true } else { false } })
         #expect(streamer.finish().isEmpty)
         let text = #"{"name": "get_weather", "arguments": {"city": "Oslo"}}"#
         for pieces in [[1], [5, 11], [text.count]] {
