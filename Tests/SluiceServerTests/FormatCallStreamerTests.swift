@@ -115,7 +115,8 @@ struct FormatCallStreamerTests {
             let streamed = ToolCallStreamerTests.assemble(ToolCallStreamerTests.stream(array, in: [3], tools: required))
             #expect(streamed.calls.map(\.name) == ["a", "b"], "\(kind)")
             let named = Self.tools(kind, choice: .function("get_weather"), names: ["get_weather"])
-            #expect(named.calls(in: #"{"city": "Oslo"}"#).calls == [.init(name: "get_weather", arguments: #"{"city":"Oslo"}"#)], "\(kind)")
+            #expect(named.calls(in: #"{"name": "get_weather", "arguments": {"city": "Oslo"}}"#).calls
+                    == [.init(name: "get_weather", arguments: #"{"city":"Oslo"}"#)], "\(kind)")
         }
     }
 

@@ -37,13 +37,27 @@ struct ToolFieldsTests {
         #expect(try chat(#""temperature": 0"#).tools == nil)
     }
 
-    @Test("a named function's constraint is its parameters schema, and the whole output is its arguments")
+    @Test("a named function's constraint is its call object with the name fixed, and the arguments are read from it")
     func named() throws {
+        let vocabulary = TokenVocabulary(tokenBytes: (0..<256).map { [UInt8($0)] } + [[]], endTokenIDs: [256])
+        func accepts(_ spec: GrammarSpec, _ text: String) throws -> Bool {
+            let matcher = try GrammarMatcher(grammar: try spec.compile(), vocabulary: vocabulary)
+            for byte in text.utf8 where !(try matcher.accept(Int(byte))) { return false }
+            return try matcher.canFinish()
+        }
         let tools = try #require(try chat(#""tools": [\#(Self.weather), \#(Self.time)], "tool_choice": {"type": "function", "function": {"name": "get_weather"}}"#).tools)
         #expect(tools.choice == .function("get_weather"))
-        #expect(tools.constraint?.spec == .jsonSchema(#"{"type":"object","properties":{"city":{"type":"string"},"unit":{"enum":["c","f"]}},"required":["city"]}"#))
-        let parsed = tools.calls(in: #"{"city": "Paris"}"#)
+        let spec = try #require(tools.constraint?.spec)
+        #expect(spec == .jsonSchema(#"{"type":"object","properties":{"name":{"const":"get_weather"},"arguments":{"type":"object","properties":{"city":{"type":"string"},"unit":{"enum":["c","f"]}},"required":["city"]}},"required":["name","arguments"],"additionalProperties":false}"#))
+        #expect(try accepts(spec, #"{"name": "get_weather", "arguments": {"city": "Paris", "unit": "c"}}"#))
+        #expect(!(try accepts(spec, #"{"name": "get_time", "arguments": {}}"#)), "another function")
+        #expect(!(try accepts(spec, #"{"city": "Paris"}"#)), "the bare arguments")
+        #expect(!(try accepts(spec, #"{"name": "get_weather", "arguments": {"unit": "c"}}"#)), "city is required")
+        #expect(!(try accepts(spec, #"[{"name": "get_weather", "arguments": {"city": "Paris"}}]"#)), "one call, not a list")
+        let parsed = tools.calls(in: #"{"name": "get_weather", "arguments": {"city": "Paris"}}"#)
         #expect(parsed == ParsedToolCalls(content: nil, calls: [.init(name: "get_weather", arguments: #"{"city":"Paris"}"#)]))
+        #expect(tools.calls(in: #"{"name": "get_weather", "argu"#) == ParsedToolCalls(content: #"{"name": "get_weather", "argu"#, calls: []),
+                "a call cut short is content")
     }
 
     @Test("required constrains the output to an array of calls to the tools, one at most without parallel calls")
@@ -66,6 +80,32 @@ struct ToolFieldsTests {
         let one = try #require(single.constraint?.spec)
         #expect(try accepts(one, #"[{"name":"get_time","arguments":{}}]"#))
         #expect(!(try accepts(one, #"[{"name":"get_time","arguments":{}},{"name":"get_time","arguments":{}}]"#)))
+    }
+
+    @Test("a tool whose schema refers to its own $defs (pydantic's nested models) compiles named, required and lazy, and holds")
+    func localReferences() throws {
+        let vocabulary = TokenVocabulary(tokenBytes: (0..<256).map { [UInt8($0)] } + [[]], endTokenIDs: [256])
+        func accepts(_ spec: GrammarSpec, _ text: String) throws -> Bool {
+            let matcher = try GrammarMatcher(grammar: try spec.compile(), vocabulary: vocabulary)
+            for byte in text.utf8 where !(try matcher.accept(Int(byte))) { return false }
+            return try matcher.canFinish()
+        }
+        let team = ##"{"type": "function", "function": {"name": "team", "parameters": {"$defs": {"Member": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"], "additionalProperties": false}}, "type": "object", "properties": {"members": {"type": "array", "items": {"$ref": "#/$defs/Member"}}}, "required": ["members"]}}}"##
+        let call = #"{"name": "team", "arguments": {"members": [{"name": "Ana"}]}}"#
+        let wrong = #"{"name": "team", "arguments": {"members": [{"age": 3}]}}"#
+        let named = try #require(try chat(#""tools": [\#(Self.weather), \#(team)], "tool_choice": {"type": "function", "function": {"name": "team"}}"#).tools)
+        let namedSpec = try #require(named.constraint?.spec)
+        #expect(try accepts(namedSpec, call))
+        #expect(!(try accepts(namedSpec, wrong)), "the referenced schema holds")
+        let required = try #require(try chat(#""tools": [\#(Self.weather), \#(team)], "tool_choice": "required""#).tools)
+        #expect(try accepts(try #require(required.constraint?.spec), "[\(call)]"))
+        #expect(!(try accepts(try #require(required.constraint?.spec), "[\(wrong)]")))
+        let auto = try #require(try chat(#""tools": [\#(Self.weather), \#(team)]"#).tools)
+        #expect(try accepts(try #require(auto.lazyCallConstraint?.spec), call))
+        #expect(!(try accepts(try #require(auto.lazyCallConstraint?.spec), wrong)))
+        #expect(ToolFields.rebasingReferences(in: try SluiceGrammar.JSONValue.parse(##"{"a": [{"$ref": "#"}, {"$ref": "#/$defs/X"}], "$ref": "other.json"}"##),
+                                              onto: "/p").compactText()
+                == ##"{"a":[{"$ref":"#/p"},{"$ref":"#/p/$defs/X"}],"$ref":"other.json"}"##)
     }
 
     @Test("bad tools and choices are 400s naming the field", arguments: [

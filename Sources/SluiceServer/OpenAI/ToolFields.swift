@@ -5,8 +5,8 @@ import SluiceTokenizer
 /// `tools`, `tool_choice` and `parallel_tool_calls` of a chat request, as OpenAI and vLLM take them.
 ///
 /// The tools go to the model's chat template; `required` and a named function constrain the output with a
-/// JSON schema (vLLM's approach: a named function's output is its arguments, `required` an array of
-/// `{"name", "arguments"}` objects), so that arguments always parse; `auto` lets the model write calls in
+/// JSON schema (`required` an array of `{"name", "arguments"}` objects, as vLLM does; a named function one
+/// such object with its name fixed), so that arguments always parse; `auto` lets the model write calls in
 /// its own format, read back by the parser of ``parserKind``. The forced outputs are plain JSON whatever the
 /// format (as in vLLM, where they bypass the tool parser), read by the JSON reader. Streamed,
 /// ``ToolCallStreamer`` sends each call's id and name once its name is written and its arguments as they are
@@ -83,18 +83,26 @@ struct ToolFields: Sendable, Equatable {
                           toolsJSON: tools.compactText())
     }
 
-    /// The output constraint `tool_choice` asks for: a named function's arguments, or for `required` an
+    /// The output constraint `tool_choice` asks for: a named function's call object, or for `required` an
     /// array of calls (one at most without `parallel_tool_calls`); nil for `auto`.
+    ///
+    /// vLLM constrains a named function's output to its bare arguments. Chat templates teach the model to
+    /// write a call as `{"name": …, "arguments": …}`, and a small model held to the bare arguments still
+    /// writes that wrapper into them: Qwen2.5-Coder-0.5B answers instructor's forced `Person` tool with
+    /// `{"name": "Person", …}` and LangChain's `get_weather(city)` with an extra `"arguments"` property. So
+    /// the output here is the object it was taught, with the name fixed, and the arguments are read from it.
     var constraint: StructuredOutputFields? {
         switch choice {
         case .auto:
             return nil
         case .function(let name):
-            let parameters = functions.first { $0.name == name }?.parameters ?? .object([])
-            return StructuredOutputFields(spec: .jsonSchema(parameters.compactText()), field: "tool_choice")
+            let function = functions.first { $0.name == name } ?? Function(name: name, parameters: .object([]))
+            let schema = Self.callSchema(function, argumentsKey: "arguments", at: "")
+            return StructuredOutputFields(spec: .jsonSchema(schema.compactText()), field: "tool_choice")
         case .required:
+            let calls = callSchemas(argumentsKey: "arguments", at: "/items/anyOf")
             var array: [(String, SluiceGrammar.JSONValue)] = [
-                ("type", .string("array")), ("items", .object([("anyOf", .array(callSchemas))])), ("minItems", .number("1")),
+                ("type", .string("array")), ("items", .object([("anyOf", .array(calls))])), ("minItems", .number("1")),
             ]
             if !parallelToolCalls { array.append(("maxItems", .number("1"))) }
             return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object(array).compactText()), field: "tools")
@@ -106,7 +114,7 @@ struct ToolFields: Sendable, Equatable {
     /// arguments `parameters`; a pythonic call is no JSON, so it is not constrained.
     var lazyCallConstraint: StructuredOutputFields? {
         guard choice == .auto, parserKind != .pythonic else { return nil }
-        let schemas = callSchemas(argumentsKey: parserKind == .llama3JSON ? "parameters" : "arguments")
+        let schemas = callSchemas(argumentsKey: parserKind == .llama3JSON ? "parameters" : "arguments", at: "/anyOf")
         return StructuredOutputFields(spec: .jsonSchema(SluiceGrammar.JSONValue.object([("anyOf", .array(schemas))]).compactText()),
                                       field: "tools")
     }
@@ -149,18 +157,43 @@ struct ToolFields: Sendable, Equatable {
                                repeats: parallelToolCalls)
     }
 
-    /// One `{"name", "arguments"}` object per function: the name fixed, the arguments its schema.
-    private var callSchemas: [SluiceGrammar.JSONValue] { callSchemas(argumentsKey: "arguments") }
+    /// One `{"name", "arguments"}` object per function: the name fixed, the arguments its schema; the objects
+    /// are the items of the array at the JSON pointer `list`.
+    private func callSchemas(argumentsKey: String, at list: String) -> [SluiceGrammar.JSONValue] {
+        functions.enumerated().map { index, function in
+            Self.callSchema(function, argumentsKey: argumentsKey, at: "\(list)/\(index)")
+        }
+    }
 
-    private func callSchemas(argumentsKey: String) -> [SluiceGrammar.JSONValue] {
-        functions.map { function in
-            .object([
-                ("type", .string("object")),
-                ("properties", .object([("name", .object([("const", .string(function.name))])),
-                                        (argumentsKey, function.parameters)])),
-                ("required", .array([.string("name"), .string(argumentsKey)])),
-                ("additionalProperties", .bool(false)),
-            ])
+    /// The call object of `function`, to be placed at the JSON pointer `pointer` of the whole schema. The
+    /// arguments' schema moves inside it, so its local `$ref`s (`#/$defs/Member`, as pydantic writes nested
+    /// models) are rebased onto its new place.
+    private static func callSchema(_ function: Function, argumentsKey: String, at pointer: String) -> SluiceGrammar.JSONValue {
+        let arguments = rebasingReferences(in: function.parameters, onto: "\(pointer)/properties/\(argumentsKey)")
+        return .object([
+            ("type", .string("object")),
+            ("properties", .object([("name", .object([("const", .string(function.name))])), (argumentsKey, arguments)])),
+            ("required", .array([.string("name"), .string(argumentsKey)])),
+            ("additionalProperties", .bool(false)),
+        ])
+    }
+
+    /// `schema` with every local `$ref` (`#…`) pointing `prefix` deeper, for a schema moved to the JSON pointer
+    /// `prefix` of another.
+    static func rebasingReferences(in schema: SluiceGrammar.JSONValue, onto prefix: String) -> SluiceGrammar.JSONValue {
+        switch schema {
+        case .object(let members):
+            return .object(members.map { member -> (String, SluiceGrammar.JSONValue) in
+                let (key, value) = member
+                if key == "$ref", let reference = value.stringValue, reference.hasPrefix("#") {
+                    return (key, SluiceGrammar.JSONValue.string("#" + prefix + String(reference.dropFirst())))
+                }
+                return (key, rebasingReferences(in: value, onto: prefix))
+            })
+        case .array(let items):
+            return .array(items.map { rebasingReferences(in: $0, onto: prefix) })
+        default:
+            return schema
         }
     }
 
@@ -176,7 +209,8 @@ struct ToolFields: Sendable, Equatable {
     /// The length of a Mistral tool-call id.
     static let mistralCallIDLength = 9
 
-    /// The Hermes parser, which knows the functions' names; it also reads the JSON that `required` forces.
+    /// The Hermes parser, which knows the functions' names; it also reads the JSON that `required` and a named
+    /// function force.
     var parser: HermesToolCallParser {
         HermesToolCallParser(functionNames: functionNames)
     }
@@ -198,12 +232,7 @@ struct ToolFields: Sendable, Equatable {
         switch choice {
         case .auto:
             return callFormat?.parse(text) ?? parser.parse(text)
-        case .function(let name):
-            guard let arguments = try? SluiceGrammar.JSONValue.parse(text), arguments.objectValue != nil else {
-                return ParsedToolCalls(content: text, calls: [])
-            }
-            return ParsedToolCalls(content: nil, calls: [.init(name: name, arguments: arguments.compactText())])
-        case .required:
+        case .function, .required:
             let calls = parser.calls(in: Substring(text))
             return calls.isEmpty ? ParsedToolCalls(content: text, calls: []) : ParsedToolCalls(content: nil, calls: calls)
         }

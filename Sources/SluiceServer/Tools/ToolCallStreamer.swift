@@ -7,8 +7,7 @@ import SluiceGrammar
 ///   as each name closes (id and name) and as their arguments arrive. A fenced block is held until it closes
 ///   or its info line shows it is not JSON, then sent as calls or as content. Text that could be the start
 ///   of a tag or fence is held until it is not.
-/// - A named `tool_choice`: the whole text is the arguments of one call to it, opened at once.
-/// - `required`: the text is an array of calls, read like a block.
+/// - `required` and a named `tool_choice`: the text is an array of calls or one call object, read like a block.
 ///
 /// With another `--tool-call-parser` format, `auto` goes through ``FormatCallStreamer``, which reads each
 /// format's markers and bare openings the same way; `required` and a named choice are plain JSON in any format.
@@ -37,8 +36,8 @@ struct ToolCallStreamer {
         case fence(raw: String)
         /// Inside a fenced block that is not JSON: streamed as content until its closing fence.
         case codeFence
-        /// A named call's arguments, or text after a `required` array failed to read: passed through.
-        case passThrough(callIndex: Int?)
+        /// Text after a forced call or array, or one that failed to read: passed through as content.
+        case passThrough
     }
 
     private static let openTag = HermesToolCallParser.openTag
@@ -47,11 +46,12 @@ struct ToolCallStreamer {
 
     private var mode: Mode
     private let parser: HermesToolCallParser
-    private let isRequiredList: Bool
+    /// Whether `tool_choice` forced the output to be calls (`required` or a named function): plain JSON.
+    private let isForced: Bool
     private var held = ""
     private var heldSpace = ""
     private var sentContent = false
-    /// Opens calls from the scanner's events; before the text comes, a named `tool_choice`'s name.
+    /// Opens calls from the scanner's events.
     private var opener = CallOpener(joinsArguments: false)
     /// Calls opened so far; the next call's index.
     var numCalls: Int { opener.numCalls }
@@ -69,16 +69,11 @@ struct ToolCallStreamer {
         switch tools.choice {
         case .auto:
             mode = .content
-            isRequiredList = false
+            isForced = false
             checkedBare = false
-        case .function(let name):
-            mode = .passThrough(callIndex: 0)
-            isRequiredList = false
-            checkedBare = true
-            opener.pendingName = name
-        case .required:
+        case .function, .required:
             mode = .block(CallBlockScanner(), raw: "")
-            isRequiredList = true
+            isForced = true
             checkedBare = true
         }
     }
@@ -90,11 +85,6 @@ struct ToolCallStreamer {
             return format!.feed(text)
         }
         var events: [Event] = []
-        if case .passThrough(let index) = mode, let name = opener.pendingName, index == 0, numCalls == 0 {
-            events.append(.callStart(index: 0, name: name))
-            opener.numCalls = 1
-            opener.pendingName = nil
-        }
         held += text
         process(&events)
         return events
@@ -116,15 +106,15 @@ struct ToolCallStreamer {
             if calls.isEmpty { emitContent(held, &events) } else { emitCalls(calls, &events) }
         case .block(_, let raw), .rawBlock(let raw):
             let body = raw + held
-            if isRequiredList || isBare {
+            if isForced || isBare {
                 if numCalls == blockFirstCall { emitContent(body, &events) }
             } else if numCalls == blockFirstCall {
                 emitWholeBlock(body, closed: false, &events)
             }
         case .afterBlock:
             break
-        case .passThrough(let index):
-            if index == nil { emitContent(held, &events) }
+        case .passThrough:
+            emitContent(held, &events)
         }
         held = ""
         return events
@@ -171,12 +161,12 @@ struct ToolCallStreamer {
                     mode = .block(scanner, raw: raw + consumed)
                     return
                 case .done:
-                    mode = isRequiredList ? .passThrough(callIndex: nil) : isBare ? .content : .afterBlock
+                    mode = isForced ? .passThrough : isBare ? .content : .afterBlock
                     isBare = false
                 case .failed:
                     held = raw + consumed + held
-                    if isRequiredList {
-                        if numCalls == 0 { mode = .passThrough(callIndex: nil) } else { held = ""; return }
+                    if isForced {
+                        if numCalls == 0 { mode = .passThrough } else { held = ""; return }
                     } else if isBare {
                         // Not a call after all: the text goes on as content (already sent calls stay sent).
                         if numCalls > blockFirstCall { held = "" }
@@ -231,12 +221,8 @@ struct ToolCallStreamer {
                 emitContent(String(held[..<range.upperBound]), &events)
                 held = String(held[range.upperBound...])
                 mode = .content
-            case .passThrough(let index):
-                if let index {
-                    if !held.isEmpty { events.append(.arguments(index: index, held)) }
-                } else {
-                    emitContent(held, &events)
-                }
+            case .passThrough:
+                emitContent(held, &events)
                 held = ""
                 return
             }
