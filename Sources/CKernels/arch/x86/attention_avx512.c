@@ -94,6 +94,25 @@ ALWAYS_INLINE SL_AVX512_ATTN void score_rows(const int KV, const int NR, const f
     }
 }
 
+/// acc[r] += p[r] * v for `NR` rows over 64 head dims of one position (`p` its weights, a row per `stride`
+/// floats). Q8_0: the 64 dims are two blocks, and each row's weight takes each block's scale, s0 and s1.
+ALWAYS_INLINE SL_AVX512_ATTN void weigh_position(const int KV, const int NR, const __m512 *v, const float *p, int64_t stride,
+                                                 float s0, float s1, __m512 (*acc)[4]) {
+    for (int r = 0; r < NR; r++) {
+        if (KV == KV_Q8) {
+            const float pw = p[r * stride];
+            const __m512 w0 = _mm512_set1_ps(pw * s0), w1 = _mm512_set1_ps(pw * s1);
+            acc[r][0] = _mm512_fmadd_ps(w0, v[0], acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(w0, v[1], acc[r][1]);
+            acc[r][2] = _mm512_fmadd_ps(w1, v[2], acc[r][2]);
+            acc[r][3] = _mm512_fmadd_ps(w1, v[3], acc[r][3]);
+        } else {
+            const __m512 w = _mm512_set1_ps(p[r * stride]);
+            for (int c = 0; c < 4; c++) acc[r][c] = _mm512_fmadd_ps(w, v[c], acc[r][c]);
+        }
+    }
+}
+
 /// out rows = Σ_j p[r][j] V[j] for `NR` rows (up to 6) over the 64 head dims from 16 * c0, positions
 /// 0..<len. Six rows by a quarter of 128 dims fit the registers, so a 128-dim head's GQA group of 6
 /// reads each V row once per half instead of once per pair of rows; each output element is still one
@@ -125,23 +144,9 @@ ALWAYS_INLINE SL_AVX512_ATTN void weigh_values(const int KV, const int NR, int64
         if (++off == bs && blk < last_block) off = 0, blk++;
         __m512 v[D16];
         for (int c = 0; c < D16; c++) v[c] = load16(KV, vr + 16 * c * element);
-        if (KV == KV_Q8) {
-            // The 64 dims are two Q8_0 blocks: each position's weight takes each block's scale.
-            const float s0 = sl_fp16_to_fp32(a->v_scales[index / 32]), s1 = sl_fp16_to_fp32(a->v_scales[index / 32 + 1]);
-            for (int r = 0; r < NR; r++) {
-                const float pw = p[r * stride + j];
-                const __m512 w0 = _mm512_set1_ps(pw * s0), w1 = _mm512_set1_ps(pw * s1);
-                acc[r][0] = _mm512_fmadd_ps(w0, v[0], acc[r][0]);
-                acc[r][1] = _mm512_fmadd_ps(w0, v[1], acc[r][1]);
-                acc[r][2] = _mm512_fmadd_ps(w1, v[2], acc[r][2]);
-                acc[r][3] = _mm512_fmadd_ps(w1, v[3], acc[r][3]);
-            }
-        } else {
-            for (int r = 0; r < NR; r++) {
-                const __m512 w = _mm512_set1_ps(p[r * stride + j]);
-                for (int c = 0; c < D16; c++) acc[r][c] = _mm512_fmadd_ps(w, v[c], acc[r][c]);
-            }
-        }
+        const float s0 = KV == KV_Q8 ? sl_fp16_to_fp32(a->v_scales[index / 32]) : 1.0f;
+        const float s1 = KV == KV_Q8 ? sl_fp16_to_fp32(a->v_scales[index / 32 + 1]) : 1.0f;
+        weigh_position(KV, NR, v, p + j, stride, s0, s1, acc);
     }
     for (int r = 0; r < NR; r++)
         for (int c = 0; c < D16; c++) _mm512_storeu_ps(out[r] + 16 * (c0 + c), acc[r][c]);
@@ -191,23 +196,9 @@ ALWAYS_INLINE SL_AVX512_ATTN void weigh_tile(const int KV, const int NR, int64_t
         const float *vr = tile + (j - j0) * hd + 16 * c0;
         __m512 v[D16];
         for (int c = 0; c < D16; c++) v[c] = _mm512_load_ps(vr + 16 * c);
-        if (KV == KV_Q8) {
-            // The 64 dims are two Q8_0 blocks: each position's weight takes each block's scale.
-            const float s0 = scales[(j - j0) * (hd / 32) + c0 / 2], s1 = scales[(j - j0) * (hd / 32) + c0 / 2 + 1];
-            for (int r = 0; r < NR; r++) {
-                const float pw = p[r * stride + j];
-                const __m512 w0 = _mm512_set1_ps(pw * s0), w1 = _mm512_set1_ps(pw * s1);
-                acc[r][0] = _mm512_fmadd_ps(w0, v[0], acc[r][0]);
-                acc[r][1] = _mm512_fmadd_ps(w0, v[1], acc[r][1]);
-                acc[r][2] = _mm512_fmadd_ps(w1, v[2], acc[r][2]);
-                acc[r][3] = _mm512_fmadd_ps(w1, v[3], acc[r][3]);
-            }
-        } else {
-            for (int r = 0; r < NR; r++) {
-                const __m512 w = _mm512_set1_ps(p[r * stride + j]);
-                for (int c = 0; c < D16; c++) acc[r][c] = _mm512_fmadd_ps(w, v[c], acc[r][c]);
-            }
-        }
+        const float *position_scales = scales + (j - j0) * (hd / 32) + c0 / 2;
+        weigh_position(KV, NR, v, p + j, stride, KV == KV_Q8 ? position_scales[0] : 1.0f,
+                       KV == KV_Q8 ? position_scales[1] : 1.0f, acc);
     }
     for (int r = 0; r < NR; r++)
         for (int c = 0; c < D16; c++) _mm512_storeu_ps(out[r] + 16 * (c0 + c), acc[r][c]);
