@@ -13,20 +13,13 @@ import json
 import math
 import re
 import struct
-import sys
 import urllib.request
 
 import openai
 from openai import OpenAI
 
-failures = []
+from e2e_checks import check, finish, served_model  # the scripts' own folder
 
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}", file=sys.stderr)
-    return condition
 
 
 def norm(vector):
@@ -62,9 +55,7 @@ def main():
         fixture = json.load(f)
     cases = fixture["cases"][:24]
 
-    models = client.models.list().data
-    check(len(models) == 1, f"one served model, got {[m.id for m in models]}")
-    model = models[0].id
+    model = served_model(client)
 
     # Token-id lists; the SDK requests base64 and decodes it.
     response = client.embeddings.create(model=model, input=[case["ids"] for case in cases])
@@ -139,10 +130,7 @@ def main():
     passes = value("vllm:embedding_passes_total")
     check(passes is not None and passes >= len(successes), f"embedding_passes_total {passes}")
 
-    if failures:
-        print(f"{len(failures)} checks failed", file=sys.stderr)
-        sys.exit(1)
-    print("all checks passed")
+    finish()
 
 
 if __name__ == "__main__":

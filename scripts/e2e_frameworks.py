@@ -18,7 +18,6 @@ Exits non-zero, naming every failed check, when the server misbehaves.
 """
 import argparse
 import json
-import sys
 import traceback
 from typing import Literal
 
@@ -29,14 +28,8 @@ from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
 from openai import OpenAI
 
-failures = []
+from e2e_checks import check, finish, served_model  # the scripts' own folder
 
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}", file=sys.stderr)
-    return condition
 
 
 def checked(name, function, *arguments):
@@ -191,9 +184,7 @@ def main():
     parser.add_argument("--api-key", default="unused")
     args = parser.parse_args()
     client = OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
-    models = client.models.list().data
-    check(len(models) == 1, f"one served model, got {[m.id for m in models]}")
-    model = models[0].id
+    model = served_model(client)
 
     checked("instructor JSON_SCHEMA", instructor_mode, client, model, instructor.Mode.JSON_SCHEMA)
     checked("instructor TOOLS", instructor_mode, client, model, instructor.Mode.TOOLS)
@@ -204,10 +195,7 @@ def main():
     checked("langchain with_structured_output function_calling", langchain_structured, chat, "function_calling")
     checked("langchain bind_tools", langchain_tools, chat)
 
-    if failures:
-        print(f"{len(failures)} checks failed", file=sys.stderr)
-        sys.exit(1)
-    print("all checks passed")
+    finish()
 
 
 if __name__ == "__main__":

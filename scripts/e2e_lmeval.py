@@ -21,19 +21,12 @@ import argparse
 import json
 import math
 import os
-import sys
 import traceback
 import urllib.request
 
+from e2e_checks import check, finish  # the scripts' own folder
+
 TASKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lmeval")
-failures = []
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}", file=sys.stderr)
-    return condition
 
 
 def post(url, body):
@@ -129,10 +122,7 @@ def main():
         check([sample["resps"][0][0] for sample in second_samples] == texts, "the second run's answers differ")
         print(f"sluice_gen: exact_match {score}, answers {texts!r}")
 
-    if failures:
-        print(f"{len(failures)} checks failed", file=sys.stderr)
-        sys.exit(1)
-    print("all checks passed")
+    finish()
 
 
 if __name__ == "__main__":

@@ -13,28 +13,19 @@ Exits non-zero, naming every failed check, when the server misbehaves.
 import argparse
 import concurrent.futures
 import json
-import sys
 from typing import Literal
 
 import openai
 import pydantic
 from openai import OpenAI
 
-failures = []
-
+from e2e_checks import check, finish, served_model  # the scripts' own folder
 
 class City(pydantic.BaseModel):
     """The structured-output checks' schema, as the SDK turns it into a strict JSON schema."""
     name: str = pydantic.Field(max_length=20)
     population: int = pydantic.Field(ge=0)
     size: Literal["small", "big"]
-
-
-def check(condition, message):
-    if not condition:
-        failures.append(message)
-        print(f"FAIL: {message}", file=sys.stderr)
-    return condition
 
 
 def main():
@@ -44,9 +35,7 @@ def main():
     args = parser.parse_args()
     client = OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
 
-    models = client.models.list().data
-    check(len(models) == 1, f"one served model, got {[m.id for m in models]}")
-    model = models[0].id
+    model = served_model(client)
 
     # Completions, greedy.
     completion = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
@@ -191,10 +180,7 @@ def main():
     after = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
     check(after.choices[0].text == completion.choices[0].text, "the server answers the same after bad requests")
 
-    if failures:
-        print(f"{len(failures)} checks failed", file=sys.stderr)
-        sys.exit(1)
-    print("all checks passed")
+    finish()
 
 
 def structured_output(client, model):

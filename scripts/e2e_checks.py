@@ -1,0 +1,28 @@
+"""What the end-to-end client scripts share (e2e_openai, e2e_frameworks, e2e_embeddings, e2e_lmeval): checks
+that name each failure and go on, and the exit that reports them. Imported from the scripts' own folder."""
+import sys
+
+failures = []
+
+
+def check(condition, message):
+    """Records `message` as a failure when `condition` is false; returns the condition."""
+    if not condition:
+        failures.append(message)
+        print(f"FAIL: {message}", file=sys.stderr)
+    return condition
+
+
+def finish():
+    """Exits non-zero when any check failed, naming how many."""
+    if failures:
+        print(f"{len(failures)} checks failed", file=sys.stderr)
+        sys.exit(1)
+    print("all checks passed")
+
+
+def served_model(client):
+    """The id of the one model an OpenAI-compatible server serves (a check fails when it serves another number)."""
+    models = client.models.list().data
+    check(len(models) == 1, f"one served model, got {[m.id for m in models]}")
+    return models[0].id
