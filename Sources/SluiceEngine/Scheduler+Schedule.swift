@@ -21,7 +21,10 @@ extension Scheduler {
         scheduleDecodes(&plan)
         if let costModel {
             let decodeTime = plan.scheduled.isEmpty ? nil : costModel.predictedTime(of: plan.workload)
-            plan.timeLimit = config.maxStepLatency.stepTimeLimit(predictedDecodeTime: decodeTime)
+            let promptTokens = StepWorkload.run(numTokens: StepLatencyTarget.automaticPromptTokens, startPosition: 0,
+                                                samples: false)
+            plan.timeLimit = config.maxStepLatency.stepTimeLimit(
+                predictedDecodeTime: decodeTime, predictedWithPromptTokens: costModel.predictedTime(of: plan.workload + promptTokens))
         }
         schedulePrompts(&plan)
         if plan.preempted.isEmpty {

@@ -23,7 +23,7 @@ struct EngineFlags: ParsableArguments {
 
     @Option(help: ArgumentHelp(
         "The longest an engine step may take, as the scheduler predicts it, in ms; prompt chunks shrink to fit. 0 turns the time budget off.",
-        discussion: "Default: a step that runs decodes may take twice its decodes alone, and at least 50 ms, so running streams see at most about twice a pure decode step between tokens; a step with no decodes is bounded by --max-num-batched-tokens only."))
+        discussion: "Default: a step that runs decodes may take twice its decodes alone, at least 50 ms, and at least its decodes plus 64 prompt tokens, so running streams see about twice a pure decode step between tokens where prompt tokens are cheap, and a waiting prompt advances 64 tokens a step where they are not; a step with no decodes is bounded by --max-num-batched-tokens only."))
     var maxStepLatencyMs: Double?
 
     @Option(help: "The order of admission: fcfs, or priority (a request's `priority`, lower first, then arrival).")

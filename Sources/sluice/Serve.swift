@@ -241,7 +241,7 @@ extension Serve {
     static func describeStepPlanning(_ engine: Engine) -> String {
         let target: String
         switch engine.config.maxStepLatency {
-        case .automatic: target = "automatic (max(50 ms, 2 × a step's decodes))"
+        case .automatic: target = "automatic (max(50 ms, 2 × a step's decodes, its decodes + 64 prompt tokens))"
         case .fixed(let seconds): target = String(format: "%.0f ms", seconds * 1000)
         case .off: target = "off"
         }

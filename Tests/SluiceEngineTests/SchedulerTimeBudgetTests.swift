@@ -4,8 +4,8 @@ import Testing
 /// A cost model with round numbers: 10 ms a step (unless asked), 1 ms a token, 1 ms a sampled
 /// row, no attention term unless asked, so a decode row costs 2 ms and a prompt token 1 ms.
 /// Targets in the tests sit half a millisecond off any sum of these, so rounding never decides.
-func makeCostModel(fixed: Double = 0.010, attention: Double = 0) -> StepCostModel {
-    StepCostModel(fixedTime: fixed, timePerToken: 0.001, timePerSampledRow: 0.001, timePerAttendedPosition: attention)
+func makeCostModel(fixed: Double = 0.010, attention: Double = 0, perToken: Double = 0.001) -> StepCostModel {
+    StepCostModel(fixedTime: fixed, timePerToken: perToken, timePerSampledRow: 0.001, timePerAttendedPosition: attention)
 }
 
 /// A scheduler that plans with `costModel` under `target`.
@@ -124,7 +124,7 @@ struct SchedulerTimeBudgetTests {
         #expect(!output.scheduledRequests.contains { $0.requestID == "late" })
     }
 
-    @Test("the automatic target bounds steps with decodes by max(50 ms, 2 × the decodes) and leaves prompt-only steps to the token budget")
+    @Test("the automatic target bounds steps with decodes by max(50 ms, 2 × the decodes, the decodes + 64 prompt tokens) and leaves prompt-only steps to the token budget")
     func automaticTarget() throws {
         let model = makeCostModel(fixed: 0.0105)
         var scheduler = try makeTimedScheduler(target: .automatic, costModel: model, budget: 512)
@@ -137,15 +137,27 @@ struct SchedulerTimeBudgetTests {
         try startDecodes(&few, count: 2)
         try few.add(makeRequest("long", promptLength: 2000, tokenBase: 5000))
         let floor = runStep(&few).output
-        // Two decodes alone: 10.5 + 2 × 2 = 14.5 ms; the floor of 50 ms applies.
-        #expect(floor.stepTimeLimit == StepLatencyTarget.automaticFloor)
-        #expect(floor.numScheduledTokens == 2 + 35)
+        // Two decodes alone: 10.5 + 2 × 2 = 14.5 ms; twice that and the 50 ms floor are less than the decodes
+        // with 64 prompt tokens, 14.5 + 64 = 78.5 ms, so the prompt gets its 64 tokens.
+        let fewLimit = try #require(floor.stepTimeLimit)
+        #expect(abs(fewLimit - 0.0785) < 1e-9)
+        #expect(floor.numScheduledTokens == 2 + StepLatencyTarget.automaticPromptTokens)
+
+        var one = try makeTimedScheduler(target: .automatic, costModel: makeCostModel(fixed: 0.0105, perToken: 0.00015),
+                                         budget: 512)
+        try startDecodes(&one, count: 1)
+        try one.add(makeRequest("long", promptLength: 2000, tokenBase: 7000))
+        let cheap = runStep(&one).output
+        // Tokens cheap beside the step (0.15 ms each): the decode takes 11.65 ms, with 64 prompt tokens 21.25, so
+        // the 50 ms floor applies, and the prompt gets what fits in it, 255 tokens.
+        #expect(cheap.stepTimeLimit == StepLatencyTarget.automaticFloor)
+        #expect(cheap.numScheduledTokens == 1 + 255)
 
         var many = try makeTimedScheduler(target: .automatic, costModel: model, budget: 512)
         try startDecodes(&many, count: 60)
         try many.add(makeRequest("long", promptLength: 2000, tokenBase: 9000))
         let doubled = runStep(&many).output
-        // Sixty decodes alone: 10.5 + 60 × 2 = 130.5 ms; the step may take 261 ms.
+        // Sixty decodes alone: 10.5 + 60 × 2 = 130.5 ms; the step may take 261 ms (more than 130.5 + 64).
         let limit = try #require(doubled.stepTimeLimit)
         #expect(abs(limit - 0.261) < 1e-9)
         #expect(doubled.numScheduledTokens == 60 + 130)

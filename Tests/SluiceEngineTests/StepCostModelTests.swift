@@ -143,5 +143,8 @@ struct StepCostModelTests {
         #expect(StepLatencyTarget.off.stepTimeLimit(predictedDecodeTime: 1) == nil)
         #expect(StepLatencyTarget.automatic.stepTimeLimit(predictedDecodeTime: nil) == nil)
         #expect(StepLatencyTarget.automatic.stepTimeLimit(predictedDecodeTime: 0.1) == 0.2)
+        #expect(StepLatencyTarget.automatic.stepTimeLimit(predictedDecodeTime: 0.1, predictedWithPromptTokens: 0.15) == 0.2)
+        #expect(StepLatencyTarget.automatic.stepTimeLimit(predictedDecodeTime: 0.1, predictedWithPromptTokens: 0.5) == 0.5)
+        #expect(StepLatencyTarget.automatic.stepTimeLimit(predictedDecodeTime: nil, predictedWithPromptTokens: 0.5) == nil)
     }
 }
