@@ -16,7 +16,6 @@ library has one, and an unambiguous prompt where the model chooses (tool_choice 
 Usage: e2e_frameworks.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
 """
-import argparse
 import json
 import traceback
 from typing import Literal
@@ -26,9 +25,8 @@ import pydantic
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
-from openai import OpenAI
 
-from e2e_checks import check, finish, served_model  # the scripts' own folder
+from e2e_checks import check, connect, finish  # the scripts' own folder
 
 
 
@@ -179,17 +177,12 @@ def langchain_tools(chat):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--api-key", default="unused")
-    args = parser.parse_args()
-    client = OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
-    model = served_model(client)
+    client, model = connect()
 
     checked("instructor JSON_SCHEMA", instructor_mode, client, model, instructor.Mode.JSON_SCHEMA)
     checked("instructor TOOLS", instructor_mode, client, model, instructor.Mode.TOOLS)
 
-    chat = ChatOpenAI(base_url=args.base_url, api_key=args.api_key, model=model, temperature=0, max_tokens=80,
+    chat = ChatOpenAI(base_url=str(client.base_url), api_key=client.api_key, model=model, temperature=0, max_tokens=80,
                       max_retries=0, timeout=120)
     checked("langchain with_structured_output json_schema", langchain_structured, chat, "json_schema")
     checked("langchain with_structured_output function_calling", langchain_structured, chat, "function_calling")

@@ -10,16 +10,14 @@ on chat and on the Responses API (function tools, function_call items whole and 
 Usage: e2e_openai.py --base-url http://127.0.0.1:8000/v1 [--api-key KEY]
 Exits non-zero, naming every failed check, when the server misbehaves.
 """
-import argparse
 import concurrent.futures
 import json
 from typing import Literal
 
 import openai
 import pydantic
-from openai import OpenAI
 
-from e2e_checks import check, finish, served_model  # the scripts' own folder
+from e2e_checks import check, connect, finish  # the scripts' own folder
 
 class City(pydantic.BaseModel):
     """The structured-output checks' schema, as the SDK turns it into a strict JSON schema."""
@@ -29,13 +27,7 @@ class City(pydantic.BaseModel):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--api-key", default="unused")
-    args = parser.parse_args()
-    client = OpenAI(base_url=args.base_url, api_key=args.api_key, max_retries=0, timeout=120)
-
-    model = served_model(client)
+    client, model = connect()
 
     # Completions, greedy.
     completion = client.completions.create(model=model, prompt="The capital of France is", max_tokens=8, temperature=0)
