@@ -225,6 +225,28 @@ struct PackedGemmTests {
         }
     }
 
+    /// Rows wider than 64 blocks run their expanded groups a segment of 32 blocks at a time, each tile
+    /// keeping its partial sums between segments (a last segment shorter than the others included).
+    @Test("wide matrices, whose batches run a segment of blocks at a time, equal the scalar reference bit for bit",
+          .enabled(if: !simdLevels.isEmpty), arguments: packedFormats, simdLevels)
+    func simdMatchesReferenceWhenSegmented(format: QuantFormat, level: sl_level) {
+        var rng = SeededGenerator()
+        let cols = format.isKQuant ? 256 * 9 : 32 * 65
+        for tokens in [17, 30] {
+            let rows = 20
+            let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
+            let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
+            let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+            let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+            let simd = run(fixture, format, x: x, tokens: tokens, level: level)
+            #expect(simd == reference, "\(format) level \(level.rawValue) tokens \(tokens) (seed \(rng.seed))")
+            // Accumulating: what was there is added once, after the last segment.
+            let initial = randomFloats(tokens * rows, in: -100...100, using: &rng)
+            let summed = run(fixture, format, x: x, tokens: tokens, level: level, initial: initial)
+            #expect(summed == zip(reference, initial).map { $0 + $1 }, "\(format) accumulate tokens \(tokens)")
+        }
+    }
+
     @Test("the SIMD kernels stay exact at the largest quants and activations (no int16 saturation in maddubs)",
           .enabled(if: !simdLevels.isEmpty), arguments: packedFormats, simdLevels)
     func simdExactAtExtremes(format: QuantFormat, level: sl_level) {

@@ -111,21 +111,25 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
 }
 
 
-/// One tile of `T` tokens (t0...) for a group whose blocks start at `w`; `two_chains` keeps two integer
-/// chains per token so a small tile (decode) is not bound by vpdpbusd's latency (for Q6_K, columns 0-15
-/// and 16-31, which have their own scales; a larger Q6_K tile unpacks each block twice, lo columns then
-/// hi, so one integer accumulator per token is live beside S and f).
+/// One tile of `T` tokens (t0...) for a group whose blocks start at `w`. Each token keeps two integer
+/// chains (Q8_0: even and odd column quads; the nibble types: a chunk's lo and hi vectors, which for Q6_K
+/// are its columns 0-15 and 16-31, each with its own scale): vpdpbusd's five-cycle latency left one chain
+/// per token short of the units' rate. Their sum is exact in any order. For the K-quants f lives in
+/// memory (touched once per super-block), so the two chains and S of 8 tokens fit in the 32 registers.
 ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
                                   int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
     const int stride = sl_layout_stride(type), header = sl_layout_header(type);
-    const int two_chains = T <= 2;
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
     const float *xs = a->s + t0 * nb;
     const int32_t *xi = a->isum + t0 * nb;
     __m512 f[TILE_TOKENS], S[TILE_TOKENS]; // S: the K-quants' super-block sums
-    for (int t = 0; t < T; t++) f[t] = S[t] = _mm512_setzero_ps();
+    float fk[TILE_TOKENS][16] __attribute__((aligned(64))); // the K-quants' f
+    for (int t = 0; t < T; t++) {
+        f[t] = S[t] = _mm512_setzero_ps();
+        if (k_super(type)) _mm512_store_ps(fk[t], _mm512_setzero_ps());
+    }
 
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
@@ -149,25 +153,9 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                 const __m512i wv = _mm512_loadu_si512(blk + 64 * j);
                 for (int t = 0; t < T; t++) {
                     const __m512i xv = broadcast4(xq + t * K + b * 32 + 4 * j);
-                    if (two_chains && (j & 1)) acc2[t] = _mm512_dpbusd_epi32(acc2[t], wv, xv);
+                    if (j & 1) acc2[t] = _mm512_dpbusd_epi32(acc2[t], wv, xv);
                     else acc[t] = _mm512_dpbusd_epi32(acc[t], wv, xv);
                 }
-            }
-        } else if (type == SL_TYPE_Q6_K && !two_chains) {
-            // The lo columns of every chunk, then the hi ones: S takes each half's sum in the reference's order.
-            const int octets = stride - 2 * PACK_OCTETS;
-            const __m512 d = _mm512_loadu_ps(hdr);
-            for (int half = 0; half < 2; half++) {
-                for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_si512();
-                for (int p = 0; p < 4; p++) {
-                    __m512i lo, hi;
-                    unpack_chunk(type, blk, p, _mm512_setzero_si512(), &lo, &hi);
-                    for (int t = 0; t < T; t++) {
-                        acc[t] = _mm512_dpbusd_epi32(acc[t], half ? hi : lo, broadcast4(xq + t * K + b * 32 + 16 * half + 4 * p));
-                    }
-                }
-                const __m512 dsc = _mm512_mul_ps(d, load_i8_floats(blk + octets + half * PACK_OCTETS));
-                for (int t = 0; t < T; t++) S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dsc, S[t]);
             }
         } else {
             for (int t = 0; t < T; t++) {
@@ -196,8 +184,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
                 for (int t = 0; t < T; t++) {
                     const int8_t *x = xq + t * K + b * 32 + 4 * p;
                     acc[t] = _mm512_dpbusd_epi32(acc[t], lo, broadcast4(x));
-                    if (two_chains) acc2[t] = _mm512_dpbusd_epi32(acc2[t], hi, broadcast4(x + 16));
-                    else acc[t] = _mm512_dpbusd_epi32(acc[t], hi, broadcast4(x + 16));
+                    acc2[t] = _mm512_dpbusd_epi32(acc2[t], hi, broadcast4(x + 16));
                 }
             }
         }
@@ -207,7 +194,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             const int octets = stride - 2 * PACK_OCTETS;
             const __m512 dsc = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets));
             for (int t = 0; t < T; t++) {
-                const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
+                const __m512i sum = _mm512_add_epi32(acc[t], acc2[t]);
                 S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), dsc, S[t]);
             }
             break;
@@ -215,13 +202,12 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
         case SL_TYPE_IQ4_XS: {
             const __m512 dw = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_i8_floats(blk + stride - PACK_OCTETS));
             for (int t = 0; t < T; t++) {
-                const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
+                const __m512i sum = _mm512_add_epi32(acc[t], acc2[t]);
                 f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
             }
             break;
         }
         case SL_TYPE_Q6_K: {
-            if (!two_chains) break; // done above
             const int octets = stride - 2 * PACK_OCTETS;
             const __m512 d = _mm512_loadu_ps(hdr);
             const __m512 dlo = _mm512_mul_ps(d, load_i8_floats(blk + octets));
@@ -236,7 +222,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
             const __m512 dw = load_halves(blk + halves);
             for (int t = 0; t < T; t++) {
-                const __m512i sum = two_chains ? _mm512_add_epi32(acc[t], acc2[t]) : acc[t];
+                const __m512i sum = _mm512_add_epi32(acc[t], acc2[t]);
                 f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
             }
             if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) {
@@ -264,7 +250,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
             for (int t = 0; t < T; t++) {
                 S[t] = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(M[t]), S[t]);
-                f[t] = _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), f[t]);
+                _mm512_store_ps(fk[t], _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), _mm512_load_ps(fk[t])));
                 S[t] = _mm512_setzero_ps();
             }
         }
@@ -272,7 +258,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
     }
     for (int t = 0; t < T; t++) {
         float *out = y + (t0 + t) * ldy;
-        __m512 v = f[t];
+        __m512 v = k_super(type) ? _mm512_load_ps(fk[t]) : f[t];
         if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
         _mm512_mask_storeu_ps(out, mask, v);
     }
@@ -378,12 +364,29 @@ ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, 
     }
 }
 
+/// The next group's lines, asked for a few per block while the tiles run on an expanded copy (a 16-token
+/// decode step is then bound by the larger of its compute and its weight reads, not their sum).
+typedef struct {
+    const char *next, *end;
+    int lines; // per block
+} prefetch_cursor;
+
+ALWAYS_INLINE void prefetch_step(prefetch_cursor *c) {
+    if (c->next >= c->end) return;
+    for (int line = 0; line < c->lines; line++) _mm_prefetch(c->next + 64 * line, _MM_HINT_T0);
+    c->next += 64 * c->lines;
+}
+
 /// One tile of `T` tokens over an expanded group: the same float operations, in the same order, as `tile`.
-/// Live per token: f, and for the K-quants S, plus the block's one integer accumulator (Q6_K's lo columns
-/// are summed and scaled before its hi columns), so 8 tokens fit in the 32 registers.
+/// Each token keeps two integer chains, columns 0-15 (chunks 0-3) and 16-31 (chunks 4-7), fed in turn:
+/// vpdpbusd's latency is five cycles, so one chain per token (8 in flight) ran at about 70% of the rate
+/// 16 chains reach. Their integer sum is exact whatever the order (Q6_K scales each half on its own, lo
+/// first, as `tile` does). Live per token: the two chains and, for the K-quants, S, so 8 tokens fit in the
+/// 32 registers with f in memory (touched once per super-block); the other types keep f in a register.
 ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, const int offset, const uint8_t *e,
-                                           int64_t nb, const sl_qact *a, int64_t t0, float *y, int64_t ldy,
-                                           __mmask16 mask, int accumulate, const uint8_t *ahead, int ahead_lines, int64_t ahead_end) {
+                                           int64_t nb, int64_t b_begin, int64_t b_end, const sl_qact *a, int64_t t0,
+                                           float *part, float *y, int64_t ldy, __mmask16 mask, int accumulate,
+                                           prefetch_cursor *ahead) {
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
@@ -391,30 +394,43 @@ ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, con
     const int32_t *xi = a->isum + t0 * nb;
     const int is_k = kind == EXP_K_MIN || kind == EXP_K_SIXTEEN;
     const int stride = expanded_stride(kind);
+    // f continues from the previous segment's partial sums (this tile's rows of `part`), or starts at 0.
     __m512 f[TILE_TOKENS], S[TILE_TOKENS];
-    for (int t = 0; t < T; t++) f[t] = S[t] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < nb; b++, e += stride) {
-        for (int line = 0; line < ahead_lines; line++) _mm_prefetch((const char *)ahead + (b * ahead_lines + line) * 64, _MM_HINT_T0);
-        if (ahead_lines && (b + 1) * ahead_lines >= ahead_end) ahead_lines = 0;
-        __m512i acc[TILE_TOKENS];
+    float *fk = part + t0 * 16; // the K-quants' f, in memory
+    for (int t = 0; t < T; t++) {
+        S[t] = _mm512_setzero_ps();
+        f[t] = b_begin == 0 ? _mm512_setzero_ps() : _mm512_load_ps(fk + 16 * t);
+        if (is_k) _mm512_store_ps(fk + 16 * t, f[t]);
+    }
+    e += b_begin * stride;
+    for (int64_t b = b_begin; b < b_end; b++, e += stride) {
+        prefetch_step(ahead);
+        __m512i lo[TILE_TOKENS], hi[TILE_TOKENS];
         for (int t = 0; t < T; t++) {
-            acc[t] = kind == EXP_OFFSET ? _mm512_set1_epi32(-offset * xi[t * nb + b]) : _mm512_setzero_si512();
+            lo[t] = kind == EXP_OFFSET ? _mm512_set1_epi32(-offset * xi[t * nb + b]) : _mm512_setzero_si512();
+            hi[t] = _mm512_setzero_si512();
         }
-        for (int j = 0; j < 8; j++) {
-            const __m512i wv = _mm512_loadu_si512(e + 64 * j);
-            for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], wv, broadcast4(xq + t * K + b * 32 + 4 * j));
-            if (kind == EXP_K_SIXTEEN && j == 3) {
-                // Columns 0-15 done: scale them into S, and start columns 16-31 from zero.
-                const __m512 dlo = _mm512_loadu_ps((const float *)(e + EXP_QUANTS));
-                for (int t = 0; t < T; t++) {
-                    S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dlo, S[t]);
-                    acc[t] = _mm512_setzero_si512();
-                }
+        for (int p = 0; p < 4; p++) {
+            const __m512i wl = _mm512_loadu_si512(e + 64 * p), wh = _mm512_loadu_si512(e + 64 * (4 + p));
+            for (int t = 0; t < T; t++) {
+                const int8_t *x = xq + t * K + b * 32 + 4 * p;
+                lo[t] = _mm512_dpbusd_epi32(lo[t], wl, broadcast4(x));
+                hi[t] = _mm512_dpbusd_epi32(hi[t], wh, broadcast4(x + 16));
             }
         }
         if (is_k) {
-            const __m512 dsc = _mm512_loadu_ps((const float *)(e + (kind == EXP_K_SIXTEEN ? EXP_SCALE2 : EXP_QUANTS)));
-            for (int t = 0; t < T; t++) S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dsc, S[t]);
+            if (kind == EXP_K_SIXTEEN) {
+                // Columns 0-15 scaled into S first, then columns 16-31.
+                const __m512 dlo = _mm512_loadu_ps((const float *)(e + EXP_QUANTS));
+                const __m512 dhi = _mm512_loadu_ps((const float *)(e + EXP_SCALE2));
+                for (int t = 0; t < T; t++) {
+                    S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(lo[t]), dlo, S[t]);
+                    S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi[t]), dhi, S[t]);
+                }
+            } else {
+                const __m512 dsc = _mm512_loadu_ps((const float *)(e + EXP_QUANTS));
+                for (int t = 0; t < T; t++) S[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(lo[t], hi[t])), dsc, S[t]);
+            }
             if (b % PACK_SUPER == PACK_SUPER - 1) {
                 // The super-block's end, as in `tile`: S -= factor * M, then f += S * the activations' scale.
                 const uint8_t *first = e - (PACK_SUPER - 1) * stride;
@@ -435,14 +451,15 @@ ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, con
                 const __m512 factor = _mm512_loadu_ps((const float *)(first + EXP_FACTOR));
                 for (int t = 0; t < T; t++) {
                     S[t] = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(M[t]), S[t]);
-                    f[t] = _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), f[t]);
+                    _mm512_store_ps(fk + 16 * t, _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), _mm512_load_ps(fk + 16 * t)));
                     S[t] = _mm512_setzero_ps();
                 }
             }
         } else {
             const __m512 dw = _mm512_loadu_ps((const float *)(e + EXP_QUANTS));
             for (int t = 0; t < T; t++) {
-                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
+                const __m512i sum = _mm512_add_epi32(lo[t], hi[t]);
+                f[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), f[t]);
             }
             if (kind == EXP_MIN) {
                 const __m512 mw = _mm512_loadu_ps((const float *)(e + EXP_THIRD));
@@ -451,25 +468,30 @@ ALWAYS_INLINE SL_AVX512 void expanded_tile(const int T, const exp_kind kind, con
         }
     }
     for (int t = 0; t < T; t++) {
+        __m512 v = is_k ? _mm512_load_ps(fk + 16 * t) : f[t];
+        if (b_end < nb) {
+            _mm512_store_ps(fk + 16 * t, v); // the next segment goes on from here
+            continue;
+        }
         float *out = y + (t0 + t) * ldy;
-        __m512 v = f[t];
         if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
         _mm512_mask_storeu_ps(out, mask, v);
     }
 }
 
-/// This thread's buffer for an expanded group, grown as needed and kept for the thread's life (the
-/// pool's workers live as long as the process), so prefill allocates only when a wider matrix comes.
-static uint8_t *expansion_buffer(size_t bytes) {
-    static _Thread_local uint8_t *buffer;
-    static _Thread_local size_t capacity;
-    if (bytes > capacity) {
-        free(buffer);
-        capacity = (bytes + 4095) & ~(size_t)4095;
-        buffer = aligned_alloc(64, capacity);
-        if (!buffer) capacity = 0;
+/// A buffer of this thread's, grown as needed and kept for the thread's life (the pool's workers live as
+/// long as the process), so prefill allocates only when a wider matrix or a longer batch comes. Slot 0
+/// holds the expanded group, slot 1 the tiles' partial sums between segments.
+static void *thread_buffer(int slot, size_t bytes) {
+    static _Thread_local void *buffers[2];
+    static _Thread_local size_t capacities[2];
+    if (bytes > capacities[slot]) {
+        free(buffers[slot]);
+        capacities[slot] = (bytes + 4095) & ~(size_t)4095;
+        buffers[slot] = aligned_alloc(64, capacities[slot]);
+        if (!buffers[slot]) capacities[slot] = 0;
     }
-    return buffer;
+    return buffers[slot];
 }
 
 /// Tokens above which a group is expanded once for its tiles. Up to two tiles unpack the packed blocks as
@@ -478,8 +500,16 @@ static uint8_t *expansion_buffer(size_t bytes) {
 /// expansion pays.
 enum { EXPAND_ABOVE = 2 * TILE_TOKENS };
 
+/// Blocks of an expanded group that every tile runs through before the next ones, when the group has more
+/// than twice as many: 32 blocks (24 KiB expanded) stay in L1 while all the tiles pass, where a whole
+/// group of a wide matrix (the 1.5B's down projection: 280 blocks, 210 KiB) came from L2 for every tile.
+/// A multiple of the K-quants' 8-block super-block; tiles keep their f between segments, so the float
+/// order is unchanged.
+enum { SEGMENT_BLOCKS = 32 };
+
 /// The group kernel of `type`: with more than EXPAND_ABOVE tokens, the group is expanded once and the
-/// tiles run on that; otherwise tiles unpack the packed blocks as they go (decode reads each weight once).
+/// tiles run on that, a segment of blocks at a time; otherwise tiles unpack the packed blocks as they go
+/// (decode reads each weight once).
 ALWAYS_INLINE SL_AVX512 void group_kernel(const sl_type type, const sl_packed_matrix *m, int64_t group,
                                           const sl_qact *a, float *y, int64_t ldy, int nrows, int accumulate) {
     const int64_t nb = m->cols / 32;
@@ -487,36 +517,40 @@ ALWAYS_INLINE SL_AVX512 void group_kernel(const sl_type type, const sl_packed_ma
     const uint8_t *w = (const uint8_t *)m->data + (size_t)group * group_bytes;
     const __mmask16 mask = (__mmask16)(nrows >= 16 ? 0xFFFF : (1u << nrows) - 1);
     const exp_kind kind = expanded_kind(type);
-    uint8_t *expanded = a->tokens > EXPAND_ABOVE ? expansion_buffer((size_t)nb * (size_t)expanded_stride(kind)) : NULL;
+    const int expand = a->tokens > EXPAND_ABOVE;
+    uint8_t *expanded = expand ? thread_buffer(0, (size_t)nb * (size_t)expanded_stride(kind)) : NULL;
+    float *part = expand ? thread_buffer(1, (size_t)((a->tokens + TILE_TOKENS - 1) / TILE_TOKENS * TILE_TOKENS) * 16 * sizeof(float)) : NULL;
+    if (expand && (!expanded || !part)) abort(); // out of memory for a few hundred KiB
     if (expanded) expand_group(type, w, nb, expanded);
     const int offset = expanded_offset(type);
     // The tiles read only the expanded copy, so while they run, the next group (the next one this thread
-    // takes, unless its chunk ends here) streams in: a slice of its lines per block of the tiles, instead
-    // of a burst when its expansion starts (a 16-token decode step is then bound by the larger of its
-    // compute and its weight reads, not their sum).
+    // takes, unless its chunk ends here) streams in, a slice of its lines per block of the tiles.
     const int64_t tiles = (a->tokens + TILE_TOKENS - 1) / TILE_TOKENS;
     const int64_t lines = (int64_t)(group_bytes + 63) / 64;
-    const int ahead_lines = expanded ? (int)((lines + nb * tiles - 1) / (nb * tiles)) : 0;
-    for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
-        const int64_t n = a->tokens - t0;
-        const int64_t first = (t0 / TILE_TOKENS) * nb * ahead_lines; // this tile's first line of the next group
-        const uint8_t *ahead = w + group_bytes + first * 64;
-        const int tile_lines = first < lines ? ahead_lines : 0;
+    prefetch_cursor ahead = {(const char *)w + group_bytes, (const char *)w + 2 * group_bytes,
+                             expanded ? (int)((lines + nb * tiles - 1) / (nb * tiles)) : 0};
+    const int64_t segment = nb > 2 * SEGMENT_BLOCKS ? SEGMENT_BLOCKS : nb;
+    for (int64_t b0 = 0; b0 < nb; b0 += segment) {
+        const int64_t b1 = b0 + segment < nb ? b0 + segment : nb;
+        for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
+            const int64_t n = a->tokens - t0;
 #define CALL(T)                                                                                                  \
-    if (expanded) expanded_tile(T, kind, offset, expanded, nb, a, t0, y, ldy, mask, accumulate, ahead, tile_lines, lines - first); \
+    if (expanded) expanded_tile(T, kind, offset, expanded, nb, b0, b1, a, t0, part, y, ldy, mask, accumulate, &ahead); \
     else tile(T, type, w, nb, a, t0, y, ldy, mask, accumulate);                                                  \
     break;
-        switch (n) {
-        case 1: CALL(1)
-        case 2: CALL(2)
-        case 3: CALL(3)
-        case 4: CALL(4)
-        case 5: CALL(5)
-        case 6: CALL(6)
-        case 7: CALL(7)
-        default: CALL(8)
-        }
+            switch (n) {
+            case 1: CALL(1)
+            case 2: CALL(2)
+            case 3: CALL(3)
+            case 4: CALL(4)
+            case 5: CALL(5)
+            case 6: CALL(6)
+            case 7: CALL(7)
+            default: CALL(8)
+            }
 #undef CALL
+        }
+        if (!expanded) break; // the packed tiles run every block at once
     }
 }
 
