@@ -214,7 +214,7 @@ struct PackedGemmTests {
           .enabled(if: !simdLevels.isEmpty), arguments: packedFormats, simdLevels)
     func simdMatchesReference(format: QuantFormat, level: sl_level) {
         var rng = SeededGenerator()
-        for tokens in [1, 2, 3, 7, 8, 9, 16, 21] {
+        for tokens in [1, 2, 3, 7, 8, 9, 12, 15, 16, 21] {
             let rows = 40, cols = format.isKQuant ? 512 : 160
             let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
             let x = randomFloats(tokens * cols, in: -4...4, using: &rng)

@@ -264,6 +264,134 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
     }
 }
 
+/// One tile of `T` tokens, 9 to 16, on the packed blocks: each chunk is unpacked once for all of them
+/// (two tiles of 8 unpack it twice, and unpacking competes with vpdpbusd for the same two vector ports).
+/// One integer chain per token (16 chains hide vpdpbusd's latency); S and f live in memory, where their
+/// once-a-block update costs loads and stores rather than vector ALU slots. Q6_K sums each block's lo
+/// columns for every token, then its hi columns, from the hi vectors kept aside on the first pass.
+/// The float operations and their order are `tile`'s.
+ALWAYS_INLINE SL_AVX512 void wide_tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
+                                       int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
+    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    const int64_t K = a->cols;
+    const int8_t *xq = a->q + t0 * K;
+    const float *xd = a->d + t0 * nb;
+    const float *xs = a->s + t0 * nb;
+    const int32_t *xi = a->isum + t0 * nb;
+    float fm[2 * TILE_TOKENS][16] __attribute__((aligned(64)));
+    float Sm[2 * TILE_TOKENS][16] __attribute__((aligned(64)));
+    __m512i his[4]; // Q6_K: the block's hi vectors, for its second pass
+    for (int t = 0; t < T; t++) {
+        _mm512_store_ps(fm[t], _mm512_setzero_ps());
+        _mm512_store_ps(Sm[t], _mm512_setzero_ps());
+    }
+    const uint8_t *blk = w;
+    for (int64_t b = 0; b < nb; b++) {
+        const float *hdr = NULL;
+        if (sl_has_super_blocks(type)) {
+            if (b % PACK_SUPER == 0) blk += header;
+            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
+        }
+        for (int line = 0; line < stride; line += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + line, _MM_HINT_T0);
+        __m512i acc[2 * TILE_TOKENS];
+        for (int t = 0; t < T; t++) {
+            switch (type) {
+            case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS: acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]); break;
+            case SL_TYPE_Q4_0: acc[t] = _mm512_set1_epi32(-8 * xi[t * nb + b]); break;
+            case SL_TYPE_Q5_0: acc[t] = _mm512_set1_epi32(-16 * xi[t * nb + b]); break;
+            case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q6_K:
+            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: acc[t] = _mm512_setzero_si512(); break;
+            }
+        }
+        if (type == SL_TYPE_Q8_0) {
+            for (int j = 0; j < 8; j++) {
+                const __m512i wv = _mm512_loadu_si512(blk + 64 * j);
+                for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], wv, broadcast4(xq + t * K + b * 32 + 4 * j));
+            }
+        } else {
+            const __m512i h5 = sl_has_fifth_bit(type) ? _mm512_loadu_si512(blk + PACK_NIBBLES) : _mm512_setzero_si512();
+            for (int p = 0; p < 4; p++) {
+                __m512i lo, hi;
+                unpack_chunk(type, blk, p, h5, &lo, &hi);
+                for (int t = 0; t < T; t++) {
+                    const int8_t *x = xq + t * K + b * 32 + 4 * p;
+                    acc[t] = _mm512_dpbusd_epi32(acc[t], lo, broadcast4(x));
+                    if (type != SL_TYPE_Q6_K) acc[t] = _mm512_dpbusd_epi32(acc[t], hi, broadcast4(x + 16));
+                }
+                if (type == SL_TYPE_Q6_K) his[p] = hi;
+            }
+        }
+        switch (type) {
+        case SL_TYPE_Q4_K:
+        case SL_TYPE_Q5_K: {
+            const int octets = stride - 2 * PACK_OCTETS;
+            const __m512 dsc = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_u8_floats(blk + octets));
+            for (int t = 0; t < T; t++) _mm512_store_ps(Sm[t], _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dsc, _mm512_load_ps(Sm[t])));
+            break;
+        }
+        case SL_TYPE_Q6_K: {
+            const int octets = stride - 2 * PACK_OCTETS;
+            const __m512 d = _mm512_loadu_ps(hdr);
+            const __m512 dlo = _mm512_mul_ps(d, load_i8_floats(blk + octets));
+            for (int t = 0; t < T; t++) {
+                _mm512_store_ps(Sm[t], _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dlo, _mm512_load_ps(Sm[t])));
+                acc[t] = _mm512_setzero_si512();
+            }
+            for (int p = 0; p < 4; p++) {
+                for (int t = 0; t < T; t++) acc[t] = _mm512_dpbusd_epi32(acc[t], his[p], broadcast4(xq + t * K + b * 32 + 16 + 4 * p));
+            }
+            const __m512 dhi = _mm512_mul_ps(d, load_i8_floats(blk + octets + PACK_OCTETS));
+            for (int t = 0; t < T; t++) _mm512_store_ps(Sm[t], _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), dhi, _mm512_load_ps(Sm[t])));
+            break;
+        }
+        case SL_TYPE_IQ4_XS: {
+            const __m512 dw = _mm512_mul_ps(_mm512_loadu_ps(hdr), load_i8_floats(blk + stride - PACK_OCTETS));
+            for (int t = 0; t < T; t++) {
+                _mm512_store_ps(fm[t], _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), _mm512_load_ps(fm[t])));
+            }
+            break;
+        }
+        case SL_TYPE_Q4_0: case SL_TYPE_Q4_1: case SL_TYPE_Q5_0: case SL_TYPE_Q5_1: case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: {
+            const int halves = stride - (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? 2 : 1) * PACK_HALVES;
+            const __m512 dw = load_halves(blk + halves);
+            const __m512 mw = type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1 ? load_halves(blk + halves + PACK_HALVES) : _mm512_setzero_ps();
+            for (int t = 0; t < T; t++) {
+                __m512 f = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t * nb + b])), _mm512_load_ps(fm[t]));
+                if (type == SL_TYPE_Q4_1 || type == SL_TYPE_Q5_1) f = _mm512_fmadd_ps(mw, _mm512_set1_ps(xs[t * nb + b]), f);
+                _mm512_store_ps(fm[t], f);
+            }
+            break;
+        }
+        case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K:
+            break; // no 8-bit blocks
+        }
+        if (k_super(type) && b % PACK_SUPER == PACK_SUPER - 1) {
+            // The super-block's end, as in `tile`.
+            const uint8_t *first = blk - (PACK_SUPER - 1) * stride;
+            const int64_t b0 = b - (PACK_SUPER - 1);
+            const __m512 factor = type == SL_TYPE_Q6_K ? _mm512_mul_ps(_mm512_loadu_ps(hdr), _mm512_set1_ps(32.0f))
+                                                       : _mm512_loadu_ps(hdr + SL_PACK_ROWS);
+            for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_si512(); // M
+            for (int i = 0; i < k_pairs(type); i++) {
+                const __m512i pair = k_pair(type, first, i);
+                for (int t = 0; t < T; t++) acc[t] = _mm512_dpwssd_epi32(acc[t], pair, k_pair_x(type, a, t0 + t, nb, b0, i));
+            }
+            for (int t = 0; t < T; t++) {
+                const __m512 S = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(acc[t]), _mm512_load_ps(Sm[t]));
+                _mm512_store_ps(fm[t], _mm512_fmadd_ps(S, _mm512_set1_ps(xd[t * nb + b]), _mm512_load_ps(fm[t])));
+                _mm512_store_ps(Sm[t], _mm512_setzero_ps());
+            }
+        }
+        blk += stride;
+    }
+    for (int t = 0; t < T; t++) {
+        float *out = y + (t0 + t) * ldy;
+        __m512 v = _mm512_load_ps(fm[t]);
+        if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, out));
+        _mm512_mask_storeu_ps(out, mask, v);
+    }
+}
+
 // MARK: - Prefill: the group unpacked once
 
 // With more tokens than one tile, the group's weights are unpacked once into 8-bit quants plus float
@@ -494,10 +622,12 @@ static void *thread_buffer(int slot, size_t bytes) {
     return buffers[slot];
 }
 
-/// Tokens above which a group is expanded once for its tiles. Up to two tiles unpack the packed blocks as
-/// they go, the second from cache: measured on the 1.5B's shapes at 12 and 16 tokens, that beats
-/// expanding (16 tokens: Q4_K gate/up 25% faster, Q6_K down 11%, the Q6_K LM head 8%); from 24 on the
-/// expansion pays.
+/// Tokens above which a group is expanded once for its tiles. Up to 8 tokens run one tile on the packed
+/// blocks, 9 to 16 one wide tile that unpacks each chunk once for all of them: measured on the 1.5B's
+/// shapes at 12 and 16 tokens, unpacking as they go beats expanding (16 tokens, then as two tiles of 8:
+/// Q4_K gate/up 25% faster, Q6_K down 11%, the Q6_K LM head 8%; the wide tile, two threads, weights from
+/// DRAM, best of 4: Q4_K 8960 x 1536 305 -> 368 GMAC/s, the LM head 190 -> 249); from 24 on the expansion
+/// pays.
 enum { EXPAND_ABOVE = 2 * TILE_TOKENS };
 
 /// Blocks of an expanded group that every tile runs through before the next ones, when the group has more
@@ -508,8 +638,8 @@ enum { EXPAND_ABOVE = 2 * TILE_TOKENS };
 enum { SEGMENT_BLOCKS = 32 };
 
 /// The group kernel of `type`: with more than EXPAND_ABOVE tokens, the group is expanded once and the
-/// tiles run on that, a segment of blocks at a time; otherwise tiles unpack the packed blocks as they go
-/// (decode reads each weight once).
+/// tiles run on that, a segment of blocks at a time; otherwise one tile (up to 8 tokens) or one wide tile
+/// (9 to 16) unpacks the packed blocks as it goes (decode reads each weight once).
 ALWAYS_INLINE SL_AVX512 void group_kernel(const sl_type type, const sl_packed_matrix *m, int64_t group,
                                           const sl_qact *a, float *y, int64_t ldy, int nrows, int accumulate) {
     const int64_t nb = m->cols / 32;
@@ -532,6 +662,19 @@ ALWAYS_INLINE SL_AVX512 void group_kernel(const sl_type type, const sl_packed_ma
     const int64_t segment = nb > 2 * SEGMENT_BLOCKS ? SEGMENT_BLOCKS : nb;
     for (int64_t b0 = 0; b0 < nb; b0 += segment) {
         const int64_t b1 = b0 + segment < nb ? b0 + segment : nb;
+        if (!expanded && a->tokens > TILE_TOKENS) {
+            switch (a->tokens) {
+            case 9: wide_tile(9, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            case 10: wide_tile(10, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            case 11: wide_tile(11, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            case 12: wide_tile(12, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            case 13: wide_tile(13, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            case 14: wide_tile(14, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            case 15: wide_tile(15, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            default: wide_tile(16, type, w, nb, a, 0, y, ldy, mask, accumulate); break;
+            }
+            break;
+        }
         for (int64_t t0 = 0; t0 < a->tokens; t0 += TILE_TOKENS) {
             const int64_t n = a->tokens - t0;
 #define CALL(T)                                                                                                  \
