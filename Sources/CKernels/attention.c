@@ -215,8 +215,9 @@ static attention_vectors vectors_for(sl_level level) {
     return (attention_vectors){f16_to_f32_ref, dot_ref, axpy_ref};
 }
 
-static void attention_token(const sl_attention_args *a, const attention_vectors *v, int64_t t, int64_t g,
-                            float *scores, int64_t stride) {
+/// Token t's query heads h0..<h1 of KV head g's group.
+static void attention_token(const sl_attention_args *a, const attention_vectors *v, int64_t t, int64_t g, int64_t h0,
+                            int64_t h1, float *scores, int64_t stride) {
     const int64_t group = a->num_heads / a->num_kv_heads;
     const int64_t hd = a->head_dim;
     const int32_t *table = a->block_tables + (int64_t)a->token_seq[t] * a->max_blocks_per_seq;
@@ -226,7 +227,7 @@ static void attention_token(const sl_attention_args *a, const attention_vectors 
     float row[MAX_HEAD_DIM];
     float q[MAX_GROUP][MAX_HEAD_DIM];
     float acc[MAX_GROUP][MAX_HEAD_DIM];
-    for (int64_t h = 0; h < group; h++) {
+    for (int64_t h = h0; h < h1; h++) {
         const float *qh = a->q + (t * a->num_heads + g * group + h) * hd;
         for (int64_t d = 0; d < hd; d++) q[h][d] = round_to_f16(qh[d]);
         memset(acc[h], 0, sizeof(float) * (size_t)hd);
@@ -239,10 +240,10 @@ static void attention_token(const sl_attention_args *a, const attention_vectors 
         } else {
             for (int64_t d = 0; d < hd; d++) row[d] = key_at(a, table, j, g, d);
         }
-        for (int64_t h = 0; h < group; h++) scores[h * stride + j] = sl_attn_soft_cap(a, v->dot(q[h], row, hd) * a->scale);
+        for (int64_t h = h0; h < h1; h++) scores[h * stride + j] = sl_attn_soft_cap(a, v->dot(q[h], row, hd) * a->scale);
     }
     // Softmax per head; the weights are rounded to f16 like llama.cpp's KQV product sees them.
-    for (int64_t h = 0; h < group; h++) {
+    for (int64_t h = h0; h < h1; h++) {
         float *s = scores + h * stride;
         float max = -INFINITY;
         for (int64_t j = start; j < len; j++) max = s[j] > max ? s[j] : max;
@@ -261,9 +262,9 @@ static void attention_token(const sl_attention_args *a, const attention_vectors 
         } else {
             value_floats(a, table, j, g, row);
         }
-        for (int64_t h = 0; h < group; h++) v->axpy(scores[h * stride + j], row, acc[h], hd);
+        for (int64_t h = h0; h < h1; h++) v->axpy(scores[h * stride + j], row, acc[h], hd);
     }
-    for (int64_t h = 0; h < group; h++) {
+    for (int64_t h = h0; h < h1; h++) {
         memcpy(a->out + (t * a->num_heads + g * group + h) * hd, acc[h], sizeof(float) * (size_t)hd);
     }
 }
@@ -290,6 +291,7 @@ static int fast_path(const sl_attention_args *a) {
 
 typedef struct {
     const sl_attention_args *args;
+    int64_t parts; // each task's query heads, split into this many tasks
     _Atomic int64_t next;
 } attention_ctx;
 
@@ -304,30 +306,44 @@ static void attention_task(void *arg, int ith, int nth) {
     const attention_vectors v = vectors_for(a->level);
     (void)nth;
     // Tasks are taken from a shared counter, so a preempted thread delays only the task it holds.
+    const int64_t group = a->num_heads / a->num_kv_heads, parts = ctx->parts;
     for (;;) {
         const int64_t task = atomic_fetch_add_explicit(&ctx->next, 1, memory_order_relaxed);
-        if (task >= chunks * a->num_kv_heads) break;
-        const int64_t c = task / a->num_kv_heads, g = task % a->num_kv_heads;
+        if (task >= chunks * a->num_kv_heads * parts) break;
+        const int64_t c = task / (a->num_kv_heads * parts), g = task / parts % a->num_kv_heads, p = task % parts;
+        const int64_t h0 = p * group / parts, h1 = (p + 1) * group / parts;
         const int64_t end = (c + 1) * chunk < a->num_tokens ? (c + 1) * chunk : a->num_tokens;
         for (int64_t t0 = c * chunk; t0 < end;) {
             int64_t t1 = t0 + 1;
             while (t1 < end && a->token_seq[t1] == a->token_seq[t0]) t1++;
 #if defined(__x86_64__)
             if (fast) {
-                sl_attention_run_avx512(a, t0, t1 - t0, g, scores, stride);
+                sl_attention_run_avx512(a, t0, t1 - t0, g, h0, h1, scores, stride);
                 t0 = t1;
                 continue;
             }
 #endif
-            for (int64_t t = t0; t < t1; t++) attention_token(a, &v, t, g, scores, stride);
+            for (int64_t t = t0; t < t1; t++) attention_token(a, &v, t, g, h0, h1, scores, stride);
             t0 = t1;
         }
     }
     (void)fast;
 }
 
+/// Query heads per task: a GQA group, unless there are fewer tasks (runs of tokens times KV heads) than
+/// threads, as in decoding one sequence of a model with one KV head (Gemma 3) or few: then each group is
+/// split among the threads (each part reads its KV head's keys and values itself). A row's scores, softmax
+/// and weighted sum never depend on the rows beside it, so the split changes no result.
+static int64_t head_parts(const sl_attention_args *a, int nth) {
+    const int64_t group = a->num_heads / a->num_kv_heads;
+    const int64_t chunk = run_tokens(a), tasks = (a->num_tokens + chunk - 1) / chunk * a->num_kv_heads;
+    if (tasks >= nth || group < 2) return 1;
+    const int64_t parts = (nth + tasks - 1) / tasks;
+    return parts < group ? parts : group;
+}
+
 void sl_paged_attention(sl_threadpool *pool, const sl_attention_args *args) {
-    attention_ctx ctx = {.args = args};
+    attention_ctx ctx = {.args = args, .parts = head_parts(args, sl_threadpool_size(pool))};
     atomic_init(&ctx.next, 0);
     sl_threadpool_run(pool, attention_task, &ctx);
 }

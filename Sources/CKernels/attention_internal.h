@@ -21,9 +21,11 @@ static inline float sl_attn_soft_cap(const sl_attention_args *a, float score) {
 }
 
 #if defined(__x86_64__)
-/// Tokens t0..<t0+nt (one sequence) on KV head g with AVX-512, `scores` the task's scratch rows (`stride`
-/// floats apart). Needs head_dim a multiple of 64 (at most 256) and block_size a multiple of 16.
-void sl_attention_run_avx512(const sl_attention_args *a, int64_t t0, int64_t nt, int64_t g, float *scores, int64_t stride);
+/// Tokens t0..<t0+nt (one sequence), query heads h0..<h1 of KV head g's group, with AVX-512, `scores` the
+/// task's scratch rows (`stride` floats apart). Needs head_dim a multiple of 64 (at most 256) and
+/// block_size a multiple of 16.
+void sl_attention_run_avx512(const sl_attention_args *a, int64_t t0, int64_t nt, int64_t g, int64_t h0, int64_t h1,
+                             float *scores, int64_t stride);
 #endif
 
 #endif

@@ -87,12 +87,12 @@ struct PagedAttentionTests {
             return (k, v, ks, vs)
         }
 
-        func run(level: sl_level, kvType: sl_type = SL_TYPE_F16) -> [Float] {
+        func run(level: sl_level, kvType: sl_type = SL_TYPE_F16, threads: Int = 2) -> [Float] {
             var out = [Float](repeating: .nan, count: q.count)
             let maxContext = Int(contextLengths.max()!)
             let stride = Int(sl_attention_scores_stride(Int64(maxContext)))
-            var scratch = [Float](repeating: 0, count: 2 * Int(SL_ATTENTION_MAX_ROWS) * stride)
-            let pool = sl_threadpool_create(2)
+            var scratch = [Float](repeating: 0, count: threads * Int(SL_ATTENTION_MAX_ROWS) * stride)
+            let pool = sl_threadpool_create(Int32(threads))
             defer { sl_threadpool_free(pool) }
             let typed = cache(kvType)
             q.withUnsafeBufferPointer { q in
@@ -262,6 +262,25 @@ struct PagedAttentionTests {
             let differing = zip(single, inRun).filter { $0.bitPattern != $1.bitPattern }.count
             #expect(differing == 0,
                     "type \(type.rawValue), token \(t) (context \(problem.contextLengths[t])): \(differing) of \(width) outputs differ alone")
+        }
+    }
+
+    /// One token on 2 KV heads is 2 tasks; with more threads, its GQA groups are split among them.
+    @Test("a decode token whose heads are split among more threads than tasks has the same bits as on one thread",
+          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512], [SL_TYPE_F16, SL_TYPE_Q8_0])
+    func headSplitEqualsWhole(level: sl_level, type: sl_type) {
+        var rng = SeededGenerator()
+        var problem = Problem(headDim: 64, blockSize: 16, rng: &rng)
+        let t = problem.contextLengths.count - 1 // the longest sequence's last position
+        let width = Problem.numHeads * 64
+        problem.contextLengths = [problem.contextLengths[t]]
+        problem.tokenSequence = [problem.tokenSequence[t]]
+        problem.q = Array(problem.q[(t * width)..<((t + 1) * width)])
+        let whole = problem.run(level: level, kvType: type, threads: 1)
+        for threads in [3, 4, 8] {
+            let split = problem.run(level: level, kvType: type, threads: threads)
+            #expect(!whole.contains { $0.isNaN } && zip(whole, split).allSatisfy { $0.bitPattern == $1.bitPattern },
+                    "level \(level.rawValue) type \(type.rawValue) threads \(threads)")
         }
     }
 

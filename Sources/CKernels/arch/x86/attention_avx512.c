@@ -277,12 +277,13 @@ ALWAYS_INLINE SL_AVX512_ATTN void values_tiled(const int KV, const sl_attention_
     }
 }
 
-/// Tokens t0..<t0+nt (one sequence) on KV head g. Needs head_dim a multiple of 64 (at most 256) and block_size a multiple of 16.
+/// Tokens t0..<t0+nt (one sequence), query heads h0..<h1 of KV head g's group. Needs head_dim a multiple of
+/// 64 (at most 256) and block_size a multiple of 16.
 ALWAYS_INLINE SL_AVX512_ATTN void attention_run(const int KV, const sl_attention_args *a, int64_t t0, int64_t nt,
-                                                int64_t g, float *scores, int64_t stride) {
-    const int64_t group = a->num_heads / a->num_kv_heads;
+                                                int64_t g, int64_t h0, int64_t h1, float *scores, int64_t stride) {
+    const int64_t group = a->num_heads / a->num_kv_heads, heads = h1 - h0;
     const int64_t hd = a->head_dim;
-    const int64_t rows = nt * group;
+    const int64_t rows = nt * heads;
     const int32_t *table = a->block_tables + (int64_t)a->token_seq[t0] * a->max_blocks_per_seq;
     float q[MAX_ROWS * MAX_HEAD_DIM] __attribute__((aligned(64))); // [rows / 8][head dim][8]
     int32_t row_len[MAX_ROWS], row_start[MAX_ROWS];
@@ -293,16 +294,16 @@ ALWAYS_INLINE SL_AVX512_ATTN void attention_run(const int KV, const sl_attention
         len = a->context_lens[t] > len ? a->context_lens[t] : len;
         const int64_t start = sl_attn_first_visible(a, a->context_lens[t]);
         begin = start < begin ? start : begin;
-        for (int64_t h = 0; h < group; h++) {
-            const int64_t r = i * group + h;
-            const float *qh = a->q + (t * a->num_heads + g * group + h) * hd;
+        for (int64_t h = 0; h < heads; h++) {
+            const int64_t r = i * heads + h;
+            const float *qh = a->q + (t * a->num_heads + g * group + h0 + h) * hd;
             float rounded[MAX_HEAD_DIM] __attribute__((aligned(64)));
             for (int64_t d = 0; d < hd; d += 16) _mm512_storeu_ps(rounded + d, round_f16_512(_mm512_loadu_ps(qh + d)));
             float *qt = q + (r / 8) * hd * 8 + r % 8;
             for (int64_t d = 0; d < hd; d++) qt[d * 8] = rounded[d];
             row_len[r] = a->context_lens[t];
             row_start[r] = (int32_t)start;
-            out[r] = a->out + (t * a->num_heads + g * group + h) * hd;
+            out[r] = a->out + (t * a->num_heads + g * group + h0 + h) * hd;
         }
     }
     // Every row's visible positions lie in begin..<len; the passes start at its 16-aligned floor.
@@ -360,12 +361,12 @@ ALWAYS_INLINE SL_AVX512_ATTN void attention_run(const int KV, const sl_attention
     else values_tiled(KV, a, table, g, rows, begin, len, row_len, scores, stride, out);
 }
 
-SL_AVX512_ATTN void sl_attention_run_avx512(const sl_attention_args *a, int64_t t0, int64_t nt, int64_t g, float *scores,
-                                            int64_t stride) {
+SL_AVX512_ATTN void sl_attention_run_avx512(const sl_attention_args *a, int64_t t0, int64_t nt, int64_t g, int64_t h0,
+                                            int64_t h1, float *scores, int64_t stride) {
     switch (a->kv_type) {
-    case SL_TYPE_BF16: attention_run(KV_BF16, a, t0, nt, g, scores, stride); break;
-    case SL_TYPE_Q8_0: attention_run(KV_Q8, a, t0, nt, g, scores, stride); break;
-    default: attention_run(KV_F16, a, t0, nt, g, scores, stride); break;
+    case SL_TYPE_BF16: attention_run(KV_BF16, a, t0, nt, g, h0, h1, scores, stride); break;
+    case SL_TYPE_Q8_0: attention_run(KV_Q8, a, t0, nt, g, h0, h1, scores, stride); break;
+    default: attention_run(KV_F16, a, t0, nt, g, h0, h1, scores, stride); break;
     }
 }
 #endif
