@@ -481,14 +481,21 @@ typedef struct {
     int num_outputs;
     sl_gemm_group_fn kernel;
     int64_t chunk;       // groups taken at a time
+    int64_t block_bytes; // activation bytes a pass over a chunk takes (token_block)
     _Atomic int64_t next; // the first group nobody has taken
 } gemm_ctx;
 
-/// Tokens of a prefill that one pass over a chunk of groups takes: about 256 KiB of 8-bit activations,
-/// so they stay in L2 while every group of the chunk runs over them (a multiple of the 8-token tile).
-static int64_t token_block(int64_t cols) {
-    int64_t tokens = (256 * 1024) / cols;
-    tokens = tokens < 32 ? 32 : tokens > 256 ? 256 : tokens;
+/// Tokens of a prefill that one pass over a chunk of groups takes: `bytes` of 8-bit activations, so they
+/// stay in L2 while every group of the chunk runs over them (a multiple of the 8-token tile). Each pass
+/// expands every group of the chunk again, reading its packed weights from L3: at 256 KiB the 1.5B's down
+/// projection (8,960 columns) took 32 tokens a pass and expanded each group 16 times in a pp512. The
+/// AVX-512 kernels, whose wide rows run a segment of 32 blocks at a time with the expanded weights in L1,
+/// take 1 MiB (server cores have 1-2 MiB of L2; GEMM alone, two threads, medians of 3: 223 -> 249
+/// GMAC/s on that projection); the AVX2 kernels, whose expanded group shares L2 and whose CPUs may have
+/// 256 KiB of it, keep 256 KiB.
+static int64_t token_block(int64_t cols, int64_t bytes) {
+    int64_t tokens = bytes / cols;
+    tokens = tokens < 32 ? 32 : tokens > 512 ? 512 : tokens;
     return tokens & ~(int64_t)7;
 }
 
@@ -517,7 +524,7 @@ static void gemm_task(void *arg, int ith, int nth) {
     (void)ith;
     (void)nth;
     gemm_ctx *c = arg;
-    const int64_t block = token_block(c->a->cols);
+    const int64_t block = token_block(c->a->cols, c->block_bytes);
     int o = 0;
     for (;;) {
         const int64_t begin = atomic_fetch_add_explicit(&c->next, c->chunk, memory_order_relaxed);
@@ -542,7 +549,8 @@ static void gemm_task(void *arg, int ith, int nth) {
 
 void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, const sl_gemm_output *outputs,
              int num_outputs, sl_level level) {
-    gemm_ctx c = {.m = m, .a = a, .outputs = outputs, .num_outputs = num_outputs, .kernel = sl_gemm_group_ref};
+    gemm_ctx c = {.m = m, .a = a, .outputs = outputs, .num_outputs = num_outputs, .kernel = sl_gemm_group_ref,
+                  .block_bytes = 256 * 1024};
     // About 8 chunks per thread: few enough that the counter is cold, enough to even out a slow thread.
     const int64_t per_thread = m->groups / (8 * (int64_t)sl_threadpool_size(pool));
     c.chunk = per_thread < 1 ? 1 : per_thread;
@@ -559,6 +567,7 @@ void sl_gemm(sl_threadpool *pool, const sl_packed_matrix *m, const sl_qact *a, c
 #endif
     } else if (level >= SL_LEVEL_AVX512 && best >= SL_LEVEL_AVX512 && l->kernel_avx512 && has_needs) {
         c.kernel = l->kernel_avx512;
+        if (a->format == SL_ACT_Q8_1 || a->format == SL_ACT_Q8_K) c.block_bytes = 1024 * 1024; // the segmented 8-bit tiles
     } else if (level >= SL_LEVEL_AVX2 && best >= SL_LEVEL_AVX2 && l->kernel_avx2) {
         c.kernel = l->kernel_avx2;
     }
