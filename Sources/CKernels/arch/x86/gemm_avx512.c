@@ -111,6 +111,45 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
 }
 
 
+/// Block b's super-block header (the K-quants and IQ4_XS), stepping `*blk` over the header at a
+/// super-block's first block; NULL for the 32-column types.
+ALWAYS_INLINE const float *block_header(const sl_type type, const uint8_t **blk, int64_t b) {
+    if (!sl_has_super_blocks(type)) return NULL;
+    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    if (b % PACK_SUPER == 0) *blk += header;
+    return (const float *)(*blk - (b % PACK_SUPER) * stride - header);
+}
+
+/// Where a block's integer sum starts for a token whose block sum of x is `isum`: Q4_0's quants are q - 8,
+/// Q5_0's q - 16, Q8_0's and IQ4's stored plus 128 (looked up plus 128), so those start from -offset *
+/// sum(x); the unsigned quants from zero (Q6_K's offset of 32 is in its super-block's integer term).
+ALWAYS_INLINE SL_AVX512 __m512i block_start(const sl_type type, int32_t isum) {
+    switch (type) {
+    case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS: return _mm512_set1_epi32(-128 * isum);
+    case SL_TYPE_Q4_0: return _mm512_set1_epi32(-8 * isum);
+    case SL_TYPE_Q5_0: return _mm512_set1_epi32(-16 * isum);
+    case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q6_K:
+    case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: break;
+    }
+    return _mm512_setzero_si512();
+}
+
+/// The end of the super-block whose header is `hdr` and whose last block is b: M[t] = the exact integer
+/// term (vpdpwssd over int16 pairs) for tokens t0... of `a`; returns its factor, dmin (Q4_K, Q5_K) or
+/// 32 * d (Q6_K, exact). The tiles then take S -= factor * M (fnmadd is fmaf(-factor, M, S) exactly) and
+/// f += S * the activations' scale.
+ALWAYS_INLINE SL_AVX512 __m512 super_block_term(const int T, const sl_type type, const uint8_t *blk, const float *hdr,
+                                                const sl_qact *a, int64_t t0, int64_t nb, int64_t b, __m512i *M) {
+    const uint8_t *first = blk - (PACK_SUPER - 1) * sl_layout_stride(type);
+    const int64_t b0 = b - (PACK_SUPER - 1);
+    for (int t = 0; t < T; t++) M[t] = _mm512_setzero_si512();
+    for (int i = 0; i < k_pairs(type); i++) {
+        const __m512i pair = k_pair(type, first, i);
+        for (int t = 0; t < T; t++) M[t] = _mm512_dpwssd_epi32(M[t], pair, k_pair_x(type, a, t0 + t, nb, b0, i));
+    }
+    return type == SL_TYPE_Q6_K ? _mm512_mul_ps(_mm512_loadu_ps(hdr), _mm512_set1_ps(32.0f)) : _mm512_loadu_ps(hdr + SL_PACK_ROWS);
+}
+
 /// One tile of `T` tokens (t0...) for a group whose blocks start at `w`. Each token keeps two integer
 /// chains (Q8_0: even and odd column quads; the nibble types: a chunk's lo and hi vectors, which for Q6_K
 /// are its columns 0-15 and 16-31, each with its own scale): vpdpbusd's five-cycle latency left one chain
@@ -118,7 +157,7 @@ ALWAYS_INLINE SL_AVX512 void unpack_chunk(const sl_type type, const uint8_t *blk
 /// memory (touched once per super-block), so the two chains and S of 8 tokens fit in the 32 registers.
 ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
                                   int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
-    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    const int stride = sl_layout_stride(type);
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
@@ -133,11 +172,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
 
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
-        const float *hdr = NULL;
-        if (sl_has_super_blocks(type)) {
-            if (b % PACK_SUPER == 0) blk += header;
-            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
-        }
+        const float *hdr = block_header(type, &blk, b);
         // A tile on the packed blocks (decode, and batches of up to one tile) streams the weights from DRAM
         // once: ask for them well ahead, since the unpacking between loads keeps too few of the hardware's
         // own requests in flight (without this, 8 tokens ran at 60% of the rate with it).
@@ -159,18 +194,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             }
         } else {
             for (int t = 0; t < T; t++) {
-                switch (type) {
-                // Q4_0's quants are q - 8, Q5_0's q - 16: start from -8 (-16) * sum(x).
-                case SL_TYPE_Q4_0: acc[t] = _mm512_set1_epi32(-8 * xi[t * nb + b]); break;
-                case SL_TYPE_Q5_0: acc[t] = _mm512_set1_epi32(-16 * xi[t * nb + b]); break;
-                // IQ4's levels are looked up plus 128.
-                case SL_TYPE_IQ4_NL:
-                case SL_TYPE_IQ4_XS: acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]); break;
-                // The unsigned quants (and the types this loop never sees) start from zero; Q6_K's offset
-                // of 32 is in its super-block's integer term.
-                case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q6_K: case SL_TYPE_Q8_0:
-                case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: acc[t] = _mm512_setzero_si512(); break;
-                }
+                acc[t] = block_start(type, xi[t * nb + b]);
                 acc2[t] = _mm512_setzero_si512();
             }
             const __m512i h5 = sl_has_fifth_bit(type)
@@ -235,19 +259,8 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
             break; // no 8-bit blocks
         }
         if (k_super(type) && b % PACK_SUPER == PACK_SUPER - 1) {
-            // The super-block's end: S -= factor * M (fnmadd is fmaf(-factor, M, S) exactly), M the exact
-            // integer term (vpdpwssd over int16 pairs), factor dmin (Q4_K, Q5_K) or 32 * d (Q6_K, exact);
-            // then f += S * the activations' scale.
-            const uint8_t *first = blk - (PACK_SUPER - 1) * stride;
-            const int64_t b0 = b - (PACK_SUPER - 1);
-            const __m512 factor = type == SL_TYPE_Q6_K ? _mm512_mul_ps(_mm512_loadu_ps(hdr), _mm512_set1_ps(32.0f))
-                                                       : _mm512_loadu_ps(hdr + SL_PACK_ROWS);
             __m512i M[TILE_TOKENS];
-            for (int t = 0; t < T; t++) M[t] = _mm512_setzero_si512();
-            for (int i = 0; i < k_pairs(type); i++) {
-                const __m512i pair = k_pair(type, first, i);
-                for (int t = 0; t < T; t++) M[t] = _mm512_dpwssd_epi32(M[t], pair, k_pair_x(type, a, t0 + t, nb, b0, i));
-            }
+            const __m512 factor = super_block_term(T, type, blk, hdr, a, t0, nb, b, M);
             for (int t = 0; t < T; t++) {
                 S[t] = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(M[t]), S[t]);
                 _mm512_store_ps(fk[t], _mm512_fmadd_ps(S[t], _mm512_set1_ps(xd[t * nb + b]), _mm512_load_ps(fk[t])));
@@ -272,7 +285,7 @@ ALWAYS_INLINE SL_AVX512 void tile(const int T, const sl_type type, const uint8_t
 /// The float operations and their order are `tile`'s.
 ALWAYS_INLINE SL_AVX512 void wide_tile(const int T, const sl_type type, const uint8_t *w, int64_t nb, const sl_qact *a,
                                        int64_t t0, float *y, int64_t ldy, __mmask16 mask, int accumulate) {
-    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    const int stride = sl_layout_stride(type);
     const int64_t K = a->cols;
     const int8_t *xq = a->q + t0 * K;
     const float *xd = a->d + t0 * nb;
@@ -287,22 +300,10 @@ ALWAYS_INLINE SL_AVX512 void wide_tile(const int T, const sl_type type, const ui
     }
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++) {
-        const float *hdr = NULL;
-        if (sl_has_super_blocks(type)) {
-            if (b % PACK_SUPER == 0) blk += header;
-            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
-        }
+        const float *hdr = block_header(type, &blk, b);
         for (int line = 0; line < stride; line += 64) _mm_prefetch((const char *)blk + PREFETCH_AHEAD + line, _MM_HINT_T0);
         __m512i acc[2 * TILE_TOKENS];
-        for (int t = 0; t < T; t++) {
-            switch (type) {
-            case SL_TYPE_Q8_0: case SL_TYPE_IQ4_NL: case SL_TYPE_IQ4_XS: acc[t] = _mm512_set1_epi32(-128 * xi[t * nb + b]); break;
-            case SL_TYPE_Q4_0: acc[t] = _mm512_set1_epi32(-8 * xi[t * nb + b]); break;
-            case SL_TYPE_Q5_0: acc[t] = _mm512_set1_epi32(-16 * xi[t * nb + b]); break;
-            case SL_TYPE_Q4_1: case SL_TYPE_Q5_1: case SL_TYPE_Q4_K: case SL_TYPE_Q5_K: case SL_TYPE_Q6_K:
-            case SL_TYPE_F32: case SL_TYPE_F16: case SL_TYPE_BF16: case SL_TYPE_Q8_1: case SL_TYPE_Q8_K: acc[t] = _mm512_setzero_si512(); break;
-            }
-        }
+        for (int t = 0; t < T; t++) acc[t] = block_start(type, xi[t * nb + b]);
         if (type == SL_TYPE_Q8_0) {
             for (int j = 0; j < 8; j++) {
                 const __m512i wv = _mm512_loadu_si512(blk + 64 * j);
@@ -366,16 +367,7 @@ ALWAYS_INLINE SL_AVX512 void wide_tile(const int T, const sl_type type, const ui
             break; // no 8-bit blocks
         }
         if (k_super(type) && b % PACK_SUPER == PACK_SUPER - 1) {
-            // The super-block's end, as in `tile`.
-            const uint8_t *first = blk - (PACK_SUPER - 1) * stride;
-            const int64_t b0 = b - (PACK_SUPER - 1);
-            const __m512 factor = type == SL_TYPE_Q6_K ? _mm512_mul_ps(_mm512_loadu_ps(hdr), _mm512_set1_ps(32.0f))
-                                                       : _mm512_loadu_ps(hdr + SL_PACK_ROWS);
-            for (int t = 0; t < T; t++) acc[t] = _mm512_setzero_si512(); // M
-            for (int i = 0; i < k_pairs(type); i++) {
-                const __m512i pair = k_pair(type, first, i);
-                for (int t = 0; t < T; t++) acc[t] = _mm512_dpwssd_epi32(acc[t], pair, k_pair_x(type, a, t0 + t, nb, b0, i));
-            }
+            const __m512 factor = super_block_term(T, type, blk, hdr, a, t0, nb, b, acc); // acc holds M
             for (int t = 0; t < T; t++) {
                 const __m512 S = _mm512_fnmadd_ps(factor, _mm512_cvtepi32_ps(acc[t]), _mm512_load_ps(Sm[t]));
                 _mm512_store_ps(fm[t], _mm512_fmadd_ps(S, _mm512_set1_ps(xd[t * nb + b]), _mm512_load_ps(fm[t])));
@@ -433,15 +425,11 @@ ALWAYS_INLINE int expanded_offset(const sl_type type) {
 
 /// Unpacks every block of a group into `out`, computing the float scales exactly as `tile` does.
 ALWAYS_INLINE SL_AVX512 void expand_group(const sl_type type, const uint8_t *w, int64_t nb, uint8_t *out) {
-    const int stride = sl_layout_stride(type), header = sl_layout_header(type);
+    const int stride = sl_layout_stride(type);
     const int out_stride = expanded_stride(expanded_kind(type));
     const uint8_t *blk = w;
     for (int64_t b = 0; b < nb; b++, out += out_stride) {
-        const float *hdr = NULL;
-        if (sl_has_super_blocks(type)) {
-            if (b % PACK_SUPER == 0) blk += header;
-            hdr = (const float *)(blk - (b % PACK_SUPER) * stride - header);
-        }
+        const float *hdr = block_header(type, &blk, b);
         float *scales = (float *)(out + EXP_QUANTS);
         if (type == SL_TYPE_Q8_0) {
             memcpy(out, blk, EXP_QUANTS);
