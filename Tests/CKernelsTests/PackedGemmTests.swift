@@ -215,14 +215,22 @@ struct PackedGemmTests {
     func simdMatchesReference(format: QuantFormat, level: sl_level) {
         var rng = SeededGenerator()
         for tokens in [1, 2, 3, 7, 8, 9, 12, 15, 16, 21] {
-            let rows = 40, cols = format.isKQuant ? 512 : 160
-            let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
-            let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
-            let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
-            let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
-            let simd = run(fixture, format, x: x, tokens: tokens, level: level)
-            #expect(simd == reference, "\(format) level \(level.rawValue) tokens \(tokens) (seed \(rng.seed))")
+            expectSIMDMatchesReference(format, level: level, rows: 40, cols: format.isKQuant ? 512 : 160, tokens: tokens, rng: &rng)
         }
+    }
+
+    /// Random weights and activations of the shape; expects `level`'s result to equal the scalar reference's
+    /// bit for bit, and returns the problem and that result.
+    @discardableResult
+    fileprivate func expectSIMDMatchesReference(_ format: QuantFormat, level: sl_level, rows: Int, cols: Int, tokens: Int,
+                                                rng: inout SeededGenerator) -> (fixture: PackedFixture, x: [Float], reference: [Float]) {
+        let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
+        let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
+        let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
+        let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
+        let simd = run(fixture, format, x: x, tokens: tokens, level: level)
+        #expect(simd == reference, "\(format) level \(level.rawValue) \(rows)x\(cols) tokens \(tokens) (seed \(rng.seed))")
+        return (fixture, x, reference)
     }
 
     /// Rows wider than 64 blocks run their expanded groups a segment of 32 blocks at a time, each tile
@@ -234,12 +242,8 @@ struct PackedGemmTests {
         let cols = format.isKQuant ? 256 * 9 : 32 * 65
         for tokens in [17, 30] {
             let rows = 20
-            let weights = randomRow(format, blocks: rows * cols / format.blockSize, using: &rng)
-            let x = randomFloats(tokens * cols, in: -4...4, using: &rng)
-            let fixture = PackedFixture(format, cols: cols, parts: [(rows, weights)])
-            let reference = run(fixture, format, x: x, tokens: tokens, level: SL_LEVEL_SCALAR)
-            let simd = run(fixture, format, x: x, tokens: tokens, level: level)
-            #expect(simd == reference, "\(format) level \(level.rawValue) tokens \(tokens) (seed \(rng.seed))")
+            let (fixture, x, reference) = expectSIMDMatchesReference(format, level: level, rows: rows, cols: cols,
+                                                                      tokens: tokens, rng: &rng)
             // Accumulating: what was there is added once, after the last segment.
             let initial = randomFloats(tokens * rows, in: -100...100, using: &rng)
             let summed = run(fixture, format, x: x, tokens: tokens, level: level, initial: initial)
