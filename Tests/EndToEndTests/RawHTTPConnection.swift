@@ -76,6 +76,21 @@ final class RawHTTPConnection {
         }
     }
 
+    /// Reads until `marker` has arrived (kept for the next read); false if the connection closed
+    /// or the read timed out first. A test waits on the server's bytes this way rather than on a
+    /// clock, which a busy machine can stretch past the event it meant to precede.
+    func read(until marker: String) -> Bool {
+        let target = Array(marker.utf8)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while pending.firstRange(of: target) == nil {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return false }
+            pending += buffer[..<count]
+        }
+        return true
+    }
+
     /// Reads one response and returns it parsed, or nil if the connection closed first.
     /// A close-delimited body is read to the end of the connection.
     func readResponse() -> RawHTTPResponse? {

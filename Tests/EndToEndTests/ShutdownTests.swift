@@ -35,7 +35,9 @@ struct ShutdownTests {
         defer { if server.process.isRunning { server.process.terminate() } }
         // Far more tokens than a second of decoding gives.
         let connection = try startStream(port: server.port, maxTokens: 1900)
-        try await Task.sleep(for: .milliseconds(500))
+        // SIGTERM as soon as the first token is out: a sleep here woke 69 s late on a loaded CI
+        // machine, after all 1,900 tokens.
+        #expect(connection.read(until: "data: {"))
         kill(server.process.processIdentifier, SIGTERM)
         let (bytes, closed) = connection.readToEnd()
         let text = String(decoding: bytes, as: UTF8.self)
@@ -53,7 +55,7 @@ struct ShutdownTests {
         let server = try await ServeProcess.start(logName: "sluice-shutdown-drain", arguments: ["--shutdown-timeout", "120"])
         defer { if server.process.isRunning { server.process.terminate() } }
         let connection = try startStream(port: server.port, maxTokens: 48)
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(connection.read(until: "data: {"))
         kill(server.process.processIdentifier, SIGTERM)
         let (bytes, _) = connection.readToEnd()
         let text = String(decoding: bytes, as: UTF8.self)

@@ -73,6 +73,11 @@ struct EmbeddingEngineTests {
         #expect(engine.passCount == 0)
     }
 
+    /// Holds this thread for `milliseconds`. `Task.sleep` resumes on the shared cooperative pool,
+    /// which other suites' blocking reads can hold for many seconds on a 2-core machine: long
+    /// enough for every pass to run before the cancel or shutdown this pause precedes.
+    static func blockingPause(milliseconds: UInt32) { usleep(milliseconds * 1000) }
+
     @Test("a cancelled request ends with CancellationError and its waiting inputs never run")
     func cancellation() async throws {
         let engine = Self.makeEngine(maxBatchTokens: 2048)
@@ -80,7 +85,7 @@ struct EmbeddingEngineTests {
         // Many long inputs: one pass each, so most are still waiting when the task is cancelled.
         let request = (0..<12).map { _ in Array(repeating: 1996, count: 2000) }
         let task = Task { try await engine.embed(request) }
-        try await Task.sleep(for: .milliseconds(100))
+        Self.blockingPause(milliseconds: 100)
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
         try await Task.sleep(for: .milliseconds(100))
@@ -96,7 +101,7 @@ struct EmbeddingEngineTests {
         let engine = Self.makeEngine()
         let request = (0..<6).map { _ in Array(repeating: 1996, count: 2000) }
         let task = Task { try await engine.embed(request) }
-        try await Task.sleep(for: .milliseconds(100))
+        Self.blockingPause(milliseconds: 100)
         engine.shutdown()
         await #expect(throws: EmbeddingError.shutDown) { _ = try await task.value }
         await #expect(throws: EmbeddingError.shutDown) { _ = try await engine.embed(Self.inputs(1)) }
