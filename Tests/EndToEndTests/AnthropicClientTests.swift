@@ -6,7 +6,7 @@ import Testing
 struct AnthropicClientTests {
     @Test("the anthropic client gets messages, streams (raw events and accumulated), system, stops, prefill, tool use and errors")
     func anthropicClient() async throws {
-        let python = try OpenAIClientTests.run(
+        let python = try await OpenAIClientTests.run(
             "/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_client_python.sh").path])
         try #require(python.status == 0, "client venv setup failed: \(python.output)")
         let pythonPath = python.output.split(separator: "\n").last.map(String.init) ?? ""
@@ -16,7 +16,7 @@ struct AnthropicClientTests {
         defer { if server.isRunning { server.terminate() } }
 
         // The key goes as x-api-key, Anthropic's header.
-        let client = try OpenAIClientTests.run(pythonPath, [
+        let client = try await OpenAIClientTests.run(pythonPath, [
             OpenAIClientTests.root.appendingPathComponent("scripts/e2e_anthropic.py").path,
             "--base-url", "http://127.0.0.1:\(serve.port)", "--model", "smollm2", "--api-key", "e2e-key",
         ])

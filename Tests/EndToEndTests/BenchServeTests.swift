@@ -13,8 +13,8 @@ struct BenchServeTests {
 
     /// Runs `sluice` with `arguments`, requiring exit 0; a failure shows the server's log too.
     @discardableResult
-    func sluice(_ arguments: [String], server: Server) throws -> String {
-        let result = try Helpers.run(Helpers.sluiceExecutable().path, arguments)
+    func sluice(_ arguments: [String], server: Server) async throws -> String {
+        let result = try await Helpers.run(Helpers.sluiceExecutable().path, arguments)
         if result.status != 0 {
             let log = (try? String(contentsOf: server.logURL, encoding: .utf8)) ?? "no server log"
             let command = "sluice " + arguments.joined(separator: " ")
@@ -66,7 +66,7 @@ struct BenchServeTests {
         for endpoint in ["completions", "chat"] {
             let json = temporaryFile("\(endpoint).json")
             files.append(json)
-            let output = try sluice(base + ["--endpoint", endpoint, "--num-prompts", "8", "--max-concurrency", "4",
+            let output = try await sluice(base + ["--endpoint", endpoint, "--num-prompts", "8", "--max-concurrency", "4",
                                             "--label", "sluice-\(endpoint)", "--result-json", json.path], server: server)
             #expect(output.contains("Serving Benchmark Result"))
             let result = try readJSON(json)
@@ -81,7 +81,7 @@ struct BenchServeTests {
         let sweep = temporaryFile("sweep.json")
         let sweepChart = temporaryFile("sweep.svg")
         files += [sweep, sweepChart]
-        try sluice(base + ["--num-prompts", "4", "--sweep-concurrency", "1,2", "--label", "sluice-sweep",
+        try await sluice(base + ["--num-prompts", "4", "--sweep-concurrency", "1,2", "--label", "sluice-sweep",
                            "--result-json", sweep.path, "--chart", sweepChart.path], server: server)
         let levels = try #require(try readJSON(sweep)["levels"] as? [[String: Any]])
         #expect(levels.map { $0["max_concurrency"] as? Int } == [1, 2])
@@ -95,7 +95,7 @@ struct BenchServeTests {
         // Overlaying the files: one series per label, and a table of medians.
         let overlay = temporaryFile("overlay.svg")
         files.append(overlay)
-        let table = try sluice(["bench", "chart"] + files.filter { $0.pathExtension == "json" }.map(\.path)
+        let table = try await sluice(["bench", "chart"] + files.filter { $0.pathExtension == "json" }.map(\.path)
                                 + ["--output", overlay.path], server: server)
         let overlaySVG = try String(contentsOf: overlay, encoding: .utf8)
         for label in ["sluice-completions", "sluice-chat", "sluice-sweep"] {

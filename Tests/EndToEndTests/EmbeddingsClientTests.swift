@@ -8,7 +8,7 @@ import Testing
 struct EmbeddingsClientTests {
     @Test("the openai client embeds token ids (base64 and float), truncates dimensions and long inputs, matches llama.cpp, and gets 400s for bad input and the generating endpoints; SIGTERM exits 0")
     func embeddings() async throws {
-        let python = try OpenAIClientTests.run("/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_client_python.sh").path])
+        let python = try await OpenAIClientTests.run("/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_client_python.sh").path])
         try #require(python.status == 0, "client venv setup failed: \(python.output)")
         let pythonPath = python.output.split(separator: "\n").last.map(String.init) ?? ""
         let entry = try #require(ModelCatalog.entry(named: "nomic-embed"))
@@ -18,7 +18,7 @@ struct EmbeddingsClientTests {
         let server = serve.process
         defer { if server.isRunning { server.terminate() } }
         let fixture = OpenAIClientTests.root.appendingPathComponent("Tests/SluiceModelTests/Resources/embeddings_nomic.json")
-        let client = try OpenAIClientTests.run(pythonPath, [
+        let client = try await OpenAIClientTests.run(pythonPath, [
             OpenAIClientTests.root.appendingPathComponent("scripts/e2e_embeddings.py").path,
             "--base-url", "http://127.0.0.1:\(serve.port)/v1", "--fixture", fixture.path,
         ])

@@ -11,7 +11,7 @@ import Testing
 struct FrameworkClientTests {
     @Test("instructor's JSON_SCHEMA and TOOLS modes return validated models, whole and partial; LangChain's structured output and bound tools give parsed calls, whole and streamed, and answer after the tool's result")
     func frameworks() async throws {
-        let python = try OpenAIClientTests.run(
+        let python = try await OpenAIClientTests.run(
             "/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_frameworks_python.sh").path])
         try #require(python.status == 0, "frameworks venv setup failed: \(python.output)")
         let pythonPath = python.output.split(separator: "\n").last.map(String.init) ?? ""
@@ -22,7 +22,7 @@ struct FrameworkClientTests {
         let server = serve.process
         defer { if server.isRunning { server.terminate() } }
 
-        let client = try OpenAIClientTests.run(pythonPath, [
+        let client = try await OpenAIClientTests.run(pythonPath, [
             OpenAIClientTests.root.appendingPathComponent("scripts/e2e_frameworks.py").path,
             "--base-url", "http://127.0.0.1:\(serve.port)/v1",
         ])

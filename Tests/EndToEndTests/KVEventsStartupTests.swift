@@ -8,7 +8,7 @@ struct KVEventsStartupTests {
     /// Runs `sluice serve` with `config` and returns its exit status and output; it must exit by itself.
     static func serve(kvEventsConfig config: String) throws -> (status: Int32, output: String) {
         let model = try DefaultModel.ensure { print($0) }
-        return try OpenAIClientTests.run(OpenAIClientTests.sluiceExecutable().path, [
+        return try OpenAIClientTests.runBlocking(OpenAIClientTests.sluiceExecutable().path, [
             "serve", model, "--port", String(try OpenAIClientTests.freePort()), "--threads", "1",
             "--kv-cache-memory", "16MiB", "--max-model-len", "256", "--kv-events-config", config,
         ])

@@ -9,7 +9,7 @@ import Testing
 struct LMEvalHarnessTests {
     @Test("lm-eval's local-completions and local-chat-completions run the local tasks to a score, the same twice, with the log-likelihoods /v1/completions echoes")
     func harness() async throws {
-        let python = try OpenAIClientTests.run(
+        let python = try await OpenAIClientTests.run(
             "/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_lmeval_python.sh").path])
         try #require(python.status == 0, "lm-eval venv setup failed: \(python.output)")
         let pythonPath = python.output.split(separator: "\n").last.map(String.init) ?? ""
@@ -21,7 +21,7 @@ struct LMEvalHarnessTests {
         let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-lmeval-\(serve.port)")
         try? FileManager.default.removeItem(at: workdir)
         defer { try? FileManager.default.removeItem(at: workdir) }
-        let client = try OpenAIClientTests.run(pythonPath, [
+        let client = try await OpenAIClientTests.run(pythonPath, [
             OpenAIClientTests.root.appendingPathComponent("scripts/e2e_lmeval.py").path,
             "--base-url", "http://127.0.0.1:\(serve.port)", "--model", "smollm2", "--workdir", workdir.path,
         ])

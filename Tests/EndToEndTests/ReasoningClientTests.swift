@@ -9,7 +9,7 @@ import Testing
 struct ReasoningClientTests {
     @Test("the openai client reads reasoning_content whole and streamed, and grammar outputs parse")
     func reasoningClient() async throws {
-        let python = try OpenAIClientTests.run(
+        let python = try await OpenAIClientTests.run(
             "/bin/bash", [OpenAIClientTests.root.appendingPathComponent("scripts/setup_client_python.sh").path])
         try #require(python.status == 0, "client venv setup failed: \(python.output)")
         let pythonPath = python.output.split(separator: "\n").last.map(String.init) ?? ""
@@ -21,7 +21,7 @@ struct ReasoningClientTests {
         let server = serve.process
         defer { if server.isRunning { server.terminate() } }
 
-        let client = try OpenAIClientTests.run(pythonPath, [
+        let client = try await OpenAIClientTests.run(pythonPath, [
             OpenAIClientTests.root.appendingPathComponent("scripts/e2e_reasoning.py").path,
             "--base-url", "http://127.0.0.1:\(serve.port)/v1",
         ])
