@@ -242,19 +242,7 @@ static void attention_token(const sl_attention_args *a, const attention_vectors 
         }
         for (int64_t h = h0; h < h1; h++) scores[h * stride + j] = sl_attn_soft_cap(a, v->dot(q[h], row, hd) * a->scale);
     }
-    // Softmax per head; the weights are rounded to f16 like llama.cpp's KQV product sees them.
-    for (int64_t h = h0; h < h1; h++) {
-        float *s = scores + h * stride;
-        float max = -INFINITY;
-        for (int64_t j = start; j < len; j++) max = s[j] > max ? s[j] : max;
-        double sum = 0.0;
-        for (int64_t j = start; j < len; j++) {
-            s[j] = expf(s[j] - max);
-            sum += s[j];
-        }
-        const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
-        for (int64_t j = start; j < len; j++) s[j] = round_to_f16(s[j] * inv);
-    }
+    for (int64_t h = h0; h < h1; h++) sl_attn_softmax(scores + h * stride, start, len);
     // Pass 2: weighted sum of V.
     for (int64_t j = start; j < len; j++) {
         if (a->kv_type == SL_TYPE_F16) {
@@ -289,6 +277,19 @@ static int fast_path(const sl_attention_args *a) {
 #endif
 }
 
+/// The AVX2 kernel (arch/x86/attention_avx2.c) takes an f16 cache whose head dim is a multiple of 16
+/// and whose blocks are a multiple of 8 positions, where AVX-512 is absent or off.
+static int avx2_path(const sl_attention_args *a) {
+#if defined(__x86_64__)
+    const int needed = SL_CPU_AVX2 | SL_CPU_FMA | SL_CPU_F16C;
+    return a->level >= SL_LEVEL_AVX2 && (sl_enabled_features() & needed) == needed && a->kv_type == SL_TYPE_F16 &&
+           a->head_dim % 16 == 0 && a->head_dim <= MAX_HEAD_DIM && a->block_size % 8 == 0;
+#else
+    (void)a;
+    return 0;
+#endif
+}
+
 typedef struct {
     const sl_attention_args *args;
     int64_t parts; // each task's query heads, split into this many tasks
@@ -302,7 +303,7 @@ static void attention_task(void *arg, int ith, int nth) {
     float *scores = a->scratch + (int64_t)ith * MAX_ROWS * stride;
     const int64_t chunk = run_tokens(a);
     const int64_t chunks = (a->num_tokens + chunk - 1) / chunk;
-    const int fast = fast_path(a);
+    const int fast = fast_path(a), avx2 = !fast && avx2_path(a);
     const attention_vectors v = vectors_for(a->level);
     (void)nth;
     // Tasks are taken from a shared counter, so a preempted thread delays only the task it holds.
@@ -323,11 +324,19 @@ static void attention_task(void *arg, int ith, int nth) {
                 continue;
             }
 #endif
+#if defined(__x86_64__)
+            if (avx2) {
+                for (int64_t t = t0; t < t1; t++) sl_attention_token_avx2(a, t, g, h0, h1, scores, stride);
+                t0 = t1;
+                continue;
+            }
+#endif
             for (int64_t t = t0; t < t1; t++) attention_token(a, &v, t, g, h0, h1, scores, stride);
             t0 = t1;
         }
     }
     (void)fast;
+    (void)avx2;
 }
 
 /// Query heads per task: a GQA group, unless there are fewer tasks (runs of tokens times KV heads) than

@@ -20,7 +20,26 @@ static inline float sl_attn_soft_cap(const sl_attention_args *a, float score) {
     return a->softcap > 0 && score != -INFINITY ? a->softcap * tanhf(score / a->softcap) : score;
 }
 
+/// Softmax of one row's scores over positions start..<len, in place; the weights are rounded to f16 like
+/// llama.cpp's KQV product sees them. Every kernel runs this same code, so the weights are the reference's
+/// for the same scores.
+static inline void sl_attn_softmax(float *s, int64_t start, int64_t len) {
+    float max = -INFINITY;
+    for (int64_t j = start; j < len; j++) max = s[j] > max ? s[j] : max;
+    double sum = 0.0;
+    for (int64_t j = start; j < len; j++) {
+        s[j] = expf(s[j] - max);
+        sum += s[j];
+    }
+    const float inv = sum > 0.0 ? (float)(1.0 / sum) : 0.0f;
+    for (int64_t j = start; j < len; j++) s[j] = sl_fp16_to_fp32(sl_fp32_to_fp16(s[j] * inv));
+}
+
 #if defined(__x86_64__)
+/// Token t's query heads h0..<h1 of KV head g's group with AVX2, over an f16 cache (head dim a multiple of
+/// 16, at most 256; blocks a multiple of 8 positions); `scores` the task's scratch rows.
+void sl_attention_token_avx2(const sl_attention_args *a, int64_t t, int64_t g, int64_t h0, int64_t h1, float *scores,
+                             int64_t stride);
 /// Tokens t0..<t0+nt (one sequence), query heads h0..<h1 of KV head g's group, with AVX-512, `scores` the
 /// task's scratch rows (`stride` floats apart). Needs head_dim a multiple of 64 (at most 256) and
 /// block_size a multiple of 16.

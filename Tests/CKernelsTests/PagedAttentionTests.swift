@@ -177,7 +177,8 @@ struct PagedAttentionTests {
         #expect(worst < 5e-3, "largest difference \(worst), seed \(rng.seed)")
     }
 
-    /// Head dims 64 and 128 with 16-slot blocks take the AVX-512 run kernel; 40 and 4-slot blocks the per-token one.
+    /// Head dims 64 and 128 with 16-slot blocks take the AVX-512 run kernel, and at the AVX2 level (f16) the
+    /// AVX2 kernel; 40 and 4-slot blocks the per-token one.
     @Test("every SIMD level equals the scalar reference on fresh random data",
           arguments: [(40, 4), (64, 16), (128, 32), (64, 4)])
     func simdMatchesReference(headDim: Int, blockSize: Int) {
@@ -250,24 +251,25 @@ struct PagedAttentionTests {
         var rng = SeededGenerator()
         var problem = Problem(headDim: headDim, blockSize: blockSize, rng: &rng)
         problem.window = headDim == 64 ? 50 : 0
-        let together = problem.run(level: SL_LEVEL_AVX512, kvType: type)
         let width = Problem.numHeads * headDim
-        for t in problem.contextLengths.indices {
-            var alone = problem
-            alone.contextLengths = [problem.contextLengths[t]]
-            alone.tokenSequence = [problem.tokenSequence[t]]
-            alone.q = Array(problem.q[(t * width)..<((t + 1) * width)])
-            let single = alone.run(level: SL_LEVEL_AVX512, kvType: type)
-            let inRun = together[(t * width)..<((t + 1) * width)]
-            let differing = zip(single, inRun).filter { $0.bitPattern != $1.bitPattern }.count
-            #expect(differing == 0,
-                    "type \(type.rawValue), token \(t) (context \(problem.contextLengths[t])): \(differing) of \(width) outputs differ alone")
+        for level in [SL_LEVEL_AVX2, SL_LEVEL_AVX512] {
+            let together = problem.run(level: level, kvType: type)
+            for t in problem.contextLengths.indices {
+                var alone = problem
+                alone.contextLengths = [problem.contextLengths[t]]
+                alone.tokenSequence = [problem.tokenSequence[t]]
+                alone.q = Array(problem.q[(t * width)..<((t + 1) * width)])
+                let single = alone.run(level: level, kvType: type)
+                let inRun = together[(t * width)..<((t + 1) * width)]
+                let differing = zip(single, inRun).filter { $0.bitPattern != $1.bitPattern }.count
+                #expect(differing == 0, "type \(type.rawValue), level \(level.rawValue), token \(t) (context \(problem.contextLengths[t])): \(differing) of \(width) outputs differ alone")
+            }
         }
     }
 
     /// One token on 2 KV heads is 2 tasks; with more threads, its GQA groups are split among them.
     @Test("a decode token whose heads are split among more threads than tasks has the same bits as on one thread",
-          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX512], [SL_TYPE_F16, SL_TYPE_Q8_0])
+          arguments: [SL_LEVEL_SCALAR, SL_LEVEL_AVX2, SL_LEVEL_AVX512], [SL_TYPE_F16, SL_TYPE_Q8_0])
     func headSplitEqualsWhole(level: sl_level, type: sl_type) {
         var rng = SeededGenerator()
         var problem = Problem(headDim: 64, blockSize: 16, rng: &rng)
