@@ -282,6 +282,7 @@ static void swiglu_quantize_task(void *arg, int ith, int nth) {
     void (*swiglu)(const float *, const float *, float *, int64_t) = sl_swiglu_row_ref;
 #if defined(__x86_64__)
     if (quantize == sl_quantize_act_row_avx512) swiglu = sl_swiglu_row_avx512;
+    if (quantize == sl_quantize_act_row_avx2) swiglu = sl_swiglu_row_avx2;
 #endif
     const int64_t n = c->a->cols;
     int64_t begin, end;

@@ -242,4 +242,6 @@ SL_GROUP_KERNEL(sl_gemm_group_bf16_avx2)
 #undef SL_GROUP_KERNEL
 /// Bit-identical to sl_quantize_act_row_ref (every format).
 void sl_quantize_act_row_avx2(const float *x, sl_qact *a, int64_t t);
+/// silu(gate) * up with a vector e^x (within 2 ulp of expf, as sl_swiglu_row_avx512).
+void sl_swiglu_row_avx2(const float *gate, const float *up, float *out, int64_t n);
 #endif
