@@ -19,7 +19,7 @@ static int (*p_recv)(void *, void *, size_t, int);
 static int (*p_errno)(void);
 static const char *(*p_strerror)(int);
 
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
 static char load_error[512];
 static int load_status = -1;
 
@@ -33,15 +33,22 @@ static void *resolve(void *library, const char *name) {
 
 static void load(void) {
     // The versioned names first: they are what the runtime package (Debian's libzmq5) installs;
-    // the bare name only comes with the -dev package.
-    static const char *names[] = {"libzmq.so.5", "libzmq.5.dylib", "libzmq.so", "libzmq.dylib"};
+    // the bare name only comes with the -dev package. Then the runtime package's paths themselves:
+    // glibc reads ld.so.cache once per process, so a library installed after that is found only by
+    // its path (as when the tests' set-up installs libzmq5 into a running test process).
+    static const char *names[] = {"libzmq.so.5", "libzmq.5.dylib", "libzmq.so", "libzmq.dylib",
+                                  "/lib/x86_64-linux-gnu/libzmq.so.5", "/usr/lib/x86_64-linux-gnu/libzmq.so.5",
+                                  "/lib/aarch64-linux-gnu/libzmq.so.5", "/usr/lib/aarch64-linux-gnu/libzmq.so.5",
+                                  "/usr/local/lib/libzmq.so.5", "/usr/lib/libzmq.so.5"};
     void *library = NULL;
+    char first_error[sizeof load_error] = "";
     for (size_t i = 0; i < sizeof names / sizeof names[0] && library == NULL; i++) {
         library = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        const char *reason = library == NULL ? dlerror() : NULL;
+        if (i == 0 && reason != NULL) snprintf(first_error, sizeof first_error, "%s", reason);
     }
     if (library == NULL) {
-        const char *reason = dlerror();
-        snprintf(load_error, sizeof load_error, "%s", reason ? reason : "libzmq.so.5 not found");
+        snprintf(load_error, sizeof load_error, "%s", first_error[0] ? first_error : "libzmq.so.5 not found");
         return;
     }
     p_ctx_new = (void *(*)(void))resolve(library, "zmq_ctx_new");
@@ -59,23 +66,27 @@ static void load(void) {
 }
 
 int sluice_zmq_load(char *error, size_t capacity) {
-    pthread_once(&load_once, load);
+    // A failed load is tried again on the next call (the library may have been installed since).
+    pthread_mutex_lock(&load_lock);
+    if (load_status != 0) {
+        load_error[0] = 0;
+        load();
+    }
+    pthread_mutex_unlock(&load_lock);
     if (load_status != 0 && error != NULL && capacity > 0) {
         snprintf(error, capacity, "%s", load_error);
     }
     return load_status;
 }
 
-static pthread_once_t context_once = PTHREAD_ONCE_INIT;
 static void *context;
 
-static void make_context(void) {
-    if (load_status == 0) context = p_ctx_new();
-}
-
 void *sluice_zmq_context(void) {
-    pthread_once(&context_once, make_context);
-    return context;
+    pthread_mutex_lock(&load_lock);
+    if (context == NULL && load_status == 0) context = p_ctx_new();
+    void *made = context;
+    pthread_mutex_unlock(&load_lock);
+    return made;
 }
 void *sluice_zmq_socket(void *context, int type) { return p_socket(context, type); }
 int sluice_zmq_close(void *socket) { return p_close(socket); }
